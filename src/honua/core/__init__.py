@@ -1,0 +1,1 @@
+"""The protocol-agnostic core: processes, parameters, jobs, the job manager."""

@@ -1,0 +1,72 @@
+"""Values <-> neutral JSON, for storing job inputs and outputs.
+
+The stored form is what the parameter converters accept, so decoding is just
+``Parameter.convert`` (the same path a client's request takes) and a stored
+job re-runs exactly as it was asked. Feature collections are GeoJSON (with the
+legacy ``crs`` member when not CRS84), readable by any GIS tool.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from honua.core.parameters import DataType, Parameter
+from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
+from honua.geo.crs import crs_name
+from honua.geo.features import FeatureCollection
+from honua.geo.geojson import write_features
+
+
+def to_neutral(data_type: DataType, value: Any) -> Any:
+    """The JSON-able neutral form of one value (feature collections as pre-serialised JSON)."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple) and data_type is not DataType.ENVELOPE:
+        return [to_neutral(data_type, v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, FeatureCollection):
+        return orjson.Fragment(write_features(value))
+    if isinstance(value, Geometry):
+        return orjson.Fragment(write_features(
+            FeatureCollection.from_geometries([value.shape], crs=value.crs)))
+    if isinstance(value, LinearUnit | ArealUnit):
+        return {"value": value.value, "unit": value.unit}
+    if isinstance(value, Envelope):
+        return {"bbox": [value.minx, value.miny, value.maxx, value.maxy],
+                "crs": crs_name(value.crs)}
+    if isinstance(value, SpatialReference):
+        return {"crs": value.name}
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, File):
+        return {"name": value.name, "mediaType": value.media_type,
+                "data": base64.b64encode(value.read()).decode("ascii")}
+    return value
+
+
+def encode(parameters: Iterable[Parameter], values: Mapping[str, Any]) -> bytes:
+    """JSON bytes of ``values`` (only those described by ``parameters``)."""
+    by_name = {p.name: p for p in parameters}
+    return orjson.dumps(
+        {name: to_neutral(by_name[name].data_type, value)
+         for name, value in values.items() if name in by_name},
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )
+
+
+def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
+    """Values back from ``encode``'s bytes."""
+    raw = orjson.loads(data)
+    out: dict[str, Any] = {}
+    for parameter in parameters:
+        if parameter.name in raw:
+            value = raw[parameter.name]
+            out[parameter.name] = None if value is None else parameter.convert(value)
+    return out

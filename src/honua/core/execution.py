@@ -1,0 +1,70 @@
+"""What crosses the line between the job manager and an executor."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from honua.core.context import MessageLevel
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Resolved limits for one run (the process's own, else the server's)."""
+
+    timeout_seconds: float
+    memory_mb: int
+    cpu_seconds: int
+    max_processes: int
+    max_file_mb: int
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One run of a process.
+
+    Inputs travel either as bound values (sync requests, already validated in
+    the front process) or as the stored neutral JSON (queued jobs), which the
+    worker decodes itself. With ``return_json`` the worker hands back outputs
+    already encoded for storage, so the front process does no heavy work.
+    """
+
+    job_id: str
+    process_id: str
+    limits: RunLimits
+    inputs: Mapping[str, Any] | None = None
+    inputs_json: bytes | None = None
+    outputs: tuple[str, ...] = ()
+    return_json: bool = False
+
+
+class OutcomeStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed-out"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: OutcomeStatus
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs_json: bytes | None = None
+    error: str = ""
+    error_kind: str = ""
+    """The neutral error kind for a failure caused by the request (e.g. invalid-parameter)."""
+    duration: float = 0.0
+
+
+class ExecutionListener(Protocol):
+    """Called by executors from their own threads; must be quick and never raise."""
+
+    def on_start(self, job_id: str) -> None: ...
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None: ...
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None: ...
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None: ...

@@ -1,0 +1,413 @@
+"""The job manager: the one place where jobs are created, run, cancelled and cleaned.
+
+Every adapter goes through it. Each state change is persisted (compare-and-set
+on the stored status) before anyone is told about it. Queued jobs live only in
+the store, so a restart loses nothing: ``recover`` re-queues or fails what was
+running, and the dispatcher thread hands queued jobs to the executor as it has
+room. Synchronous requests skip the queue (they go to the executor first) and
+are recorded in one write when they end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from honua.core import codec
+from honua.core.context import MessageLevel
+from honua.core.description import Limits, ProcessDefinition
+from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, RunLimits, WorkItem
+from honua.core.invoke import bind_inputs, select_outputs
+from honua.core.jobs import (
+    ExecutionOptions, Job, JobEvent, JobStatus, Message, new_job_id, utcnow,
+)
+from honua.core.registry import Registry
+from honua.errors import (
+    HonuaError, InvalidTransition, JobFailed, NoSuchJob, NotFound, NotSupported, ResultNotReady,
+)
+from honua.settings import Settings
+from honua.types import ArtifactStore, Executor, JobStore
+
+log = logging.getLogger(__name__)
+PROGRESS_INTERVAL = 0.25
+
+
+def inputs_key(job_id: str) -> str:
+    return f"jobs/{job_id}/inputs.json"
+
+
+def outputs_key(job_id: str) -> str:
+    return f"jobs/{job_id}/outputs.json"
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finished synchronous run: the job record and its output values."""
+
+    job: Job
+    outputs: Mapping[str, Any]
+    messages: tuple[Message, ...] = ()
+
+
+class JobManager:
+    def __init__(self, registry: Registry, store: JobStore, artifacts: ArtifactStore,
+                 executor: Executor, settings: Settings,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.registry = registry
+        self.store = store
+        self.artifacts = artifacts
+        self.executor = executor
+        self.settings = settings
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._last_progress: dict[str, float] = {}
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self, *, dispatch: bool = True) -> None:
+        self.recover()
+        self.executor.start()
+        if dispatch:
+            for target, name in ((self._dispatch_loop, "honua-dispatcher"),
+                                 (self._cleanup_loop, "honua-cleanup")):
+                thread = threading.Thread(target=target, name=name, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.executor.stop()
+
+    # -- requests ---------------------------------------------------------------------------
+    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any],
+                options: ExecutionOptions) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
+        """Validate a request: the process, its inputs, the outputs asked for."""
+        definition = self.registry.get(process_id)
+        description = definition.description
+        if options.mode == "async" and not description.allows_async:
+            raise NotSupported(f"process {process_id!r} runs synchronously only")
+        if options.mode == "sync" and not description.allows_sync:
+            raise NotSupported(f"process {process_id!r} runs asynchronously only")
+        bound = bind_inputs(description, raw_inputs)
+        return definition, bound, select_outputs(description, list(options.outputs))
+
+    def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
+                options: ExecutionOptions | None = None, *, owner: str = "",
+                tenant: str = "") -> Future[Execution]:
+        """Run synchronously: the future resolves with the outputs or raises JobFailed."""
+        options = options or ExecutionOptions(mode="sync")
+        definition, bound, outputs = self.prepare(process_id, raw_inputs, options)
+        now = self.clock()
+        job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier="python")
+        future: Future[Execution] = Future()
+        listener = _SyncListener(self, job, future)
+        item = WorkItem(job.id, process_id, self._limits(definition.description.limits, sync=True),
+                        inputs=bound, outputs=outputs)
+        self.executor.submit(item, listener, priority=True)
+        return future
+
+    def submit(self, process_id: str, raw_inputs: Mapping[str, Any],
+               options: ExecutionOptions | None = None, *, owner: str = "",
+               tenant: str = "") -> Job:
+        """Queue an asynchronous job; returns once it is stored as submitted."""
+        options = options or ExecutionOptions(mode="async")
+        definition, bound, _ = self.prepare(process_id, raw_inputs, options)
+        now = self.clock()
+        job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier="python")
+        self.artifacts.put(inputs_key(job.id),
+                           codec.encode(definition.description.inputs, bound))
+        job = job.apply(JobEvent.SUBMIT, now)
+        self.store.create(job)
+        self._wake.set()
+        return job
+
+    def get(self, job_id: str) -> Job:
+        return self.store.get(job_id)
+
+    def messages(self, job_id: str) -> list[Message]:
+        return self.store.messages(job_id)
+
+    def list(self, **filters: Any) -> tuple[list[Job], int]:
+        return self.store.list(**filters)
+
+    def results(self, job_id: str) -> dict[str, Any]:
+        """Output values of a succeeded job; raises ResultNotReady or JobFailed."""
+        job = self.store.get(job_id)
+        self._check_results_available(job)
+        definition = self.registry.get(job.process_id)
+        return codec.decode(definition.description.outputs, self.artifacts.get(outputs_key(job_id)))
+
+    def results_json(self, job_id: str) -> bytes:
+        """The stored neutral JSON of a succeeded job's outputs."""
+        job = self.store.get(job_id)
+        self._check_results_available(job)
+        return self.artifacts.get(outputs_key(job_id))
+
+    def _check_results_available(self, job: Job) -> None:
+        if job.status is JobStatus.SUCCEEDED and job.has_outputs:
+            return
+        if job.status is JobStatus.SUCCEEDED:
+            raise NotFound(f"job {job.id} ran synchronously; its results were returned "
+                           "then and are not kept (run it asynchronously to fetch them later)")
+        if not job.status.finished:
+            raise ResultNotReady(f"job {job.id} is {job.status.value}; its results are not "
+                                 "ready yet (poll the job until it has succeeded)")
+        raise JobFailed(f"job {job.id} {job.status.value}: {job.message}".rstrip(": "),
+                        status=job.status.value)
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued or running job; a finished job is returned unchanged."""
+        job = self.store.get(job_id)
+        if job.status.finished:
+            return job
+        job = self._apply(job_id, JobEvent.CANCEL, message="Cancellation requested")
+        if job.status is JobStatus.CANCELLING:
+            self.executor.cancel(job_id)
+        else:
+            self._add_message(job_id, MessageLevel.INFO, "Job cancelled before it started")
+        return job
+
+    def dismiss(self, job_id: str) -> Job:
+        """Cancel if running, then forget the job and its stored inputs and outputs."""
+        job = self.store.get(job_id)
+        running = job.status in (JobStatus.RUNNING, JobStatus.CANCELLING)
+        dismissed = self._apply(job_id, JobEvent.DISMISS, message="Job dismissed")
+        if running:
+            self.executor.cancel(job_id)
+        self._forget(job_id)
+        return dismissed
+
+    # -- recovery, dispatch, clean-up ----------------------------------------------------------
+    def recover(self) -> None:
+        """After a restart: nothing stays running; queued jobs go back to the queue."""
+        jobs, _ = self.store.list(statuses=(JobStatus.RUNNING, JobStatus.CANCELLING,
+                                            JobStatus.ACCEPTED, JobStatus.WAITING),
+                                  limit=1_000_000)
+        for job in jobs:
+            try:
+                self._recover_one(job)
+            except (HonuaError, InvalidTransition) as exc:
+                log.warning("could not recover job %s: %s", job.id, exc)
+
+    def _recover_one(self, job: Job) -> None:
+        if job.status is JobStatus.CANCELLING:
+            self._finish(job.id, JobEvent.STOPPED, "Job cancelled (the server restarted meanwhile)")
+        elif job.status is JobStatus.RUNNING:
+            if self.settings.rerun_interrupted and job.attempts < self.settings.max_attempts:
+                text = (f"The server was interrupted while this job was running; it was queued "
+                        f"again (attempt {job.attempts + 1} of {self.settings.max_attempts})")
+                self._apply(job.id, JobEvent.REQUEUE, message=text)
+                self._add_message(job.id, MessageLevel.WARNING, text)
+            else:
+                self._finish(job.id, JobEvent.FAIL,
+                             "The server was interrupted while this job was running",
+                             level=MessageLevel.ERROR)
+        elif self.artifacts.exists(inputs_key(job.id)):
+            self._apply(job.id, JobEvent.SUBMIT)
+        else:
+            self._finish(job.id, JobEvent.FAIL, "The job's inputs were lost before it started",
+                         level=MessageLevel.ERROR)
+
+    def dispatch_once(self) -> int:
+        """Hand queued jobs to the executor while it has room; returns how many."""
+        handed = 0
+        while self.executor.free_slots() > 0:
+            job = self.store.claim_next(self.clock())
+            if job is None:
+                break
+            try:
+                definition = self.registry.get(job.process_id)
+                inputs_json = self.artifacts.get(inputs_key(job.id))
+            except (NotFound, HonuaError) as exc:
+                self._finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
+                             level=MessageLevel.ERROR)
+                continue
+            outputs = select_outputs(definition.description, list(job.options.outputs))
+            item = WorkItem(job.id, job.process_id, self._limits(definition.description.limits),
+                            inputs_json=inputs_json, outputs=outputs, return_json=True)
+            self.executor.submit(item, _AsyncListener(self))
+            handed += 1
+        return handed
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _dispatch_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=0.5)
+            self._wake.clear()
+            try:
+                self.dispatch_once()
+            except Exception:  # keep dispatching whatever one bad job did
+                log.exception("dispatcher error")
+
+    def cleanup(self) -> int:
+        """Remove finished jobs past their expiry, with their stored inputs and outputs."""
+        expired = self.store.expired(self.clock())
+        for job_id in expired:
+            self._forget(job_id)
+        return len(expired)
+
+    def _cleanup_loop(self) -> None:
+        while not self._stopping.wait(self.settings.cleanup_interval_seconds):
+            try:
+                self.cleanup()
+            except Exception:
+                log.exception("clean-up error")
+
+    # -- internals ----------------------------------------------------------------------------
+    def _limits(self, limits: Limits, *, sync: bool = False) -> RunLimits:
+        s = self.settings
+        timeout = limits.max_run_time or s.job_timeout_seconds
+        if sync:
+            timeout = min(timeout, s.sync_timeout_seconds)
+        return RunLimits(
+            timeout_seconds=timeout,
+            memory_mb=limits.memory_mb or s.job_memory_mb,
+            cpu_seconds=limits.cpu_seconds or s.job_cpu_seconds,
+            max_processes=s.job_max_processes,
+            max_file_mb=s.job_max_file_mb,
+        )
+
+    def _expiry(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(hours=self.settings.retention_hours)
+
+    def _apply(self, job_id: str, event: JobEvent, **changes: Any) -> Job:
+        """Apply ``event`` with compare-and-set, retrying if another writer got there first."""
+        for _ in range(20):
+            job = self.store.get(job_id)
+            updated = job.apply(event, self.clock(), **changes)
+            if self.store.update(updated, expected=job.status):
+                return updated
+        raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
+
+    def _finish(self, job_id: str, event: JobEvent, message: str, *,
+                level: MessageLevel = MessageLevel.INFO, **changes: Any) -> Job | None:
+        now = self.clock()
+        try:
+            job = self._apply(job_id, event, message=message, expires=self._expiry(now), **changes)
+        except (NoSuchJob, InvalidTransition):
+            return None  # dismissed or already finished meanwhile
+        self._add_message(job_id, level, message)
+        self._last_progress.pop(job_id, None)
+        return job
+
+    def _add_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.store.add_messages(job_id, [Message(self.clock(), level, text)])
+
+    def _forget(self, job_id: str) -> None:
+        self.artifacts.delete_prefix(f"jobs/{job_id}/")
+        self.store.delete(job_id)
+
+    def _record_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        now = time.monotonic()
+        if percent < 100 and now - self._last_progress.get(job_id, 0.0) < PROGRESS_INTERVAL:
+            return
+        self._last_progress[job_id] = now
+        self.store.set_progress(job_id, int(percent), message, self.clock())
+
+    def _complete(self, job_id: str, outcome: Outcome) -> None:
+        """An asynchronous job ended in its worker: store outputs, then its final state."""
+        if outcome.status is OutcomeStatus.SUCCEEDED:
+            try:
+                status = self.store.get(job_id).status
+            except NoSuchJob:
+                return  # dismissed while it ran
+            if status is JobStatus.RUNNING:
+                self.artifacts.put(outputs_key(job_id), outcome.outputs_json or b"{}")
+            done = self._finish(job_id, JobEvent.SUCCEED,
+                                f"Succeeded in {outcome.duration:.2f} s", has_outputs=True)
+            if done is not None and done.status is not JobStatus.SUCCEEDED:
+                self.artifacts.delete_prefix(outputs_key(job_id))
+                self.store.update(done.evolve(has_outputs=False, message="Job cancelled"))
+            return
+        event = {OutcomeStatus.FAILED: JobEvent.FAIL, OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
+                 OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
+        level = MessageLevel.INFO if event is JobEvent.STOPPED else MessageLevel.ERROR
+        text = outcome.error or ("Job cancelled" if event is JobEvent.STOPPED else "Job failed")
+        try:
+            current = self.store.get(job_id).status
+        except NoSuchJob:
+            return
+        if current is JobStatus.CANCELLING:
+            event, text, level = JobEvent.STOPPED, "Job cancelled", MessageLevel.INFO
+        self._finish(job_id, event, text, level=level, error_kind=outcome.error_kind)
+
+
+class _AsyncListener(ExecutionListener):
+    def __init__(self, manager: JobManager) -> None:
+        self.manager = manager
+
+    def on_start(self, job_id: str) -> None:
+        self.manager._add_message(job_id, MessageLevel.INFO, "Job started")
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        self.manager._record_progress(job_id, percent, message)
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.manager._add_message(job_id, level, text)
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        try:
+            self.manager._complete(job_id, outcome)
+        except Exception:
+            log.exception("could not record the end of job %s", job_id)
+        finally:
+            self.manager.wake()
+
+
+class _SyncListener(ExecutionListener):
+    """Collects a synchronous run in memory and records it in one write at the end."""
+
+    def __init__(self, manager: JobManager, job: Job, future: Future[Execution]) -> None:
+        self.manager = manager
+        self.job = job
+        self.future = future
+        self.messages: list[Message] = []
+
+    def on_start(self, job_id: str) -> None:
+        self.job = self.job.apply(JobEvent.START, self.manager.clock())
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        pass  # nobody can poll a synchronous run
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.messages.append(Message(self.manager.clock(), level, text))
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        manager = self.manager
+        now = manager.clock()
+        if self.job.status is not JobStatus.RUNNING:
+            self.job = self.job.apply(JobEvent.START, now)
+        event = {OutcomeStatus.SUCCEEDED: JobEvent.SUCCEED, OutcomeStatus.FAILED: JobEvent.FAIL,
+                 OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
+                 OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
+        text = outcome.error or f"Succeeded in {outcome.duration:.2f} s"
+        level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
+        self.messages.append(Message(now, level, text))
+        job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
+                             error_kind=outcome.error_kind)
+        try:
+            manager.store.create(job)
+            manager.store.add_messages(job.id, self.messages)
+        except Exception:
+            log.exception("could not record synchronous job %s", job.id)
+        if event is JobEvent.SUCCEED:
+            self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
+        else:
+            error = JobFailed(text, status=job.status.value)
+            error.kind = outcome.error_kind or error.kind
+            self.future.set_exception(error)
+

@@ -1,0 +1,97 @@
+"""Honua's errors, by neutral *kind*.
+
+The core raises these; each adapter owns one table from ``kind`` to its
+protocol's status code and error format. Every error subclasses the nearest
+built-in so that callers who do not know Honua can still catch it sensibly.
+A message is written for the person who sent the request: it says what was
+wrong and, where possible, what would be right.
+"""
+
+from __future__ import annotations
+
+
+class HonuaError(Exception):
+    """Base of every error the core reports to a client."""
+
+    kind = "internal"
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+
+class NotFound(HonuaError, LookupError):
+    kind = "not-found"
+
+
+class NoSuchProcess(NotFound):
+    kind = "no-such-process"
+
+
+class NoSuchJob(NotFound):
+    kind = "no-such-job"
+
+
+class InvalidParameter(HonuaError, ValueError):
+    """A request input is missing, unknown, of the wrong type or out of range."""
+
+    kind = "invalid-parameter"
+
+
+class MissingParameter(InvalidParameter):
+    kind = "missing-parameter"
+
+
+class PayloadTooLarge(InvalidParameter):
+    kind = "too-large"
+
+
+class NotSupported(HonuaError):
+    """The request is well formed but asks for something this process or server does not do."""
+
+    kind = "not-supported"
+
+
+class Conflict(HonuaError):
+    """The request does not fit the current state (e.g. results of a job still running)."""
+
+    kind = "conflict"
+
+
+class ResultNotReady(Conflict):
+    kind = "result-not-ready"
+
+
+class Forbidden(HonuaError, PermissionError):
+    kind = "forbidden"
+
+
+class Busy(HonuaError):
+    """No capacity now; the client should retry after ``retry_after`` seconds."""
+
+    kind = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(HonuaError):
+    kind = "unavailable"
+
+
+class JobFailed(HonuaError):
+    """Results were asked of a job that did not succeed; ``status`` says how it ended."""
+
+    kind = "job-failed"
+
+    def __init__(self, message: str, *, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidTransition(Conflict):
+    """A job event that its current state does not allow."""
+
+    kind = "conflict"

@@ -1,0 +1,142 @@
+"""One frozen settings object, built once at start-up and passed down.
+
+Values come, lowest priority first, from the defaults below, an optional TOML
+file (``HONUA_CONFIG`` or ``./honua.toml``; keys are the field names, optionally
+under a ``[honua]`` table), the ``HONUA_<FIELD>`` environment variables, and
+keyword overrides (the CLI's options). Nothing reads the environment at import
+time. The defaults give the embedded, zero-service setup: SQLite, a local
+worker pool, artifacts on disk, all under ``./.honua/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HONUA_"
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _default_worker_user() -> str:
+    # Root ignores RLIMIT_NPROC, so a fork bomb would not be stopped: workers
+    # started by root drop to an unprivileged user unless told otherwise.
+    return "nobody" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(".honua")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""
+    """Public URL of the server (e.g. behind a proxy); empty = taken from each request."""
+
+    database_url: str = ""
+    """SQLAlchemy URL of the job store; empty = SQLite file in the data directory."""
+    artifacts_dir: Path | None = None
+    """Where stored outputs live; empty = ``<data_dir>/artifacts``."""
+
+    workers: int = field(default_factory=_default_workers)
+    worker_max_jobs: int = 200
+    """A worker process is replaced after this many jobs (leaks cannot pile up)."""
+    worker_user: str = field(default_factory=_default_worker_user)
+    """Unprivileged user the workers switch to when the server runs as root; empty = stay."""
+    job_memory_mb: int = 4096
+    """Address-space limit of a job's worker process."""
+    job_cpu_seconds: int = 3600
+    job_max_processes: int = 32
+    """How many processes a job may create (stops fork bombs)."""
+    job_max_file_mb: int = 2048
+    job_timeout_seconds: float = 3600.0
+    """Wall-clock limit of one job unless the process sets its own."""
+    cancel_grace_seconds: float = 0.3
+    """Time a cancelled job gets to stop cooperatively before its worker is killed."""
+
+    sync_timeout_seconds: float = 600.0
+    retention_hours: float = 6.0
+    cleanup_interval_seconds: float = 300.0
+    rerun_interrupted: bool = True
+    """After a crash, re-run jobs that were running (once more) instead of failing them."""
+    max_attempts: int = 2
+
+    max_body_mb: float = 100.0
+    process_modules: tuple[str, ...] = ()
+    """Extra modules whose decorated processes are served (besides entry points)."""
+    demo_data: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'honua.db').resolve()}"
+
+    @property
+    def resolved_artifacts_dir(self) -> Path:
+        return self.artifacts_dir or self.data_dir / "artifacts"
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 1024 * 1024)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: _convert(self, k, v) for k, v in changes.items()})
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings from defaults, TOML file, environment and overrides."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in env else None)
+    if path is None and Path("honua.toml").is_file():
+        path = Path("honua.toml")
+    if path is not None:
+        document = tomllib.loads(path.read_text())
+        values.update(document.get("honua", document))
+    names = {f.name for f in dataclasses.fields(Settings)}
+    for key, raw in env.items():
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :].lower() in names:
+            values[key[len(ENV_PREFIX) :].lower()] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    defaults = Settings()
+    return Settings(**{k: _convert(defaults, k, v) for k, v in values.items()})
+
+
+_HINTS: dict[str, Any] = {}
+
+
+def _convert(settings: Settings, name: str, value: Any) -> Any:
+    """Turn a TOML/env value into the field's type; converting twice changes nothing."""
+    if not _HINTS:
+        _HINTS.update(typing.get_type_hints(Settings))
+    hint = _HINTS[name]
+    if hint in (Path, Path | None):
+        return Path(value) if value not in (None, "") else None if hint != Path else Path(".")
+    if hint is bool:
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if hint is int:
+        return int(value)
+    if hint is float:
+        return float(value)
+    if hint == tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return tuple(value)
+    return value

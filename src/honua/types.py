@@ -1,0 +1,96 @@
+"""The seams of Honua as small Protocols: job store, artifact store, executor.
+
+Each has an in-memory or embedded implementation and a scaled-out one, picked
+by configuration in ``app.py``; the core only ever sees these Protocols.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from honua.core.execution import ExecutionListener, WorkItem
+    from honua.core.jobs import Job, JobStatus, Message
+
+
+class JobStore(Protocol):
+    """Durable job records. Every write is committed before the call returns."""
+
+    def create(self, job: Job) -> None: ...
+
+    def get(self, job_id: str) -> Job:
+        """The job; raises ``NoSuchJob``."""
+        ...
+
+    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
+        """Write ``job``; with ``expected``, only if the stored status still is that
+        (compare-and-set). Returns whether it was written."""
+        ...
+
+    def set_progress(self, job_id: str, percent: int, message: str | None,
+                     now: dt.datetime) -> None:
+        """Record progress of a running job (ignored if it is no longer running)."""
+        ...
+
+    def claim_next(self, now: dt.datetime) -> Job | None:
+        """Atomically move the oldest submitted job to running and return it."""
+        ...
+
+    def add_messages(self, job_id: str, messages: Sequence[Message]) -> None: ...
+
+    def messages(self, job_id: str) -> list[Message]: ...
+
+    def list(self, *, statuses: Iterable[JobStatus] | None = None,
+             process_id: str | None = None, owner: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
+        """Newest first, and the total count matching the filters."""
+        ...
+
+    def expired(self, now: dt.datetime) -> list[str]:
+        """Ids of finished jobs whose expiry time has passed."""
+        ...
+
+    def delete(self, job_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ArtifactStore(Protocol):
+    """Stored bytes by key (``jobs/<id>/outputs.json`` ...): files on disk or S3 objects."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """The bytes; raises ``NotFound``."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A file path to serve the artifact from, when the store is local."""
+        ...
+
+
+class Executor(Protocol):
+    """Runs work items somewhere (a local worker pool, Celery workers...)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def free_slots(self) -> int:
+        """How many more items would start right away."""
+        ...
+
+    def submit(self, item: WorkItem, listener: ExecutionListener, *, priority: bool = False) -> None:
+        """Queue ``item``; ``priority`` items (synchronous requests) go first."""
+        ...
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop the item of ``job_id`` (cooperatively, then by force). False if unknown."""
+        ...
