@@ -69,6 +69,7 @@ class JobManager:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._last_progress: dict[str, float] = {}
+        self._changed = threading.Condition()
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self, *, dispatch: bool = True) -> None:
@@ -135,6 +136,19 @@ class JobManager:
 
     def get(self, job_id: str) -> Job:
         return self.store.get(job_id)
+
+    def wait(self, job_id: str, timeout: float) -> Job:
+        """The job once finished, or as it is when ``timeout`` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.store.get(job_id)
+            left = deadline - time.monotonic()
+            if job.status.finished or left <= 0:
+                return job
+            with self._changed:
+                # notified when a job of this process ends; the store is re-read
+                # anyway since another front process may have finished it
+                self._changed.wait(min(left, 0.2))
 
     def messages(self, job_id: str) -> list[Message]:
         return self.store.messages(job_id)
@@ -302,6 +316,8 @@ class JobManager:
             return None  # dismissed or already finished meanwhile
         self._add_message(job_id, level, message)
         self._last_progress.pop(job_id, None)
+        with self._changed:
+            self._changed.notify_all()
         return job
 
     def _add_message(self, job_id: str, level: MessageLevel, text: str) -> None:

@@ -235,8 +235,7 @@ def convert_value(data_type: DataType, value: Any, name: str = "value") -> Any:
     try:
         return _CONVERTERS[data_type](value, name)
     except InvalidParameter as exc:
-        if exc.parameter is None:
-            exc.parameter = name
+        exc.parameter = name
         raise
 
 

@@ -1,0 +1,1 @@
+"""Protocol adapters: each translates one protocol to the core and back, nothing else."""

@@ -1,0 +1,5 @@
+"""OGC API - Processes - Part 1: Core 1.0 at ``/api``."""
+
+from honua.adapters.ogcapi.routes import routes
+
+__all__ = ["routes"]

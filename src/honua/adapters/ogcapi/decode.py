@@ -1,0 +1,97 @@
+"""OGC API - Processes execute requests -> core inputs and options (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from honua.core.description import ProcessDescription
+from honua.core.jobs import ExecutionOptions
+from honua.errors import InvalidParameter, NotSupported
+
+TRANSMISSIONS = ("value", "reference")
+
+
+def parse_json(body: bytes) -> Any:
+    if not body.strip():
+        raise InvalidParameter("the request body is empty; send a JSON execute request "
+                               'such as {"inputs": {...}}')
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidParameter(f"the request body is not valid JSON: {exc}") from None
+
+
+def _unwrap(name: str, value: Any) -> Any:
+    """A qualified value gives its ``value``; a link by reference is not resolved here."""
+    if isinstance(value, Mapping):
+        if "href" in value and "value" not in value:
+            raise NotSupported(
+                f"input {name!r} is given by reference ({value['href']!r}); this server does "
+                "not fetch remote references for OGC API inputs yet: send the value inline",
+            )
+        if "value" in value and ("mediaType" in value or "encoding" in value or "schema" in value
+                                 or len(value) == 1):
+            return value["value"]
+    return value
+
+
+def decode_inputs(document: Any) -> dict[str, Any]:
+    if not isinstance(document, Mapping):
+        raise InvalidParameter("the execute request must be a JSON object with an 'inputs' member")
+    inputs = document.get("inputs", {})
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, Mapping):
+        raise InvalidParameter("'inputs' must be an object mapping input names to values")
+    decoded: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, list):
+            decoded[name] = [_unwrap(name, v) for v in value]
+        else:
+            decoded[name] = _unwrap(name, value)
+    return decoded
+
+
+def decode_outputs(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    outputs = document.get("outputs") or {}
+    if not isinstance(outputs, Mapping):
+        raise InvalidParameter("'outputs' must be an object mapping output names to options")
+    decoded: dict[str, dict[str, Any]] = {}
+    for name, spec in outputs.items():
+        spec = spec or {}
+        if not isinstance(spec, Mapping):
+            raise InvalidParameter(f"output {name!r}: options must be an object")
+        mode = spec.get("transmissionMode", "value")
+        if mode not in TRANSMISSIONS:
+            raise InvalidParameter(
+                f"output {name!r}: transmissionMode must be 'value' or 'reference', got {mode!r}")
+        decoded[name] = {"transmission": mode}
+        fmt = spec.get("format")
+        if isinstance(fmt, Mapping) and fmt.get("mediaType"):
+            decoded[name]["mediaType"] = fmt["mediaType"]
+    return decoded
+
+
+def wants_async(prefer: str | None, description: ProcessDescription) -> bool:
+    """Async when asked (``Prefer: respond-async``) and allowed, or when sync is not allowed."""
+    tokens = {t.strip().split("=")[0].lower() for t in (prefer or "").split(",") if t.strip()}
+    if not description.allows_sync:
+        return True
+    if not description.allows_async:
+        return False
+    return "respond-async" in tokens
+
+
+def decode_execute(body: bytes, description: ProcessDescription,
+                   prefer: str | None) -> tuple[dict[str, Any], ExecutionOptions]:
+    document = parse_json(body)
+    inputs = decode_inputs(document)
+    outputs = decode_outputs(document)
+    response = document.get("response", "raw")
+    if response not in ("raw", "document"):
+        raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
+    mode = "async" if wants_async(prefer, description) else "sync"
+    return inputs, ExecutionOptions(mode=mode, outputs=outputs, response=response)

@@ -1,0 +1,127 @@
+"""The OpenAPI 3.0 definition of the ``/api`` surface, built from the registry.
+
+Every status code the routes answer with is listed (as the oas30 class asks);
+each process gets its own execute path with an input schema, so generic
+OpenAPI tooling can call processes without reading OGC descriptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from honua import __version__
+from honua.adapters.ogcapi.schemas import schema_for
+from honua.core.description import ProcessDescription
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/exception"}}}
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _responses(ok: str, body: str | None, *errors: int) -> dict[str, Any]:
+    responses: dict[str, Any] = {ok: {"description": "Success"}}
+    if body:
+        responses[ok]["content"] = _json(body)
+    for code in errors:
+        responses[str(code)] = {"description": _ERRORS[code], "content": _PROBLEM}
+    responses["500"] = {"description": "Server error", "content": _PROBLEM}
+    return responses
+
+
+_ERRORS = {400: "Invalid request", 404: "Not found", 406: "Not acceptable",
+           413: "Request body too large", 429: "Server busy, retry later"}
+
+_JOB_ID = {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _execute_path(description: ProcessDescription) -> dict[str, Any]:
+    inputs = {p.name: schema_for(p) for p in description.inputs}
+    required = [p.name for p in description.inputs if p.required]
+    request_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "inputs": {"type": "object", "properties": inputs, "required": required}
+            if required else {"type": "object", "properties": inputs},
+            "outputs": {"type": "object"},
+            "response": {"type": "string", "enum": ["raw", "document"], "default": "raw"},
+        },
+    }
+    responses = _responses("200", None, 400, 404, 413, 429)
+    responses["200"]["content"] = {"application/json": {"schema": {"type": "object"}},
+                                   "application/geo+json": {"schema": {"type": "object"}}}
+    responses["201"] = {"description": "Job created (asynchronous execution)",
+                        "content": _json("statusInfo")}
+    responses["204"] = {"description": "Results by reference (see Link headers)"}
+    return {"post": {
+        "summary": f"Execute {description.title}",
+        "operationId": f"execute_{description.id}",
+        "tags": ["Processes"],
+        "parameters": [{"name": "Prefer", "in": "header", "required": False,
+                        "schema": {"type": "string"},
+                        "description": "respond-async to run as a job"}],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": request_schema}}},
+        "responses": responses,
+    }}
+
+
+def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/": {"get": {"summary": "Landing page", "operationId": "landing", "tags": ["Capabilities"],
+                      "responses": _responses("200", "object")}},
+        "/conformance": {"get": {"summary": "Conformance classes", "operationId": "conformance",
+                                 "tags": ["Capabilities"],
+                                 "responses": _responses("200", "object")}},
+        "/openapi": {"get": {"summary": "This API definition", "operationId": "openapi",
+                             "tags": ["Capabilities"], "responses": _responses("200", None)}},
+        "/processes": {"get": {
+            "summary": "Process list", "operationId": "processes", "tags": ["Processes"],
+            "parameters": [{"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
+            "responses": _responses("200", "object", 400)}},
+        "/processes/{processId}": {"get": {
+            "summary": "Process description", "operationId": "process", "tags": ["Processes"],
+            "parameters": [{"name": "processId", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": _responses("200", "object", 404)}},
+        "/jobs": {"get": {
+            "summary": "Job list", "operationId": "jobs", "tags": ["Jobs"],
+            "parameters": [
+                {"name": n, "in": "query", "required": False, "schema": s} for n, s in (
+                    ("status", {"type": "string"}), ("processID", {"type": "string"}),
+                    ("limit", {"type": "integer", "minimum": 1}),
+                    ("offset", {"type": "integer", "minimum": 0}))],
+            "responses": _responses("200", "object", 400)}},
+        "/jobs/{jobId}": {
+            "get": {"summary": "Job status", "operationId": "job", "tags": ["Jobs"],
+                    "parameters": [_JOB_ID], "responses": _responses("200", "statusInfo", 404)},
+            "delete": {"summary": "Dismiss a job (cancel it if running)", "operationId": "dismiss",
+                       "tags": ["Jobs"], "parameters": [_JOB_ID],
+                       "responses": _responses("200", "statusInfo", 404)}},
+        "/jobs/{jobId}/results": {"get": {
+            "summary": "Job results", "operationId": "results", "tags": ["Jobs"],
+            "parameters": [_JOB_ID], "responses": _responses("200", "object", 404)}},
+    }
+    for description in descriptions:
+        paths[f"/processes/{description.id}/execution"] = _execute_path(description)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Honua OGC API - Processes", "version": __version__,
+                 "description": "Geoprocessing over OGC API - Processes - Part 1: Core 1.0",
+                 "license": {"name": "Apache-2.0"}},
+        "servers": [{"url": f"{base}/api"}],
+        "paths": paths,
+        "components": {"schemas": {
+            "exception": {"type": "object", "required": ["type"], "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "detail": {"type": "string"},
+                "instance": {"type": "string"}}, "additionalProperties": True},
+            "statusInfo": {"type": "object", "required": ["jobID", "status", "type"],
+                           "properties": {"jobID": {"type": "string"},
+                                          "status": {"type": "string"},
+                                          "type": {"type": "string"}}},
+        }},
+    }

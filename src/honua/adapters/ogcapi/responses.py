@@ -1,0 +1,66 @@
+"""Building execution/result HTTP responses in the shapes Part 1 prescribes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from honua.adapters.ogcapi.encode import JSON, raw_value, results_document
+from honua.core.description import ProcessDescription
+from honua.core.jobs import ExecutionOptions
+
+
+def json_response(document: Any, status: int = 200, headers: Mapping[str, str] | None = None,
+                  media_type: str = JSON) -> Response:
+    return Response(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY),
+                    status_code=status, media_type=media_type, headers=dict(headers or {}))
+
+
+def _reference_names(options: ExecutionOptions) -> set[str]:
+    return {n for n, spec in options.outputs.items() if spec.get("transmission") == "reference"}
+
+
+def results_response(description: ProcessDescription, options: ExecutionOptions,
+                     outputs: Mapping[str, Any], results_href: str,
+                     headers: dict[str, str]) -> Response:
+    """Results of a run, shaped by what the request asked (document, raw, references)."""
+    by_reference = _reference_names(options)
+    by_value = {n: v for n, v in outputs.items() if n not in by_reference}
+    if options.response == "document":
+        body = results_document(description, by_value)
+        if by_reference:
+            document = orjson.loads(body)
+            for name in by_reference:
+                document[name] = {"href": f"{results_href}/{name}", "rel": "related",
+                                  "type": "application/json"}
+            body = orjson.dumps(document)
+        return Response(body, media_type=JSON, headers=headers)
+    if by_reference and not by_value:
+        links = ", ".join(f'<{results_href}/{n}>; rel="{n}"' for n in sorted(by_reference))
+        headers = {**headers, "Link": ", ".join(filter(None, [headers.get("Link"), links]))}
+        return Response(status_code=204, headers=headers)
+    if len(by_value) == 1 and not by_reference:
+        (name, value), = by_value.items()
+        body, media_type = raw_value(description.output(name), value)
+        return Response(body, media_type=media_type, headers=headers)
+    return _multipart(description, by_value, by_reference, results_href, headers)
+
+
+def _multipart(description: ProcessDescription, by_value: Mapping[str, Any],
+               by_reference: set[str], results_href: str, headers: dict[str, str]) -> Response:
+    boundary = "honua-" + secrets.token_hex(12)
+    parts: list[bytes] = []
+    for name, value in by_value.items():
+        body, media_type = raw_value(description.output(name), value)
+        parts.append(f"--{boundary}\r\nContent-Type: {media_type}\r\nContent-ID: <{name}>\r\n\r\n"
+                     .encode() + body + b"\r\n")
+    for name in sorted(by_reference):
+        parts.append(f"--{boundary}\r\nContent-ID: <{name}>\r\n"
+                     f"Content-Location: {results_href}/{name}\r\n\r\n\r\n".encode())
+    parts.append(f"--{boundary}--\r\n".encode())
+    return Response(b"".join(parts), headers=headers,
+                    media_type=f'multipart/related; boundary="{boundary}"')

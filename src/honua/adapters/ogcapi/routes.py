@@ -1,0 +1,210 @@
+"""Starlette routes of OGC API - Processes: glue between HTTP and the job manager."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from honua.adapters.ogcapi import decode, encode
+from honua.adapters.ogcapi.errors import problem, problem_from_error
+from honua.adapters.ogcapi.openapi import openapi_document
+from honua.adapters.ogcapi.responses import json_response, results_response
+from honua.core.manager import JobManager
+from honua.errors import HonuaError, InvalidParameter
+from honua.settings import Settings
+from honua.web.body import public_base, read_body
+
+Handler = Callable[[Request], Awaitable[Response]]
+LARGE_BODY = 1 << 20
+
+
+class OgcApi:
+    def __init__(self, manager: JobManager, settings: Settings) -> None:
+        self.manager = manager
+        self.settings = settings
+
+    def base(self, request: Request) -> str:
+        return public_base(request, self.settings.base_url)
+
+    # -- capabilities -------------------------------------------------------------------------
+    async def landing(self, request: Request) -> Response:
+        return json_response(encode.landing(self.base(request)))
+
+    async def conformance(self, request: Request) -> Response:
+        return json_response(encode.conformance())
+
+    async def openapi(self, request: Request) -> Response:
+        descriptions = [d.description for d in self.manager.registry]
+        return json_response(openapi_document(descriptions, self.base(request)),
+                             media_type=encode.OPENAPI)
+
+    # -- processes ----------------------------------------------------------------------------
+    async def processes(self, request: Request) -> Response:
+        base = self.base(request)
+        limit = _int_param(request, "limit", 10_000, 1, 10_000)
+        summaries = [encode.process_summary(d.description, base)
+                     for d in self.manager.registry][:limit]
+        return json_response({"processes": summaries, "links": [
+            encode.link(f"{base}/api/processes", "self", "Process list")]})
+
+    async def process(self, request: Request) -> Response:
+        definition = self.manager.registry.get(request.path_params["process_id"])
+        return json_response(encode.process_description(definition.description,
+                                                        self.base(request)))
+
+    async def execute(self, request: Request) -> Response:
+        base = self.base(request)
+        definition = self.manager.registry.get(request.path_params["process_id"])
+        body = await read_body(request, self.settings.max_body_bytes)
+        prefer = request.headers.get("prefer")
+        if len(body) > LARGE_BODY:
+            inputs, options = await run_in_threadpool(
+                decode.decode_execute, body, definition.description, prefer)
+        else:
+            inputs, options = decode.decode_execute(body, definition.description, prefer)
+        by_reference = any(o.get("transmission") == "reference" for o in options.outputs.values())
+        if options.mode == "async" or by_reference:
+            job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
+            if options.mode == "async":
+                return json_response(encode.status_info(job, base), status=201, headers={
+                    "Location": f"{base}/api/jobs/{job.id}",
+                    "Preference-Applied": "respond-async"})
+            # a synchronous request for results by reference: run as a job, wait, link
+            job = await run_in_threadpool(self.manager.wait, job.id,
+                                          self.settings.sync_timeout_seconds)
+            return await self._job_results(job.id, base)
+        if len(body) > LARGE_BODY:
+            future = await run_in_threadpool(self.manager.execute, definition.id, inputs, options)
+        else:
+            future = self.manager.execute(definition.id, inputs, options)
+        execution = await asyncio.wrap_future(future)
+        headers = {"Link": f'<{base}/api/jobs/{execution.job.id}>; rel="monitor"'}
+        if prefer:
+            headers["Preference-Applied"] = "wait"
+        href = f"{base}/api/jobs/{execution.job.id}/results"
+        if _is_large(execution.outputs):
+            return await run_in_threadpool(results_response, definition.description, options,
+                                           execution.outputs, href, headers)
+        return results_response(definition.description, options, execution.outputs, href,
+                                headers)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    async def jobs(self, request: Request) -> Response:
+        base = self.base(request)
+        limit = _int_param(request, "limit", 100, 1, 10_000)
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+        statuses: list[Any] = []
+        for name in request.query_params.getlist("status"):
+            for part in name.split(","):
+                if part not in encode.CORE_STATUSES:
+                    raise InvalidParameter(
+                        f"unknown job status {part!r}; use accepted, running, successful, "
+                        "failed or dismissed", parameter="status")
+                statuses.extend(encode.CORE_STATUSES[part])
+        process_id = request.query_params.get("processID") or request.query_params.get("process")
+        jobs, total = await run_in_threadpool(
+            self.manager.list, statuses=statuses or None, process_id=process_id,
+            limit=limit, offset=offset)
+        query = request.url.remove_query_params("offset")
+        links = [encode.link(str(request.url), "self", "This page")]
+        if offset + len(jobs) < total:
+            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
+                                     "next", "Next page"))
+        if offset > 0:
+            links.append(encode.link(str(query.include_query_params(
+                offset=max(0, offset - limit))), "prev", "Previous page"))
+        document = encode.job_list(jobs, base, links)
+        document["numberMatched"] = total
+        return json_response(document)
+
+    async def job(self, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
+        return json_response(encode.status_info(job, self.base(request)))
+
+    async def dismiss(self, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
+        return json_response(encode.status_info(job, self.base(request)))
+
+    async def results(self, request: Request) -> Response:
+        return await self._job_results(request.path_params["job_id"], self.base(request))
+
+    async def _job_results(self, job_id: str, base: str) -> Response:
+        job = await run_in_threadpool(self.manager.get, job_id)
+        outputs = await run_in_threadpool(self.manager.results, job_id)
+        definition = self.manager.registry.get(job.process_id)
+        href = f"{base}/api/jobs/{job_id}/results"
+        return await run_in_threadpool(results_response, definition.description, job.options,
+                                       outputs, href, {})
+
+    async def result(self, request: Request) -> Response:
+        """One output of a job, raw: where outputs sent by reference point to."""
+        job_id, name = request.path_params["job_id"], request.path_params["output"]
+        job = await run_in_threadpool(self.manager.get, job_id)
+        definition = self.manager.registry.get(job.process_id)
+        if definition.description.output(name) is None:
+            return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
+        outputs = await run_in_threadpool(self.manager.results, job_id)
+        return await run_in_threadpool(
+            results_response, definition.description, decode.ExecutionOptions(),
+            {name: outputs[name]}, "", {})
+
+
+def _is_large(outputs: dict[str, Any]) -> bool:
+    return any(hasattr(v, "geometry") and len(v) > 1000 for v in outputs.values())
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be an integer, got {raw!r}", parameter=name) from None
+    if not low <= value <= high:
+        raise InvalidParameter(f"{name} must be between {low} and {high}", parameter=name)
+    return value
+
+
+def _guard(handler: Handler) -> Handler:
+    """Turn every error into problem+json; never a stack trace."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except HonuaError as error:
+            return problem_from_error(error, instance=request.url.path)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("unexpected error on %s", request.url.path)
+            return problem("internal", "the server hit an unexpected error; it has been logged",
+                           instance=request.url.path)
+
+    return guarded
+
+
+def routes(manager: JobManager, settings: Settings) -> list[Route]:
+    api = OgcApi(manager, settings)
+    table: list[tuple[str, Handler, list[str]]] = [
+        ("/api", api.landing, ["GET"]),
+        ("/api/", api.landing, ["GET"]),
+        ("/api/conformance", api.conformance, ["GET"]),
+        ("/api/openapi", api.openapi, ["GET"]),
+        ("/api/processes", api.processes, ["GET"]),
+        ("/api/processes/{process_id}", api.process, ["GET"]),
+        ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
+        ("/api/jobs", api.jobs, ["GET"]),
+        ("/api/jobs/{job_id}", api.job, ["GET"]),
+        ("/api/jobs/{job_id}/results", api.results, ["GET"]),
+        ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
+    ]
+    out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
+    out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
+    return out

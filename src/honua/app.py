@@ -1,0 +1,78 @@
+"""The one place where Honua is wired together: settings -> stores, executor, manager, adapters."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from honua.adapters import ogcapi
+from honua.adapters.ogcapi.errors import problem
+from honua.core.manager import JobManager
+from honua.core.registry import Registry, discover
+from honua.executors.pool import LocalPool
+from honua.settings import Settings
+from honua.store import open_artifact_store, open_job_store
+from honua.types import Executor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the adapters share, built from the settings."""
+
+    settings: Settings
+    registry: Registry
+    manager: JobManager
+
+
+def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry = discover(settings.process_modules)
+    manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
+                         executor or LocalPool(settings), settings)
+    return Services(settings, registry, manager)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    path = request.url.path
+    if status == 405:
+        return problem("method", f"{request.method} is not allowed on {path}", instance=path)
+    if status == 404:
+        return problem("not-found", f"there is no resource at {path}; start at /api",
+                       instance=path)
+    detail = getattr(exc, "detail", "") or "request failed"
+    return problem("internal" if status >= 500 else "invalid-parameter", str(detail), instance=path)
+
+
+def create_app(settings: Settings, *, services: Services | None = None,
+               start_services: bool = True) -> Starlette:
+    services = services or build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if start_services:
+            services.manager.start()
+        try:
+            yield
+        finally:
+            if start_services:
+                services.manager.stop()
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse(url="/api")
+
+    routes = [Route("/", root), *ogcapi.routes(services.manager, settings)]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})
+    app.state.services = services
+    return app

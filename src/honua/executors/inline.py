@@ -1,0 +1,125 @@
+"""Runs work items on threads of the server process itself.
+
+No isolation at all: meant for unit tests of the job manager and for trusted,
+small built-in operations. Cancellation is cooperative only (``ctx.cancelled``);
+a timeout is reported when the run ends late, not enforced.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+import traceback
+from typing import Any
+
+from honua.core import codec
+from honua.core.context import Context
+from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
+from honua.core.invoke import call_process
+from honua.core.registry import Registry
+from honua.errors import HonuaError
+
+
+class InlineExecutor:
+    def __init__(self, registry: Registry, threads: int = 2) -> None:
+        self.registry = registry
+        self.threads = threads
+        self._queue: list[tuple[int, int, WorkItem, ExecutionListener]] = []
+        self._order = itertools.count()
+        self._lock = threading.Condition()
+        self._busy = 0
+        self._cancel: dict[str, threading.Event] = {}
+        self._stopping = False
+        self._workers: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._stopping = False
+        for i in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"honua-inline-{i}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            pending, self._queue = self._queue, []
+            self._lock.notify_all()
+        for _, _, item, listener in pending:
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED,
+                                                    error="the server is shutting down"))
+        for thread in self._workers:
+            thread.join(timeout=5)
+        self._workers.clear()
+
+    def free_slots(self) -> int:
+        with self._lock:
+            return self.threads - self._busy - len(self._queue)
+
+    def submit(self, item: WorkItem, listener: ExecutionListener, *, priority: bool = False) -> None:
+        with self._lock:
+            self._cancel[item.job_id] = threading.Event()
+            heapq.heappush(self._queue, (0 if priority else 1, next(self._order), item, listener))
+            self._lock.notify()
+
+    def cancel(self, job_id: str) -> bool:
+        with self._lock:
+            event = self._cancel.get(job_id)
+            if event is None:
+                return False
+            event.set()
+            return True
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                _, _, item, listener = heapq.heappop(self._queue)
+                self._busy += 1
+            try:
+                listener.on_finish(item.job_id, self._run(item, listener))
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._cancel.pop(item.job_id, None)
+
+    def _run(self, item: WorkItem, listener: ExecutionListener) -> Outcome:
+        started = time.monotonic()
+        cancel = self._cancel[item.job_id]
+        if cancel.is_set():
+            return Outcome(OutcomeStatus.CANCELLED, error="Job cancelled")
+        listener.on_start(item.job_id)
+        definition = self.registry.get(item.process_id)
+        context = Context(
+            job_id=item.job_id,
+            on_progress=lambda p, m: listener.on_progress(item.job_id, p, m),
+            on_message=lambda t, level: listener.on_message(item.job_id, level, t),
+            cancel_event=cancel,
+        )
+        try:
+            inputs: Any = item.inputs
+            if inputs is None:
+                inputs = codec.decode(definition.description.inputs, item.inputs_json or b"{}")
+            outputs = call_process(definition, context, inputs)
+            outputs = {k: v for k, v in outputs.items() if not item.outputs or k in item.outputs}
+        except HonuaError as error:
+            return Outcome(OutcomeStatus.FAILED, error=error.message, error_kind=error.kind,
+                           duration=time.monotonic() - started)
+        except Exception as error:  # the process's own bug: report it, don't crash the server
+            traceback.print_exc()
+            return Outcome(OutcomeStatus.FAILED, error=f"{type(error).__name__}: {error}",
+                           duration=time.monotonic() - started)
+        duration = time.monotonic() - started
+        if cancel.is_set():
+            return Outcome(OutcomeStatus.CANCELLED, error="Job cancelled", duration=duration)
+        if duration > item.limits.timeout_seconds:
+            return Outcome(OutcomeStatus.TIMED_OUT, duration=duration,
+                           error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s")
+        if item.return_json:
+            return Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
+                           outputs_json=codec.encode(definition.description.outputs, outputs))
+        return Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs, duration=duration)

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every adapter (no protocol knowledge) and HTML templates."""

@@ -1,0 +1,65 @@
+"""GeoJSON in and out of the columnar collection."""
+
+import orjson
+import pytest
+import shapely
+
+from honua.errors import InvalidParameter
+from honua.geo.geojson import read_features, write_features
+
+
+def test_read_features_collection_with_mixed_and_null_geometries():
+    fc = read_features({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 7, "geometry": {"type": "Point", "coordinates": [1, 2]},
+         "properties": {"name": "a", "n": 1}},
+        {"type": "Feature", "geometry": None, "properties": {"name": "b"}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+         "properties": None},
+    ]})
+    assert len(fc) == 3 and fc.ids == [7, None, None]
+    assert fc.geometry[0].equals(shapely.Point(1, 2)) and fc.geometry[1] is None
+    assert fc.columns == {"name": ["a", "b", None], "n": [1, None, None]}
+    assert fc.crs.to_string() == "OGC:CRS84"
+
+
+def test_read_features_bare_geometry_and_feature():
+    assert len(read_features({"type": "Point", "coordinates": [0, 0]})) == 1
+    assert len(read_features({"type": "Feature", "geometry": None, "properties": {}})) == 1
+
+
+def test_read_features_empty_collection():
+    fc = read_features({"type": "FeatureCollection", "features": []})
+    assert len(fc) == 0 and fc.bounds is None
+
+
+def test_read_features_legacy_crs_member():
+    fc = read_features({"type": "FeatureCollection", "features": [],
+                        "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}})
+    assert fc.crs.to_epsg() == 3857
+
+
+@pytest.mark.parametrize(("document", "fragment"), [
+    ({"type": "Banana"}, "expected a GeoJSON"),
+    ({"type": "FeatureCollection", "features": [{"type": "Feature",
+      "geometry": {"type": "Point", "coordinates": "x"}}]}, "invalid GeoJSON geometry"),
+    ({"type": "FeatureCollection", "features": [{"type": "Feature",
+      "geometry": {"type": "Circle"}}]}, "no valid GeoJSON geometry"),
+    ({"type": "FeatureCollection"}, "'features' array"),
+    (b"{not json", "not valid JSON"),
+])
+def test_read_features_errors_are_clear(document, fragment):
+    with pytest.raises(InvalidParameter, match=fragment):
+        read_features(document)
+
+
+def test_write_features_round_trip_keeps_crs_ids_and_attributes():
+    fc = read_features({"type": "FeatureCollection",
+                        "crs": {"type": "name", "properties": {"name": "EPSG:32631"}},
+                        "features": [{"type": "Feature", "id": "x",
+                                      "geometry": {"type": "Point", "coordinates": [500000, 1]},
+                                      "properties": {"v": 1.5}}]})
+    document = orjson.loads(write_features(fc))
+    assert document["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::32631"
+    assert document["features"][0]["id"] == "x"
+    assert document["features"][0]["properties"] == {"v": 1.5}
+    assert read_features(document).crs.to_epsg() == 32631
