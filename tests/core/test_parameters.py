@@ -6,7 +6,13 @@ from typing import Annotated, Literal
 
 import pytest
 
-from honua.core.parameters import UNBOUNDED, DataType, Input, convert_value, parameter_from_annotation
+from honua.core.parameters import (
+    UNBOUNDED,
+    DataType,
+    Input,
+    convert_value,
+    parameter_from_annotation,
+)
 from honua.core.values import Envelope, LinearUnit, SpatialReference
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection

@@ -15,7 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from honua.core.description import (
-    JobControl, Limits, ProcessDefinition, ProcessDescription, ResourceClass,
+    JobControl,
+    Limits,
+    ProcessDefinition,
+    ProcessDescription,
+    ResourceClass,
 )
 from honua.core.parameters import Output, Parameter, parameter_from_annotation
 

@@ -25,11 +25,23 @@ from honua.core.description import Limits, ProcessDefinition
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, RunLimits, WorkItem
 from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import (
-    ExecutionOptions, Job, JobEvent, JobStatus, Message, new_job_id, utcnow,
+    ExecutionOptions,
+    Job,
+    JobEvent,
+    JobStatus,
+    Message,
+    new_job_id,
+    utcnow,
 )
 from honua.core.registry import Registry
 from honua.errors import (
-    HonuaError, InvalidTransition, JobFailed, NoSuchJob, NotFound, NotSupported, ResultNotReady,
+    HonuaError,
+    InvalidTransition,
+    JobFailed,
+    NoSuchJob,
+    NotFound,
+    NotSupported,
+    ResultNotReady,
 )
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore

@@ -21,7 +21,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 
 from honua.core.values import (
-    ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference,
+    ArealUnit,
+    Envelope,
+    File,
+    Geometry,
+    LinearUnit,
+    SpatialReference,
 )
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection
