@@ -37,8 +37,21 @@ _ERRORS = {400: "Invalid request", 404: "Not found", 406: "Not acceptable",
 _JOB_ID = {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+def _oas30(schema: Any) -> Any:
+    """OGC's JSON-Schema keywords that OpenAPI 3.0 lacks, rewritten or dropped."""
+    if isinstance(schema, dict):
+        out = {k: _oas30(v) for k, v in schema.items()
+               if k not in ("contentMediaType", "contentEncoding")}
+        if schema.get("contentEncoding") == "base64":
+            out["format"] = "byte"
+        return out
+    if isinstance(schema, list):
+        return [_oas30(v) for v in schema]
+    return schema
+
+
 def _execute_path(description: ProcessDescription) -> dict[str, Any]:
-    inputs = {p.name: schema_for(p) for p in description.inputs}
+    inputs = {p.name: _oas30(schema_for(p)) for p in description.inputs}
     required = [p.name for p in description.inputs if p.required]
     request_schema: dict[str, Any] = {
         "type": "object",
@@ -119,6 +132,7 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
                 "type": {"type": "string"}, "title": {"type": "string"},
                 "status": {"type": "integer"}, "detail": {"type": "string"},
                 "instance": {"type": "string"}}, "additionalProperties": True},
+            "object": {"type": "object", "additionalProperties": True},
             "statusInfo": {"type": "object", "required": ["jobID", "status", "type"],
                            "properties": {"jobID": {"type": "string"},
                                           "status": {"type": "string"},
