@@ -1,0 +1,30 @@
+"""Persistence: the job store and the artifact store, chosen by the settings.
+
+``open_job_store`` gives SQLite (embedded default, a file in the data folder)
+or PostgreSQL, whichever ``settings.resolved_database_url`` names;
+``open_artifact_store`` gives a folder on disk. The in-memory stores in
+``honua.store.memory`` are for tests and never chosen by configuration.
+"""
+
+from __future__ import annotations
+
+from honua.settings import Settings
+from honua.store.artifacts_fs import FilesystemArtifactStore
+from honua.store.jobs_sql import SqlJobStore
+from honua.store.memory import MemoryArtifactStore, MemoryJobStore
+from honua.types import ArtifactStore, JobStore
+
+__all__ = [
+    "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryJobStore", "SqlJobStore",
+    "open_artifact_store", "open_job_store",
+]
+
+
+def open_job_store(settings: Settings) -> JobStore:
+    """The job store at ``settings.resolved_database_url`` (``sqlite:`` or ``postgresql:``)."""
+    return SqlJobStore(settings.resolved_database_url)
+
+
+def open_artifact_store(settings: Settings) -> ArtifactStore:
+    """The artifact folder ``settings.resolved_artifacts_dir``."""
+    return FilesystemArtifactStore(settings.resolved_artifacts_dir)

@@ -1,0 +1,170 @@
+"""The durable job store: SQLAlchemy Core over SQLite (embedded) or PostgreSQL.
+
+One instance is shared by every thread of a server process, and several
+processes may open the same database; all coordination happens in the
+database. State changes are compare-and-set on the stored status, and
+``claim_next`` hands each queued job to exactly one caller (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, an immediate transaction on SQLite). Every method is
+one short transaction, committed before it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+
+from honua.core.context import MessageLevel
+from honua.core.jobs import FINISHED, Job, JobStatus, Message
+from honua.store.records import (
+    as_utc,
+    check_page,
+    clamp_percent,
+    no_such_job,
+    normalise_job,
+    normalise_message,
+    normalise_statuses,
+)
+from honua.store.sql_engine import create_engine, translated, writer
+from honua.store.sql_schema import job_messages, job_to_row, jobs, metadata, row_to_job
+
+__all__ = ["SqlJobStore"]
+
+# Serialises table creation when several processes start at once on PostgreSQL.
+_SCHEMA_LOCK_KEY = 0x686F6E7561  # "honua"
+_FINISHED_VALUES = sorted(status.value for status in FINISHED)
+
+
+class SqlJobStore:
+    """``honua.types.JobStore`` on the database at ``url`` (``sqlite:///...`` or
+    ``postgresql+psycopg://...``); creates its tables if they are missing."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+        self._writer = writer(self._engine)
+        try:
+            with translated("create the job tables"), self._writer.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": _SCHEMA_LOCK_KEY})
+                metadata.create_all(conn)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlJobStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    def create(self, job: Job) -> None:
+        row = job_to_row(normalise_job(job))
+        with translated(f"store job {job.id}", conflict=f"a job with id {job.id!r} already "
+                        "exists"), self._writer.begin() as conn:
+            conn.execute(sa.insert(jobs).values(row))
+
+    def get(self, job_id: str) -> Job:
+        with translated(f"read job {job_id}"), self._engine.connect() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise no_such_job(job_id)
+        return row_to_job(row)
+
+    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
+        row = job_to_row(normalise_job(job))
+        del row["id"]
+        statement = sa.update(jobs).where(jobs.c.id == job.id).values(row)
+        if expected is not None:
+            statement = statement.where(jobs.c.status == JobStatus(expected).value)
+        with translated(f"update job {job.id}"), self._writer.begin() as conn:
+            return conn.execute(statement).rowcount == 1
+
+    def set_progress(self, job_id: str, percent: int, message: str | None,
+                     now: dt.datetime) -> None:
+        values: dict[str, object] = {"progress": clamp_percent(percent),
+                                     "updated": as_utc(now, name="now")}
+        if message is not None:
+            values["message"] = message
+        statement = (sa.update(jobs).values(values)
+                     .where(jobs.c.id == job_id, jobs.c.status == JobStatus.RUNNING.value))
+        with translated(f"record progress of job {job_id}"), self._writer.begin() as conn:
+            conn.execute(statement)
+
+    def claim_next(self, now: dt.datetime) -> Job | None:
+        now = as_utc(now, name="now")
+        submitted = jobs.c.status == JobStatus.SUBMITTED.value
+        oldest = (sa.select(jobs.c.id).where(submitted).order_by(jobs.c.created, jobs.c.id)
+                  .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+        # The same fields as Job.apply(JobEvent.START, now).
+        statement = (sa.update(jobs).where(jobs.c.id == oldest, submitted)
+                     .values(status=JobStatus.RUNNING.value, started=now, updated=now,
+                             attempts=jobs.c.attempts + 1, progress=0)
+                     .returning(*jobs.c))
+        with translated("claim the next queued job"), self._writer.begin() as conn:
+            row = conn.execute(statement).mappings().first()
+        return None if row is None else row_to_job(row)
+
+    def add_messages(self, job_id: str, messages: Sequence[Message]) -> None:
+        """Append messages; those of a job that no longer exists are dropped.
+
+        Worker listeners report messages from their own threads and must not
+        fail when a job was dismissed while it ran.
+        """
+        rows = [{"job_id": job_id, "time": m.time, "level": m.level.value, "text": m.text}
+                for m in map(normalise_message, messages)]
+        if not rows:
+            return
+        # FOR KEY SHARE (PostgreSQL) holds off a concurrent delete until the insert is done.
+        job = (sa.select(jobs.c.id).where(jobs.c.id == job_id)
+               .with_for_update(read=True, key_share=True))
+        with translated(f"add messages to job {job_id}"), self._writer.begin() as conn:
+            if conn.execute(job).first() is not None:
+                conn.execute(sa.insert(job_messages), rows)
+
+    def messages(self, job_id: str) -> list[Message]:
+        """The job's messages in the order they were added; raises ``NoSuchJob``."""
+        query = (sa.select(job_messages.c.time, job_messages.c.level, job_messages.c.text)
+                 .where(job_messages.c.job_id == job_id).order_by(job_messages.c.seq))
+        with translated(f"read messages of job {job_id}"), self._engine.connect() as conn:
+            found = conn.execute(sa.select(jobs.c.id).where(jobs.c.id == job_id)).first()
+            rows = conn.execute(query).all() if found else None
+        if rows is None:
+            raise no_such_job(job_id)
+        return [Message(time, MessageLevel(level), text) for time, level, text in rows]
+
+    def list(self, *, statuses: Iterable[JobStatus] | None = None,
+             process_id: str | None = None, owner: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
+        check_page(limit, offset)
+        wanted = normalise_statuses(statuses)
+        conditions = []
+        if wanted is not None:
+            conditions.append(jobs.c.status.in_([status.value for status in wanted]))
+        if process_id is not None:
+            conditions.append(jobs.c.process_id == process_id)
+        if owner is not None:
+            conditions.append(jobs.c.owner == owner)
+        page = (sa.select(jobs).where(*conditions)
+                .order_by(jobs.c.created.desc(), jobs.c.id.desc()).limit(limit).offset(offset))
+        count = sa.select(sa.func.count()).select_from(jobs).where(*conditions)
+        with translated("list jobs"), self._engine.connect() as conn:
+            rows = conn.execute(page).mappings().all()
+            total = conn.execute(count).scalar_one()
+        return [row_to_job(row) for row in rows], int(total)
+
+    def expired(self, now: dt.datetime) -> list[str]:
+        """Finished jobs whose expiry is strictly before ``now``, soonest expired first."""
+        query = (sa.select(jobs.c.id)
+                 .where(jobs.c.status.in_(_FINISHED_VALUES), jobs.c.expires.is_not(None),
+                        jobs.c.expires < as_utc(now, name="now"))
+                 .order_by(jobs.c.expires, jobs.c.id))
+        with translated("find expired jobs"), self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def delete(self, job_id: str) -> None:
+        """Remove the job and its messages; nothing happens if it is already gone."""
+        with translated(f"delete job {job_id}"), self._writer.begin() as conn:
+            conn.execute(sa.delete(job_messages).where(job_messages.c.job_id == job_id))
+            conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+
+    def close(self) -> None:
+        self._engine.dispose()

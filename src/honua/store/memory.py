@@ -1,0 +1,176 @@
+"""In-memory job and artifact stores for unit tests.
+
+They behave exactly like the durable stores (the conformance suite in
+``tests/store`` runs against both): the same normalisation of what goes in, the
+same errors, the same ordering. One lock per store makes every method atomic,
+which is what the databases' transactions give the SQL store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.errors import Conflict, NotFound
+from honua.store.artifact_keys import check_key, check_prefix
+from honua.store.records import (
+    as_utc,
+    check_page,
+    clamp_percent,
+    no_such_job,
+    normalise_job,
+    normalise_message,
+    normalise_statuses,
+)
+
+__all__ = ["MemoryArtifactStore", "MemoryJobStore"]
+
+
+def _newest_first(job: Job) -> tuple[dt.datetime, str]:
+    return job.created, job.id
+
+
+class MemoryJobStore:
+    """``honua.types.JobStore`` in a dictionary; lost when the process ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+        self._messages: dict[str, list[Message]] = {}
+
+    def create(self, job: Job) -> None:
+        job = normalise_job(job)
+        with self._lock:
+            if job.id in self._jobs:
+                raise Conflict(f"a job with id {job.id!r} already exists")
+            self._jobs[job.id] = job
+            self._messages[job.id] = []
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise no_such_job(job_id)
+        return normalise_job(job)  # a fresh copy of the options: callers cannot alias ours
+
+    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
+        job = normalise_job(job)
+        with self._lock:
+            stored = self._jobs.get(job.id)
+            if stored is None or (expected is not None and stored.status != expected):
+                return False
+            self._jobs[job.id] = job
+            return True
+
+    def set_progress(self, job_id: str, percent: int, message: str | None,
+                     now: dt.datetime) -> None:
+        changes: dict[str, object] = {"progress": clamp_percent(percent),
+                                      "updated": as_utc(now, name="now")}
+        if message is not None:
+            changes["message"] = message
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status is JobStatus.RUNNING:
+                self._jobs[job_id] = job.evolve(**changes)
+
+    def claim_next(self, now: dt.datetime) -> Job | None:
+        now = as_utc(now, name="now")
+        with self._lock:
+            queued = [job for job in self._jobs.values() if job.status is JobStatus.SUBMITTED]
+            if not queued:
+                return None
+            claimed = min(queued, key=_newest_first).apply(JobEvent.START, now)
+            self._jobs[claimed.id] = claimed
+        return normalise_job(claimed)
+
+    def add_messages(self, job_id: str, messages: Sequence[Message]) -> None:
+        """Append messages; those of a job that no longer exists are dropped."""
+        normalised = [normalise_message(message) for message in messages]
+        with self._lock:
+            if job_id in self._messages:
+                self._messages[job_id].extend(normalised)
+
+    def messages(self, job_id: str) -> list[Message]:
+        with self._lock:
+            found = self._messages.get(job_id)
+            result = None if found is None else list(found)
+        if result is None:
+            raise no_such_job(job_id)
+        return result
+
+    def list(self, *, statuses: Iterable[JobStatus] | None = None,
+             process_id: str | None = None, owner: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
+        check_page(limit, offset)
+        wanted = normalise_statuses(statuses)
+        with self._lock:
+            matching = [job for job in self._jobs.values()
+                        if (wanted is None or job.status in wanted)
+                        and (process_id is None or job.process_id == process_id)
+                        and (owner is None or job.owner == owner)]
+        matching.sort(key=_newest_first, reverse=True)
+        return [normalise_job(job) for job in matching[offset:offset + limit]], len(matching)
+
+    def expired(self, now: dt.datetime) -> list[str]:
+        now = as_utc(now, name="now")
+        with self._lock:
+            gone = [job for job in self._jobs.values()
+                    if job.status.finished and job.expires is not None and job.expires < now]
+        return [job.id for job in sorted(gone, key=lambda job: (job.expires, job.id))]
+
+    def delete(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+            self._messages.pop(job_id, None)
+
+    def close(self) -> None:
+        pass
+
+
+class MemoryArtifactStore:
+    """``honua.types.ArtifactStore`` in a dictionary, with the filesystem store's rules.
+
+    Keys are checked the same way, and a key cannot be both an artifact and a
+    folder of others, as on a disk.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes) -> None:
+        parts = check_key(key)
+        folders = {"/".join(parts[:i]) for i in range(1, len(parts))}
+        with self._lock:
+            if folders & self._data.keys() or any(k.startswith(key + "/") for k in self._data):
+                raise Conflict(f"cannot store artifact {key!r}: a file and a folder "
+                               "would have the same name")
+            self._data[key] = bytes(data)
+
+    def get(self, key: str) -> bytes:
+        check_key(key)
+        with self._lock:
+            data = self._data.get(key)
+        if data is None:
+            raise NotFound(f"there is no stored artifact {key!r}")
+        return data
+
+    def exists(self, key: str) -> bool:
+        check_key(key)
+        with self._lock:
+            return key in self._data
+
+    def delete_prefix(self, prefix: str) -> None:
+        check_prefix(prefix)
+        with self._lock:
+            for key in [key for key in self._data if key.startswith(prefix)]:
+                del self._data[key]
+
+    def local_path(self, key: str) -> Path | None:
+        """None (nothing is on disk), or ``NotFound`` like the filesystem store."""
+        if not self.exists(key):
+            raise NotFound(f"there is no stored artifact {key!r}")
+        return None

@@ -1,0 +1,114 @@
+"""SQLAlchemy engines for the job store, and the one place database errors enter Honua.
+
+SQLite is shared by many threads (dispatcher, worker listeners, requests) and
+possibly by several server processes. To keep concurrent writers from failing
+with "database is locked" it runs in WAL mode with a generous busy timeout, and
+every writing transaction starts with ``BEGIN IMMEDIATE``: a deferred
+transaction that reads first and writes later can fail at once when another
+writer got in between, whatever the timeout, while an immediate one waits its
+turn at the start. Readers use plain ``BEGIN`` so they never block on writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from honua.errors import Conflict, InvalidParameter, Unavailable
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE = "honua_write"
+_DRIVER_ALIASES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+
+
+def parse_url(url: str) -> sa.URL:
+    """The URL with PostgreSQL pointed at psycopg 3 (the driver Honua installs).
+
+    Refuses what the job store cannot use, without echoing the URL (it may hold
+    a password).
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise ValueError("the job store URL is not a database URL; use sqlite:///<path> or "
+                         "postgresql+psycopg://<user>@<host>/<database>") from exc
+    parsed = parsed.set(drivername=_DRIVER_ALIASES.get(parsed.drivername, parsed.drivername))
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"the job store runs on SQLite or PostgreSQL, not "
+                         f"{parsed.get_backend_name()!r}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ValueError("an in-memory SQLite job store cannot be shared between threads; "
+                         "use a file (sqlite:///<path>), or MemoryJobStore in tests")
+    return parsed
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` set up as the module docstring explains."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def writer(engine: sa.Engine) -> sa.Engine:
+    """The same engine (and pool) whose transactions are writes: immediate on SQLite."""
+    return engine.execution_options(**{_WRITE: True})
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    path = Path(url.database or "")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Unavailable(f"cannot create the job store's folder {path.parent}: "
+                          f"{exc.strerror}") from exc
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    sa.event.listen(engine, "connect", _configure_sqlite)
+    sa.event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Stop the sqlite3 module from issuing its own (deferred) BEGIN: _begin_sqlite does.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: sa.Connection) -> None:
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextlib.contextmanager
+def translated(action: str, *, conflict: str = "") -> Iterator[None]:
+    """Turn database errors raised while doing ``action`` into Honua errors.
+
+    The original stays attached as ``__cause__`` for the logs; the message says
+    what failed in words a client can act on, without paths or SQL. ``conflict``
+    explains a constraint violation, when the caller knows which one it can be.
+    """
+    try:
+        yield
+    except sa_exc.IntegrityError as exc:
+        raise Conflict(conflict or f"could not {action}: it clashes with a stored record") from exc
+    except sa_exc.DataError as exc:
+        raise InvalidParameter(f"could not {action}: a value does not fit the job store") from exc
+    except sa_exc.SQLAlchemyError as exc:
+        log.warning("job store error while trying to %s: %s", action, exc)
+        raise Unavailable(f"the job store is unavailable (could not {action}: "
+                          f"{type(exc).__name__}); try again shortly") from exc
