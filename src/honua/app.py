@@ -24,6 +24,9 @@ from honua.types import Executor
 
 log = logging.getLogger(__name__)
 
+# Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``.
+ADAPTERS = (ogcapi,)
+
 
 @dataclass
 class Services:
@@ -71,7 +74,9 @@ def create_app(settings: Settings, *, services: Services | None = None,
     async def root(request: Request) -> Response:
         return RedirectResponse(url="/api")
 
-    routes = [Route("/", root), *ogcapi.routes(services.manager, settings)]
+    routes = [Route("/", root)]
+    for adapter in ADAPTERS:
+        routes.extend(adapter.routes(services))
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})
     app.state.services = services

@@ -190,8 +190,9 @@ def _guard(handler: Handler) -> Handler:
     return guarded
 
 
-def routes(manager: JobManager, settings: Settings) -> list[Route]:
-    api = OgcApi(manager, settings)
+def routes(services: Any) -> list[Route]:
+    """The ``/api`` routes; ``services`` is ``honua.app.Services``."""
+    api = OgcApi(services.manager, services.settings)
     table: list[tuple[str, Handler, list[str]]] = [
         ("/api", api.landing, ["GET"]),
         ("/api/", api.landing, ["GET"]),
