@@ -1,0 +1,31 @@
+# Honua: the two commands of the quick start.
+#   make run   - set up and serve on the embedded default (SQLite, local workers) with demo data
+#   make test  - set up and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+run: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/honua serve --demo
+
+test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+lint: $(BIN)/python
+	$(BIN)/ruff check src tests bench
+
+bench: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/python bench/foundation.py
+
+clean:
+	rm -rf $(VENV) .honua .pytest_cache
