@@ -1,0 +1,155 @@
+"""The worker process: ``python -m honua.executors.worker FD``.
+
+A fresh interpreter (never a fork of the server, which runs threads and an
+event loop) that talks to its pool over the socket ``FD``. It builds its own
+registry, switches to the unprivileged worker user, then runs one job at a
+time on its main thread. A small reader thread takes frames from the pool
+meanwhile, so a cancel reaches ``Context.cancelled`` while the job runs; if
+the pool goes away, the reader kills the worker's whole process group.
+
+Modules are imported *before* the switch of user, so the worker can only
+count on what it imported then: a process that imports lazily, inside its
+function, needs those files to be readable by the worker user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import faulthandler
+import os
+import queue
+import shutil
+import signal
+import sys
+import threading
+from functools import partial
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from honua.core.context import Context, MessageLevel
+from honua.core.registry import Registry, discover
+from honua.executors import job
+from honua.executors import limits as oslimits
+from honua.executors.protocol import Cancel, Done, Fatal, Hello, Note, Progress, Ready, Run, dumps, loads
+
+
+class Worker:
+    """The job loop of one worker process."""
+
+    def __init__(self, conn: Connection, registry: Registry, workdir: Path) -> None:
+        self._conn = conn
+        self._registry = registry
+        self._workdir = workdir
+        self._pid = os.getpid()
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Run, threading.Event]] = queue.SimpleQueue()
+        self._cancel_events: dict[str, threading.Event] = {}
+        self._threads = 0
+
+    def serve(self) -> None:
+        """Run jobs until the pool kills this process (it never asks nicely)."""
+        threading.Thread(target=self._read, name="honua-worker-reader", daemon=True).start()
+        self._threads = threading.active_count()
+        self.send(Ready(self._pid, os.getuid(), tuple(self._registry.problems)))
+        while True:
+            run, cancel_event = self._jobs.get()
+            self.send(self._run(run, cancel_event))
+
+    def send(self, frame: object) -> None:
+        data = dumps(frame)
+        with self._send_lock:
+            self._conn.send_bytes(data)
+
+    def _run(self, run: Run, cancel_event: threading.Event) -> Done:
+        job_id = run.item.job_id
+        context = Context(job_id=job_id, workdir=self._workdir,
+                          on_progress=partial(self._progress, job_id),
+                          on_message=partial(self._message, job_id),
+                          cancel_event=cancel_event)
+        done = job.run(self._registry, run.item, run.inputs, context, self._pid)
+        with self._lock:
+            self._cancel_events.pop(job_id, None)
+        clean = self._reset()
+        if not clean and not done.recycle:
+            done = dataclasses.replace(done, recycle=True)
+        return done
+
+    def _progress(self, job_id: str, percent: float, message: str | None) -> None:
+        with contextlib.suppress(OSError):  # the pool is gone; the reader ends us
+            self.send(Progress(job_id, percent, message))
+
+    def _message(self, job_id: str, text: str, level: MessageLevel) -> None:
+        with contextlib.suppress(OSError):
+            self.send(Note(job_id, str(level), text))
+
+    def _read(self) -> None:
+        while True:
+            try:
+                frame = loads(self._conn.recv_bytes())
+            except (EOFError, OSError):
+                os.killpg(0, signal.SIGKILL)  # orphaned: take the job's children along
+                os._exit(1)
+            if isinstance(frame, Run):
+                event = threading.Event()
+                with self._lock:
+                    self._cancel_events[frame.item.job_id] = event
+                self._jobs.put((frame, event))
+            elif isinstance(frame, Cancel):
+                with self._lock:
+                    event = self._cancel_events.get(frame.job_id)
+                if event is not None:
+                    event.set()
+
+    def _reset(self) -> bool:
+        """Put the worker back as it was for the next job; False if it cannot be."""
+        clean = threading.active_count() <= self._threads and not _children_running()
+        try:
+            os.chdir(self._workdir)
+            for entry in os.scandir(self._workdir):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+        except OSError:
+            return False
+        return clean
+
+
+def _children_running() -> bool:
+    """Reap the job's finished children; True if some still run."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
+def _build(conn: Connection, hello: Hello) -> Worker:
+    sys.path[:] = hello.sys_path
+    oslimits.prepare_process()
+    faulthandler.enable()  # a native crash leaves a Python stack in the server's log
+    registry = discover(hello.settings.process_modules)
+    oslimits.drop_privileges(hello.settings.worker_user)
+    workdir = Path(hello.workdir)
+    os.chdir(workdir)
+    return Worker(conn, registry, workdir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    conn = Connection(int(args[0]))
+    try:
+        worker = _build(conn, loads(conn.recv_bytes()))
+    except BaseException as exc:  # tell the pool why, then go
+        with contextlib.suppress(OSError):
+            conn.send_bytes(dumps(Fatal(f"{type(exc).__name__}: {exc}")))
+        os._exit(1)
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Process modules used by the tests (loaded through ``settings.process_modules``)."""
