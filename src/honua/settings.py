@@ -11,6 +11,7 @@ worker pool, artifacts on disk, all under ``./.honua/``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 import typing
@@ -72,6 +73,29 @@ class Settings:
     process_modules: tuple[str, ...] = ()
     """Extra modules whose decorated processes are served (besides entry points)."""
     demo_data: bool = False
+
+    layers: tuple[dict[str, Any], ...] = ()
+    """Catalog layers from files: ``[[honua.layers]]`` tables with ``path`` and optional
+    ``id``, ``title``, ``description``, ``layer`` (env: a JSON list)."""
+    layers_dir: Path | None = None
+    """Folder scanned at start for layer files; empty = ``<data_dir>/layers``."""
+    features_default_limit: int = 10
+    features_max_limit: int = 10000
+    layer_default_ttl_hours: float = 168.0
+    """Time-to-live of an output registered as a layer when the request gives none."""
+    layer_max_ttl_hours: float = 24.0 * 365
+    chunk_features: int = 50000
+    """Features per chunk when a feature-wise process runs over a layer reference."""
+    upload_max_mb: float = 200.0
+    upload_max_uncompressed_mb: float = 1024.0
+    upload_max_ratio: float = 100.0
+    """Largest accepted expansion ratio of a zip entry (zip bomb guard)."""
+    upload_max_entries: int = 1000
+    upload_ttl_hours: float = 24.0
+
+    @property
+    def resolved_layers_dir(self) -> Path:
+        return self.layers_dir or self.data_dir / "layers"
 
     @property
     def resolved_database_url(self) -> str:
@@ -139,4 +163,8 @@ def _convert(settings: Settings, name: str, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return tuple(value)
+    if hint == tuple[dict[str, Any], ...]:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else []
+        return tuple(dict(v) for v in value)
     return value
