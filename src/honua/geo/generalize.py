@@ -2,7 +2,7 @@
 
 All three take their distances in metres on the ground. On a geographic CRS
 simplify and smooth decide in a local metric projection
-(``honua.geo.local``); densify places new vertices on the geodesic (or on
+(``honua.geo.metric``); densify places new vertices on the geodesic (or on
 the straight lon/lat line for ``method="planar"``) with spacing measured
 geodesically. On a projected CRS distances are converted to the CRS's unit.
 
@@ -24,7 +24,7 @@ import shapely
 from pyproj import CRS
 
 from honua.geo.crs import meters_per_unit
-from honua.geo.local import apply_locally, coords_from_local, coords_to_local, local_zones
+from honua.geo.metric import coords_from_local, coords_to_local, local_zones, select_locally
 from honua.geo.paths import decompose, rebuild
 from honua.geo.reproject import transform
 
@@ -45,23 +45,9 @@ def simplify(geometry: np.ndarray, tolerance_m: float, crs: CRS, *,
     >>> simplify(line, 1.0, parse_crs(3857))
     array([<LINESTRING (0 0, 10 0)>, None], dtype=object)
     """
-    geometry = np.asarray(geometry, dtype=object)
-    has_z = shapely.has_z(geometry)
-    original = shapely.get_coordinates(geometry, include_z=True)
-    # each vertex carries its own number as Z through the local projection and
-    # GEOS (which keeps the Z of the vertices it keeps); the number then picks
-    # the untouched original coordinates
-    tagged = shapely.transform(
-        shapely.force_3d(geometry), lambda c: np.column_stack([c[:, :2], np.arange(len(c), dtype=float)]),
-        include_z=True)
-    simplified = apply_locally(
+    return select_locally(
         lambda g: shapely.simplify(g, tolerance_m, preserve_topology=preserve_topology),
-        crs, tagged, back=False)
-    out = shapely.transform(simplified, lambda c: original[c[:, 2].astype(np.intp)],
-                            include_z=True)
-    flat = ~has_z & ~shapely.is_missing(out)
-    out[flat] = shapely.force_2d(out[flat])
-    return out
+        crs, geometry)
 
 
 def densify(geometry: np.ndarray, max_segment_m: float, crs: CRS, *,

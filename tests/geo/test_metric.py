@@ -1,4 +1,4 @@
-"""Tests for honua.geo.local: local metric projections on geographic data."""
+"""Tests for honua.geo.metric: local metric frames on geographic data."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from honua.geo.crs import parse_crs
-from honua.geo.local import (
+from honua.geo.metric import (
     NORTH_POLAR,
     apply_locally,
     coords_from_local,
