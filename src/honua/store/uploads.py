@@ -1,0 +1,294 @@
+"""Two-step uploads, shared by every adapter: upload a file, get an item id, use it in a job.
+
+The store keeps each upload in its own folder ``<root>/<id>/`` with an
+``upload.json`` record (id, owner, tenant, file name, format, media type,
+size, created, expires). Bytes arrive through an ``Incoming`` receiver that
+writes into ``<root>/.incoming/`` and counts them against the size limit as
+they come; ``commit`` then checks the file (magic bytes, archive limits and
+entry names, GDAL can open it) and moves it into place in one rename, or
+deletes it and raises. Nothing is ever written outside ``root``.
+
+Usage (any adapter)::
+
+    incoming = uploads.begin("roads.zip", owner=user)
+    for chunk in body: incoming.write(chunk)      # PayloadTooLarge past the limit
+    upload = incoming.commit()                     # InvalidParameter if hostile/unreadable
+    uploads.get(upload.id, owner=user)             # NoSuchUpload for others' ids
+    uploads.read_features(upload)                  # FeatureCollection for a process input
+    uploads.delete(upload.id, owner=user)
+
+Uploads belong to their uploader (``owner`` and ``tenant``): to anyone else an
+upload does not exist. They expire after ``ttl`` and ``cleanup`` removes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from honua.errors import InvalidParameter, NotFound, PayloadTooLarge
+from honua.geo.features import FeatureCollection
+from honua.store import catalog_ogr
+from honua.store.uploads_checks import (
+    FORMATS,
+    ArchiveLimits,
+    Format,
+    check_file,
+    extract_shapefile_zip,
+    format_for_name,
+    remove_tree,
+    safe_name,
+)
+
+__all__ = ["FORMATS", "Incoming", "NoSuchUpload", "Upload", "UploadLimits", "UploadStore"]
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_INCOMING = ".incoming"
+_STALE_INCOMING_SECONDS = 3600.0
+CSV_OPTIONS = (("X_POSSIBLE_NAMES", "longitude,lon,long,lng,x"),
+               ("Y_POSSIBLE_NAMES", "latitude,lat,y"),
+               ("GEOM_POSSIBLE_NAMES", "wkt,geometry,geom,the_geom"),
+               ("KEEP_GEOM_COLUMNS", "NO"), ("AUTODETECT_TYPE", "YES"))
+
+
+class NoSuchUpload(NotFound):
+    kind = "not-found"
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int = 200 << 20
+    archive: ArchiveLimits = ArchiveLimits()
+    ttl: dt.timedelta = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    owner: str
+    tenant: str
+    name: str
+    format: str
+    media_type: str
+    size: int
+    created: dt.datetime
+    expires: dt.datetime
+    description: str = ""
+    dataset: str = ""
+    """The file GDAL opens, relative to the upload's folder (e.g. the .shp of a zip)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "owner": self.owner, "tenant": self.tenant, "name": self.name,
+                "format": self.format, "mediaType": self.media_type, "size": self.size,
+                "created": self.created.isoformat(), "expires": self.expires.isoformat(),
+                "description": self.description, "dataset": self.dataset}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Upload:
+        return cls(id=str(data["id"]), owner=str(data["owner"]), tenant=str(data["tenant"]),
+                   name=str(data["name"]), format=str(data["format"]),
+                   media_type=str(data["mediaType"]), size=int(data["size"]),  # type: ignore[call-overload]
+                   created=dt.datetime.fromisoformat(str(data["created"])),
+                   expires=dt.datetime.fromisoformat(str(data["expires"])),
+                   description=str(data.get("description", "")),
+                   dataset=str(data.get("dataset", "")))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UploadStore:
+    """Uploaded files under ``root`` (created if missing)."""
+
+    def __init__(self, root: Path, limits: UploadLimits | None = None,
+                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.root = Path(root).absolute()
+        self.limits = limits or UploadLimits()
+        self.clock = clock
+        self._lock = threading.Lock()
+        (self.root / _INCOMING).mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"UploadStore({str(self.root)!r})"
+
+    # -- adding ---------------------------------------------------------------------------------
+    def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",
+              description: str = "") -> Incoming:
+        """Start receiving a file; refuses unknown formats before any byte is written."""
+        fmt = format_for_name(filename or "", media_type)
+        name = safe_name(filename, default="upload" + fmt.extensions[0])
+        if not name.lower().endswith(fmt.extensions):
+            name += fmt.extensions[0]
+        return Incoming(self, fmt, name, owner, tenant, description)
+
+    def add(self, data: bytes | BinaryIO | Iterable[bytes], filename: str, *, owner: str = "",
+            tenant: str = "", media_type: str = "", description: str = "") -> Upload:
+        """Receive a whole file at once (bytes, a binary file object or an iterable of chunks)."""
+        incoming = self.begin(filename, owner=owner, tenant=tenant, media_type=media_type,
+                              description=description)
+        try:
+            if isinstance(data, bytes):
+                incoming.write(data)
+            elif hasattr(data, "read"):
+                while chunk := data.read(1 << 20):  # type: ignore[union-attr]
+                    incoming.write(chunk)
+            else:
+                for chunk in data:  # type: ignore[union-attr]
+                    incoming.write(chunk)
+        except BaseException:
+            incoming.abort()
+            raise
+        return incoming.commit()
+
+    def _accept(self, incoming: Incoming) -> Upload:
+        now = self.clock()
+        upload_id = secrets.token_urlsafe(18)
+        final = self.root / upload_id
+        staging = self.root / _INCOMING / f"{upload_id}.d"
+        staging.mkdir()
+        try:
+            data = staging / "data"
+            data.mkdir()
+            dataset = self._place(incoming, data)
+            catalog_ogr.describe(self.source_of_path(data / dataset, incoming.format.name))
+            upload = Upload(upload_id, incoming.owner, incoming.tenant, incoming.name,
+                            incoming.format.name, incoming.format.media_type, incoming.size, now,
+                            now + self.limits.ttl, incoming.description, f"data/{dataset}")
+            (staging / "upload.json").write_text(json.dumps(upload.to_json()))
+            os.replace(staging, final)
+        except InvalidParameter as exc:
+            raise type(exc)(f"upload {incoming.name!r} refused: {exc.message}") from None
+        finally:
+            remove_tree(staging)
+            with contextlib.suppress(FileNotFoundError):
+                incoming.path.unlink()
+        return upload
+
+    def _place(self, incoming: Incoming, data: Path) -> str:
+        check_file(incoming.path, incoming.format)
+        if incoming.format.name == "shapefile":
+            return extract_shapefile_zip(incoming.path, data, self.limits.archive).name
+        os.replace(incoming.path, data / incoming.name)
+        return incoming.name
+
+    # -- reading --------------------------------------------------------------------------------
+    def get(self, upload_id: str, *, owner: str | None = None, tenant: str | None = None) -> Upload:
+        """The upload; ``NoSuchUpload`` if unknown, expired, or someone else's."""
+        missing = NoSuchUpload(f"there is no upload {upload_id!r} (uploads expire after "
+                               f"{self.limits.ttl.total_seconds() / 3600:g} h; upload the file again)")
+        if not isinstance(upload_id, str) or not _ID.match(upload_id):
+            raise missing
+        try:
+            upload = Upload.from_json(json.loads((self.root / upload_id / "upload.json").read_text()))
+        except (OSError, ValueError, KeyError):
+            raise missing from None
+        if ((owner is not None and upload.owner != owner)
+                or (tenant is not None and upload.tenant != tenant) or upload.expires <= self.clock()):
+            raise missing
+        return upload
+
+    def list(self, *, owner: str | None = None, tenant: str | None = None) -> list[Upload]:
+        found = []
+        for entry in sorted(self.root.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            with contextlib.suppress(NoSuchUpload):
+                found.append(self.get(entry.name, owner=owner, tenant=tenant))
+        return sorted(found, key=lambda u: u.created, reverse=True)
+
+    def path(self, upload: Upload) -> Path:
+        """The file GDAL reads for ``upload`` (inside the upload area)."""
+        return self.root / upload.id / upload.dataset
+
+    @staticmethod
+    def source_of_path(path: Path, fmt: str) -> catalog_ogr.Source:
+        return catalog_ogr.Source(str(path), open_options=CSV_OPTIONS if fmt == "csv" else ())
+
+    def source(self, upload: Upload) -> catalog_ogr.Source:
+        return self.source_of_path(self.path(upload), upload.format)
+
+    def read_features(self, upload: Upload) -> FeatureCollection:
+        """All features of an upload (uploads are bounded by the size limit)."""
+        source = self.source(upload)
+        info = catalog_ogr.describe(source)
+        return catalog_ogr.read(source, info.fields, crs=info.crs)
+
+    # -- removing -------------------------------------------------------------------------------
+    def delete(self, upload_id: str, *, owner: str | None = None, tenant: str | None = None) -> Upload:
+        upload = self.get(upload_id, owner=owner, tenant=tenant)
+        remove_tree(self.root / upload.id)
+        return upload
+
+    def cleanup(self, now: dt.datetime | None = None) -> int:
+        """Remove expired uploads and abandoned partial ones; returns how many uploads went."""
+        now = now or self.clock()
+        removed = 0
+        for entry in self.root.iterdir():
+            if entry.name.startswith("."):
+                continue
+            try:
+                record = json.loads((entry / "upload.json").read_text())
+                expires = dt.datetime.fromisoformat(record["expires"])
+            except (OSError, ValueError, KeyError):
+                continue
+            if expires <= now:
+                remove_tree(entry)
+                removed += 1
+        cutoff = time.time() - _STALE_INCOMING_SECONDS
+        for entry in (self.root / _INCOMING).iterdir():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    remove_tree(entry) if entry.is_dir() else entry.unlink()
+        return removed
+
+
+class Incoming:
+    """A file being received; ``write`` chunks, then ``commit`` (or ``abort``)."""
+
+    def __init__(self, store: UploadStore, fmt: Format, name: str, owner: str, tenant: str,
+                 description: str) -> None:
+        self.store = store
+        self.format = fmt
+        self.name = name
+        self.owner = owner
+        self.tenant = tenant
+        self.description = description
+        self.size = 0
+        self.path = store.root / _INCOMING / secrets.token_hex(16)
+        self._file: BinaryIO | None = self.path.open("xb")
+
+    def write(self, chunk: bytes) -> None:
+        if self._file is None:
+            raise ValueError("this upload is already finished")
+        self.size += len(chunk)
+        limit = self.store.limits.max_bytes
+        if self.size > limit:
+            self.abort()
+            raise PayloadTooLarge(f"the uploaded file is larger than the limit of "
+                                  f"{limit / 1048576:g} MB")
+        self._file.write(chunk)
+
+    def commit(self) -> Upload:
+        if self._file is None:
+            raise ValueError("this upload is already finished")
+        self._file.close()
+        self._file = None
+        return self.store._accept(self)
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
