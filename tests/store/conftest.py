@@ -13,8 +13,10 @@ import itertools
 import os
 import secrets
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,29 +84,35 @@ def postgres_url() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _empty_postgres_tables(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(f"{PG_CONNINFO} dbname={name}", autocommit=True) as conn:
-        # DELETE, not TRUNCATE: on a few rows it is some fifty times quicker.
-        conn.execute("DELETE FROM honua_job_messages")
-        conn.execute("DELETE FROM honua_jobs")
+@pytest.fixture(scope="session")
+def postgres_job_store(postgres_url: str) -> Iterator[SqlJobStore]:
+    """One store on the session's database: opening one per test would double the run time."""
+    store = SqlJobStore(postgres_url)
+    yield store
+    store.close()
 
 
-def _open_job_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> JobStore:
-    if kind == "memory":
-        return MemoryJobStore()
-    if kind == "sqlite":
-        return SqlJobStore(f"sqlite:///{tmp_path / 'data' / 'honua.db'}")
-    url = request.getfixturevalue("postgres_url")
-    store = SqlJobStore(url)
-    _empty_postgres_tables(url)
-    return store
+@pytest.fixture(scope="session")
+def postgres_admin(postgres_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A plain connection to the session's database, to set up and inspect it."""
+    name = postgres_url.rsplit("/", 1)[1]
+    with psycopg.connect(f"{PG_CONNINFO} dbname={name}", autocommit=True) as admin:
+        yield admin
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def job_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
     """Each job-store implementation in turn, empty."""
-    store = _open_job_store(request.param, request, tmp_path)
+    if request.param == "postgresql":
+        store = request.getfixturevalue("postgres_job_store")
+        admin = request.getfixturevalue("postgres_admin")
+        # DELETE, not TRUNCATE: on a few rows it is some fifty times quicker.
+        admin.execute("DELETE FROM honua_job_messages")
+        admin.execute("DELETE FROM honua_jobs")
+        yield store
+        return
+    store = (MemoryJobStore() if request.param == "memory"
+             else SqlJobStore(f"sqlite:///{tmp_path / 'data' / 'honua.db'}"))
     yield store
     store.close()
 
@@ -136,3 +144,20 @@ def make_job() -> Callable[..., Job]:
         return Job(**{**fields, **changes})
 
     return make
+
+
+@pytest.fixture
+def run_together() -> Callable[[int, Callable[[int], Any]], list[Any]]:
+    """Runs ``work(i)`` in ``count`` threads released at the same moment; returns the results."""
+
+    def run(count: int, work: Callable[[int], Any]) -> list[Any]:
+        barrier = threading.Barrier(count)
+
+        def started(i: int) -> Any:
+            barrier.wait()
+            return work(i)
+
+        with ThreadPoolExecutor(count) as pool:
+            return list(pool.map(started, range(count)))
+
+    return run

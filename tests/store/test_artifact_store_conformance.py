@@ -1,0 +1,111 @@
+"""What every ``ArtifactStore`` does, run against memory and the filesystem alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from honua.errors import Conflict, NotFound
+from honua.types import ArtifactStore
+
+UNSAFE_KEYS = ["", "/etc/passwd", "../outside", "jobs/../../outside", "jobs/..", "./jobs",
+               "jobs//a", "jobs/a/", "jobs/.", "jobs\\a", "jobs/a\0.json"]
+
+
+def stored_keys(store: ArtifactStore, keys: list[str]) -> list[str]:
+    return [key for key in keys if store.exists(key)]
+
+
+def test_artifact_store_put_then_get_round_trips(artifact_store: ArtifactStore) -> None:
+    """Bytes come back exactly, in nested and flat keys, empty ones included."""
+    payloads = {"jobs/a1/outputs.json": b'{"x": 1}', "top.bin": bytes(range(256)),
+                "jobs/a1/empty": b""}
+    for key, data in payloads.items():
+        artifact_store.put(key, data)
+    assert {key: artifact_store.get(key) for key in payloads} == payloads
+
+
+def test_artifact_store_put_replaces_existing(artifact_store: ArtifactStore) -> None:
+    """Storing under an existing key replaces the bytes."""
+    artifact_store.put("jobs/a1/outputs.json", b"old")
+    artifact_store.put("jobs/a1/outputs.json", b"new")
+    assert artifact_store.get("jobs/a1/outputs.json") == b"new"
+
+
+def test_artifact_store_get_missing_raises_not_found(artifact_store: ArtifactStore) -> None:
+    """A missing key is NotFound, naming the key; ``exists`` says False."""
+    with pytest.raises(NotFound, match="'jobs/none/outputs.json'"):
+        artifact_store.get("jobs/none/outputs.json")
+    assert not artifact_store.exists("jobs/none/outputs.json")
+
+
+def test_artifact_store_folder_is_not_an_artifact(artifact_store: ArtifactStore) -> None:
+    """The folder part of a stored key is neither readable nor said to exist."""
+    artifact_store.put("jobs/a1/outputs.json", b"x")
+    assert not artifact_store.exists("jobs/a1")
+    with pytest.raises(NotFound):
+        artifact_store.get("jobs/a1")
+
+
+@pytest.mark.parametrize("key", UNSAFE_KEYS)
+def test_artifact_store_refuses_unsafe_keys(artifact_store: ArtifactStore, key: str) -> None:
+    """Absolute, traversing, empty-segment, backslash and NUL keys are refused everywhere."""
+    for call in (lambda: artifact_store.put(key, b"x"), lambda: artifact_store.get(key),
+                 lambda: artifact_store.exists(key), lambda: artifact_store.local_path(key)):
+        with pytest.raises(ValueError):
+            call()
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "/jobs/", "../", "jobs/../", "jobs//",
+                                    "jobs/..", "a\\b", "a\0"])
+def test_artifact_store_delete_prefix_refuses_unsafe_prefixes(artifact_store: ArtifactStore,
+                                                              prefix: str) -> None:
+    """A prefix that could reach outside the store, or select all of it, is refused."""
+    artifact_store.put("jobs/a1/outputs.json", b"x")
+    with pytest.raises(ValueError):
+        artifact_store.delete_prefix(prefix)
+    assert artifact_store.exists("jobs/a1/outputs.json")
+
+
+@pytest.fixture
+def populated(artifact_store: ArtifactStore) -> ArtifactStore:
+    for key in KEYS:
+        artifact_store.put(key, key.encode())
+    return artifact_store
+
+
+KEYS = ["jobs/a1/inputs.json", "jobs/a1/outputs.json", "jobs/a1/parts/1.bin",
+        "jobs/a12/inputs.json", "jobs/b2/outputs.json", "jobs/a1.json"]
+
+
+@pytest.mark.parametrize("prefix, remaining", [
+    ("jobs/a1/", ["jobs/a12/inputs.json", "jobs/b2/outputs.json", "jobs/a1.json"]),
+    ("jobs/a1/outputs.json", [k for k in KEYS if k != "jobs/a1/outputs.json"]),
+    ("jobs/a1/out", [k for k in KEYS if k != "jobs/a1/outputs.json"]),
+    ("jobs/a1", ["jobs/b2/outputs.json"]),
+    ("jobs/", []),
+    ("jobs/none/", KEYS),
+    ("nothing/", KEYS),
+    ("jobs/a1/inputs.json/", KEYS),
+])
+def test_artifact_store_delete_prefix_removes_keys_starting_with_it(
+        populated: ArtifactStore, prefix: str, remaining: list[str]) -> None:
+    """Keys are selected by their first characters, as on S3, and nothing else goes."""
+    populated.delete_prefix(prefix)
+    assert stored_keys(populated, KEYS) == remaining
+
+
+def test_artifact_store_key_cannot_be_file_and_folder(artifact_store: ArtifactStore) -> None:
+    """A key under a stored artifact, or above stored ones, is a conflict, as on a disk."""
+    artifact_store.put("jobs/a1/outputs.json", b"x")
+    with pytest.raises(Conflict):
+        artifact_store.put("jobs/a1/outputs.json/more", b"y")
+    with pytest.raises(Conflict):
+        artifact_store.put("jobs/a1", b"y")
+    assert artifact_store.get("jobs/a1/outputs.json") == b"x"
+
+
+def test_artifact_store_local_path_of_missing_raises_not_found(
+        artifact_store: ArtifactStore) -> None:
+    """There is no path to serve a missing artifact from."""
+    with pytest.raises(NotFound):
+        artifact_store.local_path("jobs/none/outputs.json")
