@@ -14,6 +14,10 @@ the distance from it (about 0.3 % at 8 degrees near the equator), so results
 for geometries hundreds of kilometres wide are close approximations rather
 than exact ground figures. Projected CRSs are used as they are, scaled to
 metres when their unit is not the metre. Z values pass through unchanged.
+
+Edges between vertices become straight lines in the local projection, which
+is to say (very nearly) geodesics on the ground — the same reading of edges
+as the geodesic lengths and areas of ``honua.geo.measure``.
 """
 
 from __future__ import annotations
