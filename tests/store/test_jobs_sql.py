@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -74,6 +75,24 @@ def test_sql_job_store_instances_on_one_file_share_the_queue(
 
     claimed = [job_id for ids in run_together(4, claim_all) for job_id in ids]
     assert Counter(claimed) == Counter(job.id for job in jobs)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_sql_job_store_works_in_a_forked_child(open_store: Callable[[], SqlJobStore],
+                                               make_job: MakeJob) -> None:
+    """A forked front process opens its own connections, and the parent's keep working."""
+    store = open_store()
+    store.create(make_job())  # the pool now holds a connection the child must not use
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            store.create(make_job())
+            os._exit(0 if store.list()[1] == 2 else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.list()[1] == 2
 
 
 def test_sql_job_store_keeps_jobs_after_reopening(open_store: Callable[[], SqlJobStore],
