@@ -113,6 +113,11 @@ class LocalPool:
             ticket.wake()
         return True
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until every slot has a worker ready (e.g. after replacements); False on timeout."""
+        deadline = time.monotonic() + timeout
+        return all(slot.ready.wait(max(0.0, deadline - time.monotonic())) for slot in self._slots)
+
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for monitoring, and tests)."""
         return [pid for slot in self._slots if (pid := slot.pid) is not None]

@@ -40,6 +40,8 @@ class Slot:
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
         self.start_error = ""
+        self.ready = threading.Event()
+        """Set while the slot has a worker process ready (or busy); clear while replacing it."""
         self._backlog = backlog
         self._handle: WorkerHandle | None = None
         self._stopping = False
@@ -87,6 +89,7 @@ class Slot:
                         self._after_failed_start(str(exc), failures)
                         continue
                     failures = 0
+                    self.ready.set()
                     self._started("")
                 ticket = self._backlog.take(self.wake, IDLE_CHECK)
                 if ticket is None:
@@ -141,6 +144,7 @@ class Slot:
             self._handle = None
 
     def _discard(self) -> int | None:
+        self.ready.clear()
         handle, self._handle = self._handle, None
         return handle.terminate() if handle is not None else None
 
@@ -165,6 +169,7 @@ class Slot:
             except WorkerStartError as exc:
                 ticket.finish(outcomes.failed(f"No worker process could be started: {exc}"))
                 return
+            self.ready.set()
         ticket.started()
         began = time.monotonic()
         handle.jobs += 1
@@ -211,12 +216,12 @@ class Slot:
         if done.details:
             log.error("job %s (%s) failed in worker %d: %s\n%s", done.job_id,
                       ticket.item.process_id, handle.pid, done.error, done.details)
+        if done.recycle or handle.jobs >= self.settings.worker_max_jobs:
+            self._discard()  # before telling: killing an idle worker takes a millisecond
         if ticket.cancel_at is not None:
             ticket.finish(outcomes.cancelled(duration))
         else:
             ticket.finish(outcomes.from_done(done, duration))
-        if done.recycle or handle.jobs >= self.settings.worker_max_jobs:
-            self._discard()
 
     def _kill(self, ticket: Ticket, outcome: Outcome) -> None:
         """Stop the item by force: the worker and everything it started die."""

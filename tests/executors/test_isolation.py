@@ -1,0 +1,95 @@
+"""Misbehaving jobs end failed or timed-out with a clear message; the pool carries on.
+
+All tests share one two-worker pool: surviving them, one after another, is
+the point. Each bad job runs alongside normal ``echo`` jobs, which must
+succeed, and its worker -- with everything the job started -- must be gone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from honua.core.execution import OutcomeStatus
+from honua.executors.pool import LocalPool
+from tests.executors.conftest import LIMITS, item
+from tests.executors.recorder import Recorder
+
+FAILED, TIMED_OUT = OutcomeStatus.FAILED, OutcomeStatus.TIMED_OUT
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of process group ``pgid``."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.parametrize(("process_id", "inputs", "limits", "status", "error"), [
+    pytest.param("hog_memory", {}, LIMITS, FAILED,
+                 "The process ran out of memory (limit 1024 MB)", id="memory"),
+    pytest.param("fork_bomb", {}, LIMITS, TIMED_OUT,
+                 "The process exceeded its time limit of 3 s", id="fork-bomb"),
+    pytest.param("spin", {}, LIMITS, TIMED_OUT,
+                 "The process exceeded its time limit of 3 s", id="endless-loop"),
+    pytest.param("spin", {}, replace(LIMITS, cpu_seconds=1, timeout_seconds=30), TIMED_OUT,
+                 "The process exceeded its CPU time limit of 1 s", id="cpu-time"),
+    pytest.param("segfault", {}, LIMITS, FAILED,
+                 "The worker process crashed (segmentation fault)", id="segfault"),
+    pytest.param("abort", {}, LIMITS, FAILED,
+                 "The worker process aborted (SIGABRT)", id="abort"),
+    pytest.param("write_big", {"megabytes": 64}, LIMITS, FAILED,
+                 "The process tried to write a file larger than its limit of 16 MB",
+                 id="file-size"),
+])
+def test_misbehaving_job_ends_clearly_and_others_carry_on(
+        shared_pool: LocalPool, recorder: Recorder, process_id: str, inputs: dict,
+        limits: object, status: OutcomeStatus, error: str) -> None:
+    """The bad job ends with its message, echo jobs beside it succeed, its worker is replaced."""
+    before = set(shared_pool.worker_pids())
+    bad = item(process_id, limits=limits, **inputs)
+    shared_pool.submit(bad, recorder)
+    recorder.wait_started(bad.job_id)
+    echoes = [item("echo", text=str(n)) for n in range(3)]
+    for echo in echoes:
+        shared_pool.submit(echo, recorder)
+
+    outcome = recorder.outcome(bad.job_id, timeout=40)
+    assert (outcome.status, outcome.error[:len(error)]) == (status, error)
+    assert "Traceback" not in outcome.error
+    for n, echo in enumerate(echoes):
+        assert recorder.outcome(echo.job_id).outputs == {"result": str(n)}
+
+    (replaced,) = before - set(shared_pool.worker_pids())
+    assert _group_members(replaced) == []
+    after = item("echo", text="after")
+    shared_pool.submit(after, recorder)
+    assert recorder.outcome(after.job_id).status is OutcomeStatus.SUCCEEDED
+    assert shared_pool.wait_ready(timeout=30)
+    assert len(shared_pool.worker_pids()) == 2
+    assert all(len(outcomes) == 1 for outcomes in recorder.finishes.values())
+
+
+def test_fork_bomb_is_held_to_max_processes(shared_pool: LocalPool, recorder: Recorder) -> None:
+    """While it runs, a fork bomb's process group stays within RLIMIT_NPROC."""
+    if os.geteuid() == 0 and not shared_pool.settings.worker_user:
+        pytest.skip("root ignores RLIMIT_NPROC unless the workers switch user")
+    bomb = item("fork_bomb", limits=replace(LIMITS, timeout_seconds=1.5))
+    shared_pool.submit(bomb, recorder)
+    recorder.wait_started(bomb.job_id)
+    pgids = set(shared_pool.worker_pids())
+    largest, deadline = 0, time.monotonic() + 10
+    while not recorder.finishes.get(bomb.job_id) and time.monotonic() < deadline:
+        largest = max(largest, *(len(_group_members(pgid)) for pgid in pgids))
+    assert 1 < largest <= LIMITS.max_processes
+    assert recorder.outcome(bomb.job_id).status is OutcomeStatus.TIMED_OUT
