@@ -184,7 +184,8 @@ def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None
 
 @jobs_app.command("list")
 def jobs_list(
-    status: Annotated[str | None, typer.Option(help="accepted, running, successful, failed, dismissed")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="accepted, running, successful, failed, dismissed")] = None,
     process: Annotated[str | None, typer.Option(help="Only jobs of this process")] = None,
     limit: int = 50,
     server: Server = DEFAULT_SERVER,
@@ -226,3 +227,7 @@ def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER) -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
