@@ -1,24 +1,18 @@
-"""Local metric projections: planar work in metres on geographic data.
+"""Local projections: planar work on lon/lat data that stays true on the ground.
 
-Operations whose parameters are ground distances (simplify tolerance, snap
-distance, smoothing reach) or whose result depends on shape on the ground
-(centroid, bounding circle) are run in a projection where one unit is one
-metre near the data, then projected back.
+Buffers, Voronoi cells and triangulations are planar constructions. On a
+geographic CRS they are done in a conformal projection local to the data, on
+the CRS's own datum, and the result is projected back:
 
-Each geometry gets the transverse Mercator projection (scale 1) whose central
-meridian is the whole degree nearest the centre of its bounds, on the CRS's
-own datum; geometries centred beyond 80 degrees of latitude get a polar
-azimuthal equidistant projection instead. Scale error is below 0.01 % within
-1.5 degrees of longitude of the central meridian and grows with the square of
-the distance from it (about 0.3 % at 8 degrees near the equator), so results
-for geometries hundreds of kilometres wide are close approximations rather
-than exact ground figures. Projected CRSs are used as they are, scaled to
-metres when their unit is not the metre. Z values pass through unchanged.
+* ``zone_of`` / ``zone_transformers``: the 6-degree transverse Mercator band
+  of each geometry (polar azimuthal equidistant beyond 80 degrees of
+  latitude); scale error below 0.1 % within the band;
+* ``centred_transformers``: one transverse Mercator centred on a longitude,
+  for constructions that must see every feature at once (Voronoi, Delaunay).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -30,168 +24,58 @@ from pyproj.crs.coordinate_operation import (
     TransverseMercatorConversion,
 )
 
-from honua.geo.crs import meters_per_unit
-
-__all__ = [
-    "apply_locally", "coords_from_local", "coords_to_local", "degrees_covering", "local_crs",
-    "local_zones",
-]
-
-NORTH_POLAR = 1000
-SOUTH_POLAR = -1000
-POLAR_LATITUDE = 80.0
-METERS_PER_DEGREE = 111_320.0  # equatorial degree of longitude on WGS 84, rounded up
+NORTH_POLAR = -1
+SOUTH_POLAR = -2
 
 
-def local_zones(geometry: np.ndarray) -> np.ndarray:
-    """The local projection key of each lon/lat geometry (missing/empty: 0).
+def zone_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Local projection key per position: -1 north polar, -2 south polar, else 6-degree band.
 
-    A key is the central meridian in whole degrees, or ``NORTH_POLAR`` /
-    ``SOUTH_POLAR``.
-
-    >>> local_zones(np.array([shapely.Point(2.4, 48), shapely.Point(10, 85), None]))
-    array([   2, 1000,    0])
+    >>> zone_of(np.array([0.5, 179.9, 10.0]), np.array([0.0, 0.0, 85.0])).tolist()
+    [30, 59, -1]
     """
-    bounds = shapely.bounds(np.asarray(geometry, dtype=object))
-    x = np.nan_to_num((bounds[:, 0] + bounds[:, 2]) / 2.0)
-    y = np.nan_to_num((bounds[:, 1] + bounds[:, 3]) / 2.0)
-    zones = ((np.rint(x).astype(int) + 180) % 360) - 180
-    zones[y > POLAR_LATITUDE] = NORTH_POLAR
-    zones[y < -POLAR_LATITUDE] = SOUTH_POLAR
-    return zones
+    band = np.floor((np.asarray(x, dtype=float) + 180.0) / 6.0).astype(int) % 60
+    band[np.asarray(y) > 80.0] = NORTH_POLAR
+    band[np.asarray(y) < -80.0] = SOUTH_POLAR
+    return band
 
 
-@lru_cache(maxsize=512)
-def local_crs(crs: CRS, zone: int) -> ProjectedCRS:
-    """The metric projection for ``zone`` on ``crs``'s datum."""
+def _pair(crs: CRS, conversion: object) -> tuple[Transformer, Transformer]:
+    local = ProjectedCRS(conversion=conversion, geodetic_crs=crs.geodetic_crs)
+    forward = Transformer.from_crs(crs, local, always_xy=True)
+    backward = Transformer.from_crs(local, crs, always_xy=True)
+    return forward, backward
+
+
+@lru_cache(maxsize=128)
+def zone_transformers(crs: CRS, zone: int) -> tuple[Transformer, Transformer]:
+    """(to local, back to ``crs``) for a key of ``zone_of``."""
     if zone in (NORTH_POLAR, SOUTH_POLAR):
-        conversion = AzimuthalEquidistantConversion(
-            latitude_natural_origin=90.0 if zone == NORTH_POLAR else -90.0)
-    else:
-        conversion = TransverseMercatorConversion(
-            latitude_natural_origin=0.0, longitude_natural_origin=float(zone),
-            scale_factor_natural_origin=1.0)
-    return ProjectedCRS(conversion=conversion, geodetic_crs=crs.geodetic_crs)
+        latitude = 90.0 if zone == NORTH_POLAR else -90.0
+        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=latitude))
+    return _pair(crs, TransverseMercatorConversion(
+        latitude_natural_origin=0.0, longitude_natural_origin=zone * 6.0 - 177.0,
+        scale_factor_natural_origin=0.9996, false_easting=500000.0,
+    ))
 
 
-def _projection(crs: CRS, zone: int) -> str:
-    ellipsoid = crs.ellipsoid
-    shape = (f"+a={ellipsoid.semi_major_metre!r} +b={ellipsoid.semi_minor_metre!r}"
-             if ellipsoid is not None else "+ellps=WGS84")
-    if zone in (NORTH_POLAR, SOUTH_POLAR):
-        return f"+proj=aeqd +lat_0={90 if zone == NORTH_POLAR else -90} +lon_0=0 {shape}"
-    return f"+proj=tmerc +lat_0=0 +lon_0={zone} +k=1 +x_0=0 +y_0=0 {shape}"
+@lru_cache(maxsize=32)
+def centred_transformers(crs: CRS, longitude: float, latitude: float) -> tuple[Transformer, Transformer]:
+    """(to local, back) for a projection centred on (``longitude``, ``latitude``).
 
-
-@lru_cache(maxsize=512)
-def _transformers(crs: CRS, zone: int) -> tuple[Transformer, Transformer]:
-    """(to local metres, back to ``crs``) for geographic ``crs`` coordinates in x/y order."""
-    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else None
-    if unit is not None and abs(unit - np.pi / 180.0) < 1e-12:
-        # PROJ pipelines: built in microseconds, where an operation between two
-        # CRS objects costs a catalogue search of a tenth of a second or more
-        projection = _projection(crs, zone)
-        forward = Transformer.from_pipeline(
-            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {projection}")
-        backward = Transformer.from_pipeline(
-            f"+proj=pipeline +step +inv {projection} +step +proj=unitconvert +xy_in=rad +xy_out=deg")
-        return forward, backward
-    local = local_crs(crs, zone)
-    return (Transformer.from_crs(crs, local, always_xy=True),
-            Transformer.from_crs(local, crs, always_xy=True))
-
-
-def _move(transformer: Transformer, geometry: np.ndarray) -> np.ndarray:
-    def move(coords: np.ndarray) -> np.ndarray:
-        out = coords.copy()
-        out[:, 0], out[:, 1] = transformer.transform(coords[:, 0], coords[:, 1])
-        return out
-
-    return shapely.transform(geometry, move, include_z=None)
-
-
-def _scale(geometry: np.ndarray, factor: float) -> np.ndarray:
-    def scale(coords: np.ndarray) -> np.ndarray:
-        out = coords.copy()
-        out[:, :2] *= factor
-        return out
-
-    return shapely.transform(geometry, scale, include_z=None)
-
-
-def apply_locally(function: Callable[..., np.ndarray], crs: CRS, geometry: np.ndarray,
-                  *aligned: np.ndarray, back: bool = True) -> np.ndarray:
-    """``function(geometry, *aligned)`` evaluated with coordinates in metres, result in ``crs``.
-
-    ``function`` takes and returns geometry arrays of the same length; the
-    ``aligned`` arrays (one entry per geometry, e.g. snapping targets) are
-    moved with the projection chosen for the matching ``geometry`` entry.
-    With ``back=False`` the result stays in the local coordinates (for
-    callers that put back original coordinates themselves).
-
-    >>> from honua.geo.crs import parse_crs
-    >>> line = np.array([shapely.LineString([(0, 0), (0.001, 0)])])
-    >>> half = apply_locally(lambda g: shapely.line_interpolate_point(g, 55.0), parse_crs(4326), line)
-    >>> round(half[0].x, 6)
-    0.000494
+    Transverse Mercator on the central meridian, or azimuthal equidistant on
+    the pole when the centre lies beyond 80 degrees of latitude.
     """
-    geometry = np.asarray(geometry, dtype=object)
-    arrays = (geometry, *(np.asarray(a, dtype=object) for a in aligned))
-    if not crs.is_geographic:
-        factor = meters_per_unit(crs)
-        if factor == 1.0:
-            return function(*arrays)
-        result = function(*(_scale(a, factor) for a in arrays))
-        return _scale(result, 1.0 / factor) if back else result
-    out = np.empty(geometry.shape, dtype=object)
-    if len(geometry) == 0:
-        return out
-    zones = local_zones(geometry)
-    for zone in np.unique(zones):
-        mask = zones == zone
-        forward, backward = _transformers(crs, int(zone))
-        result = function(*(_move(forward, a[mask]) for a in arrays))
-        result = np.asarray(result, dtype=object)
-        out[mask] = _move(backward, result) if back else result
-    return out
+    if abs(latitude) > 80.0:
+        pole = 90.0 if latitude > 0 else -90.0
+        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=pole))
+    return _pair(crs, TransverseMercatorConversion(
+        latitude_natural_origin=0.0, longitude_natural_origin=longitude,
+        scale_factor_natural_origin=1.0,
+    ))
 
 
-def coords_to_local(coords: np.ndarray, zones: np.ndarray, crs: CRS) -> np.ndarray:
-    """``(N, 2+)`` coordinates of ``crs`` in metres, each in the projection of its ``zones`` entry."""
-    return _move_coords(coords, zones, crs, forward=True)
-
-
-def coords_from_local(coords: np.ndarray, zones: np.ndarray, crs: CRS) -> np.ndarray:
-    """The inverse of ``coords_to_local``."""
-    return _move_coords(coords, zones, crs, forward=False)
-
-
-def _move_coords(coords: np.ndarray, zones: np.ndarray, crs: CRS, *, forward: bool) -> np.ndarray:
-    out = np.array(coords, dtype=float, copy=True)
-    if not crs.is_geographic:
-        factor = meters_per_unit(crs)
-        out[:, :2] *= factor if forward else 1.0 / factor
-        return out
-    for zone in np.unique(zones):
-        mask = zones == zone
-        transformer = _transformers(crs, int(zone))[0 if forward else 1]
-        out[mask, 0], out[mask, 1] = transformer.transform(coords[mask, 0], coords[mask, 1])
-    return out
-
-
-def degrees_covering(meters: float, geometry: np.ndarray) -> float:
-    """A distance in degrees at least as long as ``meters`` anywhere near ``geometry``.
-
-    Used to find candidates with a lon/lat spatial index before an exact
-    test on the ground: one degree of longitude shrinks with the cosine of
-    the latitude, so the widest figure over the data's latitudes is taken
-    (capped at 360 degrees near the poles).
-    """
-    present = np.asarray(geometry, dtype=object)
-    present = present[~(shapely.is_missing(present) | shapely.is_empty(present))]
-    if len(present) == 0:
-        return 0.0
-    _, miny, _, maxy = shapely.total_bounds(present)
-    worst = min(89.9, max(abs(miny), abs(maxy)) + meters / 110_574.0)
-    degrees = meters / (METERS_PER_DEGREE * np.cos(np.radians(worst))) * 1.01
-    return float(min(degrees, 360.0))
+def apply(transformer: Transformer, geometry: np.ndarray) -> np.ndarray:
+    """``geometry`` with every coordinate transformed (x/y order); missing stays missing."""
+    return shapely.transform(
+        geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import shapely
@@ -11,19 +11,31 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.core.values import LinearUnit
+from honua.errors import InvalidParameter
 from honua.geo import buffer as geobuffer
+from honua.geo import units
+from honua.geo.attributes import NUMERIC_TYPES, require_types, take_column
+from honua.geo.columns import check_fields
 from honua.geo.features import FeatureCollection
+from honua.geo.grouped import union_by_group
+from honua.geo.grouping import group_codes
+from honua.processes._overlay_inputs import InvalidChoice, prepare
 
 
 @process(
     "buffer",
     title="Buffer",
     description=(
-        "Creates polygons around input features at a given distance. On geographic "
-        "coordinate systems (e.g. WGS 84) the distance is measured on the ground "
-        "(geodesically); on projected ones, in the plane of the projection."
+        "Creates polygons around input features at a given distance, the same for every "
+        "feature or read from a numeric field. On geographic coordinate systems (e.g. WGS 84) "
+        "the distance is measured on the ground: points get geodesic circles, other features "
+        "are buffered in a local transverse Mercator projection; on projected ones, in the "
+        "plane of the projection. Lines can be buffered on one side only; end caps and joins "
+        "can be round, flat/square and mitre/bevel. Buffers can be dissolved into one feature "
+        "or one per group of field values. Features with a null geometry (or a null distance "
+        "and no default distance) keep a null geometry; empty ones give empty polygons."
     ),
-    version="1.0.0",
+    version="1.1.0",
     category="Proximity",
     keywords=("buffer", "proximity", "distance"),
 )
@@ -31,20 +43,71 @@ def buffer(
     ctx: Context,
     features: Annotated[FeatureCollection, Input(
         title="Input features", description="Points, lines or polygons to buffer.")],
-    distance: Annotated[LinearUnit, Input(
+    distance: Annotated[LinearUnit | None, Input(
         title="Distance",
         description="Buffer distance with its unit (default meters). Negative distances "
-                    "shrink polygons.", unit="meters")],
+                    "shrink polygons. With a distance field, only its unit is used (and its "
+                    "value for features whose field is null).", unit="meters")] = None,
+    distance_field: Annotated[str | None, Input(
+        title="Distance field",
+        description="Numeric field holding each feature's distance, in the distance's unit "
+                    "(meters when no distance is given).")] = None,
     dissolve: Annotated[bool, Input(
         title="Dissolve", description="Merge all buffers into one feature.")] = False,
+    dissolve_fields: Annotated[list[str] | None, Input(
+        title="Dissolve fields",
+        description="Merge the buffers of features sharing these fields' values: one feature "
+                    "per group, carrying those fields. Implies dissolve.")] = None,
+    cap_style: Annotated[Literal["round", "flat", "square"], Input(
+        title="End cap style",
+        description="Shape of the buffer at line ends: round, flat (cut at the end) or "
+                    "square (extended by the distance).")] = "round",
+    join_style: Annotated[Literal["round", "mitre", "bevel"], Input(
+        title="Join style", description="Shape of the buffer at line and polygon corners.")
+    ] = "round",
+    side: Annotated[Literal["full", "left", "right"], Input(
+        title="Side",
+        description="For lines: buffer both sides (full) or only the left or right side, "
+                    "relative to the line's direction. Points and polygons are always "
+                    "buffered on every side.")] = "full",
+    invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Buffer features by a distance on the ground."""
-    ctx.progress(0, f"Buffering {len(features)} features by {distance.value:g} {distance.unit}")
-    polygons = geobuffer.buffer(features.geometry, distance.meters, features.crs)
-    if dissolve:
-        present = polygons[~shapely.is_missing(polygons)]
-        merged = shapely.union_all(present) if len(present) else shapely.Polygon()
+    distance_m = _distances(features, distance, distance_field)
+    features = prepare(features, "features", invalid=invalid)
+    ctx.progress(0, f"Buffering {len(features)} features")
+    polygons = geobuffer.buffer(features.geometry, distance_m, features.crs,
+                                cap_style=cap_style, join_style=join_style, side=side)
+    if not dissolve and not dissolve_fields:
+        ctx.progress(100, "Buffered")
+        return features.with_geometry(polygons)
+    ctx.progress(50, "Dissolving")
+    fields = check_fields(features, dissolve_fields, parameter="dissolve_fields")
+    codes, first = group_codes([features.columns[f] for f in fields], len(features))
+    merged = union_by_group(polygons, codes, len(first))
+    if not fields:
+        shape = merged[0] if len(merged) and merged[0] is not None else shapely.Polygon()
         ctx.progress(100, "Dissolved")
-        return FeatureCollection(np.array([merged], dtype=object), {}, features.crs)
-    ctx.progress(100, "Buffered")
-    return features.with_geometry(polygons)
+        return FeatureCollection(np.array([shape], dtype=object), {}, features.crs)
+    columns = {f: take_column(features.columns[f], first) for f in fields}
+    kinds = tuple(x for x in features.fields if x.name in fields)
+    ctx.progress(100, "Dissolved")
+    return FeatureCollection(merged, columns, features.crs, None, kinds)
+
+
+def _distances(features: FeatureCollection, distance: LinearUnit | None,
+               field: str | None) -> float | np.ndarray:
+    """Each feature's distance in metres (NaN: no buffer)."""
+    if field is None:
+        if distance is None:
+            raise InvalidParameter("input 'distance': give a distance, or a distance field",
+                                   parameter="distance")
+        return distance.meters
+    check_fields(features, [field], parameter="distance_field")
+    require_types(features, [field], NUMERIC_TYPES, parameter="distance_field",
+                  why="a distance")
+    unit = distance.unit if distance is not None else "meters"
+    fallback = distance.value if distance is not None else np.nan
+    values = np.array(features.columns[field], dtype=float)
+    values = np.where(np.isnan(values), fallback, values)
+    return values * units.LINEAR_UNITS[unit]

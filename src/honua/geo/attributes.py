@@ -1,0 +1,75 @@
+"""Attribute columns of one or more collections, taken and joined side by side.
+
+Overlays and joins build their output rows from rows of their inputs: row
+``r`` of the output takes row ``index_k[r]`` of input ``k`` (``-1`` for none,
+which gives ``None`` values). Columns are carried with their neutral types.
+
+Name clashes are resolved predictably: the first collection keeps its names;
+a column of a later collection whose name is already taken becomes the first
+free of ``name_1``, ``name_2``, ... (``honua.geo.columns.unique_name``). So
+with two layers the second layer's ``name`` becomes ``name_1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from honua.errors import InvalidParameter
+from honua.geo.columns import unique_name
+from honua.geo.features import FeatureCollection, Field
+
+NUMERIC_TYPES = ("integer", "double")
+
+
+def take_column(column: Sequence[Any], index: np.ndarray) -> list[Any]:
+    """``column[i]`` for every ``i`` of ``index``, ``None`` where ``i`` is -1.
+
+    >>> take_column(["a", "b", None], np.array([2, 0, -1, 1]))
+    [None, 'a', None, 'b']
+    """
+    padded = list(column)
+    padded.append(None)
+    return [padded[i] for i in np.asarray(index, dtype=np.intp).tolist()]
+
+
+def join_rows(geometry: np.ndarray, crs: Any,
+              parts: Sequence[tuple[FeatureCollection, np.ndarray]],
+              extra: Mapping[str, tuple[Sequence[Any], str]] | None = None) -> FeatureCollection:
+    """A collection of ``geometry`` whose attributes are rows of each part's collection.
+
+    ``parts`` is ``[(collection_k, index_k), ...]``: output row ``r`` carries
+    row ``index_k[r]`` of ``collection_k`` (``-1``: ``None`` values). Clashing
+    names are renamed as the module says. ``extra`` adds computed columns
+    ``{name: (values, field type)}``, renamed the same way when they clash.
+    """
+    columns: dict[str, list[Any]] = {}
+    fields: list[Field] = []
+    for collection, index in parts:
+        for field in collection.fields:
+            name = unique_name(field.name, columns)
+            columns[name] = take_column(collection.columns[field.name], index)
+            fields.append(Field(name, field.type))
+    for name, (values, kind) in (extra or {}).items():
+        final = unique_name(name, columns)
+        columns[final] = list(values)
+        fields.append(Field(final, kind))
+    return FeatureCollection(geometry, columns, crs, None, tuple(fields))
+
+
+def field_type(collection: FeatureCollection, name: str) -> str:
+    """The neutral type of column ``name``."""
+    return next(f.type for f in collection.fields if f.name == name)
+
+
+def require_types(collection: FeatureCollection, names: Iterable[str], types: Sequence[str],
+                  *, parameter: str, why: str = "") -> None:
+    """InvalidParameter for the first of ``names`` (existing columns) whose type is not in ``types``."""
+    for name in names:
+        kind = field_type(collection, name)
+        if kind not in types:
+            raise InvalidParameter(
+                f"input {parameter!r}: field {name!r} is {kind}; {why or 'it'} needs "
+                f"{' or '.join(types)} fields", parameter=parameter)

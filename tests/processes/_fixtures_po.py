@@ -1,0 +1,91 @@
+"""Helpers and fixtures for the proximity and overlay process tests.
+
+``run`` calls a process the way every adapter does: wire-form inputs (GeoJSON
+dicts, ``{"value", "unit"}``) go through ``bind_inputs`` and ``call_process``.
+``postgis`` (imported as ``postgis_fixture``) is a session fixture giving a SQL function on a PostGIS database
+(created if needed); the tests that use it fail, never skip, when PostgreSQL
+is not reachable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+import shapely
+
+from honua.core.context import Context
+from honua.core.decorator import definition_of
+from honua.core.invoke import bind_inputs, call_process
+from honua.geo.features import FeatureCollection
+from honua.geo.geojson import write_features
+
+DATABASE = "honua_po_tests"
+SERVER = "host=127.0.0.1 port=5432 user=postgres"
+
+
+def run_all(function: Any, context: Context | None = None, **inputs: Any) -> dict[str, Any]:
+    """Every output of process ``function`` run on wire-form ``inputs``."""
+    definition = definition_of(function)
+    assert definition is not None, f"{function!r} is not a process"
+    bound = bind_inputs(definition.description, inputs)
+    return call_process(definition, context or Context(), bound)
+
+
+def run(function: Any, **inputs: Any) -> Any:
+    """The ``result`` output of ``function`` run on wire-form ``inputs``."""
+    return run_all(function, **inputs)["result"]
+
+
+def layer(geometries: list[Any], crs: Any = 4326, **columns: list[Any]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection dict (the wire form) of shapely geometries and columns."""
+    collection = FeatureCollection.from_geometries(geometries, crs=crs, **columns)
+    return orjson.loads(write_features(collection))
+
+
+def progress_log() -> tuple[Context, list[float]]:
+    """A context recording every progress percentage reported."""
+    seen: list[float] = []
+    return Context(on_progress=lambda percent, message: seen.append(percent)), seen
+
+
+def typed_columns(n: int) -> dict[str, list[Any]]:
+    """Columns of every neutral type (text, integer, double, boolean, date-time, JSON) with nulls."""
+    base = {
+        "name": ["a", "b", None, "d", "e", "f"],
+        "count": [1, None, 3, 4, 5, 6],
+        "ratio": [0.5, 1.5, None, 2.5, 3.5, 4.5],
+        "flag": [True, False, None, True, False, True],
+        "when": ["2024-01-01T00:00:00Z", None, "2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z",
+                 "2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"],
+        "meta": [{"k": 1}, None, [1, 2], {"k": 2}, None, {"k": 3}],
+    }
+    return {name: (values * (n // len(values) + 1))[:n] for name, values in base.items()}
+
+
+@pytest.fixture(scope="session", name="postgis")
+def postgis_fixture():
+    """``sql(query, *params) -> first row`` on a PostGIS 3 database."""
+    import psycopg
+    try:
+        with psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                   (DATABASE,)).fetchone()
+            if not exists:
+                admin.execute(f"CREATE DATABASE {DATABASE}")
+        connection = psycopg.connect(f"{SERVER} dbname={DATABASE}", autocommit=True)
+        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error as exc:  # pragma: no cover - the environment's fault
+        pytest.fail(f"PostGIS reference tests need PostgreSQL with PostGIS on {SERVER}: {exc}")
+
+    def sql(query: str, *params: Any) -> tuple[Any, ...]:
+        return connection.execute(query, params).fetchone()
+
+    yield sql
+    connection.close()
+
+
+def wkt(geometry: Any) -> str:
+    """WKT of a shapely geometry (for SQL parameters)."""
+    return shapely.to_wkt(geometry, rounding_precision=-1)
