@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import psycopg
+import pytest
 import shapely
 
 from honua.core.context import Context
@@ -19,7 +21,7 @@ from honua.core.invoke import bind_inputs, call_process
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
 
-__all__ = ["geojson", "run", "run_all", "mixed_layer", "progress_log"]
+__all__ = ["geojson", "messages_log", "mixed_layer", "postgis", "progress_log", "run", "run_all"]
 
 
 def run_all(function: Any, context: Context | None = None, **inputs: Any) -> dict[str, Any]:
@@ -57,3 +59,29 @@ def progress_log() -> tuple[Context, list[float]]:
     """A context recording every progress percentage reported."""
     seen: list[float] = []
     return Context(on_progress=lambda percent, message: seen.append(percent)), seen
+
+
+def messages_log() -> tuple[Context, list[str]]:
+    """A context recording every message text reported."""
+    seen: list[str] = []
+    return Context(on_message=lambda text, level: seen.append(text)), seen
+
+
+POSTGIS_DATABASE = "honua_geometry_tests"
+
+
+def postgis() -> psycopg.Connection:
+    """A connection to a PostGIS database for reference figures; fails the test if unavailable."""
+    try:
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+                             autocommit=True, connect_timeout=3) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                   (POSTGIS_DATABASE,)).fetchone()
+            if not exists:
+                admin.execute(f"CREATE DATABASE {POSTGIS_DATABASE}")
+        connection = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres "
+                                     f"dbname={POSTGIS_DATABASE}", autocommit=True)
+        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        return connection
+    except psycopg.Error as exc:
+        pytest.fail(f"PostgreSQL/PostGIS on 127.0.0.1:5432 is needed for reference figures: {exc}")

@@ -9,11 +9,14 @@ overwrite an input column (``name``, else ``name_1``, ``name_2``, ...).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
 
 from honua.errors import InvalidParameter
-from honua.geo.features import FeatureCollection
+from honua.geo.features import FeatureCollection, Field
 
-__all__ = ["check_fields", "unique_name"]
+__all__ = ["check_fields", "union_columns", "unique_name"]
 
 
 def check_fields(collection: FeatureCollection, names: Sequence[str] | None, *,
@@ -52,3 +55,55 @@ def unique_name(name: str, existing: Iterable[str]) -> str:
     while f"{name}_{n}" in taken:
         n += 1
     return f"{name}_{n}"
+
+
+def union_columns(collections: Sequence[FeatureCollection]) -> tuple[dict[str, list[Any]], tuple[Field, ...]]:
+    """The columns of ``collections`` one after the other, fields unioned in order of appearance.
+
+    A field missing from a collection is ``None`` for its features. A field
+    (with values: all-null columns do not count)
+    whose type differs between collections becomes ``double`` when the types
+    are integer and double (integers converted), otherwise ``string`` (values
+    converted to text; JSON values to their JSON text).
+
+    >>> import shapely
+    >>> a = FeatureCollection.from_geometries([shapely.Point(0, 0)], n=[1], s=["x"])
+    >>> b = FeatureCollection.from_geometries([shapely.Point(1, 1)], n=[2.5], t=[True])
+    >>> columns, fields = union_columns([a, b])
+    >>> columns
+    {'n': [1.0, 2.5], 's': ['x', None], 't': [None, True]}
+    >>> [(f.name, f.type) for f in fields]
+    [('n', 'double'), ('s', 'string'), ('t', 'boolean')]
+    """
+    types: dict[str, set[str]] = {}
+    for collection in collections:
+        for f in collection.fields:
+            kinds = types.setdefault(f.name, set())
+            if any(v is not None for v in collection.columns[f.name]):  # all-null columns: no say
+                kinds.add(f.type)
+    fields = tuple(Field(name, _common_type(kinds)) for name, kinds in types.items())
+    columns: dict[str, list[Any]] = {f.name: [] for f in fields}
+    for collection in collections:
+        for f in fields:
+            values = collection.columns.get(f.name)
+            columns[f.name].extend(_convert(values, f.type) if values is not None
+                                   else [None] * len(collection))
+    return columns, fields
+
+
+def _common_type(kinds: set[str]) -> str:
+    if not kinds:
+        return "string"
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return "double" if kinds <= {"integer", "double"} else "string"
+
+
+def _convert(values: Sequence[Any], kind: str) -> list[Any]:
+    if kind == "double":
+        return [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in values]
+    if kind == "string":
+        return [v if v is None or isinstance(v, str) else
+                orjson.dumps(v).decode() if isinstance(v, dict | list) else str(v) for v in values]
+    return list(values)
