@@ -7,13 +7,15 @@ by configuration in ``app.py``; the core only ever sees these Protocols.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from honua.core.catalog import FeatureQuery, LayerInfo
     from honua.core.execution import ExecutionListener, WorkItem
     from honua.core.jobs import Job, JobStatus, Message
+    from honua.geo.features import FeatureCollection
 
 
 class JobStore(Protocol):
@@ -93,4 +95,46 @@ class Executor(Protocol):
 
     def cancel(self, job_id: str) -> bool:
         """Stop the item of ``job_id`` (cooperatively, then by force). False if unknown."""
+        ...
+
+
+class Catalog(Protocol):
+    """Layers (collections) that OGC API - Features serves and processes can read.
+
+    Files through GDAL today (``honua.store.catalog_files``); PostGIS tables
+    fit behind the same calls, pushing ``FeatureQuery.filter`` into SQL.
+    """
+
+    def list(self) -> list[LayerInfo]: ...
+
+    def get(self, collection_id: str) -> LayerInfo:
+        """The layer; raises ``NoSuchLayer``."""
+        ...
+
+    def read(self, collection_id: str, query: FeatureQuery) -> FeatureCollection:
+        """The features ``query`` selects (its ``limit``/``offset`` window), filter pushed down."""
+        ...
+
+    def iter_chunks(self, collection_id: str, query: FeatureQuery,
+                    chunk_size: int | None = None) -> Iterator[FeatureCollection]:
+        """The same features in chunks, streamed: memory bounded by the chunk."""
+        ...
+
+    def count(self, collection_id: str, query: FeatureQuery) -> int: ...
+
+    def feature(self, collection_id: str, feature_id: str) -> FeatureCollection:
+        """One feature by id; raises ``NotFound``."""
+        ...
+
+    def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
+                 description: str = "", owner: str = "", tenant: str = "",
+                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+        """Store ``chunks`` durably as a new layer; ``Conflict`` if the id is taken (unless
+        ``overwrite`` by its owner)."""
+        ...
+
+    def remove(self, collection_id: str) -> None: ...
+
+    def remove_expired(self, now: dt.datetime) -> int:
+        """Remove registered layers past their time-to-live; returns how many."""
         ...
