@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from honua.errors import InvalidParameter, Unavailable
 from honua.geo.crs import crs84, crs_name, parse_crs
 from honua.geo.features import FeatureCollection, Field
 
-__all__ = ["Source", "SourceInfo", "count", "describe", "read", "write"]
+__all__ = ["Source", "SourceInfo", "count", "describe", "iter_read", "read", "write"]
 
 _OGR_FIELD_TYPES = {
     "OFTInteger": "integer", "OFTInteger64": "integer", "OFTReal": "double",
@@ -129,6 +129,57 @@ def read(source: Source, fields: Sequence[Field], *, where: str | None = None,
     return FeatureCollection(shapes, columns_out, crs or (parse_crs(meta["crs"]) if meta.get("crs")
                                                           else crs84()),
                              ids.tolist(), tuple(by_name[n] for n in names if n in by_name))
+
+
+def iter_read(source: Source, fields: Sequence[Field], *, where: str | None = None,
+              bbox: tuple[float, float, float, float] | None = None, mask: Any = None,
+              columns: Sequence[str] | None = None, chunk_size: int = 50000,
+              crs: Any = None) -> Iterator[FeatureCollection]:
+    """The matching features in chunks of ``chunk_size``, in one pass over the file.
+
+    With pyarrow installed, one OGR cursor streams Arrow batches (memory bounded
+    by the chunk); without it, windows are read with ``skip``/``limit``.
+    """
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        skip = 0
+        while True:
+            chunk = read(source, fields, where=where, bbox=bbox, mask=mask, columns=columns,
+                         skip=skip, limit=chunk_size, crs=crs)
+            if len(chunk):
+                yield chunk
+            if len(chunk) < chunk_size:
+                return
+            skip += chunk_size
+    wanted = [f for f in fields if columns is None or f.name in columns]
+    by_name = {f.name: f for f in wanted}
+    try:
+        with raw.open_arrow(source.path, columns=[f.name for f in wanted], where=where or None,
+                            bbox=bbox, mask=mask, batch_size=chunk_size, return_fids=True,
+                            use_pyarrow=True, datetime_as_string=True,
+                            **source.kwargs) as (meta, reader):
+            geometry_name = meta.get("geometry_name") or "wkb_geometry"
+            fid_name = meta.get("fid_column") or "OGC_FID"
+            layer_crs = crs or (parse_crs(meta["crs"]) if meta.get("crs") else crs84())
+            for batch in reader:
+                names = batch.schema.names
+                shapes = shapely.from_wkb(batch.column(names.index(geometry_name))
+                                          .to_numpy(zero_copy_only=False))
+                ids = batch.column(names.index(fid_name)).to_pylist() \
+                    if fid_name in names else None
+                data = {n: _arrow_column(batch.column(names.index(n)).to_pylist(), by_name[n])
+                        for n in names if n in by_name}
+                yield FeatureCollection(shapes, data, layer_crs, ids,
+                                        tuple(by_name[n] for n in names if n in by_name))
+    except _GDAL_ERRORS as exc:
+        raise _fail(exc, source, "the layer could not be read with this filter") from None
+
+
+def _arrow_column(values: list[Any], field: Field) -> list[Any]:
+    if field.type in ("double", "integer"):
+        return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+    return values
 
 
 def count(source: Source, *, where: str | None, bbox: Any, mask: Any,

@@ -1,0 +1,198 @@
+"""The catalog's neutral values: a layer's description, a query, CQL2 filters, time-to-live.
+
+Adapters turn their requests into a ``FeatureQuery`` (a parsed CQL2 filter,
+a bbox in CRS84, the properties wanted, a window); any ``honua.types.Catalog``
+answers it, pushing the filter down where the layer lives. Filters are parsed
+with pygeofilter from CQL2 text or CQL2 JSON and checked against the layer's
+queryables here, so an unknown property or a malformed filter is refused with a
+message naming it before any store is asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyproj import CRS
+
+from honua.errors import InvalidParameter, NotFound, NotSupported
+from honua.geo.crs import crs84
+from honua.geo.features import Field
+
+__all__ = [
+    "FILTER_LANGS", "GEOMETRY_NAMES", "FeatureQuery", "LayerInfo", "NoSuchLayer", "check_filter",
+    "check_layer_id", "parse_filter", "parse_ttl", "referenced_properties",
+]
+
+FILTER_LANGS = ("cql2-text", "cql2-json")
+GEOMETRY_NAMES = ("geometry", "geom")
+"""Names a filter may use for a layer's geometry (besides its own geometry column name)."""
+_LAYER_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
+
+
+class NoSuchLayer(NotFound):
+    kind = "not-found"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One collection of the catalog, as every adapter describes it."""
+
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+    geometry_type: str = "Unknown"
+    crs: CRS = field(default_factory=crs84)
+    extent: tuple[float, float, float, float] | None = None
+    """Bounding box in CRS84 (lon/lat)."""
+    count: int = 0
+    description: str = ""
+    owner: str = ""
+    tenant: str = ""
+    created: dt.datetime | None = None
+    expires: dt.datetime | None = None
+    registered: bool = False
+    """An output registered by a job (removable, with a time-to-live), not a configured file."""
+    geometry_name: str = "geometry"
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """Which features of a layer: filter (parsed CQL2), bbox (CRS84), properties, window."""
+
+    filter: Any = None
+    bbox: tuple[float, float, float, float] | None = None
+    properties: tuple[str, ...] | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+def check_layer_id(collection_id: str) -> str:
+    if not isinstance(collection_id, str) or not _LAYER_ID.match(collection_id):
+        raise InvalidParameter(
+            f"{collection_id!r} is not a valid collection id: start with a letter, then up to "
+            "63 letters, digits, '_', '-' or '.'", parameter="collectionId")
+    return collection_id
+
+
+def _position(exc: Exception) -> str:
+    line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+    return f" at line {line}, column {column}" if line and column else ""
+
+
+def parse_filter(value: Any, lang: str | None = None) -> Any:
+    """A pygeofilter AST from CQL2 text (a string) or CQL2 JSON (an object or its text)."""
+    if value is None or value == "":
+        return None
+    if lang is None:
+        lang = "cql2-text" if isinstance(value, str) and not value.lstrip().startswith("{") \
+            else "cql2-json"
+    if lang not in FILTER_LANGS:
+        raise InvalidParameter(f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json",
+                               parameter="filter-lang")
+    try:
+        if lang == "cql2-text":
+            from pygeofilter.parsers.cql2_text import parse as parse_text
+
+            if not isinstance(value, str):
+                raise InvalidParameter("a cql2-text filter must be a string", parameter="filter")
+            return parse_text(value)
+        from pygeofilter.parsers.cql2_json import parse as parse_json
+
+        if isinstance(value, str):
+            import orjson
+
+            value = orjson.loads(value)
+        if not isinstance(value, Mapping):
+            raise InvalidParameter("a cql2-json filter must be a JSON object", parameter="filter")
+        return parse_json(dict(value))
+    except InvalidParameter:
+        raise
+    except Exception as exc:  # lark and pygeofilter raise many kinds for bad input
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidParameter(f"the filter is not valid {lang}{_position(exc)}: {first}",
+                               parameter="filter") from None
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    children = node.get_sub_nodes() if hasattr(node, "get_sub_nodes") else []
+    for child in children or ():
+        if isinstance(child, list):
+            for item in child:
+                yield from _walk(item)
+        else:
+            yield from _walk(child)
+
+
+def referenced_properties(ast: Any) -> set[str]:
+    """The property names a parsed filter refers to."""
+    from pygeofilter import ast as nodes
+
+    return {n.name for n in _walk(ast) if isinstance(n, nodes.Attribute)}
+
+
+def check_filter(ast: Any, layer: LayerInfo) -> Any:
+    """``ast`` if every property it names is a queryable of ``layer``; else InvalidParameter."""
+    if ast is None:
+        return None
+    from pygeofilter import ast as nodes
+
+    names = {f.name for f in layer.fields} | set(GEOMETRY_NAMES) | {layer.geometry_name}
+    unknown = sorted(referenced_properties(ast) - names)
+    if unknown:
+        queryables = ", ".join([f.name for f in layer.fields] + ["geometry"])
+        raise InvalidParameter(
+            f"the filter names unknown propert{'y' if len(unknown) == 1 else 'ies'} "
+            f"{', '.join(repr(u) for u in unknown)}; the queryables of {layer.id!r} are: "
+            f"{queryables}", parameter="filter")
+    for node in _walk(ast):
+        if isinstance(node, nodes.TemporalPredicate | nodes.ArrayPredicate):
+            raise NotSupported(f"the filter uses {type(node).__name__}, which this server does "
+                               "not evaluate yet; use comparisons on the date field instead")
+    return ast
+
+
+def check_properties(properties: Sequence[str] | None, layer: LayerInfo) -> tuple[str, ...] | None:
+    if properties is None:
+        return None
+    unknown = [p for p in properties if layer.field(p) is None]
+    if unknown:
+        raise InvalidParameter(
+            f"unknown propert{'y' if len(unknown) == 1 else 'ies'} "
+            f"{', '.join(repr(u) for u in unknown)}; {layer.id!r} has: "
+            f"{', '.join(f.name for f in layer.fields) or 'no properties'}", parameter="properties")
+    return tuple(properties)
+
+
+_TTL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_TTL_UNITS = {"": 3600.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_ttl(value: Any, *, default: dt.timedelta, maximum: dt.timedelta) -> dt.timedelta:
+    """A time-to-live from ``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` or hours as a number."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise InvalidParameter("ttl must be a duration such as '7d' or '12h'", parameter="ttl")
+    if isinstance(value, int | float):
+        seconds = float(value) * 3600
+    else:
+        match = _TTL.match(str(value))
+        if not match:
+            raise InvalidParameter(f"ttl {value!r} is not a duration; write e.g. '7d', '12h' or "
+                                   "'30m'", parameter="ttl")
+        seconds = float(match.group(1)) * _TTL_UNITS[match.group(2).lower()]
+    if seconds <= 0:
+        raise InvalidParameter("ttl must be positive", parameter="ttl")
+    ttl = dt.timedelta(seconds=seconds)
+    if ttl > maximum:
+        raise InvalidParameter(f"ttl {value!r} is longer than this server allows "
+                               f"({maximum.total_seconds() / 86400:g} days)", parameter="ttl")
+    return ttl
