@@ -165,6 +165,17 @@ class JobManager:
     def messages(self, job_id: str) -> list[Message]:
         return self.store.messages(job_id)
 
+    def inputs(self, job_id: str) -> dict[str, Any]:
+        """The validated inputs an asynchronous job was submitted with."""
+        job = self.store.get(job_id)
+        definition = self.registry.get(job.process_id)
+        try:
+            data = self.artifacts.get(inputs_key(job_id))
+        except NotFound:
+            raise NotFound(f"the inputs of job {job_id} are not kept (synchronous runs keep "
+                           "none)") from None
+        return codec.decode(definition.description.inputs, data)
+
     def list(self, **filters: Any) -> tuple[list[Job], int]:
         return self.store.list(**filters)
 
@@ -198,11 +209,11 @@ class JobManager:
         job = self.store.get(job_id)
         if job.status.finished:
             return job
+        if job.status.queued:
+            cancelled = self._finish(job_id, JobEvent.CANCEL, "Job cancelled before it started")
+            return cancelled or self.store.get(job_id)
         job = self._apply(job_id, JobEvent.CANCEL, message="Cancellation requested")
-        if job.status is JobStatus.CANCELLING:
-            self.executor.cancel(job_id)
-        else:
-            self._add_message(job_id, MessageLevel.INFO, "Job cancelled before it started")
+        self.executor.cancel(job_id)
         return job
 
     def dismiss(self, job_id: str) -> Job:
@@ -359,7 +370,8 @@ class JobManager:
                                 f"Succeeded in {outcome.duration:.2f} s", has_outputs=True)
             if done is not None and done.status is not JobStatus.SUCCEEDED:
                 self.artifacts.delete_prefix(outputs_key(job_id))
-                self.store.update(done.evolve(has_outputs=False, message="Job cancelled"))
+                self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
+                                  expected=done.status)
             return
         event = {OutcomeStatus.FAILED: JobEvent.FAIL, OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
                  OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
