@@ -139,7 +139,7 @@ class WorkerHandle:
             watched.append(self._pidfd)
         else:
             timeout = min(timeout, 0.2)  # no pidfd: look now and then
-        ready = wait(watched, max(0.0, timeout))
+        ready = wait(watched, max(0.0, min(timeout, 60.0)))  # the caller loops anyway
         if self._conn in ready:
             try:
                 return loads(self._conn.recv_bytes())

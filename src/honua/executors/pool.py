@@ -56,7 +56,8 @@ class LocalPool:
         with self._lock:
             if self._slots or self._stopped:
                 return
-            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog)
+            reported: set[str] = set()
+            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog, reported)
                            for n in range(max(1, self.settings.workers))]
         for slot in self._slots:
             slot.start()

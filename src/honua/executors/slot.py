@@ -34,7 +34,8 @@ FAIL_AFTER = 3
 
 
 class Slot:
-    def __init__(self, name: str, settings: Settings, backlog: Backlog) -> None:
+    def __init__(self, name: str, settings: Settings, backlog: Backlog,
+                 reported: set[str] | None = None) -> None:
         self.name = name
         self.settings = settings
         self.first_start = threading.Event()
@@ -43,6 +44,8 @@ class Slot:
         self.ready = threading.Event()
         """Set while the slot has a worker process ready (or busy); clear while replacing it."""
         self._backlog = backlog
+        self._reported = reported if reported is not None else set()
+        """Registry problems already logged (shared by the pool's slots: say them once)."""
         self._handle: WorkerHandle | None = None
         self._stopping = False
         self._wake_r, self._wake_w = os.pipe()
@@ -109,10 +112,14 @@ class Slot:
             self.first_start.set()
 
     def _launch(self) -> WorkerHandle:
-        handle = WorkerHandle.launch(self.settings)
+        try:
+            handle = WorkerHandle.launch(self.settings)
+        except OSError as exc:  # no temporary directory, no processes left...
+            raise WorkerStartError(f"{type(exc).__name__}: {exc}") from exc
         handle.await_ready(START_TIMEOUT, self._wake_r, lambda: self._stopping)
-        for problem in handle.problems:
-            log.warning("%s: worker %d: %s", self.name, handle.pid, problem)
+        for problem in set(handle.problems) - self._reported:
+            self._reported.add(problem)
+            log.warning("worker processes: %s", problem)
         return handle
 
     def _started(self, error: str) -> None:
@@ -151,9 +158,6 @@ class Slot:
     # -- one item -----------------------------------------------------------------------------
     def _run(self, ticket: Ticket) -> None:
         item = ticket.item
-        if ticket.cancel_at is not None:
-            ticket.finish(outcomes.cancelled())
-            return
         try:
             frame = Run(dataclasses.replace(item, inputs=None),
                         dumps(inline_files(item.inputs)) if item.inputs is not None else None)
@@ -167,9 +171,13 @@ class Slot:
             try:
                 handle = self._handle = self._launch()
             except WorkerStartError as exc:
-                ticket.finish(outcomes.failed(f"No worker process could be started: {exc}"))
+                ticket.finish(outcomes.cancelled(reason=outcomes.SHUTTING_DOWN) if self._stopping
+                              else outcomes.failed(f"No worker process could be started: {exc}"))
                 return
             self.ready.set()
+        if ticket.cancel_at is not None:
+            ticket.finish(outcomes.cancelled())
+            return
         ticket.started()
         began = time.monotonic()
         handle.jobs += 1
@@ -180,7 +188,8 @@ class Slot:
     def _follow(self, ticket: Ticket, handle: WorkerHandle, began: float) -> None:
         """Relay the item's frames until it ends, one way or another."""
         item = ticket.item
-        deadline = began + item.limits.timeout_seconds
+        timeout = item.limits.timeout_seconds
+        deadline = began + timeout if timeout > 0 else math.inf
         cancel_sent = False
         while True:
             now = time.monotonic()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import faulthandler
+import logging
 import os
 import queue
 import shutil
@@ -55,7 +56,10 @@ class Worker:
         self.send(Ready(self._pid, os.getuid(), tuple(self._registry.problems)))
         while True:
             run, cancel_event = self._jobs.get()
-            self.send(self._run(run, cancel_event))
+            done = self._run(run, cancel_event)
+            if os.getpid() != self._pid:
+                os._exit(0)  # a fork of the job got this far: only the worker answers
+            self.send(done)
 
     def send(self, frame: object) -> None:
         data = dumps(frame)
@@ -130,6 +134,9 @@ def _children_running() -> bool:
 
 def _build(conn: Connection, hello: Hello) -> Worker:
     sys.path[:] = hello.sys_path
+    logging.basicConfig(level=logging.WARNING,
+                        format="honua worker %(process)d: %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("honua.core.registry").setLevel(logging.ERROR)  # the pool reports them
     oslimits.prepare_process()
     faulthandler.enable()  # a native crash leaves a Python stack in the server's log
     registry = discover(hello.settings.process_modules)
