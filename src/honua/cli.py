@@ -7,10 +7,13 @@ with no server, on the same job store and worker pool a server would use.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -73,7 +76,7 @@ def processes(server: Server = DEFAULT_SERVER, local: Local = False) -> None:
             d = definition.description
             table.add_row(d.id, d.title, d.version, ", ".join(m.value for m in d.job_control))
     else:
-        with _client(server) as client:
+        with _remote(server) as client:
             for summary in client.processes():
                 modes = [m.removesuffix("-execute") for m in summary.get("jobControlOptions", [])
                          if m.endswith("-execute")]
@@ -82,8 +85,17 @@ def processes(server: Server = DEFAULT_SERVER, local: Local = False) -> None:
     Console().print(table)
 
 
-def _client(server: str) -> HonuaClient:
-    return HonuaClient(server)
+@contextlib.contextmanager
+def _remote(server: str) -> Iterator[HonuaClient]:
+    """A client for ``server``; its errors become one clear line and exit code 1."""
+    try:
+        with HonuaClient(server) as client:
+            yield client
+    except RemoteError as exc:
+        _fail(exc.detail)
+    except httpx.TransportError as exc:
+        _fail(f"cannot reach the server at {server} ({exc}); start one with 'honua serve', "
+              "or use --local")
 
 
 def parse_input(text: str) -> tuple[str, Any]:
@@ -133,24 +145,18 @@ def _progress_bar() -> Progress:
 
 
 def _submit_remote(process_id: str, values: dict[str, Any], server: str, timeout: float) -> Any:
-    try:
-        with _client(server) as client, _progress_bar() as bar:
-            info = client.submit(process_id, values)
-            task = bar.add_task(f"job {info['jobID'][:8]}", total=100)
+    with _remote(server) as client, _progress_bar() as bar:
+        info = client.submit(process_id, values)
+        task = bar.add_task(f"job {info['jobID'][:8]}", total=100)
 
-            def show(status: dict[str, Any]) -> None:
-                bar.update(task, completed=status.get("progress", 0),
-                           description=f"{status['status']}: {status.get('message', '')}"[:60])
+        def show(status: dict[str, Any]) -> None:
+            bar.update(task, completed=status.get("progress", 0),
+                       description=f"{status['status']}: {status.get('message', '')}"[:60])
 
-            final = client.wait(info["jobID"], timeout=timeout, on_progress=show)
-            if final["status"] != "successful":
-                _fail(f"job {final['jobID']} {final['status']}: {final.get('message', '')}")
-            return client.results(final["jobID"])
-    except RemoteError as exc:
-        _fail(exc.detail)
-    except OSError as exc:
-        _fail(f"cannot reach the server at {server}: {exc} (start one with 'honua serve', "
-              "or use --local)")
+        final = client.wait(info["jobID"], timeout=timeout, on_progress=show)
+        if final["status"] != "successful":
+            _fail(f"job {final['jobID']} {final['status']}: {final.get('message', '')}")
+        return client.results(final["jobID"])
 
 
 def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None,
@@ -192,37 +198,28 @@ def jobs_list(
 ) -> None:
     """List jobs, newest first."""
     table = Table("job", "process", "status", "progress", "created", "message")
-    try:
-        with _client(server) as client:
-            for info in client.jobs(status=status, process_id=process, limit=limit):
-                table.add_row(info["jobID"], info.get("processID", ""), info["status"],
-                              f"{info.get('progress', 0)}%", info.get("created", ""),
-                              info.get("message", ""))
-    except RemoteError as exc:
-        _fail(exc.detail)
+    with _remote(server) as client:
+        for info in client.jobs(status=status, process_id=process, limit=limit):
+            table.add_row(info["jobID"], info.get("processID", ""), info["status"],
+                          f"{info.get('progress', 0)}%", info.get("created", ""),
+                          info.get("message", ""))
     Console().print(table)
 
 
 @jobs_app.command("show")
 def jobs_show(job_id: str, server: Server = DEFAULT_SERVER) -> None:
     """Show one job's status."""
-    try:
-        with _client(server) as client:
-            sys.stdout.write(orjson.dumps(client.job(job_id), option=orjson.OPT_INDENT_2).decode()
-                             + "\n")
-    except RemoteError as exc:
-        _fail(exc.detail)
+    with _remote(server) as client:
+        sys.stdout.write(orjson.dumps(client.job(job_id), option=orjson.OPT_INDENT_2).decode()
+                         + "\n")
 
 
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER) -> None:
     """Cancel (dismiss) a job: a running job is stopped, its results discarded."""
-    try:
-        with _client(server) as client:
-            info = client.dismiss(job_id)
-            console.print(f"job {info['jobID']} {info['status']}")
-    except RemoteError as exc:
-        _fail(exc.detail)
+    with _remote(server) as client:
+        info = client.dismiss(job_id)
+        console.print(f"job {info['jobID']} {info['status']}")
 
 
 def main() -> None:
