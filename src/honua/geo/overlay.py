@@ -125,3 +125,31 @@ def union(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     rest, ra, rb = symmetric_difference(a, b)
     return _ordered(np.concatenate([inside, rest]), np.concatenate([ia, ra]),
                     np.concatenate([ib, rb]))
+
+
+def _carry(index: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``index[at]`` with ``-1`` wherever ``at`` is -1."""
+    return np.append(index, -1)[at]
+
+
+def overlay_layers(layers: list[np.ndarray], how: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(pieces, [index into layer k for each piece]) of ``how`` ('intersection' or 'union') of all layers.
+
+    Layers are overlaid in turn: the result of the first two with the third,
+    and so on. For 'union' an index is -1 where a piece lies outside every
+    feature of that layer.
+
+    >>> a, b, c = (np.array([shapely.box(x, 0, x + 2, 2)]) for x in (0, 1, 1.5))
+    >>> pieces, (ia, ib, ic) = overlay_layers([a, b, c], "intersection")
+    >>> shapely.area(pieces).tolist(), ia.tolist(), ib.tolist(), ic.tolist()
+    ([1.0], [0], [0], [0])
+    """
+    step = {"intersection": intersection_pairs, "union": union}[how]
+    pieces = np.asarray(layers[0], dtype=object)
+    keep = _usable(pieces)
+    pieces = pieces[keep]
+    indices = [np.flatnonzero(keep)]
+    for layer in layers[1:]:
+        pieces, ia, ib = step(pieces, np.asarray(layer, dtype=object))
+        indices = [_carry(index, ia) for index in indices] + [ib]
+    return pieces, indices

@@ -110,3 +110,41 @@ def statistic_columns(source: FeatureCollection, rows: np.ndarray, codes: np.nda
             out[name] = (statistics.group_statistic(values, codes, n_groups, statistic, kind),
                          statistics.result_type(statistic, kind))
     return out
+
+
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+POINT_TYPES = ("Point", "MultiPoint")
+ANY_TYPES: tuple[str, ...] = ()
+
+
+def feature_ids(collection: FeatureCollection) -> list[Any]:
+    """Each feature's id, or its 0-based position where the collection has no ids."""
+    if collection.ids is not None and all(i is not None for i in collection.ids):
+        return list(collection.ids)
+    return list(range(len(collection)))
+
+
+def id_type(ids: Sequence[Any]) -> str:
+    """The neutral field type of a column of feature ids."""
+    return "integer" if all(isinstance(i, int) and not isinstance(i, bool) for i in ids) \
+        else "string"
+
+
+def prepare_each(collections: Sequence[FeatureCollection], parameter: str, *,
+                 kinds: Sequence[str] = (), invalid: str = "keep") -> list[FeatureCollection]:
+    """Every layer of a multi-layer input prepared; all in the first layer's CRS.
+
+    Errors name the layer by its position (1-based) in the list.
+    """
+    if not collections:
+        return []
+    crs = collections[0].crs
+    prepared = []
+    for number, collection in enumerate(collections, start=1):
+        try:
+            prepared.append(prepare(collection, parameter, kinds=kinds, invalid=invalid, crs=crs))
+        except InvalidParameter as exc:
+            raise InvalidParameter(
+                exc.message.replace(f"input {parameter!r}", f"input {parameter!r} (layer {number})"),
+                parameter=parameter) from None
+    return prepared
