@@ -39,15 +39,22 @@ def process(
     job_control: Iterable[str | JobControl] = (JobControl.SYNC, JobControl.ASYNC),
     limits: Limits | None = None,
     outputs: Mapping[str, Output] | None = None,
+    feature_wise: bool = False,
+    whole_layer_when: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a process. The decorated function stays callable as before."""
+    """Declare a process. The decorated function stays callable as before.
+
+    ``feature_wise=True`` says the function maps the features of its first feature
+    input independently, so a large layer can be processed chunk by chunk;
+    ``whole_layer_when`` names inputs that, when true or non-empty, break that.
+    """
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         definition = describe_function(
             function, id=id, title=title, description=description, version=version,
             category=category, keywords=tuple(keywords), resource_class=ResourceClass(resource_class),
             job_control=tuple(JobControl(j) for j in job_control), limits=limits or Limits(),
-            outputs=outputs,
+            outputs=outputs, feature_wise=feature_wise, whole_layer_when=tuple(whole_layer_when),
         )
         setattr(function, PROCESS_ATTRIBUTE, definition)
         return function

@@ -48,6 +48,13 @@ class ProcessDescription:
     resource_class: ResourceClass = ResourceClass.CPU_BURST
     limits: Limits = field(default_factory=Limits)
     tiers: tuple[str, ...] = ("python",)
+    feature_wise: bool = False
+    """The process maps the features of its first feature input independently (one output
+    feature set per input feature set, concatenable): over a layer reference it runs chunk by
+    chunk with bounded memory."""
+    whole_layer_when: tuple[str, ...] = ()
+    """Inputs that, when given a true or non-empty value (e.g. ``dissolve``), make a
+    feature-wise process combine features, so that it needs the whole layer at once."""
 
     def input(self, name: str) -> Parameter | None:
         return next((p for p in self.inputs if p.name == name), None)
