@@ -38,6 +38,8 @@ from honua.processes._overlay_inputs import InvalidChoice, prepare
     version="1.1.0",
     category="Proximity",
     keywords=("buffer", "proximity", "distance"),
+    feature_wise=True,
+    whole_layer_when=("dissolve", "dissolve_fields"),
 )
 def buffer(
     ctx: Context,
