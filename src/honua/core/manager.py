@@ -176,6 +176,17 @@ class JobManager:
                            "none)") from None
         return codec.decode(definition.description.inputs, data)
 
+    def inputs(self, job_id: str) -> dict[str, Any]:
+        """The validated inputs an asynchronous job was submitted with."""
+        job = self.store.get(job_id)
+        definition = self.registry.get(job.process_id)
+        try:
+            data = self.artifacts.get(inputs_key(job_id))
+        except NotFound:
+            raise NotFound(f"the inputs of job {job_id} are not kept (synchronous runs keep "
+                           "none)") from None
+        return codec.decode(definition.description.inputs, data)
+
     def list(self, **filters: Any) -> tuple[list[Job], int]:
         return self.store.list(**filters)
 

@@ -1,0 +1,332 @@
+"""GP requests -> core inputs and options (pure functions).
+
+Parameters arrive from the query string or a form-encoded body (the body
+wins), names already percent-decoded (``env%3AoutSR`` -> ``env:outSR``). Each
+value is a literal (``Count=345``, ``Name=abc``) or JSON text
+(``Distance={"distance":100,"units":"esriMeters"}``); an empty value means
+"not given", as the ArcGIS API for Python sends ``None``. Request
+parameters that are not inputs of the task are ignored, as ArcGIS does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import orjson
+import shapely
+from pyproj import CRS
+
+from honua.adapters.gpserver import featureset, gptypes, spatialref
+from honua.adapters.gpserver import geometry as esrigeom
+from honua.core.description import ProcessDescription
+from honua.core.jobs import ExecutionOptions
+from honua.core.parameters import DataType, Parameter
+from honua.core.values import Envelope, File, Geometry, SpatialReference
+from honua.errors import InvalidParameter, NotSupported
+from honua.geo.features import FeatureCollection
+from honua.geo.reproject import to_crs, transform, transform_bounds
+
+FORMATS = ("json", "pjson", "html")
+
+
+class Uploads(Protocol):
+    """Where ``{"itemID": ...}`` inputs come from (the shared upload store)."""
+
+    def features(self, item_id: str) -> FeatureCollection: ...
+
+    def file(self, item_id: str) -> File: ...
+
+
+def merge(query: Iterable[tuple[str, str]], body: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One parameter dict from the query string and the form body; the body wins."""
+    params = dict(query)
+    params.update(body)
+    return params
+
+
+def response_format(params: Mapping[str, str], default: str = "html") -> str:
+    f = (params.get("f") or default).strip().lower()
+    if f not in FORMATS:
+        raise InvalidParameter(f"format f={f!r} is not supported; use f=json, f=pjson or f=html",
+                               parameter="f")
+    return f
+
+
+def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = params.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise InvalidParameter(f"{name} must be true or false, got {params[name]!r}", parameter=name)
+
+
+def parse_json(raw: str, name: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidParameter(f"parameter {name!r} is not valid JSON ({exc}); structured values "
+                               'are JSON text, e.g. {"distance": 100, "units": "esriMeters"}',
+                               parameter=name) from None
+
+
+def _literal(raw: str, name: str) -> Any:
+    """JSON for objects, arrays and quoted text; otherwise a plain scalar as sent."""
+    text = raw.strip()
+    if text[:1] in ("{", "[", '"'):
+        return parse_json(text, name)
+    return text
+
+
+# -- environment ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Environment:
+    """Where the work is done and how results come back."""
+
+    out_sr: CRS | None = None
+    process_sr: CRS | None = None
+    extent: Envelope | None = None
+    return_z: bool = False
+    return_m: bool = False
+    return_feature_collection: bool = False
+
+    def hints(self) -> dict[str, Any]:
+        """What a job must remember to answer its results later in the requested shape."""
+        target = self.out_sr or self.process_sr
+        return {"outSR": spatialref.write(target) if target is not None else None,
+                "returnZ": self.return_z, "returnM": self.return_m,
+                "returnFeatureCollection": self.return_feature_collection}
+
+
+def _sr(value: Any, name: str) -> CRS | None:
+    if value is None or value == "":
+        return None
+    try:
+        return spatialref.read(value)
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"{name}: {exc.message}", parameter=name) from None
+
+
+def _extent(value: Any) -> Envelope | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidParameter("context.extent must be an envelope object {xmin, ymin, xmax, ymax, "
+                               "spatialReference}", parameter="context")
+    return read_envelope(value, "context.extent", None)
+
+
+def environment(params: Mapping[str, str], *, results: bool = False) -> Environment:
+    """``env:outSR``/``env:processSR``, ``context`` (which wins), ``outSR`` and the return flags."""
+    out_sr = _sr(params.get("env:outSR"), "env:outSR")
+    process_sr = _sr(params.get("env:processSR"), "env:processSR")
+    if results:
+        out_sr = _sr(params.get("outSR"), "outSR") or out_sr
+    extent = None
+    if params.get("context", "").strip():
+        context = parse_json(params["context"], "context")
+        if not isinstance(context, Mapping):
+            raise InvalidParameter("context must be a JSON object with outSR, processSR, extent",
+                                   parameter="context")
+        out_sr = _sr(context.get("outSR"), "context.outSR") or out_sr
+        process_sr = _sr(context.get("processSR"), "context.processSR") or process_sr
+        extent = _extent(context.get("extent"))
+    return Environment(out_sr, process_sr, extent, flag(params, "returnZ"),
+                       flag(params, "returnM"), flag(params, "returnFeatureCollection"))
+
+
+def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> Environment:
+    """A job's remembered result shape, overridden by what a results request asks."""
+    remembered = hints or {}
+    asked = environment(params, results=True)
+    out_sr = asked.out_sr or (_sr(remembered["outSR"], "outSR") if remembered.get("outSR")
+                              else None)
+    return Environment(
+        out_sr=out_sr,
+        return_z=flag(params, "returnZ", bool(remembered.get("returnZ"))),
+        return_m=flag(params, "returnM", bool(remembered.get("returnM"))),
+        return_feature_collection=flag(params, "returnFeatureCollection",
+                                       bool(remembered.get("returnFeatureCollection"))))
+
+
+def options(mode: str, env: Environment, service: str, task: str) -> ExecutionOptions:
+    return ExecutionOptions(mode=mode, hints={"gpserver": {**env.hints(), "service": service,
+                                                           "task": task}})
+
+
+# -- values ---------------------------------------------------------------------------------
+def read_envelope(value: Mapping[str, Any], where: str, default: CRS | None) -> Envelope:
+    sr = value.get("spatialReference") or value.get("spatial_reference")
+    crs = _sr(sr, where) if sr else (default or spatialref.from_wkid(4326))
+    try:
+        box = [float(value[k]) for k in ("xmin", "ymin", "xmax", "ymax")]
+        return Envelope(*box, crs=crs)
+    except (KeyError, TypeError, ValueError):
+        raise InvalidParameter(f"{where}: an extent needs numeric xmin, ymin, xmax, ymax") from None
+
+
+def _date(value: Any, where: str) -> Any:
+    if isinstance(value, Mapping):
+        value = value.get("date")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return featureset.EPOCH + dt.timedelta(milliseconds=value)
+    if isinstance(value, str):
+        return value
+    raise InvalidParameter(f"{where}: a date is epoch milliseconds (e.g. 1199145600000) or ISO "
+                           "8601 text")
+
+
+def _check_geometry(parameter: Parameter, collection: FeatureCollection, declared: Any,
+                    where: str) -> None:
+    allowed = gptypes.geometry_types(parameter)
+    if not allowed:
+        return
+    kind = declared or esrigeom.family(collection.geometry)
+    if kind and kind not in allowed:
+        raise InvalidParameter(f"{where} takes {' or '.join(allowed)} features, got {kind}",
+                               parameter=parameter.name)
+
+
+def _uploads(where: str, uploads: Uploads | None) -> Uploads:
+    if uploads is None:
+        raise NotSupported(f"{where}: this server keeps no uploads to take an itemID from")
+    return uploads
+
+
+def _as_geometry(parameter: Parameter, collection: FeatureCollection, where: str) -> Geometry:
+    if len(collection) != 1 or collection.geometry[0] is None:
+        raise InvalidParameter(f"{where} takes exactly one geometry, got {len(collection)}",
+                               parameter=parameter.name)
+    return Geometry(collection.geometry[0], collection.crs)
+
+
+def _features(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) -> Any:
+    declared = None
+    tabular = gptypes.is_table(parameter)
+    if isinstance(value, Mapping) and "url" in value and "features" not in value:
+        raise NotSupported(f"{where}: features given by URL ({value['url']!r}) are not fetched "
+                           "by this server; send the feature set inline or upload it and pass "
+                           '{"itemID": ...}')
+    if isinstance(value, Mapping) and "itemID" in value and "features" not in value:
+        collection = _uploads(where, uploads).features(str(value["itemID"]))
+    else:
+        if parameter.data_type is DataType.GEOMETRY and isinstance(value, Mapping) and \
+                esrigeom.kind_of(value):
+            value = {"features": [{"geometry": value}],
+                     "spatialReference": value.get("spatialReference")}
+        collection = featureset.read(value, where, tabular=tabular)
+        declared = value.get("geometryType") if isinstance(value, Mapping) else None
+    if not tabular:
+        _check_geometry(parameter, collection, declared, where)
+    if parameter.data_type is DataType.GEOMETRY:
+        return _as_geometry(parameter, collection, where)
+    return collection
+
+
+def _file(value: Any, where: str, uploads: Uploads | None) -> File:
+    if isinstance(value, Mapping) and "itemID" in value:
+        return _uploads(where, uploads).file(str(value["itemID"]))
+    if isinstance(value, Mapping) and "url" in value:
+        raise NotSupported(f"{where}: files given by URL are not fetched by this server; upload "
+                           'the file (uploads/upload) and pass {"itemID": ...}')
+    raise InvalidParameter(f"{where}: a data file is {{\"itemID\": \"<id of an upload>\"}}")
+
+
+def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) -> Any:
+    kind = parameter.data_type
+    if kind is DataType.STRING:
+        return value if isinstance(value, str) else orjson.dumps(value).decode() \
+            if isinstance(value, dict | list) else value
+    if kind is DataType.DATETIME:
+        return _date(value, where)
+    if kind is DataType.LINEAR_UNIT:
+        return gptypes.read_linear(value, where)
+    if kind is DataType.AREAL_UNIT:
+        return gptypes.read_areal(value, where)
+    if kind in (DataType.FEATURES, DataType.GEOMETRY):
+        return _features(parameter, value, where, uploads)
+    if kind is DataType.ENVELOPE:
+        if not isinstance(value, Mapping):
+            raise InvalidParameter(f"{where}: an extent is {{xmin, ymin, xmax, ymax, "
+                                   "spatialReference}")
+        return read_envelope(value, where, None)
+    if kind is DataType.SPATIAL_REFERENCE:
+        return SpatialReference(_sr(value, where))
+    if kind is DataType.FILE:
+        return _file(value, where, uploads)
+    return value
+
+
+def read_value(parameter: Parameter, raw: str, uploads: Uploads | None = None) -> Any:
+    """The core value of one input from its wire text (None when not given)."""
+    if raw.strip() == "":
+        return None
+    where = f"input {parameter.name!r}"
+    if parameter.data_type is DataType.STRING and not parameter.multiple:
+        return raw
+    value = _literal(raw, parameter.name)
+    try:
+        if parameter.multiple:
+            items = value if isinstance(value, list) else [value]
+            return [_one(parameter, item, f"{where} item {i}", uploads)
+                    for i, item in enumerate(items)]
+        return _one(parameter, value, where, uploads)
+    except InvalidParameter as exc:
+        exc.parameter = exc.parameter or parameter.name
+        raise
+
+
+# -- environment applied to inputs ------------------------------------------------------------
+def _in_process_sr(value: Any, target: CRS | None) -> Any:
+    if target is None:
+        return value
+    if isinstance(value, FeatureCollection):
+        return to_crs(value, target)
+    if isinstance(value, Geometry):
+        moved = transform(_array(value.shape), value.crs, target)
+        return Geometry(moved[0], target)
+    if isinstance(value, Envelope):
+        box = transform_bounds((value.minx, value.miny, value.maxx, value.maxy), value.crs, target)
+        return Envelope(*box, crs=target)
+    return value
+
+
+def _array(shape: Any) -> np.ndarray:
+    out = np.empty(1, dtype=object)
+    out[0] = shape
+    return out
+
+
+def _within(value: Any, extent: Envelope | None) -> Any:
+    if extent is None or not isinstance(value, FeatureCollection):
+        return value
+    box = transform_bounds((extent.minx, extent.miny, extent.maxx, extent.maxy), extent.crs,
+                           value.crs)
+    return value.take(shapely.intersects(value.geometry, shapely.box(*box)))
+
+
+def read_inputs(description: ProcessDescription, params: Mapping[str, str], env: Environment,
+                uploads: Uploads | None = None) -> dict[str, Any]:
+    """Core inputs of a task from the request: given inputs only, in the processing CRS."""
+    inputs: dict[str, Any] = {}
+    for parameter in description.inputs:
+        raw = params.get(parameter.name)
+        if raw is None:
+            continue
+        value = read_value(parameter, raw, uploads)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = [_within(_in_process_sr(v, env.process_sr), env.extent) for v in value]
+        else:
+            value = _within(_in_process_sr(value, env.process_sr), env.extent)
+        inputs[parameter.name] = value
+    return inputs

@@ -1,0 +1,54 @@
+"""Honua errors as ArcGIS error JSON: the one table from neutral kinds to GP error codes.
+
+ArcGIS answers ``{"error": {"code", "message", "details"}}`` with HTTP 200 for
+``f=json``/``pjson`` (the code inside is HTTP-like); clients read the body, not
+the status. HTML pages get the real status. The message is what a person
+needs to fix the request; ``details`` lists it again, the way ArcGIS lists
+validation errors there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from honua.errors import HonuaError, JobFailed
+
+# neutral kind -> ArcGIS error code
+CODES: dict[str, int] = {
+    "no-such-process": 404,
+    "no-such-job": 404,
+    "not-found": 404,
+    "invalid-parameter": 400,
+    "missing-parameter": 400,
+    "too-large": 413,
+    "not-supported": 400,
+    "result-not-ready": 400,
+    "conflict": 400,
+    "forbidden": 403,
+    "busy": 429,
+    "unavailable": 503,
+    "job-failed": 500,
+    "internal": 500,
+    "method": 405,
+}
+CLIENT_KINDS = frozenset({"invalid-parameter", "missing-parameter", "not-supported", "too-large"})
+
+
+def error_document(code: int, message: str, details: list[str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": list(details or [])}}
+
+
+def code_of(error: HonuaError) -> int:
+    """The ArcGIS code: a job refused for its input is the client's error (400)."""
+    if isinstance(error, JobFailed):
+        return 400 if error.kind in CLIENT_KINDS else 500
+    return CODES.get(error.kind, 500)
+
+
+def from_error(error: HonuaError) -> tuple[int, dict[str, Any]]:
+    """The ArcGIS code and error document of a Honua error."""
+    code = code_of(error)
+    message = error.message
+    if isinstance(error, JobFailed) and code == 500:
+        message = f"Error executing tool. {message}"
+    return code, error_document(code, message, [error.message])

@@ -1,0 +1,379 @@
+"""Starlette routes of the GPServer REST API: glue between HTTP and the job manager.
+
+Every resource answers GET and POST (query string or form-encoded body) and
+``OPTIONS`` preflights; a service may sit in a folder, so each route exists
+with and without the ``{folder}`` segment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from honua.adapters.gpserver import catalog as gpcatalog
+from honua.adapters.gpserver import decode, encode
+from honua.adapters.gpserver.catalog import Service, Task
+from honua.adapters.gpserver.errors import from_error
+from honua.adapters.gpserver.html import Pages
+from honua.adapters.gpserver.responses import cors, error_response, json_response, preflight
+from honua.adapters.gpserver.uploads import UploadResources, open_uploads
+from honua.core.description import ProcessDefinition
+from honua.core.jobs import Job, JobStatus
+from honua.core.values import File
+from honua.errors import Conflict, HonuaError, InvalidParameter, JobFailed, NotFound, NotSupported
+from honua.web.body import public_base, read_body
+
+log = logging.getLogger(__name__)
+LARGE_BODY = 1 << 20
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Call:
+    """One request, decoded: its parameters, format and public base URL."""
+
+    request: Request
+    params: dict[str, str]
+    f: str
+    base: str
+
+    @property
+    def root(self) -> str:
+        return f"{self.base}/arcgis/rest/services"
+
+    def path(self, name: str) -> str:
+        return self.request.path_params.get(name, "")
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+class GPServer:
+    def __init__(self, services: Any) -> None:
+        self.manager = services.manager
+        self.settings = services.settings
+        self.registry = services.registry
+        self.catalog = gpcatalog.build(self.settings.gp_services, self.registry)
+        self.pages = Pages()
+        self.uploads = UploadResources(open_uploads(services), self.pages)
+
+    # -- locating ---------------------------------------------------------------------------
+    def service(self, call: Call) -> Service:
+        return self.catalog.service(call.path("folder"), call.path("service"))
+
+    def task(self, call: Call) -> tuple[Service, Task, ProcessDefinition]:
+        service = self.service(call)
+        task = service.task(call.path("task"))
+        return service, task, self.registry.get(task.process_id)
+
+    def service_url(self, call: Call, service: Service) -> str:
+        return f"{call.root}/{service.path}/GPServer"
+
+    def crumbs(self, call: Call, service: Service | None = None, task: Task | None = None,
+               job: str | None = None) -> list[tuple[str, str]]:
+        crumbs = [("Home", f"{call.root}?f=html")]
+        if service is not None:
+            if service.folder:
+                crumbs.append((service.folder, f"{call.root}/{service.folder}?f=html"))
+            crumbs.append((f"{service.name} (GPServer)",
+                           f"{self.service_url(call, service)}?f=html"))
+        if service is not None and task is not None:
+            task_url = f"{self.service_url(call, service)}/{task.name}"
+            crumbs.append((task.name, f"{task_url}?f=html"))
+            if job:
+                crumbs.append((job, f"{task_url}/jobs/{job}?f=html"))
+        return crumbs
+
+    def answer(self, call: Call, document: Any, template: str, crumbs: list[tuple[str, str]],
+               **context: Any) -> Response:
+        if call.f == "html":
+            return HTMLResponse(self.pages.render(template, call.request, crumbs,
+                                                  document=document, **context))
+        return json_response(document, call.f, call.params)
+
+    # -- catalog ----------------------------------------------------------------------------
+    async def info(self, call: Call) -> Response:
+        return self.answer(call, encode.info(), "info.html", self.crumbs(call), root=call.root)
+
+    async def services(self, call: Call) -> Response:
+        folder = call.path("folder")
+        if folder and folder not in self.catalog.folders and any(
+                s.name == folder for s in self.catalog.services_in("")):
+            raise NotFound(f"{folder!r} is a GP service, not a folder: its URL is "
+                               f"{call.root}/{folder}/GPServer")
+        document = encode.catalog(self.catalog, folder)
+        crumbs = self.crumbs(call) + ([(folder, f"{call.root}/{folder}?f=html")] if folder else [])
+        return self.answer(call, document, "catalog.html", crumbs, folder=folder, root=call.root)
+
+    async def gp_service(self, call: Call) -> Response:
+        service = self.service(call)
+        document = encode.service(service, uploads=self.uploads.enabled)
+        return self.answer(call, document, "service.html", self.crumbs(call, service),
+                           service=service, service_url=self.service_url(call, service))
+
+    async def gp_task(self, call: Call) -> Response:
+        service, task, definition = self.task(call)
+        description = definition.description
+        return self.answer(call, encode.task(task, description), "task.html",
+                           self.crumbs(call, service, task),
+                           task_url=f"{self.service_url(call, service)}/{task.name}",
+                           allows_sync=description.allows_sync,
+                           allows_async=description.allows_async)
+
+    # -- running ----------------------------------------------------------------------------
+    def _operation_page(self, call: Call, service: Service, task: Task,
+                        definition: ProcessDefinition, operation: str,
+                        results: list[Any] | None = None, messages: Any = None) -> Response:
+        document = encode.task(task, definition.description)
+        inputs = [p for p in document["parameters"] if p["direction"] == encode.INPUT]
+        title = "Execute Task" if operation == "execute" else "Submit Job"
+        html = self.pages.render(
+            "operation.html", call.request, self.crumbs(call, service, task), document=document,
+            task=task, parameters=inputs, operation_title=title, values=call.params,
+            action=f"{self.service_url(call, service)}/{task.name}/{operation}",
+            results=results, messages=messages or [])
+        return HTMLResponse(html)
+
+    def _is_form_view(self, call: Call, definition: ProcessDefinition) -> bool:
+        names = {p.name for p in definition.description.inputs}
+        return call.f == "html" and not any(call.params.get(n) for n in names)
+
+    async def _inputs(self, call: Call, definition: ProcessDefinition,
+                      env: decode.Environment) -> dict[str, Any]:
+        size = sum(len(v) for v in call.params.values())
+        args = (definition.description, call.params, env, self.uploads.source)
+        if size > LARGE_BODY:
+            return await run_in_threadpool(decode.read_inputs, *args)
+        return decode.read_inputs(*args)
+
+    async def execute(self, call: Call) -> Response:
+        service, task, definition = self.task(call)
+        if self._is_form_view(call, definition):
+            return self._operation_page(call, service, task, definition, "execute")
+        if not definition.description.allows_sync:
+            raise NotSupported(f"task {task.name!r} runs only as a job: call submitJob, then poll "
+                               "jobs/<jobId>")
+        env = decode.environment(call.params)
+        inputs = await self._inputs(call, definition, env)
+        options = decode.options("sync", env, service.path, task.name)
+        future = self.manager.execute(definition.id, inputs, options)
+        execution = await asyncio.wrap_future(future)
+        document = encode.execute(task, definition.description, execution.outputs,
+                                  execution.messages, env, service.maximum_records,
+                                  _inline_files(execution.outputs))
+        if call.f == "html":
+            return self._operation_page(call, service, task, definition, "execute",
+                                        document["results"], document["messages"])
+        return json_response(document, call.f, call.params)
+
+    async def submit_job(self, call: Call) -> Response:
+        service, task, definition = self.task(call)
+        if self._is_form_view(call, definition):
+            return self._operation_page(call, service, task, definition, "submitJob")
+        if not definition.description.allows_async:
+            raise NotSupported(f"task {task.name!r} runs only synchronously: call execute")
+        env = decode.environment(call.params)
+        inputs = await self._inputs(call, definition, env)
+        options = decode.options("async", env, service.path, task.name)
+        job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
+        if call.f == "html":
+            url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}?f=html"
+            return RedirectResponse(url, status_code=303)
+        return json_response(encode.job(job, task, definition.description, []), call.f,
+                             call.params)
+
+    # -- jobs -------------------------------------------------------------------------------
+    async def _job(self, call: Call) -> tuple[Service, Task, ProcessDefinition, Job]:
+        service, task, definition = self.task(call)
+        job_id = call.path("job_id")
+        job = await run_in_threadpool(self.manager.get, job_id)
+        if job.process_id != task.process_id:
+            raise NotFound(f"task {task.name!r} has no job {job_id!r}")
+        return service, task, definition, job
+
+    def _job_answer(self, call: Call, service: Service, task: Task,
+                    definition: ProcessDefinition, job: Job, messages: Any) -> Response:
+        document = encode.job(job, task, definition.description, messages)
+        job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
+        return self.answer(call, document, "job.html", self.crumbs(call, service, task, job.id),
+                           job_url=job_url, cancellable=not job.status.finished
+                           and job.status is not JobStatus.CANCELLING)
+
+    async def job(self, call: Call) -> Response:
+        service, task, definition, job = await self._job(call)
+        messages = []
+        if decode.flag(call.params, "returnMessages", True):
+            messages = await run_in_threadpool(self.manager.messages, job.id)
+        return self._job_answer(call, service, task, definition, job, messages)
+
+    async def cancel(self, call: Call) -> Response:
+        service, task, definition, job = await self._job(call)
+        if job.status.finished and job.status is not JobStatus.CANCELLED:
+            raise Conflict(f"job {job.id} has already ended ({encode.JOB_STATUS[job.status]}); "
+                           "only a submitted, waiting or executing job can be cancelled")
+        job = await run_in_threadpool(self.manager.cancel, job.id)
+        messages = await run_in_threadpool(self.manager.messages, job.id)
+        return self._job_answer(call, service, task, definition, job, messages)
+
+    async def delete(self, call: Call) -> Response:
+        if call.request.method != "POST":
+            raise NotSupported("delete changes the server: send it as a POST request")
+        _, _, _, job = await self._job(call)
+        await run_in_threadpool(self.manager.dismiss, job.id)
+        return json_response({"success": True, "jobId": job.id,
+                              "jobStatus": encode.JOB_STATUS[JobStatus.DISMISSED]},
+                             "json" if call.f == "html" else call.f, call.params)
+
+    async def result(self, call: Call) -> Response:
+        service, task, definition, job = await self._job(call)
+        name = call.path("param")
+        if name not in task.outputs:
+            raise NotFound(f"task {task.name!r} has no output parameter {name!r}; its outputs "
+                           f"are: {', '.join(task.outputs)}")
+        try:
+            outputs = await run_in_threadpool(self.manager.results, job.id)
+        except JobFailed:
+            raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
+                           "results (see its messages)") from None
+        core = task.outputs[name]
+        param = definition.description.output(core)
+        env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+        job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
+        document = await run_in_threadpool(
+            encode.result, param, outputs.get(core), env, service.maximum_records,
+            lambda n: f"{job_url}/results/{n}/data", name)
+        return self.answer(call, document, "param.html",
+                           self.crumbs(call, service, task, job.id), kind="Result")
+
+    async def result_data(self, call: Call) -> Response:
+        """The bytes of a data-file output (its ``url`` points here)."""
+        _, task, definition, job = await self._job(call)
+        core = task.outputs.get(call.path("param"), "")
+        outputs = await run_in_threadpool(self.manager.results, job.id)
+        value = outputs.get(core)
+        if not isinstance(value, File):
+            raise NotFound(f"output {call.path('param')!r} of job {job.id} is not a file")
+        return Response(value.read(), media_type=value.media_type, headers={
+            "Content-Disposition": f'attachment; filename="{value.name}"'})
+
+    async def job_input(self, call: Call) -> Response:
+        service, task, definition, job = await self._job(call)
+        name = call.path("param")
+        param = definition.description.input(name)
+        if param is None:
+            raise NotFound(f"task {task.name!r} has no input parameter {name!r}; its inputs are: "
+                           f"{', '.join(p.name for p in definition.description.inputs)}")
+        inputs = await run_in_threadpool(self.manager.inputs, job.id)
+        document = await run_in_threadpool(
+            encode.result, param, inputs.get(name), decode.Environment(), service.maximum_records,
+            lambda n: "")
+        return self.answer(call, document, "param.html",
+                           self.crumbs(call, service, task, job.id), kind="Input")
+
+    # -- uploads ----------------------------------------------------------------------------
+    async def gp_uploads(self, call: Call) -> Response:
+        service = self.service(call)
+        url = f"{self.service_url(call, service)}/uploads"
+        return await self.uploads.dispatch(call, url, self.crumbs(call, service))
+
+
+def _inline_files(outputs: dict[str, Any]) -> Callable[[str], str]:
+    """Files of a synchronous run are not kept: their ``url`` carries the bytes (data: URL)."""
+
+    def url(name: str) -> str:
+        value = outputs.get(name)
+        if isinstance(value, File):
+            data = base64.b64encode(value.read()).decode("ascii")
+            return f"data:{value.media_type};base64,{data}"
+        return ""
+
+    return url
+
+
+async def _params(request: Request, limit: int) -> dict[str, str]:
+    body: list[tuple[str, str]] = []
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == FORM or (not media and request.headers.get("content-length")):
+            raw = await read_body(request, limit)
+            try:
+                body = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                raise InvalidParameter("the form body is not UTF-8 text") from None
+    return decode.merge(request.query_params.multi_items(), body)
+
+
+def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callable[
+        [Request], Awaitable[Response]]:
+    """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
+
+    async def guarded(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return preflight(request)
+        f = "json"
+        params: dict[str, str] = dict(request.query_params)
+        try:
+            if not multipart:
+                params = await _params(request, gp.settings.max_body_bytes)
+            multipart_post = multipart and request.method == "POST"
+            f = decode.response_format(params, "json" if multipart_post else "html")
+            base = public_base(request, gp.settings.base_url)
+            response = await handler(Call(request, params, f, base))
+        except HonuaError as error:
+            code, document = from_error(error)
+            body = document["error"]
+            response = error_response(code, body["message"], body["details"], f, params,
+                                      lambda c, m, d: gp.pages.error(request, c, m, d))
+        except Exception:
+            log.exception("unexpected error on %s", request.url.path)
+            response = error_response(500, "The server hit an unexpected error; it has been "
+                                      "logged.", [], f, params,
+                                      lambda c, m, d: gp.pages.error(request, c, m, d))
+        return cors(request, response)
+
+    return guarded
+
+
+SERVICE = "/{service}/GPServer"
+FOLDER_SERVICE = "/{folder}/{service}/GPServer"
+METHODS = ["GET", "POST", "OPTIONS"]
+
+
+def routes(services: Any) -> list[BaseRoute]:
+    """The ``/arcgis/rest`` routes; ``services`` is ``honua.app.Services``."""
+    gp = GPServer(services)
+    under_service: list[tuple[str, Handler, bool]] = [
+        ("", gp.gp_service, False),
+        ("/uploads", gp.gp_uploads, True),
+        ("/uploads/{item:path}", gp.gp_uploads, True),
+        ("/{task}", gp.gp_task, False),
+        ("/{task}/execute", gp.execute, False),
+        ("/{task}/submitJob", gp.submit_job, False),
+        ("/{task}/jobs/{job_id}", gp.job, False),
+        ("/{task}/jobs/{job_id}/cancel", gp.cancel, False),
+        ("/{task}/jobs/{job_id}/delete", gp.delete, False),
+        ("/{task}/jobs/{job_id}/results/{param}", gp.result, False),
+        ("/{task}/jobs/{job_id}/results/{param}/data", gp.result_data, False),
+        ("/{task}/jobs/{job_id}/inputs/{param}", gp.job_input, False),
+    ]
+    out: list[BaseRoute] = [
+        Route("/arcgis/rest/info", _guard(gp, gp.info), methods=METHODS),
+        Route("/arcgis/rest/services", _guard(gp, gp.services), methods=METHODS),
+        Route("/arcgis/rest/services/", _guard(gp, gp.services), methods=METHODS),
+    ]
+    for prefix in (SERVICE, FOLDER_SERVICE):
+        for suffix, handler, multipart in under_service:
+            out.append(Route(f"/arcgis/rest/services{prefix}{suffix}",
+                             _guard(gp, handler, multipart=multipart), methods=METHODS))
+    out.append(Route("/arcgis/rest/services/{folder}", _guard(gp, gp.services), methods=METHODS))
+    return out

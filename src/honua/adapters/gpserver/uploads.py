@@ -1,0 +1,119 @@
+"""The ``GPServer/uploads`` resources over the shared upload store.
+
+``uploads/upload`` (POST, multipart, the file part named ``file``) answers
+``{"success": true, "item": {itemID, itemName, description, date, committed}}``;
+``uploads/<itemID>`` describes an item; ``uploads/<itemID>/delete`` (POST)
+removes it; ``uploads/info`` gives the size limit. An uploaded item is used
+as a task input with ``{"itemID": "<id>"}`` (feature inputs are read with GDAL,
+data files are handed over as files).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import HTMLResponse, Response
+
+from honua.adapters.gpserver import decode
+from honua.adapters.gpserver.responses import json_response
+from honua.core.values import File
+from honua.errors import InvalidParameter, NotFound, NotSupported, PayloadTooLarge
+from honua.geo.features import FeatureCollection
+from honua.store.uploads import Upload, UploadLimits, UploadStore
+
+if TYPE_CHECKING:
+    from honua.adapters.gpserver.html import Pages
+    from honua.adapters.gpserver.routes import Call
+
+CHUNK = 1 << 20
+OWNER = ""  # anonymous until authentication arrives; the store keeps uploads per owner
+
+
+def open_uploads(services: Any) -> UploadStore:
+    """The application's shared upload store (one in the data folder if the app has none)."""
+    store = getattr(services, "uploads", None)
+    if store is not None:
+        return store
+    settings = services.settings
+    return UploadStore(settings.data_dir / "uploads", UploadLimits(max_bytes=settings.max_body_bytes))
+
+
+def item(upload: Upload) -> dict[str, Any]:
+    return {"itemID": upload.id, "itemName": upload.name, "description": upload.description,
+            "date": int(upload.created.timestamp() * 1000), "committed": True}
+
+
+class StoreSource:
+    """Task inputs given as ``{"itemID": ...}``, read from the store (see ``decode.Uploads``)."""
+
+    def __init__(self, store: UploadStore) -> None:
+        self.store = store
+
+    def features(self, item_id: str) -> FeatureCollection:
+        return self.store.read_features(self.store.get(item_id, owner=OWNER))
+
+    def file(self, item_id: str) -> File:
+        upload = self.store.get(item_id, owner=OWNER)
+        return File(name=upload.name, media_type=upload.media_type, path=self.store.path(upload))
+
+
+class UploadResources:
+    def __init__(self, store: UploadStore, pages: Pages) -> None:
+        self.store = store
+        self.pages = pages
+        self.source = StoreSource(store)
+        self.enabled = True
+
+    @property
+    def max_mb(self) -> float:
+        return round(self.store.limits.max_bytes / 1048576, 3)
+
+    async def dispatch(self, call: Call, url: str, crumbs: list[tuple[str, str]]) -> Response:
+        parts = [p for p in call.path("item").split("/") if p]
+        if not parts or parts == ["info"]:
+            return self._answer(call, {"maxUploadFileSize": self.max_mb}, url, crumbs)
+        if parts == ["upload"]:
+            return await self.upload(call, url, crumbs)
+        if len(parts) == 1:
+            upload = await run_in_threadpool(self.store.get, parts[0], owner=OWNER)
+            return self._answer(call, item(upload), url, crumbs, item(upload))
+        if len(parts) == 2 and parts[1] == "delete":
+            if call.request.method != "POST":
+                raise NotSupported("delete changes the server: send it as a POST request")
+            await run_in_threadpool(self.store.delete, parts[0], owner=OWNER)
+            return json_response({"success": True}, "json" if call.f == "html" else call.f)
+        raise NotFound(f"there is no uploads resource {'/'.join(parts)!r}; use upload, info, "
+                       "<itemID> or <itemID>/delete")
+
+    def _answer(self, call: Call, document: dict[str, Any], url: str,
+                crumbs: list[tuple[str, str]], shown: dict[str, Any] | None = None) -> Response:
+        if call.f == "html":
+            return HTMLResponse(self.pages.render("uploads.html", call.request, crumbs,
+                                                  max_mb=self.max_mb, uploads_url=url, item=shown))
+        return json_response(document, call.f, call.params)
+
+    async def upload(self, call: Call, url: str, crumbs: list[tuple[str, str]]) -> Response:
+        request = call.request
+        if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+                "multipart/form-data"):
+            raise NotSupported("upload a file with a multipart/form-data POST whose file part "
+                               "is named 'file'")
+        declared = request.headers.get("content-length", "")
+        limit = self.store.limits.max_bytes
+        if declared.isdigit() and int(declared) > limit + CHUNK:
+            raise PayloadTooLarge(f"the uploaded file is larger than the limit of "
+                                  f"{limit / 1048576:g} MB")
+        async with request.form(max_files=1) as form:
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
+                raise InvalidParameter("the upload has no file part named 'file'", parameter="file")
+            description = str(form.get("description") or "")
+            upload = await run_in_threadpool(
+                self.store.add, part.file, part.filename or "upload", owner=OWNER,
+                media_type=part.content_type or "", description=description)
+            call.f = decode.response_format({"f": str(form.get("f") or call.params.get("f") or
+                                                      "json")})
+        return self._answer(call, {"success": True, "item": item(upload)}, url, crumbs,
+                            item(upload))
