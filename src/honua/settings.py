@@ -70,13 +70,13 @@ class Settings:
     max_attempts: int = 2
 
     max_body_mb: float = 100.0
+    reference_allow_hosts: tuple[str, ...] = ()
+    """Hosts whose URLs may be fetched as process inputs by reference (``data.example.org``,
+    ``*.example.org``, ``host:port``); loopback/private addresses only if listed as IPs or
+    networks (``127.0.0.1``, ``10.0.0.0/8``); cloud metadata addresses never."""
     process_modules: tuple[str, ...] = ()
     """Extra modules whose decorated processes are served (besides entry points)."""
     demo_data: bool = False
-    gp_services: tuple[dict[str, Any], ...] = ()
-    """GPServer services (toolboxes) besides the default ``Geoprocessing`` one: a TOML array
-    of tables ``[[honua.gp_services]]`` with ``name``, ``processes`` (ids), optional
-    ``folder``, ``description``, ``execution_type`` (sync|async), ``maximum_records``."""
 
     layers: tuple[dict[str, Any], ...] = ()
     """Catalog layers from files: ``[[honua.layers]]`` tables with ``path`` and optional

@@ -1,0 +1,182 @@
+"""Turning a request's inputs into the core's raw inputs: inline data, references, chains.
+
+* Inline data is decoded by ``payloads``.
+* A reference to this server's own resources is resolved *internally*, with
+  no HTTP round trip, through ``InternalTable``: a small table of path
+  templates, each with a function that returns the value (a typed core value,
+  or ``Fetched`` bytes). Other parts of Honua add their resources there
+  (``internal_resources`` lists them).
+* Any other URL goes through ``fetch.Fetcher`` (allow-list, address checks).
+* A reference whose body is a nested Execute runs that process first, through
+  the ``run_nested`` callback the glue supplies, and feeds its output in; an
+  error says which process and which input it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from honua.adapters.wps import payloads
+from honua.adapters.wps.errors import OwsException
+from honua.adapters.wps.fetch import Fetched, Fetcher
+from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
+from honua.core.description import ProcessDescription
+from honua.core.parameters import DataType, Parameter
+from honua.core.values import Geometry
+from honua.errors import HonuaError, InvalidParameter
+from honua.geo.features import FeatureCollection
+
+ResourceResolver = Callable[[Mapping[str, str]], Any]
+NestedRunner = Callable[[ExecuteRequest, str], Any]
+
+
+class InternalTable:
+    """Path templates of this server's resources, e.g. ``/wps/outputs/{job_id}/{output}``."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[re.Pattern[str], ResourceResolver]] = []
+
+    def add(self, template: str, resolver: ResourceResolver) -> None:
+        pattern = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+        self._entries.append((re.compile(f"^{pattern}$"), resolver))
+
+    def match(self, path: str) -> tuple[ResourceResolver, dict[str, str]] | None:
+        for pattern, resolver in self._entries:
+            found = pattern.match(path)
+            if found:
+                return resolver, found.groupdict()
+        return None
+
+
+def internal_resources(manager: Any) -> InternalTable:
+    """This server's resources a WPS input may reference (one line per kind of resource)."""
+    table = InternalTable()
+
+    def job_output(params: Mapping[str, str]) -> Any:
+        outputs = manager.results(params["job_id"])
+        name = params.get("output")
+        if name is None:
+            if len(outputs) != 1:
+                raise InvalidParameter(f"job {params['job_id']} has several outputs; reference one")
+            return next(iter(outputs.values()))
+        if name not in outputs:
+            raise InvalidParameter(f"job {params['job_id']} has no output {name!r}")
+        return outputs[name]
+
+    table.add("/wps/outputs/{job_id}/{output}", job_output)
+    table.add("/api/jobs/{job_id}/results/{output}", job_output)
+    table.add("/api/jobs/{job_id}/results", job_output)
+    # collections and uploads join here when the catalog lands, e.g.
+    # table.add("/api/collections/{collection_id}/items", catalog_items)
+    return table
+
+
+@dataclass
+class InputResolver:
+    """Resolves every input of one request (runs in a worker thread: it may block)."""
+
+    table: InternalTable
+    fetcher: Fetcher
+    own_bases: tuple[str, ...]
+    run_nested: NestedRunner
+
+    def inputs(self, request: ExecuteRequest, description: ProcessDescription) -> dict[str, Any]:
+        """Raw inputs for ``JobManager.prepare``: repeated inputs become lists."""
+        raw: dict[str, Any] = {}
+        for item in request.inputs:
+            parameter = description.input(item.name)
+            if parameter is None:
+                known = ", ".join(p.name for p in description.inputs) or "none"
+                raise OwsException("InvalidParameterValue", f"process {description.id!r} has no "
+                                   f"input {item.name!r}; its inputs are: {known}",
+                                   locator=item.name, code2="NoSuchInput")
+            value = self.value(parameter, item)
+            if parameter.multiple:
+                raw.setdefault(item.name, []).append(value)
+            elif item.name in raw:
+                raise OwsException("InvalidParameterValue", f"input {item.name!r} takes one value, "
+                                   "it was given several", locator=item.name, code2="TooManyInputs")
+            else:
+                raw[item.name] = value
+        return raw
+
+    def value(self, parameter: Parameter, item: InputItem) -> Any:
+        if isinstance(item.value, Data):
+            return payloads.decode(parameter, item.value)
+        reference = item.value
+        if reference.execute is not None and self._own(reference.href) is not None:
+            return adapt(parameter, self._chain(reference.execute, item.name))
+        return self._referenced(parameter, reference)
+
+    def _own(self, href: str) -> str | None:
+        """The path of ``href`` under this server's base URL, if it is one of ours."""
+        for base in self.own_bases:
+            if href == base or href.startswith(base + "/") or href.startswith(base + "?"):
+                return urlsplit(href).path[len(urlsplit(base).path):] or "/"
+        return None
+
+    def _referenced(self, parameter: Parameter, reference: Reference) -> Any:
+        name = parameter.name
+        path = self._own(reference.href)
+        if path is not None:
+            found = self.table.match(path)
+            if found is None:
+                raise OwsException("InvalidParameterValue", f"input {name!r}: {reference.href} is "
+                                   "not a resource of this server that can be used as an input "
+                                   "(job outputs such as /wps/outputs/<job>/<output> can)",
+                                   locator=name, code2="DataNotAccessible")
+            resolver, params = found
+            try:
+                value = resolver(params)
+            except HonuaError as exc:
+                raise OwsException("InvalidParameterValue", f"input {name!r}: {exc.message}",
+                                   locator=name, code2="DataNotAccessible") from None
+        else:
+            body = reference.body
+            if reference.body_href is not None:
+                body = self._fetch(reference.body_href, name).content
+            value = self._fetch(reference.href, name, reference.method, body, reference.headers)
+        if isinstance(value, Fetched):
+            return payloads.decode_bytes(parameter, value.content,
+                                         reference.mime_type or value.media_type,
+                                         reference.encoding, reference.schema)
+        return adapt(parameter, value)
+
+    def _fetch(self, url: str, name: str, method: str = "GET", body: bytes | None = None,
+               headers: tuple[tuple[str, str], ...] = ()) -> Fetched:
+        return self.fetcher.fetch(url, name=name, method=method, body=body, headers=headers)
+
+    def _chain(self, nested: ExecuteRequest, input_name: str) -> Any:
+        try:
+            return self.run_nested(nested, input_name)
+        except HonuaError as error:
+            raise chain_error(error, nested.process_id, input_name) from None
+
+
+def chain_error(error: HonuaError, process_id: str, input_name: str) -> HonuaError:
+    """``error`` of a chained process, saying which process and which input it fed."""
+    message = f"process {process_id!r} (chained into input {input_name!r}) failed: {error.message}"
+    if isinstance(error, OwsException):
+        return OwsException(error.code, message, locator=error.parameter or input_name,
+                            status=error.status, code2=error.code2)
+    wrapped = HonuaError(message, parameter=error.parameter or input_name)
+    wrapped.kind = error.kind
+    return wrapped
+
+
+def adapt(parameter: Parameter, value: Any) -> Any:
+    """A value produced elsewhere (a job output) as ``parameter`` takes it."""
+    if parameter.data_type is DataType.FEATURES and isinstance(value, Geometry):
+        return FeatureCollection.from_geometries([value.shape], crs=value.crs)
+    if parameter.data_type is DataType.GEOMETRY and isinstance(value, FeatureCollection):
+        if len(value) != 1:
+            raise InvalidParameter(f"input {parameter.name!r}: expected one geometry, the "
+                                   f"referenced output has {len(value)} features",
+                                   parameter=parameter.name)
+        return Geometry(value.geometry[0], value.crs)
+    return value

@@ -1,0 +1,224 @@
+"""Starlette routes of the WPS adapter: glue between HTTP and the job manager.
+
+``/wps`` takes KVP (GET) and XML (POST) requests of WPS 1.0.0 and 2.0.
+``/wps/status/{job}`` is a WPS 1.0.0 statusLocation and ``/wps/outputs/...``
+serves outputs sent by reference; both are answered from the job store.
+Every error becomes an OWS ExceptionReport in the request's version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from honua.adapters.wps import decode, describe, encode, errors, kvp, payloads
+from honua.adapters.wps.errors import XML_MEDIA_TYPE, OwsException, exception_response
+from honua.adapters.wps.fetch import Fetcher
+from honua.adapters.wps.model import V1, V2, ExecuteRequest, Operation, Reference
+from honua.adapters.wps.references import internal_resources
+from honua.adapters.wps.runs import ASYNC, STORED, Prepared, Runs, output_request
+from honua.adapters.wps.safexml import parse_xml, to_bytes
+from honua.core.jobs import Job
+from honua.errors import HonuaError, NotFound, ResultNotReady
+from honua.web.body import public_base, read_body
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Request], Awaitable[Response]]
+LARGE_BODY = 1 << 20
+
+
+def xml(element: Any, status: int = 200) -> Response:
+    return Response(to_bytes(element), status_code=status, media_type=XML_MEDIA_TYPE)
+
+
+class Wps:
+    def __init__(self, services: Any) -> None:
+        self.manager = services.manager
+        self.settings = services.settings
+        fetcher = Fetcher(self.settings.reference_allow_hosts, self.settings.max_body_bytes)
+        self.runs = Runs(self.manager, self.settings, internal_resources(self.manager), fetcher)
+
+    def base(self, request: Request) -> str:
+        return public_base(request, self.settings.base_url)
+
+    # -- entry points ------------------------------------------------------------------------
+    async def get(self, request: Request) -> Response:
+        params = kvp.lower_keys(request.query_params.multi_items())
+        request.state.wps_version = errors.version_of(params.get("version"))
+        operation = kvp.parse(request.query_params.multi_items())
+        request.state.wps_version = operation.version
+        return await self.dispatch(operation, request)
+
+    async def post(self, request: Request) -> Response:
+        body = await read_body(request, self.settings.max_body_bytes)
+        request.state.wps_version = V2 if decode.WPS20.encode() in body[:4096] else V1
+        root = (await run_in_threadpool(parse_xml, body) if len(body) > LARGE_BODY
+                else parse_xml(body))
+        request.state.wps_version = decode.request_version(root) or V1
+        operation = decode.operation(root)
+        request.state.wps_version = operation.version
+        return await self.dispatch(operation, request)
+
+    async def dispatch(self, operation: Operation, request: Request) -> Response:
+        handlers = {"GetCapabilities": self.capabilities, "DescribeProcess": self.describe,
+                    "Execute": self.execute, "GetStatus": self.get_status,
+                    "GetResult": self.get_result, "Dismiss": self.dismiss}
+        return await handlers[operation.request](operation, request)
+
+    # -- discovery ---------------------------------------------------------------------------
+    async def capabilities(self, operation: Operation, request: Request) -> Response:
+        descriptions = [d.description for d in self.manager.registry]
+        return xml(describe.capabilities(descriptions, operation.version, self.base(request)))
+
+    async def describe(self, operation: Operation, request: Request) -> Response:
+        registry = self.manager.registry
+        if any(i.lower() == "all" for i in operation.identifiers):
+            descriptions = [d.description for d in registry]
+        else:
+            descriptions = [registry.get(i).description for i in operation.identifiers]
+        return xml(describe.process_descriptions(descriptions, operation.version,
+                                                 self.settings.max_body_mb))
+
+    # -- execution ---------------------------------------------------------------------------
+    async def execute(self, operation: Operation, request: Request) -> Response:
+        execute = operation.execute
+        assert execute is not None
+        base = self.base(request)
+        blocking = any(isinstance(i.value, Reference) for i in execute.inputs)
+        prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
+                    else self.runs.prepare(execute, base))
+        process_id = prepared.definition.id
+        if prepared.plan in (ASYNC, STORED):
+            job = await run_in_threadpool(self.manager.submit, process_id, prepared.inputs,
+                                          prepared.options)
+            if prepared.plan == STORED:
+                job = await run_in_threadpool(self.manager.wait, job.id,
+                                              self.settings.sync_timeout_seconds)
+            return await run_in_threadpool(self._job_answer, job, execute, base)
+        future = self.manager.execute(process_id, prepared.inputs, prepared.options)
+        execution = await asyncio.wrap_future(future)
+        return await run_in_threadpool(self._sync_answer, execute, prepared, execution, base)
+
+    def _sync_answer(self, execute: ExecuteRequest, prepared: Prepared, execution: Any,
+                     base: str) -> Response:
+        description = prepared.definition.description
+        values = self.runs.output_values(description, execution.outputs, prepared.options, base, None)
+        if execute.raw:
+            return _raw(values)
+        if execute.version == V2:
+            return xml(encode.result(values))
+        state = encode.State(encode.SUCCEEDED, execution.job.message, 100, execution.job.finished)
+        return xml(encode.execute_response(
+            description, state, values, service_instance=_service(base),
+            lineage=prepared.options.hints.get("lineage"), requested=execute.outputs))
+
+    def _job_answer(self, job: Job, execute: ExecuteRequest, base: str) -> Response:
+        if execute.version == V1:
+            return Response(self.runs.status_document(job, base, location=execute.store),
+                            media_type=XML_MEDIA_TYPE)
+        if not job.status.finished:
+            return xml(encode.status_info(job.id, encode.state_of(job), expires=job.expires,
+                                          next_poll=self.runs.next_poll()))
+        return self._results(job, base)
+
+    def _results(self, job: Job, base: str) -> Response:
+        if not job.status.finished:
+            raise ResultNotReady(f"job {job.id} is {job.status.value}; ask again after GetStatus "
+                                 "reports Succeeded")
+        _, values = self.runs.result_values(job, base)
+        if job.options.response == "raw":
+            return _raw(values)
+        return xml(encode.result(values, job_id=job.id, expires=job.expires))
+
+    # -- jobs (WPS 2.0) ----------------------------------------------------------------------
+    async def get_status(self, operation: Operation, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.get, operation.job_id)
+        return xml(encode.status_info(job.id, encode.state_of(job), expires=job.expires,
+                                      next_poll=self.runs.next_poll()))
+
+    async def get_result(self, operation: Operation, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.get, operation.job_id)
+        return await run_in_threadpool(self._results, job, self.base(request))
+
+    async def dismiss(self, operation: Operation, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.dismiss, operation.job_id)
+        return xml(encode.status_info(job.id, encode.state_of(job)))
+
+    # -- stored documents (WPS 1.0.0 statusLocation, outputs by reference) -------------------
+    async def status(self, request: Request) -> Response:
+        job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
+        body = await run_in_threadpool(self.runs.status_document, job, self.base(request))
+        return Response(body, media_type=XML_MEDIA_TYPE)
+
+    async def output(self, request: Request) -> Response:
+        job_id, name = request.path_params["job_id"], request.path_params["output"]
+        index = int(request.path_params.get("index", 0))
+        job = await run_in_threadpool(self.manager.get, job_id)
+        description = self.manager.registry.get(job.process_id).description
+        parameter = description.output(name)
+        outputs = await run_in_threadpool(self.manager.results, job_id)
+        value = outputs.get(name)
+        items = value if isinstance(value, list) else [value]
+        if parameter is None or value is None or index >= len(items):
+            raise NotFound(f"job {job_id} has no output {name!r}")
+        spec = output_request(name, job.options.outputs.get(name))
+        rendered = await run_in_threadpool(payloads.render, parameter, items[index], spec)
+        return Response(rendered.body, media_type=rendered.mime_type)
+
+    async def not_allowed(self, request: Request) -> Response:
+        raise OwsException("OperationNotSupported", f"{request.method} is not allowed here; use "
+                           "GET (KVP) or POST (XML)", locator=request.method, status=405)
+
+
+def _raw(values: list[encode.OutputValue]) -> Response:
+    if len(values) != 1 or values[0].rendered is None:
+        raise OwsException("InvalidParameterValue", "a raw response holds exactly one output value",
+                           locator="RawDataOutput", code2="TooManyOutputs")
+    rendered = values[0].rendered
+    return Response(rendered.body, media_type=rendered.mime_type)
+
+
+def _service(base: str) -> str:
+    return f"{base}/wps?service=WPS&request=GetCapabilities"
+
+
+def _guard(handler: Handler, *, resource: bool = False) -> Handler:
+    """Every error as an ExceptionReport in the request's WPS version; never a stack trace."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            response = await handler(request)
+        except HonuaError as error:
+            version = getattr(request.state, "wps_version", V1)
+            status = 404 if resource and error.kind in ("no-such-job", "not-found") else None
+            response = exception_response(error, version, status=status)
+            if isinstance(error, OwsException) and error.status == 405:
+                response.headers["Allow"] = "GET, POST"
+        except Exception:
+            log.exception("unexpected error on %s", request.url.path)
+            response = errors.internal_error_response(getattr(request.state, "wps_version", V1))
+        return response
+
+    return guarded
+
+
+def routes(services: Any) -> list[Route]:
+    """The ``/wps`` routes; ``services`` is ``honua.app.Services``."""
+    wps = Wps(services)
+    other = ["PUT", "DELETE", "PATCH"]
+    return [
+        Route("/wps", _guard(wps.get), methods=["GET"]),
+        Route("/wps", _guard(wps.post), methods=["POST"]),
+        Route("/wps", _guard(wps.not_allowed), methods=other),
+        Route("/wps/status/{job_id}", _guard(wps.status, resource=True), methods=["GET"]),
+        Route("/wps/outputs/{job_id}/{output}", _guard(wps.output, resource=True), methods=["GET"]),
+        Route("/wps/outputs/{job_id}/{output}/{index:int}", _guard(wps.output, resource=True),
+              methods=["GET"]),
+    ]

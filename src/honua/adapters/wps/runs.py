@@ -1,0 +1,212 @@
+"""A WPS Execute through the job manager, and the documents that answer for its job.
+
+``plan`` reads the request's response form: WPS 1.0.0 ``storeExecuteResponse``
++ ``status`` (or WPS 2.0 ``mode="async"``) submit a job and answer at once;
+outputs ``asReference`` need kept results, so the job is submitted and waited
+for; anything else runs synchronously. What the client asked for (formats,
+transmission, lineage) is kept with the job, so its status document, its
+results and its output references are answered from the job store alone,
+by any front process, after any restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from honua.adapters.wps import encode, formats, payloads
+from honua.adapters.wps.errors import OwsException
+from honua.adapters.wps.fetch import Fetcher
+from honua.adapters.wps.model import V1, ExecuteRequest, OutputRequest
+from honua.adapters.wps.references import InputResolver, InternalTable
+from honua.adapters.wps.safexml import to_bytes
+from honua.core.description import ProcessDefinition, ProcessDescription
+from honua.core.jobs import ExecutionOptions, Job
+from honua.core.parameters import Parameter
+from honua.core.values import File
+from honua.errors import InvalidParameter
+
+SYNC, ASYNC, STORED = "sync", "async", "stored"
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    definition: ProcessDefinition
+    inputs: dict[str, Any]
+    options: ExecutionOptions
+    plan: str
+
+
+def plan(request: ExecuteRequest, description: ProcessDescription) -> str:
+    """SYNC, ASYNC, or STORED (run as a job, answer when it ends)."""
+    by_reference = any(o.as_reference for o in request.outputs) and not request.raw
+    if request.version == V1:
+        if request.status and not request.store:
+            raise OwsException("InvalidParameterValue", "status=true needs "
+                               "storeExecuteResponse=true", locator="status")
+        stored = request.store or by_reference or not description.allows_sync
+        if stored and not description.allows_async:
+            raise OwsException("StorageNotSupported", f"process {description.id!r} runs "
+                               "synchronously only; its response and outputs cannot be stored",
+                               locator="storeExecuteResponse")
+        if request.store and request.status:
+            return ASYNC
+        return STORED if stored else SYNC
+    mode = request.mode
+    if mode == "auto":
+        mode = SYNC if description.allows_sync else ASYNC
+    allowed = description.allows_async if mode == ASYNC else description.allows_sync
+    if not allowed:
+        raise OwsException("InvalidParameterValue", f"process {description.id!r} does not run "
+                           f"in {mode} mode", locator="mode", code2="NoSuchMode")
+    if mode == ASYNC:
+        return ASYNC
+    return STORED if by_reference else SYNC
+
+
+def output_spec(request: OutputRequest) -> dict[str, Any]:
+    spec = {"transmission": "reference" if request.as_reference else "value",
+            "mediaType": request.mime_type, "encoding": request.encoding,
+            "schema": request.schema, "uom": request.uom}
+    return {k: v for k, v in spec.items() if v is not None}
+
+
+def output_request(name: str, spec: Mapping[str, Any] | None) -> OutputRequest:
+    spec = spec or {}
+    return OutputRequest(name, as_reference=spec.get("transmission") == "reference",
+                         mime_type=spec.get("mediaType"), encoding=spec.get("encoding"),
+                         schema=spec.get("schema"), uom=spec.get("uom"))
+
+
+def check_outputs(request: ExecuteRequest, description: ProcessDescription) -> None:
+    for output in request.outputs:
+        parameter = description.output(output.name)
+        if parameter is None:
+            names = ", ".join(p.name for p in description.outputs)
+            raise OwsException("InvalidParameterValue", f"process {description.id!r} has no output "
+                               f"{output.name!r}; its outputs are: {names}", locator=output.name,
+                               code2="NoSuchOutput")
+        if formats.is_complex(parameter.data_type):
+            try:
+                formats.choose(parameter.data_type, output.mime_type, output.schema, output=True,
+                               name=output.name)
+            except InvalidParameter as exc:
+                raise OwsException("InvalidParameterValue", exc.message, locator=output.name,
+                                   code2="NoSuchFormat") from None
+    if request.raw and len(request.outputs or description.outputs) != 1:
+        raise OwsException("InvalidParameterValue", f"a raw response holds one output; process "
+                           f"{description.id!r} has several, name one", locator="response",
+                           code2="TooManyOutputs")
+
+
+class Runs:
+    def __init__(self, manager: Any, settings: Any, table: InternalTable, fetcher: Fetcher) -> None:
+        self.manager = manager
+        self.settings = settings
+        self.table = table
+        self.fetcher = fetcher
+
+    def own_bases(self, base: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b for b in (base, self.settings.base_url.rstrip("/")) if b))
+
+    def prepare(self, request: ExecuteRequest, base: str) -> Prepared:
+        """Resolve inputs and choose how to run (blocking: references may be fetched or chained)."""
+        definition = self.manager.registry.get(request.process_id)
+        description = definition.description
+        check_outputs(request, description)
+        how = plan(request, description)
+        resolver = InputResolver(self.table, self.fetcher, self.own_bases(base),
+                                 lambda nested, _: self.run_nested(nested, base))
+        inputs = resolver.inputs(request, description)
+        hints: dict[str, Any] = {"wps": request.version, "store": request.store}
+        if request.version == V1 and request.lineage:
+            hints["lineage"] = encode.lineage_inputs(description, request.inputs)
+        options = ExecutionOptions(
+            mode="sync" if how == SYNC else "async",
+            outputs={o.name: output_spec(o) for o in request.outputs},
+            response="raw" if request.raw else "document", hints=hints)
+        return Prepared(definition, inputs, options, how)
+
+    def run_nested(self, request: ExecuteRequest, base: str) -> Any:
+        """Run a chained Execute synchronously and return the one output it feeds in."""
+        description = self.manager.registry.get(request.process_id).description
+        check_outputs(request, description)
+        names = [o.name for o in request.outputs] or [p.name for p in description.outputs]
+        if len(names) != 1:
+            raise OwsException("InvalidParameterValue", f"process {description.id!r} has several "
+                               "outputs; name the one to chain (RawDataOutput or one Output)",
+                               locator="Identifier", code2="TooManyOutputs")
+        prepared = self.prepare(request, base)
+        options = ExecutionOptions(mode="sync", outputs={names[0]: {}})
+        future = self.manager.execute(description.id, prepared.inputs, options)
+        execution = future.result(timeout=self.settings.sync_timeout_seconds)
+        return execution.outputs[names[0]]
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def output_values(self, description: ProcessDescription, outputs: Mapping[str, Any],
+                      options: ExecutionOptions, base: str, job_id: str | None) -> list[encode.OutputValue]:
+        values = []
+        for name, value in outputs.items():
+            parameter = description.output(name)
+            if parameter is None or value is None:
+                continue
+            request = output_request(name, options.outputs.get(name))
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                if request.as_reference and job_id:
+                    href = f"{base}/wps/outputs/{job_id}/{name}"
+                    values.append(encode.OutputValue(
+                        parameter, reference_format(parameter, item, request),
+                        href=f"{href}/{index}" if isinstance(value, list) else href, request=request))
+                else:
+                    values.append(encode.OutputValue(parameter, payloads.render(parameter, item, request),
+                                                     request=request))
+        return values
+
+    def status_document(self, job: Job, base: str, *, location: bool = True) -> bytes:
+        """The WPS 1.0.0 ExecuteResponse of a stored job (what its statusLocation serves)."""
+        description = self.manager.registry.get(job.process_id).description
+        state = encode.state_of(job)
+        outputs: list[encode.OutputValue] = []
+        if state.phase == encode.SUCCEEDED and job.has_outputs:
+            outputs = self.output_values(description, self.manager.results(job.id), job.options,
+                                         base, job.id)
+        hints = job.options.hints
+        requested = [output_request(n, job.options.outputs.get(n)) for n in job.options.outputs]
+        return to_bytes(encode.execute_response(
+            description, state, outputs, service_instance=service_instance(base),
+            status_location=status_location(base, job.id) if location else None,
+            lineage=hints.get("lineage"),
+            requested=requested))
+
+    def result_values(self, job: Job, base: str) -> tuple[ProcessDescription, list[encode.OutputValue]]:
+        description = self.manager.registry.get(job.process_id).description
+        outputs = self.manager.results(job.id)
+        return description, self.output_values(description, outputs, job.options, base, job.id)
+
+    def next_poll(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=POLL_SECONDS)
+
+
+def reference_format(parameter: Parameter, value: Any, request: OutputRequest) -> payloads.Rendered:
+    """What a referenced output will be served as (without rendering it now)."""
+    if isinstance(value, File):
+        return payloads.Rendered("complex", b"", value.media_type)
+    if formats.is_complex(parameter.data_type):
+        fmt = formats.choose(parameter.data_type, request.mime_type, request.schema, output=True,
+                             name=parameter.name)
+        return payloads.Rendered("complex", b"", fmt.mime_type, encoding=fmt.encoding,
+                                 schema=fmt.schema)
+    return payloads.Rendered("literal", b"", "text/plain; charset=utf-8")
+
+
+def status_location(base: str, job_id: str) -> str:
+    return f"{base}/wps/status/{job_id}"
+
+
+def service_instance(base: str) -> str:
+    return f"{base}/wps?service=WPS&request=GetCapabilities"
