@@ -77,6 +77,10 @@ class Settings:
     process_modules: tuple[str, ...] = ()
     """Extra modules whose decorated processes are served (besides entry points)."""
     demo_data: bool = False
+    gp_services: tuple[dict[str, Any], ...] = ()
+    """GPServer services (toolboxes) besides the default ``Geoprocessing`` one: a TOML array
+    of tables ``[[honua.gp_services]]`` with ``name``, ``processes`` (ids), optional
+    ``folder``, ``description``, ``execution_type`` (sync|async), ``maximum_records``."""
 
     layers: tuple[dict[str, Any], ...] = ()
     """Catalog layers from files: ``[[honua.layers]]`` tables with ``path`` and optional
