@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from honua.adapters import gpserver, ogcapi
+from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
 from honua.core.manager import JobManager
 from honua.core.registry import Registry, discover
@@ -25,7 +25,7 @@ from honua.types import Executor
 log = logging.getLogger(__name__)
 
 # Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``.
-ADAPTERS = (ogcapi, gpserver)
+ADAPTERS = (ogcapi, gpserver, wps)
 
 
 @dataclass
