@@ -15,6 +15,7 @@ from honua.processes.minimum_bounding_geometry import minimum_bounding_geometry
 from honua.processes.polygon_to_line import polygon_to_line
 from honua.processes.project import project
 from honua.processes.repair_geometry import repair_geometry
+from honua.processes.select_by_attribute import select_by_attribute
 from honua.processes.simplify import simplify
 from honua.processes.smooth import smooth
 from honua.processes.snap import snap
@@ -22,5 +23,6 @@ from honua.processes.snap import snap
 __all__ = [
     "add_geometry_attributes", "centroid", "convex_hull", "define_projection", "densify",
     "explode", "feature_vertices_to_points", "merge", "minimum_bounding_geometry",
-    "polygon_to_line", "project", "repair_geometry", "simplify", "smooth", "snap",
+    "polygon_to_line", "project", "repair_geometry", "select_by_attribute", "simplify", "smooth",
+    "snap",
 ]
