@@ -33,6 +33,7 @@ from honua.core.jobs import (
     new_job_id,
     utcnow,
 )
+from honua.core.references import LayerService
 from honua.core.registry import Registry
 from honua.errors import (
     HonuaError,
@@ -82,6 +83,10 @@ class JobManager:
         self._threads: list[threading.Thread] = []
         self._last_progress: dict[str, float] = {}
         self._changed = threading.Condition()
+        self.layers: LayerService | None = None
+        """Layer/upload references, outputs kept as layers, chunked runs (set by the app)."""
+        self.cleanup_hooks: list[Callable[[dt.datetime], int]] = []
+        """Also run by the periodic clean-up, with the time (expired layers, uploads...)."""
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self, *, dispatch: bool = True) -> None:
@@ -102,8 +107,9 @@ class JobManager:
         self.executor.stop()
 
     # -- requests ---------------------------------------------------------------------------
-    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any],
-                options: ExecutionOptions) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
+    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
+                *, owner: str = "", tenant: str = ""
+                ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
         """Validate a request: the process, its inputs, the outputs asked for."""
         definition = self.registry.get(process_id)
         description = definition.description
@@ -111,7 +117,10 @@ class JobManager:
             raise NotSupported(f"process {process_id!r} runs synchronously only")
         if options.mode == "sync" and not description.allows_sync:
             raise NotSupported(f"process {process_id!r} runs asynchronously only")
-        bound = bind_inputs(description, raw_inputs)
+        if self.layers is not None:  # references read (checked for this caller), registrations checked
+            bound = self.layers.bind(description, raw_inputs, options, owner=owner, tenant=tenant)
+        else:
+            bound = bind_inputs(description, raw_inputs)
         return definition, bound, select_outputs(description, list(options.outputs))
 
     def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
@@ -119,7 +128,8 @@ class JobManager:
                 tenant: str = "") -> Future[Execution]:
         """Run synchronously: the future resolves with the outputs or raises JobFailed."""
         options = options or ExecutionOptions(mode="sync")
-        definition, bound, outputs = self.prepare(process_id, raw_inputs, options)
+        definition, bound, outputs = self.prepare(process_id, raw_inputs, options, owner=owner,
+                                                  tenant=tenant)
         now = self.clock()
         job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier="python")
@@ -135,7 +145,8 @@ class JobManager:
                tenant: str = "") -> Job:
         """Queue an asynchronous job; returns once it is stored as submitted."""
         options = options or ExecutionOptions(mode="async")
-        definition, bound, _ = self.prepare(process_id, raw_inputs, options)
+        definition, bound, _ = self.prepare(process_id, raw_inputs, options, owner=owner,
+                                            tenant=tenant)
         now = self.clock()
         job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier="python")
@@ -164,17 +175,6 @@ class JobManager:
 
     def messages(self, job_id: str) -> list[Message]:
         return self.store.messages(job_id)
-
-    def inputs(self, job_id: str) -> dict[str, Any]:
-        """The validated inputs an asynchronous job was submitted with."""
-        job = self.store.get(job_id)
-        definition = self.registry.get(job.process_id)
-        try:
-            data = self.artifacts.get(inputs_key(job_id))
-        except NotFound:
-            raise NotFound(f"the inputs of job {job_id} are not kept (synchronous runs keep "
-                           "none)") from None
-        return codec.decode(definition.description.inputs, data)
 
     def inputs(self, job_id: str) -> dict[str, Any]:
         """The validated inputs an asynchronous job was submitted with."""
@@ -306,6 +306,11 @@ class JobManager:
         expired = self.store.expired(self.clock())
         for job_id in expired:
             self._forget(job_id)
+        for hook in self.cleanup_hooks:
+            try:
+                hook(self.clock())
+            except Exception:
+                log.exception("clean-up hook %r failed", hook)
         return len(expired)
 
     def _cleanup_loop(self) -> None:
@@ -368,8 +373,33 @@ class JobManager:
         self._last_progress[job_id] = now
         self.store.set_progress(job_id, int(percent), message, self.clock())
 
+    def _register_outputs(self, job: Job, outcome: Outcome) -> Outcome:
+        """Keep the outputs asked for (``registerAs``) as layers; a refusal fails the job."""
+        wanted = any(isinstance(spec, Mapping) and spec.get("registerAs") is not None
+                     for spec in job.options.outputs.values())
+        if self.layers is None or not wanted or outcome.status is not OutcomeStatus.SUCCEEDED:
+            return outcome
+        description = self.registry.get(job.process_id).description
+        try:
+            outputs = outcome.outputs or codec.decode(description.outputs,
+                                                      outcome.outputs_json or b"{}")
+            self.layers.register_outputs(description, job.options, outputs, owner=job.owner,
+                                         tenant=job.tenant, now=self.clock())
+        except HonuaError as exc:
+            return Outcome(OutcomeStatus.FAILED, error_kind=exc.kind, duration=outcome.duration,
+                           error=f"the result could not be kept as a layer: {exc.message}")
+        except Exception:  # a listener must never raise
+            log.exception("could not register the outputs of job %s", job.id)
+            return Outcome(OutcomeStatus.FAILED, duration=outcome.duration,
+                           error="the result could not be kept as a layer (see the server log)")
+        return outcome
+
     def _complete(self, job_id: str, outcome: Outcome) -> None:
         """An asynchronous job ended in its worker: store outputs, then its final state."""
+        try:
+            outcome = self._register_outputs(self.store.get(job_id), outcome)
+        except NoSuchJob:
+            return  # dismissed while it ran
         if outcome.status is OutcomeStatus.SUCCEEDED:
             try:
                 status = self.store.get(job_id).status
@@ -439,6 +469,7 @@ class _SyncListener(ExecutionListener):
 
     def on_finish(self, job_id: str, outcome: Outcome) -> None:
         manager = self.manager
+        outcome = manager._register_outputs(self.job, outcome)
         now = manager.clock()
         if self.job.status is not JobStatus.RUNNING:
             self.job = self.job.apply(JobEvent.START, now)
