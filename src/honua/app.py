@@ -16,11 +16,14 @@ from starlette.routing import Route
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
 from honua.core.manager import JobManager
+from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
 from honua.store import open_artifact_store, open_job_store
-from honua.types import Executor
+from honua.store.catalog_files import FileCatalog
+from honua.store.uploads import UploadStore
+from honua.types import Catalog, Executor
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ class Services:
     settings: Settings
     registry: Registry
     manager: JobManager
+    catalog: Catalog
+    uploads: UploadStore
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -42,7 +47,11 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     registry = discover(settings.process_modules)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
                          executor or LocalPool(settings), settings)
-    return Services(settings, registry, manager)
+    catalog = FileCatalog.from_settings(settings)
+    uploads = UploadStore.from_settings(settings)
+    manager.layers = LayerService.from_settings(catalog, uploads, settings)
+    manager.cleanup_hooks += [catalog.remove_expired, uploads.cleanup]
+    return Services(settings, registry, manager, catalog, uploads)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
