@@ -196,3 +196,36 @@ def parse_ttl(value: Any, *, default: dt.timedelta, maximum: dt.timedelta) -> dt
         raise InvalidParameter(f"ttl {value!r} is longer than this server allows "
                                f"({maximum.total_seconds() / 86400:g} days)", parameter="ttl")
     return ttl
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An output to be kept as a catalog layer: ``registerAs`` in a request's output options."""
+
+    collection_id: str
+    title: str = ""
+    description: str = ""
+    ttl: dt.timedelta = dt.timedelta(days=7)
+    overwrite: bool = False
+
+    @classmethod
+    def from_options(cls, spec: Any, *, default_ttl: dt.timedelta,
+                     max_ttl: dt.timedelta) -> Registration:
+        """From ``{"collectionId", "title", "description", "ttl", "overwrite"}`` (or just an id)."""
+        if isinstance(spec, str):
+            spec = {"collectionId": spec}
+        if not isinstance(spec, Mapping) or "collectionId" not in spec:
+            raise InvalidParameter('registerAs needs at least {"collectionId": "..."}',
+                                   parameter="registerAs")
+        unknown = set(spec) - {"collectionId", "title", "description", "ttl", "overwrite"}
+        if unknown:
+            raise InvalidParameter(f"registerAs has no member {sorted(unknown)[0]!r}; use "
+                                   "collectionId, title, description, ttl, overwrite",
+                                   parameter="registerAs")
+        overwrite = spec.get("overwrite", False)
+        if not isinstance(overwrite, bool):
+            raise InvalidParameter("registerAs.overwrite must be true or false",
+                                   parameter="registerAs")
+        return cls(check_layer_id(spec["collectionId"]), str(spec.get("title") or ""),
+                   str(spec.get("description") or ""),
+                   parse_ttl(spec.get("ttl"), default=default_ttl, maximum=max_ttl), overwrite)

@@ -38,6 +38,7 @@ from typing import BinaryIO
 
 from honua.errors import InvalidParameter, NotFound, PayloadTooLarge
 from honua.geo.features import FeatureCollection
+from honua.settings import Settings
 from honua.store import catalog_ogr
 from honua.store.uploads_checks import (
     FORMATS,
@@ -121,6 +122,17 @@ class UploadStore:
 
     def __repr__(self) -> str:
         return f"UploadStore({str(self.root)!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UploadStore:
+        """The upload area ``<data_dir>/uploads`` with the configured limits."""
+        mb = 1 << 20
+        return cls(settings.data_dir / "uploads", UploadLimits(
+            max_bytes=int(settings.upload_max_mb * mb),
+            archive=ArchiveLimits(max_uncompressed_bytes=int(settings.upload_max_uncompressed_mb * mb),
+                                  max_ratio=settings.upload_max_ratio,
+                                  max_entries=settings.upload_max_entries),
+            ttl=dt.timedelta(hours=settings.upload_ttl_hours)))
 
     # -- adding ---------------------------------------------------------------------------------
     def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",

@@ -1,0 +1,358 @@
+"""Layer and upload references as process inputs, resolved by the core for every protocol.
+
+A client may give a feature-collection input as a *reference* instead of the
+features: a ``LayerReference`` to a catalog collection (with an optional CQL2
+filter, bbox and properties) or an ``UploadReference`` to a two-step upload.
+Adapters only build these values (from ``{"layerReference": ...}``, from a
+URL of this server's own ``/collections/{id}/items``, from ``{"uploadId"}`` /
+``{"itemID"}``); the ``ReferenceResolver`` checks the caller's right to read,
+validates the filter against the layer's queryables, and reads the features
+with the filter pushed down into the store.
+
+``can_read`` is the single place where tenant and role rules plug in; today
+every caller may read every layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import numpy as np
+
+from honua.core.catalog import (
+    FeatureQuery,
+    LayerInfo,
+    Registration,
+    check_filter,
+    check_layer_id,
+    check_properties,
+    parse_filter,
+)
+from honua.core.invoke import bind_inputs
+from honua.core.jobs import ExecutionOptions
+from honua.core.parameters import DataType
+from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
+from honua.geo.features import FeatureCollection
+
+if TYPE_CHECKING:
+    from honua.core.description import ProcessDescription
+    from honua.types import Catalog
+
+__all__ = ["LayerReference", "LayerService", "ReferenceResolver", "UploadReference", "can_read",
+           "is_reference", "reference_from_url"]
+
+
+def _bbox(value: Any) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise InvalidParameter("bbox must be 4 numbers: minx, miny, maxx, maxy (lon/lat)",
+                               parameter="bbox") from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise InvalidParameter("bbox must be 4 numbers: minx, miny, maxx, maxy with min <= max",
+                               parameter="bbox")
+    return (numbers[0], numbers[1], numbers[2], numbers[3])
+
+
+@dataclass(frozen=True)
+class LayerReference:
+    """Features of catalog collection ``collection_id`` selected by filter/bbox/properties."""
+
+    collection_id: str
+    filter: Any = None
+    """CQL2 text (a string) or CQL2 JSON (an object)."""
+    filter_lang: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    """In CRS84 (lon/lat)."""
+    properties: tuple[str, ...] | None = None
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        check_layer_id(self.collection_id)
+        object.__setattr__(self, "bbox", _bbox(self.bbox))
+        if self.properties is not None:
+            if isinstance(self.properties, str):
+                object.__setattr__(self, "properties", tuple(
+                    p.strip() for p in self.properties.split(",") if p.strip()))
+            else:
+                object.__setattr__(self, "properties", tuple(str(p) for p in self.properties))
+        if self.limit is not None and (isinstance(self.limit, bool) or int(self.limit) < 0):
+            raise InvalidParameter("limit must be a positive integer", parameter="limit")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"collectionId": self.collection_id}
+        for key, value in (("filter", self.filter), ("filter-lang", self.filter_lang),
+                           ("bbox", list(self.bbox) if self.bbox else None),
+                           ("properties", list(self.properties) if self.properties is not None
+                            else None), ("limit", self.limit)):
+            if value is not None:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> LayerReference:
+        """From ``"collection-id"`` or ``{"collectionId", "filter", "filter-lang", "bbox",
+        "properties", "limit"}``."""
+        if isinstance(data, LayerReference):
+            return data
+        if isinstance(data, str):
+            return cls(data)
+        if not isinstance(data, Mapping) or not isinstance(data.get("collectionId"), str):
+            raise InvalidParameter('a layer reference is "collection-id" or {"collectionId": '
+                                   '"...", "filter": ..., "bbox": [...], "properties": [...]}')
+        unknown = set(data) - {"collectionId", "filter", "filter-lang", "filterLang", "bbox",
+                               "properties", "limit"}
+        if unknown:
+            raise InvalidParameter(f"a layer reference has no member {sorted(unknown)[0]!r}")
+        return cls(data["collectionId"], data.get("filter"),
+                   data.get("filter-lang") or data.get("filterLang"), data.get("bbox"),
+                   data.get("properties"), data.get("limit"))
+
+    def query(self, layer: LayerInfo) -> FeatureQuery:
+        """The checked query for ``layer`` (unknown properties and bad filters refused)."""
+        ast = check_filter(parse_filter(self.filter, self.filter_lang), layer)
+        return FeatureQuery(filter=ast, bbox=self.bbox,
+                            properties=check_properties(self.properties, layer), limit=self.limit)
+
+
+@dataclass(frozen=True)
+class UploadReference:
+    """The features of a two-step upload (``{"uploadId"}`` / GPServer ``{"itemID"}``)."""
+
+    upload_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"uploadId": self.upload_id}
+
+
+def is_reference(value: Any) -> bool:
+    return isinstance(value, LayerReference | UploadReference)
+
+
+_COLLECTION_PATH = re.compile(r"^(?P<prefix>.*?)/collections/(?P<id>[^/]+)(?P<items>/items)?/?$")
+
+
+def reference_from_url(url: str, base_url: str) -> LayerReference | None:
+    """A ``LayerReference`` if ``url`` is this server's own collection or items URL, else None.
+
+    ``base_url`` is the server's public root (``http://host:port``, perhaps with a
+    path); the query string's ``filter``, ``filter-lang``, ``bbox``,
+    ``properties`` and ``limit`` carry over. For WPS ``Reference`` inputs and
+    GPServer ``{"url": ...}`` feature sets: resolved with no HTTP round trip.
+    """
+    if not isinstance(url, str) or not base_url:
+        return None
+    target, base = urlsplit(url), urlsplit(base_url.rstrip("/"))
+    if (target.scheme.lower(), target.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+        return None
+    path = target.path
+    if not path.startswith(base.path + "/"):
+        return None
+    match = _COLLECTION_PATH.match(path[len(base.path):])
+    if match is None or match.group("prefix") not in ("", "/api"):
+        return None
+    params = {k.lower(): v[-1] for k, v in parse_qs(target.query, keep_blank_values=False).items()}
+    limit = params.get("limit")
+    return LayerReference(
+        unquote(match.group("id")), params.get("filter"), params.get("filter-lang"),
+        params.get("bbox"), params.get("properties"),
+        int(limit) if limit and limit.isdigit() else None)
+
+
+def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:
+    """Whether ``owner`` of ``tenant`` may read ``layer``: where tenant/role rules plug in.
+
+    Today every caller may read every layer.
+    """
+    return True
+
+
+class UploadReader(Protocol):
+    """What the resolver needs of the upload store (``honua.store.uploads.UploadStore``)."""
+
+    def get(self, upload_id: str, *, owner: str | None = None,
+            tenant: str | None = None) -> Any: ...
+
+    def read_features(self, upload: Any) -> FeatureCollection: ...
+
+
+class ReferenceResolver:
+    """Checks and reads references for the job manager (see the module docstring)."""
+
+    def __init__(self, catalog: Catalog, uploads: UploadReader | None = None) -> None:
+        self.catalog = catalog
+        self.uploads = uploads
+
+    def check(self, reference: LayerReference, owner: str = "", tenant: str = ""
+              ) -> tuple[LayerInfo, FeatureQuery]:
+        """The layer and checked query; NoSuchLayer, Forbidden or InvalidParameter."""
+        layer = self.catalog.get(reference.collection_id)
+        if not can_read(layer, owner, tenant):
+            raise Forbidden(f"you may not read collection {reference.collection_id!r}")
+        return layer, reference.query(layer)
+
+    def read(self, value: LayerReference | UploadReference, owner: str = "",
+             tenant: str = "") -> FeatureCollection:
+        if isinstance(value, UploadReference):
+            if self.uploads is None:
+                raise NotSupported("this server has no upload store")
+            upload = self.uploads.get(value.upload_id, owner=owner, tenant=tenant)
+            return self.uploads.read_features(upload)
+        layer, query = self.check(value, owner, tenant)
+        return self.catalog.read(layer.id, query)
+
+    def chunks(self, reference: LayerReference, chunk_size: int, owner: str = "",
+               tenant: str = "") -> Iterator[FeatureCollection]:
+        layer, query = self.check(reference, owner, tenant)
+        return self.catalog.iter_chunks(layer.id, query, chunk_size)
+
+    def count(self, reference: LayerReference, owner: str = "", tenant: str = "") -> int:
+        layer, query = self.check(reference, owner, tenant)
+        found = self.catalog.count(layer.id, query)
+        return min(found, query.limit) if query.limit is not None else found
+
+    def resolve_inputs(self, description: ProcessDescription, raw: Mapping[str, Any], *,
+                       owner: str = "", tenant: str = "", keep: Sequence[str] = ()
+                       ) -> dict[str, Any]:
+        """``raw`` with every reference replaced by its features (those named in ``keep``
+        are only checked, and stay references for a chunked run)."""
+        out = dict(raw)
+        for name, value in raw.items():
+            items = value if isinstance(value, list) else [value]
+            if not any(is_reference(v) for v in items):
+                continue
+            parameter = description.input(name)
+            if parameter is None:
+                continue  # bind_inputs reports the unknown input
+            if parameter.data_type is not DataType.FEATURES:
+                raise InvalidParameter(
+                    f"input {name!r} is {parameter.data_type.value}, not a feature collection; "
+                    "layer and upload references are accepted only by feature inputs",
+                    parameter=name)
+            try:
+                if name in keep and isinstance(value, LayerReference):
+                    self.check(value, owner, tenant)
+                    continue
+                resolved = [self.read(v, owner, tenant) if is_reference(v) else v for v in items]
+            except (InvalidParameter, NotFound) as exc:
+                # an unknown layer or upload is a bad input of this request, not a missing page
+                raise InvalidParameter(f"input {name!r}: {exc.message}", parameter=name) from None
+            out[name] = resolved if isinstance(value, list) else resolved[0]
+        return out
+
+
+class LayerService(ReferenceResolver):
+    """The job manager's one hook into the catalog: input references, chunked runs, outputs
+    registered as layers (``registerAs`` in an output's options)."""
+
+    def __init__(self, catalog: Catalog, uploads: UploadReader | None = None, *,
+                 default_ttl: dt.timedelta = dt.timedelta(days=7),
+                 max_ttl: dt.timedelta = dt.timedelta(days=365), chunk_size: int = 50000) -> None:
+        super().__init__(catalog, uploads)
+        self.default_ttl = default_ttl
+        self.max_ttl = max_ttl
+        self.chunk_size = chunk_size
+
+    @classmethod
+    def from_settings(cls, catalog: Catalog, uploads: UploadReader | None,
+                      settings: Any) -> LayerService:
+        return cls(catalog, uploads,
+                   default_ttl=dt.timedelta(hours=settings.layer_default_ttl_hours),
+                   max_ttl=dt.timedelta(hours=settings.layer_max_ttl_hours),
+                   chunk_size=settings.chunk_features)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    @staticmethod
+    def chunk_input(description: ProcessDescription, raw: Mapping[str, Any]) -> str | None:
+        """The input a feature-wise process can take chunk by chunk, if it got a layer reference."""
+        if not description.feature_wise:
+            return None
+        name = next((p.name for p in description.inputs
+                     if p.data_type is DataType.FEATURES and not p.multiple), None)
+        if name is None or not isinstance(raw.get(name), LayerReference):
+            return None
+        if any(_truthy(raw.get(other)) for other in description.whole_layer_when):
+            return None
+        return name
+
+    def bind(self, description: ProcessDescription, raw: Mapping[str, Any],
+             options: ExecutionOptions, *, owner: str = "", tenant: str = "") -> dict[str, Any]:
+        """Bound inputs with references read (a chunkable one stays a ``LayerReference``)."""
+        self.registrations(description, options, owner=owner, tenant=tenant)
+        chunked = self.chunk_input(description, raw)
+        resolved = self.resolve_inputs(description, raw, owner=owner, tenant=tenant,
+                                       keep=(chunked,) if chunked else ())
+        if chunked is None:
+            return bind_inputs(description, resolved)
+        empty = FeatureCollection(np.empty(0, dtype=object))
+        bound = bind_inputs(description, {**resolved, chunked: empty})
+        bound[chunked] = resolved[chunked]
+        return bound
+
+    # -- outputs as layers ------------------------------------------------------------------------
+    def registrations(self, description: ProcessDescription, options: ExecutionOptions, *,
+                      owner: str = "", tenant: str = "") -> dict[str, Registration]:
+        """The outputs to register, checked now so that a clash is refused before running."""
+        found: dict[str, Registration] = {}
+        for name, spec in options.outputs.items():
+            if not isinstance(spec, Mapping) or spec.get("registerAs") is None:
+                continue
+            parameter = description.output(name)
+            if parameter is None or parameter.data_type is not DataType.FEATURES:
+                raise InvalidParameter(f"output {name!r} is not a feature collection, so it "
+                                       "cannot be registered as a layer", parameter=name)
+            registration = Registration.from_options(spec["registerAs"],
+                                                     default_ttl=self.default_ttl,
+                                                     max_ttl=self.max_ttl)
+            self._check_free(registration, owner, tenant)
+            found[name] = registration
+        ids = [r.collection_id for r in found.values()]
+        if len(set(ids)) != len(ids):
+            raise InvalidParameter("two outputs are registered under the same collectionId")
+        return found
+
+    def _check_free(self, registration: Registration, owner: str, tenant: str) -> None:
+        try:
+            existing = self.catalog.get(registration.collection_id)
+        except NotFound:
+            return
+        if not registration.overwrite or not existing.registered:
+            raise Conflict(f"collection {registration.collection_id!r} already exists; choose "
+                           "another collectionId, or ask to overwrite it (only its owner may)")
+        if (existing.owner, existing.tenant) != (owner, tenant):
+            raise Forbidden(f"collection {registration.collection_id!r} belongs to someone else; "
+                            "only its owner may overwrite it")
+
+    def register_outputs(self, description: ProcessDescription, options: ExecutionOptions,
+                         outputs: Mapping[str, Any], *, owner: str = "", tenant: str = "",
+                         now: dt.datetime | None = None) -> list[LayerInfo]:
+        """Store the outputs asked for as layers; ``outputs`` values are feature collections
+        or iterables of chunks. Raises Conflict/Forbidden on a clash that arose meanwhile."""
+        now = now or dt.datetime.now(dt.UTC)
+        layers = []
+        for name, registration in self.registrations(description, options, owner=owner,
+                                                     tenant=tenant).items():
+            value = outputs.get(name)
+            if value is None:
+                continue
+            chunks = [value] if isinstance(value, FeatureCollection) else value
+            layers.append(self.catalog.register(
+                registration.collection_id, chunks, title=registration.title,
+                description=registration.description, owner=owner, tenant=tenant,
+                expires=now + registration.ttl, overwrite=registration.overwrite))
+        return layers
+
+
+def _truthy(value: Any) -> bool:
+    return value not in (None, False, "", [], (), 0, "false", "False")
