@@ -38,7 +38,8 @@ from honua.executors.protocol import Cancel, Done, Fatal, Hello, Note, Progress,
 class Worker:
     """The job loop of one worker process."""
 
-    def __init__(self, conn: Connection, registry: Registry, workdir: Path) -> None:
+    def __init__(self, conn: Connection, registry: Registry, workdir: Path,
+                 problems: tuple[str, ...] = ()) -> None:
         self._conn = conn
         self._registry = registry
         self._workdir = workdir
@@ -48,12 +49,13 @@ class Worker:
         self._jobs: queue.SimpleQueue[tuple[Run, threading.Event]] = queue.SimpleQueue()
         self._cancel_events: dict[str, threading.Event] = {}
         self._threads = 0
+        self._problems = problems
 
     def serve(self) -> None:
         """Run jobs until the pool kills this process (it never asks nicely)."""
         threading.Thread(target=self._read, name="honua-worker-reader", daemon=True).start()
         self._threads = threading.active_count()
-        self.send(Ready(self._pid, os.getuid(), tuple(self._registry.problems)))
+        self.send(Ready(self._pid, os.getuid(), self._problems))
         while True:
             run, cancel_event = self._jobs.get()
             done = self._run(run, cancel_event)
@@ -140,10 +142,21 @@ def _build(conn: Connection, hello: Hello) -> Worker:
     oslimits.prepare_process()
     faulthandler.enable()  # a native crash leaves a Python stack in the server's log
     registry = discover(hello.settings.process_modules)
+    existing = [entry for entry in sys.path if os.path.isdir(entry)]
     oslimits.drop_privileges(hello.settings.worker_user)
     workdir = Path(hello.workdir)
     os.chdir(workdir)
-    return Worker(conn, registry, workdir)
+    return Worker(conn, registry, workdir, (*registry.problems, *_unreadable(existing)))
+
+
+def _unreadable(paths: list[str]) -> list[str]:
+    """A warning if the worker user cannot read some of ``paths`` (e.g. Python under /root)."""
+    hidden = [path for path in paths if not os.access(path, os.R_OK | os.X_OK)]
+    if not hidden:
+        return []
+    return [f"worker user uid {os.getuid()} cannot read {', '.join(hidden)}: a process that "
+            "imports a module from there lazily (inside its function) will fail; make them "
+            "readable, or import at module level"]
 
 
 def main(argv: list[str] | None = None) -> None:
