@@ -6,6 +6,7 @@ Importing this module registers them (``honua.processes`` imports it).
 from honua.processes.add_geometry_attributes import add_geometry_attributes
 from honua.processes.centroid import centroid
 from honua.processes.convex_hull import convex_hull
+from honua.processes.create_grid import create_grid
 from honua.processes.define_projection import define_projection
 from honua.processes.densify import densify
 from honua.processes.explode import explode
@@ -21,7 +22,8 @@ from honua.processes.smooth import smooth
 from honua.processes.snap import snap
 
 __all__ = [
-    "add_geometry_attributes", "centroid", "convex_hull", "define_projection", "densify",
+    "add_geometry_attributes", "centroid", "convex_hull", "create_grid", "define_projection",
+    "densify",
     "explode", "feature_vertices_to_points", "merge", "minimum_bounding_geometry",
     "polygon_to_line", "project", "repair_geometry", "select_by_attribute", "simplify", "smooth",
     "snap",
