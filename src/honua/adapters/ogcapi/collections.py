@@ -1,0 +1,164 @@
+"""Starlette routes of OGC API - Features (``/api/collections``): glue to the catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from honua.adapters.ogcapi import features_encode as fenc
+from honua.adapters.ogcapi.encode import link
+from honua.adapters.ogcapi.responses import json_response
+from honua.core.catalog import FeatureQuery, check_filter
+from honua.core.references import LayerReference, can_read
+from honua.errors import Forbidden, InvalidParameter, NotSupported
+from honua.settings import Settings
+from honua.types import Catalog
+from honua.web.body import public_base
+
+ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
+                              "filter-lang", "filter-crs", "datetime", "f", "crs"})
+CRS84_NAMES = (fenc.CRS84_URI, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h",
+               "http://www.opengis.net/def/crs/EPSG/0/4326", "OGC:CRS84", "EPSG:4326")
+
+
+class Collections:
+    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+        self.catalog = catalog
+        self.settings = settings
+
+    def base(self, request: Request) -> str:
+        return public_base(request, self.settings.base_url)
+
+    def _layer(self, collection_id: str) -> Any:
+        layer = self.catalog.get(collection_id)
+        if not can_read(layer, "", ""):
+            raise Forbidden(f"you may not read collection {collection_id!r}")
+        return layer
+
+    async def collections(self, request: Request) -> Response:
+        layers = await run_in_threadpool(self.catalog.list)
+        visible = [layer for layer in layers if can_read(layer, "", "")]
+        return json_response(fenc.collections(visible, self.base(request)))
+
+    async def collection(self, request: Request) -> Response:
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
+        return json_response(fenc.collection(layer, self.base(request)))
+
+    async def queryables(self, request: Request) -> Response:
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
+        return json_response(fenc.queryables(layer, self.base(request)),
+                             media_type=fenc.SCHEMA_JSON)
+
+    async def items(self, request: Request) -> Response:
+        collection_id = request.path_params["collection_id"]
+        layer = await run_in_threadpool(self._layer, collection_id)
+        query, limit, offset = self._query(request, layer)
+        page = await run_in_threadpool(self.catalog.read, collection_id, query)
+        matched = await run_in_threadpool(self.catalog.count, collection_id, query)
+        links = self._page_links(request, collection_id, offset, limit, len(page), matched)
+        body = await run_in_threadpool(fenc.items, page, matched=matched, links=links,
+                                       now=dt.datetime.now(dt.UTC))
+        return Response(body, media_type=fenc.GEOJSON)
+
+    async def item(self, request: Request) -> Response:
+        collection_id, feature_id = (request.path_params["collection_id"],
+                                     request.path_params["feature_id"])
+        await run_in_threadpool(self._layer, collection_id)
+        found = await run_in_threadpool(self.catalog.feature, collection_id, feature_id)
+        return Response(fenc.item(found, collection_id, feature_id, self.base(request)),
+                        media_type=fenc.GEOJSON)
+
+    # -- query parameters -----------------------------------------------------------------------
+    def _query(self, request: Request, layer: Any) -> tuple[FeatureQuery, int, int]:
+        params = request.query_params
+        unknown = sorted(set(params) - ITEMS_PARAMETERS - {f.name for f in layer.fields})
+        if unknown:
+            raise InvalidParameter(
+                f"unknown query parameter {unknown[0]!r}; use limit, offset, bbox, properties, "
+                "filter, filter-lang, or a property name", parameter=unknown[0])
+        for name in ("bbox-crs", "filter-crs", "crs"):
+            if name in params and params[name] not in CRS84_NAMES:
+                raise NotSupported(f"{name} {params[name]!r} is not supported; coordinates are "
+                                   f"in {fenc.CRS84_URI}", parameter=name)
+        s = self.settings
+        limit = min(_int(params, "limit", s.features_default_limit, 1, 10**9),
+                    s.features_max_limit)
+        offset = _int(params, "offset", 0, 0, 10**12)
+        reference = LayerReference(layer.id, params.get("filter"), params.get("filter-lang"),
+                                   params.get("bbox"), params.get("properties"))
+        query = reference.query(layer)
+        equal = _property_filter(params, layer)
+        if equal is not None:
+            query = FeatureQuery(filter=equal if query.filter is None else _and(query.filter, equal),
+                                 bbox=query.bbox, properties=query.properties)
+        return FeatureQuery(query.filter, query.bbox, query.properties, limit, offset), limit, offset
+
+    def _page_links(self, request: Request, collection_id: str, offset: int, limit: int,
+                    returned: int, matched: int) -> list[dict[str, str]]:
+        base = self.base(request)
+        here = f"{base}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
+        query = request.url.remove_query_params("offset")
+        page = f"{base}{query.path}?"
+        links = [link(here, "self", "This page", fenc.GEOJSON),
+                 link(f"{base}/api/collections/{collection_id}", "collection", "The collection")]
+        if offset + returned < matched:
+            links.append(link(page + str(query.include_query_params(offset=offset + limit).query),
+                              "next", "Next page", fenc.GEOJSON))
+        if offset > 0:
+            links.append(link(page + str(query.include_query_params(
+                offset=max(0, offset - limit)).query), "prev", "Previous page", fenc.GEOJSON))
+        return links
+
+
+def _int(params: Any, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be an integer, got {raw!r}", parameter=name) from None
+    if not low <= value <= high:
+        raise InvalidParameter(f"{name} must be at least {low}", parameter=name)
+    return value
+
+
+def _property_filter(params: Any, layer: Any) -> Any:
+    """``?name=value`` on a queryable: the queryables-query-parameters equality filter."""
+    from pygeofilter import ast
+
+    parts = []
+    for field in layer.fields:
+        if field.name not in params:
+            continue
+        raw = params[field.name]
+        value: Any = raw
+        if field.type == "integer":
+            value = _number(raw, int, field.name)
+        elif field.type == "double":
+            value = _number(raw, float, field.name)
+        parts.append(ast.Equal(ast.Attribute(field.name), value))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = ast.And(combined, part)
+    return check_filter(combined, layer)
+
+
+def _number(raw: str, kind: Any, name: str) -> Any:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a number, got {raw!r}", parameter=name) from None
+
+
+def _and(left: Any, right: Any) -> Any:
+    from pygeofilter import ast
+
+    return ast.And(left, right)
+
