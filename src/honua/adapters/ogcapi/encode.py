@@ -15,8 +15,22 @@ from honua.core.parameters import UNBOUNDED, DataType, Parameter
 from honua.core.values import File
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
+FEATURES_CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+FILTER_CONF = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+CQL2_CONF = "http://www.opengis.net/spec/cql2/1.0/conf/"
+FEATURES_CONFORMANCE = (
+    [FEATURES_CONF + c for c in ("core", "geojson")]
+    + [FILTER_CONF + c for c in ("queryables", "queryables-query-parameters", "filter",
+                                 "features-filter")]
+    + [CQL2_CONF + c for c in ("cql2-text", "cql2-json", "basic-cql2",
+                               "advanced-comparison-operators", "basic-spatial-functions",
+                               "basic-spatial-functions-plus", "spatial-functions",
+                               "property-property", "arithmetic")]
+)
+"""The catalog at ``/api/collections`` (OGC API - Features Part 1 and Part 3 with CQL2)."""
 CONFORMANCE = [CONF + c for c in
-               ("core", "ogc-process-description", "json", "oas30", "job-list", "dismiss")]
+               ("core", "ogc-process-description", "json", "oas30", "job-list", "dismiss")
+               ] + FEATURES_CONFORMANCE
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -50,6 +64,8 @@ def landing(base: str) -> dict[str, Any]:
             link(f"{base}/api/conformance", REL + "conformance", "Conformance classes"),
             link(f"{base}/api/processes", REL + "processes", "The processes offered"),
             link(f"{base}/api/jobs", REL + "job-list", "The jobs"),
+            link(f"{base}/api/collections", "data", "The layers (OGC API - Features)"),
+            link(f"{base}/api/collections", REL + "data", "The layers (OGC API - Features)"),
         ],
     }
 
