@@ -12,9 +12,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from honua.adapters.ogcapi import decode, encode
+from honua.adapters.ogcapi.collections import Collections
 from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
+from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.manager import JobManager
 from honua.errors import HonuaError, InvalidParameter
 from honua.settings import Settings
@@ -65,9 +67,9 @@ class OgcApi:
         prefer = request.headers.get("prefer")
         if len(body) > LARGE_BODY:
             inputs, options = await run_in_threadpool(
-                decode.decode_execute, body, definition.description, prefer)
+                decode.decode_execute, body, definition.description, prefer, base)
         else:
-            inputs, options = decode.decode_execute(body, definition.description, prefer)
+            inputs, options = decode.decode_execute(body, definition.description, prefer, base)
         by_reference = any(o.get("transmission") == "reference" for o in options.outputs.values())
         if options.mode == "async" or by_reference:
             job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
@@ -206,6 +208,18 @@ def routes(services: Any) -> list[Route]:
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
         ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
     ]
+    collections = Collections(services.catalog, services.settings)
+    uploads = Uploads(services.uploads, services.settings)
+    table += [
+        ("/api/collections", collections.collections, ["GET"]),
+        ("/api/collections/{collection_id}", collections.collection, ["GET"]),
+        ("/api/collections/{collection_id}/queryables", collections.queryables, ["GET"]),
+        ("/api/collections/{collection_id}/items", collections.items, ["GET"]),
+        ("/api/collections/{collection_id}/items/{feature_id}", collections.item, ["GET"]),
+        ("/api/uploads", uploads.create, ["POST"]),
+        ("/api/uploads/{upload_id}", uploads.get, ["GET"]),
+    ]
     out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
+    out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
     return out
