@@ -9,6 +9,7 @@ import orjson
 
 from honua.core.description import ProcessDescription
 from honua.core.jobs import ExecutionOptions
+from honua.core.references import LayerReference, UploadReference, reference_from_url
 from honua.errors import InvalidParameter, NotSupported
 
 TRANSMISSIONS = ("value", "reference")
@@ -24,10 +25,31 @@ def parse_json(body: bytes) -> Any:
         raise InvalidParameter(f"the request body is not valid JSON: {exc}") from None
 
 
-def _unwrap(name: str, value: Any) -> Any:
-    """A qualified value gives its ``value``; a link by reference is not resolved here."""
+def _reference(name: str, value: Mapping[str, Any]) -> Any:
+    """``{"layerReference": ...}`` / ``{"uploadId": ...}`` as core references (else None)."""
+    try:
+        if "layerReference" in value:
+            return LayerReference.from_json(value["layerReference"])
+        if "uploadId" in value:
+            if not isinstance(value["uploadId"], str):
+                raise InvalidParameter("uploadId must be the id string POST /api/uploads returned")
+            return UploadReference(value["uploadId"])
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"input {name!r}: {exc.message}", parameter=name) from None
+    return None
+
+
+def _unwrap(name: str, value: Any, base_url: str = "") -> Any:
+    """A qualified value gives its ``value``; a reference to this server's own collection
+    becomes a layer reference; other links by reference are not resolved here."""
     if isinstance(value, Mapping):
+        reference = _reference(name, value)
+        if reference is not None:
+            return reference
         if "href" in value and "value" not in value:
+            own = reference_from_url(value["href"], base_url)
+            if own is not None:
+                return own
             raise NotSupported(
                 f"input {name!r} is given by reference ({value['href']!r}); this server does "
                 "not fetch remote references for OGC API inputs yet: send the value inline",
@@ -38,7 +60,7 @@ def _unwrap(name: str, value: Any) -> Any:
     return value
 
 
-def decode_inputs(document: Any) -> dict[str, Any]:
+def decode_inputs(document: Any, base_url: str = "") -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise InvalidParameter("the execute request must be a JSON object with an 'inputs' member")
     inputs = document.get("inputs", {})
@@ -49,9 +71,9 @@ def decode_inputs(document: Any) -> dict[str, Any]:
     decoded: dict[str, Any] = {}
     for name, value in inputs.items():
         if isinstance(value, list):
-            decoded[name] = [_unwrap(name, v) for v in value]
+            decoded[name] = [_unwrap(name, v, base_url) for v in value]
         else:
-            decoded[name] = _unwrap(name, value)
+            decoded[name] = _unwrap(name, value, base_url)
     return decoded
 
 
@@ -72,6 +94,8 @@ def decode_outputs(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         fmt = spec.get("format")
         if isinstance(fmt, Mapping) and fmt.get("mediaType"):
             decoded[name]["mediaType"] = fmt["mediaType"]
+        if spec.get("registerAs") is not None:  # keep the output as a catalog layer
+            decoded[name]["registerAs"] = spec["registerAs"]
     return decoded
 
 
@@ -85,10 +109,10 @@ def wants_async(prefer: str | None, description: ProcessDescription) -> bool:
     return "respond-async" in tokens
 
 
-def decode_execute(body: bytes, description: ProcessDescription,
-                   prefer: str | None) -> tuple[dict[str, Any], ExecutionOptions]:
+def decode_execute(body: bytes, description: ProcessDescription, prefer: str | None,
+                   base_url: str = "") -> tuple[dict[str, Any], ExecutionOptions]:
     document = parse_json(body)
-    inputs = decode_inputs(document)
+    inputs = decode_inputs(document, base_url)
     outputs = decode_outputs(document)
     response = document.get("response", "raw")
     if response not in ("raw", "document"):
