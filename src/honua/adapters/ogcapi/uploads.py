@@ -1,0 +1,57 @@
+"""``/api/uploads``: the two-step upload (POST a file, get an id, use ``{"uploadId": id}``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from honua.adapters.ogcapi.encode import link
+from honua.adapters.ogcapi.responses import json_response
+from honua.settings import Settings
+from honua.store.uploads import Upload, UploadStore
+from honua.web.body import public_base
+from honua.web.multipart import receive_upload
+
+OWNER = ""  # anonymous until authentication arrives; the store keeps uploads per owner
+
+
+def upload_document(upload: Upload, base: str) -> dict[str, Any]:
+    href = f"{base}/api/uploads/{upload.id}"
+    return {
+        "uploadId": upload.id, "name": upload.name, "format": upload.format,
+        "mediaType": upload.media_type, "size": upload.size,
+        "created": upload.created.isoformat().replace("+00:00", "Z"),
+        "expires": upload.expires.isoformat().replace("+00:00", "Z"),
+        "description": upload.description,
+        "usage": {"uploadId": upload.id},
+        "links": [link(href, "self", "This upload")],
+    }
+
+
+class Uploads:
+    def __init__(self, store: UploadStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    async def create(self, request: Request) -> Response:
+        def begin(filename: str, media_type: str) -> Any:
+            return self.store.begin(filename, owner=OWNER, media_type=media_type)
+
+        incoming, fields = await receive_upload(request, begin, self.store.limits.max_bytes)
+        incoming.description = fields.get("description", "")[:1000]
+        upload = await run_in_threadpool(incoming.commit)
+        base = public_base(request, self.settings.base_url)
+        return json_response(upload_document(upload, base), status=201,
+                             headers={"Location": f"{base}/api/uploads/{upload.id}"})
+
+    async def get(self, request: Request) -> Response:
+        upload = await run_in_threadpool(self.store.get, request.path_params["upload_id"],
+                                         owner=OWNER)
+        return json_response(upload_document(upload, public_base(request, self.settings.base_url)))
+
+    async def delete(self, request: Request) -> Response:
+        await run_in_threadpool(self.store.delete, request.path_params["upload_id"], owner=OWNER)
+        return Response(status_code=204)
