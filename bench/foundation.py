@@ -37,8 +37,8 @@ HERE = Path(__file__).resolve().parent
 
 def points_request(n: int, seed: int = 1) -> bytes:
     rng = np.random.default_rng(seed)
-    lon = rng.uniform(-170, 170, n)
-    lat = rng.uniform(-70, 70, n)
+    lon = rng.uniform(-170, 170, n).tolist()
+    lat = rng.uniform(-70, 70, n).tolist()
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
                  "properties": {"i": i}} for i, (x, y) in enumerate(zip(lon, lat, strict=True))]
     return orjson.dumps({"inputs": {"features": {"type": "FeatureCollection", "features": features},

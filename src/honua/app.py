@@ -18,6 +18,7 @@ from honua.adapters.ogcapi.errors import problem
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
+from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
 from honua.store import open_artifact_store, open_job_store
@@ -46,7 +47,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
-                         executor or LocalPool(settings), settings)
+                         executor or LocalPool(settings), settings,
+                         fast_executor=InlineExecutor(registry, threads=4))
     catalog = FileCatalog.from_settings(settings)
     uploads = UploadStore.from_settings(settings)
     manager.layers = LayerService.from_settings(catalog, uploads, settings)

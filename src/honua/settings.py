@@ -63,6 +63,9 @@ class Settings:
     """Time a cancelled job gets to stop cooperatively before its worker is killed."""
 
     sync_timeout_seconds: float = 600.0
+    fast_path_max_features: int = 1000
+    """Synchronous runs of built-in processes on at most this many features run on the
+    server's own threads (no worker round trip); 0 sends everything to the workers."""
     retention_hours: float = 6.0
     cleanup_interval_seconds: float = 300.0
     rerun_interrupted: bool = True

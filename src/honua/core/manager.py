@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from honua.core import codec
+from honua.core import chunked, codec
 from honua.core.context import MessageLevel
 from honua.core.description import Limits, ProcessDefinition
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, RunLimits, WorkItem
@@ -35,6 +36,7 @@ from honua.core.jobs import (
 )
 from honua.core.references import LayerService
 from honua.core.registry import Registry
+from honua.core.values import File
 from honua.errors import (
     HonuaError,
     InvalidTransition,
@@ -44,11 +46,13 @@ from honua.errors import (
     NotSupported,
     ResultNotReady,
 )
+from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.25
+BUILTINS = "honua.processes."
 
 
 def inputs_key(job_id: str) -> str:
@@ -71,8 +75,10 @@ class Execution:
 class JobManager:
     def __init__(self, registry: Registry, store: JobStore, artifacts: ArtifactStore,
                  executor: Executor, settings: Settings,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, *,
+                 fast_executor: Executor | None = None) -> None:
         self.registry = registry
+        self.fast_executor = fast_executor
         self.store = store
         self.artifacts = artifacts
         self.executor = executor
@@ -92,6 +98,8 @@ class JobManager:
     def start(self, *, dispatch: bool = True) -> None:
         self.recover()
         self.executor.start()
+        if self.fast_executor is not None:
+            self.fast_executor.start()
         if dispatch:
             for target, name in ((self._dispatch_loop, "honua-dispatcher"),
                                  (self._cleanup_loop, "honua-cleanup")):
@@ -105,6 +113,8 @@ class JobManager:
         for thread in self._threads:
             thread.join(timeout=5)
         self.executor.stop()
+        if self.fast_executor is not None:
+            self.fast_executor.stop()
 
     # -- requests ---------------------------------------------------------------------------
     def prepare(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
@@ -130,6 +140,8 @@ class JobManager:
         options = options or ExecutionOptions(mode="sync")
         definition, bound, outputs = self.prepare(process_id, raw_inputs, options, owner=owner,
                                                   tenant=tenant)
+        if chunked.chunked_input(bound) is not None:
+            return self._execute_chunked(process_id, bound, options, owner, tenant)
         now = self.clock()
         job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier="python")
@@ -137,8 +149,22 @@ class JobManager:
         listener = _SyncListener(self, job, future)
         item = WorkItem(job.id, process_id, self._limits(definition.description.limits, sync=True),
                         inputs=bound, outputs=outputs)
-        self.executor.submit(item, listener, priority=True)
+        executor = self.fast_executor if self._fast(definition, bound) else self.executor
+        executor.submit(item, listener, priority=True)
         return future
+
+    def _fast(self, definition: ProcessDefinition, bound: Mapping[str, Any]) -> bool:
+        """Small runs of trusted built-ins skip the worker round trip (DESIGN: fast path)."""
+        limit = self.settings.fast_path_max_features
+        if self.fast_executor is None or limit <= 0 or not definition.module.startswith(BUILTINS):
+            return False
+        size = 0
+        for value in bound.values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, File):
+                    return False
+                size += len(item) if isinstance(item, FeatureCollection) else 0
+        return size <= limit
 
     def submit(self, process_id: str, raw_inputs: Mapping[str, Any],
                options: ExecutionOptions | None = None, *, owner: str = "",
@@ -147,9 +173,14 @@ class JobManager:
         options = options or ExecutionOptions(mode="async")
         definition, bound, _ = self.prepare(process_id, raw_inputs, options, owner=owner,
                                             tenant=tenant)
+        return self._submit_bound(definition, bound, options, owner, tenant)
+
+    def _submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
+                      options: ExecutionOptions, owner: str, tenant: str) -> Job:
         now = self.clock()
-        job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
-                  options=options, created=now, updated=now, tier="python")
+        tier = chunked.CHUNKED_TIER if chunked.chunked_input(bound) is not None else "python"
+        job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier=tier)
         self.artifacts.put(inputs_key(job.id),
                            codec.encode(definition.description.inputs, bound))
         job = job.apply(JobEvent.SUBMIT, now)
@@ -195,13 +226,42 @@ class JobManager:
         job = self.store.get(job_id)
         self._check_results_available(job)
         definition = self.registry.get(job.process_id)
-        return codec.decode(definition.description.outputs, self.artifacts.get(outputs_key(job_id)))
+        stored = chunked.materialise(self.artifacts.get(outputs_key(job_id)), self.artifacts)
+        return codec.decode(definition.description.outputs, stored)
 
     def results_json(self, job_id: str) -> bytes:
         """The stored neutral JSON of a succeeded job's outputs."""
         job = self.store.get(job_id)
         self._check_results_available(job)
-        return self.artifacts.get(outputs_key(job_id))
+        return chunked.materialise(self.artifacts.get(outputs_key(job_id)), self.artifacts)
+
+    def result_file(self, job_id: str, name: str) -> Path | None:
+        """The file of output ``name`` when a chunked run stored it as one (GeoJSON), to be
+        streamed as it is; None for outputs kept as values."""
+        job = self.store.get(job_id)
+        self._check_results_available(job)
+        return chunked.artifact_path(self.artifacts.get(outputs_key(job_id)), name, self.artifacts)
+
+    def _execute_chunked(self, process_id: str, bound: Mapping[str, Any],
+                         options: ExecutionOptions, owner: str, tenant: str) -> Future[Execution]:
+        """A synchronous request over a layer reference: queued as a chunked job, waited for;
+        its outputs are read from the stored artifacts only when someone looks at them."""
+        definition = self.registry.get(process_id)
+        job = self._submit_bound(definition, bound, options, owner, tenant)
+        future: Future[Execution] = Future()
+        outputs = select_outputs(definition.description, list(options.outputs))
+
+        def wait() -> None:
+            done = self.wait(job.id, self.settings.sync_timeout_seconds)
+            if done.status is JobStatus.SUCCEEDED:
+                lazy = chunked.StoredOutputs(lambda: self.results(job.id), outputs)
+                future.set_result(Execution(done, lazy, tuple(self.store.messages(job.id))))
+            else:
+                future.set_exception(JobFailed(done.message or f"job {job.id} {done.status.value}",
+                                               status=done.status.value))
+
+        threading.Thread(target=wait, name=f"honua-wait-{job.id[:8]}", daemon=True).start()
+        return future
 
     def _check_results_available(self, job: Job) -> None:
         if job.status is JobStatus.SUCCEEDED and job.has_outputs:
@@ -283,6 +343,11 @@ class JobManager:
                              level=MessageLevel.ERROR)
                 continue
             outputs = select_outputs(definition.description, list(job.options.outputs))
+            if job.tier == chunked.CHUNKED_TIER:  # over a layer reference, chunk by chunk
+                chunked.start(self, job, definition, inputs_json, outputs,
+                              self._limits(definition.description.limits))
+                handed += 1
+                continue
             item = WorkItem(job.id, job.process_id, self._limits(definition.description.limits),
                             inputs_json=inputs_json, outputs=outputs, return_json=True)
             self.executor.submit(item, _AsyncListener(self))
@@ -377,7 +442,8 @@ class JobManager:
         """Keep the outputs asked for (``registerAs``) as layers; a refusal fails the job."""
         wanted = any(isinstance(spec, Mapping) and spec.get("registerAs") is not None
                      for spec in job.options.outputs.values())
-        if self.layers is None or not wanted or outcome.status is not OutcomeStatus.SUCCEEDED:
+        if (self.layers is None or not wanted or outcome.status is not OutcomeStatus.SUCCEEDED
+                or job.tier == chunked.CHUNKED_TIER):  # a chunked run registers as it goes
             return outcome
         description = self.registry.get(job.process_id).description
         try:

@@ -95,3 +95,16 @@ def test_dismiss_removes_the_job(client, buffer_request):
     gone = client.get(f"/api/jobs/{job_id}")
     assert gone.status_code == 404 and gone.json()["type"].endswith("/no-such-job")
     assert client.get(f"/api/jobs/{job_id}/results").status_code == 404
+
+
+def test_execute_sync_large_input_runs_on_the_worker_pool(client, services):
+    """Over the fast-path limit a synchronous run goes to an isolated worker, same answer."""
+    n = services.settings.fast_path_max_features + 1
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [i / n, 0]},
+                 "properties": {"i": i}} for i in range(n)]
+    request = {"inputs": {"features": {"type": "FeatureCollection", "features": features},
+                          "distance": 10}}
+    response = client.post("/api/processes/buffer/execution", json=request)
+    assert response.status_code == 200
+    result = response.json()["features"]
+    assert len(result) == n and result[-1]["properties"] == {"i": n - 1}
