@@ -80,12 +80,11 @@ def parse_filter(text: str | dict[str, Any], lang: str = "auto") -> Any:
             document = orjson.loads(text) if isinstance(text, str | bytes) else text
             return parse_json(_standard_json(document))
         return parse_text(str(text))
-    except (ValueError, TypeError, KeyError, IndexError, orjson.JSONDecodeError) as exc:
+    except Exception as exc:  # pygeofilter raises lark, JSON and plain Python errors alike
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidParameter(f"filter: not a valid {lang} expression: {first_line}") from None
-    except Exception as exc:  # lark's parse errors have no common base we can import cheaply
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidParameter(f"filter: not a valid {lang} expression: {first_line}") from None
+        hint = (" (put property names of one letter, or with spaces, in double quotes: \"b\" > 1)"
+                if lang == "cql2-text" else "")
+        raise InvalidParameter(f"filter: not a valid {lang} expression: {first_line}{hint}") from None
 
 
 def _standard_json(node: Any) -> Any:
