@@ -73,3 +73,12 @@ def require_types(collection: FeatureCollection, names: Iterable[str], types: Se
             raise InvalidParameter(
                 f"input {parameter!r}: field {name!r} is {kind}; {why or 'it'} needs "
                 f"{' or '.join(types)} fields", parameter=parameter)
+
+
+def nullable(values: np.ndarray) -> list[float | None]:
+    """Floats as a column: NaN becomes ``None``.
+
+    >>> nullable(np.array([1.5, np.nan]))
+    [1.5, None]
+    """
+    return [None if v != v else v for v in np.asarray(values, dtype=float).tolist()]

@@ -8,8 +8,9 @@ right layer, queried with the whole left array at once.
 
 Distances are on the ground, in metres: planar times the unit's length on a
 projected CRS; on a geographic CRS the nearest points of the two features are
-found in a local conformal projection (``honua.geo.local``) and the geodesic
-between them is measured on the ellipsoid. Missing and empty geometries relate
+found in a local conformal projection (``honua.geo.local``), with edges taken
+as straight lines in lon/lat like every other operation does, and the
+geodesic between them is measured on the ellipsoid. Missing and empty geometries relate
 to nothing.
 """
 
@@ -25,6 +26,8 @@ from honua.geo.crs import meters_per_unit
 TOPOLOGICAL = ("intersects", "within", "contains", "touches", "crosses", "overlaps")
 PREDICATES = (*TOPOLOGICAL, "within_distance", "nearest")
 
+EDGE_DEGREES = 0.02
+"""Longest edge projected as a straight line when measuring on lon/lat data (about 2 km)."""
 _METERS_PER_DEGREE_LATITUDE = 110_500.0  # less than the least on any common ellipsoid
 _METERS_PER_DEGREE_LONGITUDE = 111_250.0  # times cos(latitude); less than on WGS 84
 
@@ -62,29 +65,50 @@ def ground_distances(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
     >>> round(float(d[0]), 3)  # one degree of latitude at the equator on WGS 84
     110574.389
     """
-    a = np.asarray(a, dtype=object)
-    b = np.asarray(b, dtype=object)
-    out = np.full(a.shape, np.nan)
-    ok = _usable(a) & _usable(b)
-    if not ok.any():
-        return out
+    ends = nearest_points(a, b, crs)
     if not crs.is_geographic:
-        out[ok] = shapely.distance(a[ok], b[ok]) * meters_per_unit(crs)
-        return out
-    a, b = a[ok], b[ok]
-    points = (shapely.get_type_id(a) == 0) & (shapely.get_type_id(b) == 0)
-    ends = np.empty((len(a), 4))
-    xy_a, xy_b = shapely.get_coordinates(a[points]), shapely.get_coordinates(b[points])
-    ends[points] = np.column_stack([xy_a, xy_b])
-    if (~points).any():
-        ends[~points] = _nearest_points_locally(a[~points], b[~points], crs)
-    _, _, d = crs.get_geod().inv(ends[:, 0], ends[:, 1], ends[:, 2], ends[:, 3])
+        return np.hypot(ends[:, 2] - ends[:, 0], ends[:, 3] - ends[:, 1]) * meters_per_unit(crs)
+    out = np.full(len(ends), np.nan)
+    ok = ~np.isnan(ends[:, 0])
+    _, _, d = crs.get_geod().inv(ends[ok, 0], ends[ok, 1], ends[ok, 2], ends[ok, 3])
     out[ok] = np.abs(d)
     return out
 
 
+def nearest_points(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
+    """``(N, 4)`` array: x, y of the point of ``a[i]`` nearest ``b[i]``, then of ``b[i]``'s.
+
+    On a geographic CRS the pair is the nearest on the ground (found in a
+    local conformal projection); NaN where either geometry is missing or empty.
+    """
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    out = np.full((len(a), 4), np.nan)
+    ok = _usable(a) & _usable(b)
+    if not ok.any():
+        return out
+    if not crs.is_geographic:
+        out[ok] = shapely.get_coordinates(shapely.shortest_line(a[ok], b[ok])).reshape(-1, 4)
+        return out
+    a, b = a[ok], b[ok]
+    points = (shapely.get_type_id(a) == 0) & (shapely.get_type_id(b) == 0)
+    ends = np.empty((len(a), 4))
+    ends[points] = np.column_stack([shapely.get_coordinates(a[points]),
+                                    shapely.get_coordinates(b[points])])
+    if (~points).any():
+        ends[~points] = _nearest_points_locally(a[~points], b[~points], crs)
+    out[ok] = ends
+    return out
+
+
 def _nearest_points_locally(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
-    """(x_a, y_a, x_b, y_b) of the nearest points, found in ``a``'s local projection."""
+    """(x_a, y_a, x_b, y_b) of the nearest points, found in ``a``'s local projection.
+
+    Edges are straight in lon/lat, as every other operation takes them: they
+    are densified (``EDGE_DEGREES``) before projecting, so that they stay put.
+    """
+    a = shapely.segmentize(a, EDGE_DEGREES)
+    b = shapely.segmentize(b, EDGE_DEGREES)
     minx, miny, maxx, maxy = shapely.bounds(a).T
     zones = local.zone_of((minx + maxx) / 2, (miny + maxy) / 2)
     out = np.empty((len(a), 4))

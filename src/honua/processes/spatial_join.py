@@ -10,7 +10,7 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import units
-from honua.geo.attributes import join_rows, take_column
+from honua.geo.attributes import join_rows, nullable, take_column
 from honua.geo.columns import check_fields
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
@@ -116,7 +116,7 @@ def _one_to_many(target: FeatureCollection, joined: FeatureCollection, it: np.nd
         "join_fid": (take_column(join_ids, ij), id_type(join_ids)),
     }
     if distance is not None:
-        extra["join_distance"] = (_nullable(distance), "double")
+        extra["join_distance"] = (nullable(distance), "double")
     return join_rows(target.geometry[it], target.crs, [(target, it), (joined, ij)], extra)
 
 
@@ -136,7 +136,7 @@ def _one_to_one(target: FeatureCollection, joined: FeatureCollection, it: np.nda
     rows = np.arange(n) if keep_all else np.flatnonzero(counts > 0)
     extra: dict[str, tuple[list[Any], str]] = {"join_count": (counts[rows].tolist(), "integer")}
     if distance is not None:
-        extra["join_distance"] = (_nullable(nearest[rows]), "double")
+        extra["join_distance"] = (nullable(nearest[rows]), "double")
     taken = [f.name for f in target.fields] + [f.name for f in joined.fields] + list(extra)
     stats = statistic_columns(source, ij, it, n, fields, chosen, taken)
     extra.update({name: ([values[r] for r in rows.tolist()], kind)
@@ -144,6 +144,3 @@ def _one_to_one(target: FeatureCollection, joined: FeatureCollection, it: np.nda
     return join_rows(target.geometry[rows], target.crs, [(target, rows), (joined, first[rows])],
                      extra)
 
-
-def _nullable(values: np.ndarray) -> list[float | None]:
-    return [None if np.isnan(v) else v for v in values.tolist()]
