@@ -51,8 +51,8 @@ def make_pool(tmp_path: Any) -> Iterator[Callable[..., LocalPool]]:
         pool.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPool]:
-    """One two-worker pool for a whole module: it must survive whatever the tests do."""
+    """One two-worker pool for all these tests: it must survive whatever they do to it."""
     with LocalPool(pool_settings(tmp_path_factory.mktemp("pool"))) as pool:
         yield pool
