@@ -1,0 +1,347 @@
+"""Running a feature-wise process over a layer reference, chunk by chunk, in bounded memory.
+
+When a process declared ``feature_wise`` gets a ``LayerReference`` for its
+first feature input (and no ``whole_layer_when`` input asks it to combine
+features), the job manager does not read the layer into one collection.
+A ``ChunkedRun`` instead, in a thread of the front process:
+
+1. streams the referenced features from the catalog in chunks of
+   ``settings.chunk_features`` (filter pushed down into the store);
+2. hands each chunk to the executor as an ordinary work item (so it runs in
+   an isolated worker, under the job's limits; the worker needs no access to
+   the data folder);
+3. appends each chunk's feature outputs to a GeoJSON file artifact
+   (``jobs/<id>/outputs/<name>.geojson``) and, when asked, to the registered
+   layer; other outputs keep the last chunk's value;
+4. reports progress as the share of features done, and stops at the next
+   chunk when the job is cancelled or runs out of time.
+
+The job's stored outputs then name the artifact (``{"$artifact": key}``);
+``materialise`` turns them back into ordinary neutral JSON for clients that
+want values, and ``artifact_path`` lets adapters stream the file as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from honua.core import codec
+from honua.core.context import MessageLevel
+from honua.core.execution import Outcome, OutcomeStatus, RunLimits, WorkItem
+from honua.core.parameters import DataType
+from honua.core.references import LayerReference
+from honua.errors import HonuaError
+from honua.geo.crs import CRS84, crs_name
+from honua.geo.features import FeatureCollection
+from honua.geo.geojson import _urn, feature_dicts
+
+if TYPE_CHECKING:
+    from honua.core.description import ProcessDefinition
+    from honua.core.jobs import Job
+    from honua.core.manager import JobManager
+    from honua.types import ArtifactStore
+
+__all__ = ["CHUNKED_TIER", "ChunkedRun", "StoredOutputs", "artifact_path", "chunked_input",
+           "materialise"]
+
+CHUNKED_TIER = "python-chunked"
+ARTIFACT = "$artifact"
+GEOJSON = "application/geo+json"
+
+
+def chunked_input(bound: Mapping[str, Any]) -> str | None:
+    """The input that ``LayerService.bind`` kept as a reference for a chunked run."""
+    return next((name for name, value in bound.items() if isinstance(value, LayerReference)), None)
+
+
+class GeoJSONWriter:
+    """Appends feature collections to one GeoJSON FeatureCollection file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file = path.open("wb")
+        self._started = False
+
+    def append(self, features: FeatureCollection) -> None:
+        if not self._started:
+            header = b'{"type":"FeatureCollection",'
+            name = crs_name(features.crs)
+            if name != CRS84:
+                header += b'"crs":' + orjson.dumps(
+                    {"type": "name", "properties": {"name": _urn(name)}}) + b","
+            self._file.write(header + b'"features":[')
+            self._started = True
+        for feature in feature_dicts(features):
+            if self.count:
+                self._file.write(b",")
+            self._file.write(orjson.dumps(feature, option=orjson.OPT_SERIALIZE_NUMPY))
+            self.count += 1
+
+    def close(self) -> None:
+        if not self._started:
+            self._file.write(b'{"type":"FeatureCollection","features":[')
+        self._file.write(b"]}")
+        self._file.close()
+
+
+class _ItemListener:
+    """Waits for one chunk's work item; forwards its messages to the job."""
+
+    def __init__(self, on_message: Callable[[MessageLevel, str], None]) -> None:
+        self.future: Future[Outcome] = Future()
+        self._on_message = on_message
+
+    def on_start(self, job_id: str) -> None:
+        pass
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        pass
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self._on_message(level, text)
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        self.future.set_result(outcome)
+
+
+class ChunkedRun:
+    """One chunked job, run by ``run()`` in its own thread (see the module docstring)."""
+
+    def __init__(self, manager: JobManager, job: Job, definition: ProcessDefinition,
+                 inputs_json: bytes, outputs: tuple[str, ...], limits: RunLimits) -> None:
+        self.manager = manager
+        self.job = job
+        self.definition = definition
+        self.inputs_json = inputs_json
+        self.outputs = outputs
+        self.limits = limits
+        self.done = 0
+        self.total = 0
+
+    # -- the loop -----------------------------------------------------------------------------
+    def _feature_outputs(self) -> list[str]:
+        return [p.name for p in self.definition.description.outputs
+                if p.data_type is DataType.FEATURES and p.name in self.outputs]
+
+    def _chunk_outputs(self, inputs: dict[str, Any], name: str, reference: LayerReference,
+                       last: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
+        layers = self.manager.layers
+        assert layers is not None
+        deadline = time.monotonic() + self.limits.timeout_seconds
+        for number, chunk in enumerate(layers.chunks(reference, layers.chunk_size,
+                                                     self.job.owner, self.job.tenant), 1):
+            if self._cancelled():
+                raise _Stop(Outcome(OutcomeStatus.CANCELLED, error="Job cancelled"))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Stop(Outcome(OutcomeStatus.TIMED_OUT, error=(
+                    f"the job exceeded its time limit of {self.limits.timeout_seconds:g} s")))
+            outcome = self._run_chunk({**inputs, name: chunk}, left)
+            if outcome.status is not OutcomeStatus.SUCCEEDED:
+                where = f"chunk {number} (features {self.done + 1}-{self.done + len(chunk)})"
+                raise _Stop(dataclasses.replace(outcome, error=f"{where}: {outcome.error}"))
+            last.update(outcome.outputs)
+            self.done += len(chunk)
+            self.manager._record_progress(self.job.id, 100.0 * self.done / max(self.total, 1),
+                                          f"{self.done} of {self.total} features")
+            yield outcome.outputs
+
+    def _run_chunk(self, inputs: dict[str, Any], timeout: float) -> Outcome:
+        listener = _ItemListener(lambda level, text: self.manager._add_message(
+            self.job.id, level, text))
+        item = WorkItem(self.job.id, self.job.process_id,
+                        dataclasses.replace(self.limits, timeout_seconds=timeout),
+                        inputs=inputs, outputs=self.outputs)
+        self.manager.executor.submit(item, listener)
+        return listener.future.result()
+
+    def _cancelled(self) -> bool:
+        try:
+            return self.manager.store.get(self.job.id).status.value in ("cancelling", "dismissed",
+                                                                          "cancelled")
+        except HonuaError:
+            return True
+
+    def run(self) -> Outcome:
+        started = time.monotonic()
+        try:
+            outcome = self._run()
+        except _Stop as stop:
+            outcome = stop.outcome
+        except HonuaError as exc:
+            outcome = Outcome(OutcomeStatus.FAILED, error=exc.message, error_kind=exc.kind)
+        except Exception as exc:  # a bug or an I/O failure: the job fails, the server goes on
+            import logging
+
+            logging.getLogger(__name__).exception("chunked job %s failed", self.job.id)
+            outcome = Outcome(OutcomeStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return dataclasses.replace(outcome, duration=time.monotonic() - started)
+
+    def _run(self) -> Outcome:
+        layers = self.manager.layers
+        assert layers is not None
+        description = self.definition.description
+        inputs = codec.decode(description.inputs, self.inputs_json)
+        name = chunked_input(inputs)
+        assert name is not None
+        reference = inputs[name]
+        self.total = layers.count(reference, self.job.owner, self.job.tenant)
+        self.manager._add_message(self.job.id, MessageLevel.INFO, (
+            f"Processing {self.total} features of collection {reference.collection_id!r} in "
+            f"chunks of {layers.chunk_size}"))
+        features = self._feature_outputs()
+        staged = {out: self._stage(out) for out in features}
+        writers = {out: GeoJSONWriter(path) for out, path in staged.items()}
+        last: dict[str, Any] = {}
+        try:
+            results = self._chunk_outputs(inputs, name, reference, last)
+            registered = self._registered_output(features)
+            if registered is not None:
+                results = self._register(registered, results, writers)
+            for outputs in results:
+                for out, writer in writers.items():
+                    writer.append(outputs[out])
+        finally:
+            for writer in writers.values():
+                writer.close()
+        stored: dict[str, Any] = {}
+        for out, path in staged.items():
+            key = f"jobs/{self.job.id}/outputs/{out}.geojson"
+            self._publish(key, path)
+            stored[out] = {ARTIFACT: key, "mediaType": GEOJSON, "count": writers[out].count}
+        others = {k: v for k, v in last.items() if k not in stored}
+        body = orjson.loads(codec.encode(description.outputs, others))
+        return Outcome(OutcomeStatus.SUCCEEDED, outputs_json=orjson.dumps({**body, **stored}))
+
+    # -- registration and artifacts ---------------------------------------------------------------
+    def _registered_output(self, features: list[str]) -> str | None:
+        for out in features:
+            spec = self.job.options.outputs.get(out)
+            if isinstance(spec, Mapping) and spec.get("registerAs") is not None:
+                return out
+        return None
+
+    def _register(self, out: str, results: Iterator[Mapping[str, Any]],
+                  writers: dict[str, GeoJSONWriter]) -> Iterator[Mapping[str, Any]]:
+        """Feed ``out``'s chunks to the catalog while the loop also writes the artifacts."""
+        layers = self.manager.layers
+        assert layers is not None
+
+        def chunks() -> Iterator[FeatureCollection]:
+            for outputs in results:
+                for name, writer in writers.items():
+                    writer.append(outputs[name])
+                yield outputs[out]
+
+        layers.register_outputs(self.definition.description, self.job.options, {out: chunks()},
+                                owner=self.job.owner, tenant=self.job.tenant,
+                                now=self.manager.clock())
+        return iter(())
+
+    def _stage(self, out: str) -> Path:
+        folder = self.manager.settings.data_dir / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{self.job.id}-{out}-{secrets.token_hex(4)}.geojson"
+
+    def _publish(self, key: str, path: Path) -> None:
+        """Move the staged file into the artifact store without reading it into memory."""
+        artifacts = self.manager.artifacts
+        artifacts.put(key, b"")
+        target = artifacts.local_path(key)
+        if target is None:  # a remote store: upload the bytes
+            artifacts.put(key, path.read_bytes())
+            path.unlink()
+            return
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system
+            import shutil
+
+            shutil.move(str(path), str(target))
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+def start(manager: JobManager, job: Job, definition: ProcessDefinition, inputs_json: bytes,
+          outputs: tuple[str, ...], limits: RunLimits) -> threading.Thread:
+    """Run a chunked job in a new thread; its end is recorded like any asynchronous job's."""
+    run = ChunkedRun(manager, job, definition, inputs_json, outputs, limits)
+
+    def target() -> None:
+        manager._add_message(job.id, MessageLevel.INFO, "Job started")
+        outcome = run.run()
+        try:
+            manager._complete(job.id, outcome)
+        finally:
+            manager.wake()
+
+    thread = threading.Thread(target=target, name=f"honua-chunked-{job.id[:8]}", daemon=True)
+    thread.start()
+    return thread
+
+
+# -- reading stored outputs -----------------------------------------------------------------------
+def _artifacts_in(data: bytes) -> dict[str, str]:
+    document = orjson.loads(data)
+    return {name: value[ARTIFACT] for name, value in document.items()
+            if isinstance(value, Mapping) and ARTIFACT in value}
+
+
+def materialise(data: bytes, artifacts: ArtifactStore) -> bytes:
+    """Stored outputs with every ``{"$artifact": key}`` replaced by the artifact's content."""
+    names = _artifacts_in(data) if ARTIFACT.encode() in data else {}
+    if not names:
+        return data
+    document = orjson.loads(data)
+    for name, key in names.items():
+        document[name] = orjson.Fragment(artifacts.get(key))
+    return orjson.dumps(document)
+
+
+def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | None:
+    """The local file holding output ``name``, when it was stored as an artifact."""
+    key = _artifacts_in(data).get(name) if ARTIFACT.encode() in data else None
+    if key is None:
+        return None
+    with contextlib.suppress(HonuaError):
+        return artifacts.local_path(key)
+    return None
+
+
+class StoredOutputs(Mapping[str, Any]):
+    """The outputs of a chunked synchronous run, read from the job's artifacts on first use."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]], names: tuple[str, ...]) -> None:
+        self._load = load
+        self._names = names
+        self._values: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._load()
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
