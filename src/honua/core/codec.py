@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from honua.core.parameters import DataType, Parameter
+from honua.core.references import LayerReference
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.geo.crs import crs_name
 from honua.geo.features import FeatureCollection
@@ -31,6 +32,8 @@ def to_neutral(data_type: DataType, value: Any) -> Any:
         return [to_neutral(data_type, v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, LayerReference):  # a chunked job's input stays a reference
+        return {"layerReference": value.to_json()}
     if isinstance(value, FeatureCollection):
         return orjson.Fragment(write_features(value))
     if isinstance(value, Geometry):
@@ -68,5 +71,8 @@ def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
     for parameter in parameters:
         if parameter.name in raw:
             value = raw[parameter.name]
+            if isinstance(value, Mapping) and "layerReference" in value:
+                out[parameter.name] = LayerReference.from_json(value["layerReference"])
+                continue
             out[parameter.name] = None if value is None else parameter.convert(value)
     return out
