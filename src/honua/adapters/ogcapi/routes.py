@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from honua.adapters.ogcapi import decode, encode
@@ -86,6 +86,8 @@ class OgcApi:
         else:
             future = self.manager.execute(definition.id, inputs, options)
         execution = await asyncio.wrap_future(future)
+        if execution.job.has_outputs:  # run chunk by chunk: its outputs are stored files
+            return await self._job_results(execution.job.id, base)
         headers = {"Link": f'<{base}/api/jobs/{execution.job.id}>; rel="monitor"'}
         if prefer:
             headers["Preference-Applied"] = "wait"
@@ -138,6 +140,12 @@ class OgcApi:
 
     async def _job_results(self, job_id: str, base: str) -> Response:
         job = await run_in_threadpool(self.manager.get, job_id)
+        wanted = list(job.options.outputs) or [
+            p.name for p in self.manager.registry.get(job.process_id).description.outputs]
+        if job.options.response == "raw" and len(wanted) == 1:
+            streamed = await self._stored_file(job_id, wanted[0])
+            if streamed is not None:
+                return streamed
         outputs = await run_in_threadpool(self.manager.results, job_id)
         definition = self.manager.registry.get(job.process_id)
         href = f"{base}/api/jobs/{job_id}/results"
@@ -151,10 +159,21 @@ class OgcApi:
         definition = self.manager.registry.get(job.process_id)
         if definition.description.output(name) is None:
             return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
+        streamed = await self._stored_file(job_id, name)
+        if streamed is not None:
+            return streamed
         outputs = await run_in_threadpool(self.manager.results, job_id)
         return await run_in_threadpool(
             results_response, definition.description, decode.ExecutionOptions(),
             {name: outputs[name]}, "", {})
+
+
+    async def _stored_file(self, job_id: str, name: str) -> Response | None:
+        """An output kept as a file (a chunked run's GeoJSON), streamed as it is."""
+        path = await run_in_threadpool(self.manager.result_file, job_id, name)
+        if path is None:
+            return None
+        return FileResponse(path, media_type="application/geo+json")
 
 
 def _is_large(outputs: dict[str, Any]) -> bool:
