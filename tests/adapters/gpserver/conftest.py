@@ -1,8 +1,9 @@
 """Fixtures and request helpers for the GPServer tests.
 
-The server runs the built-in toolbox plus ``toolbox.py`` and one configured
-service in a folder (``Analysis/Proximity``, synchronous, 5 records max) besides
-the default ``Geoprocessing`` service.
+The server runs the built-in toolbox plus ``toolbox.py``, one configured service
+in a folder (``Analysis/Proximity``, synchronous, 5 records max) besides the
+default ``Geoprocessing`` service, and the demo cities as catalog layer ``cities``.
+One server per test module: a module uses either ``client`` or ``recorded_server``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+import honua
 from honua.app import build_services, create_app
 from honua.settings import Settings
 from tests.adapters.gpserver.schemas import assert_valid
@@ -27,6 +30,7 @@ PROXIMITY = f"{ROOT}/Analysis/Proximity/GPServer"
 GP_SERVICES = ({"name": "Proximity", "folder": "Analysis", "processes": ["buffer", "polygon_area"],
                 "description": "Distance tools", "execution_type": "sync",
                 "maximum_records": 5},)
+CITIES = Path(honua.__file__).parent / "data" / "demo_cities.geojson"
 METERS = json.dumps({"distance": 100, "units": "esriMeters"})
 
 
@@ -36,7 +40,8 @@ METERS = json.dumps({"distance": 100, "units": "esriMeters"})
 def settings(tmp_path_factory) -> Settings:
     return Settings(data_dir=tmp_path_factory.mktemp("gpserver") / "data", workers=2,
                     worker_max_jobs=50, job_timeout_seconds=60, cleanup_interval_seconds=3600,
-                    process_modules=(MODULE,), gp_services=GP_SERVICES)
+                    process_modules=(MODULE,), gp_services=GP_SERVICES,
+                    layers=({"path": str(CITIES), "id": "cities"},))
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 // Drives the ArcGIS Maps SDK for JavaScript's geoprocessor against a GPServer task URL.
 //
 //   node gp.mjs '<scenario JSON>'   ->  one JSON line on stdout
+//   node gp.mjs < scenarios          ->  one JSON answer line per scenario line
 //
 // Scenario: {"mode": "execute" | "submitJob" | "cancel", "url": "<task url>",
 //            "params": {<name>: <value spec>}, "options": {GPOptions properties},
@@ -8,7 +9,9 @@
 // A value spec is {"featureSet": <FeatureSet JSON>}, {"linearUnit": {"distance", "units"}},
 // or a plain JSON value. The answer says what the SDK made of the server's responses:
 // {"ok": true, "results": {<name>: {"dataType", "value"}}, "jobStatus", "messages"} or
-// {"ok": false, "error": {"name", "message", "details"}}.
+// {"ok": false, "error": {"name", "message", "details"}} (a request the SDK rejected) or
+// {"ok": false, "jobStatus", "messages"} (a job that did not succeed).
+import readline from "node:readline";
 import * as geoprocessor from "@arcgis/core/rest/geoprocessor.js";
 import FeatureSet from "@arcgis/core/rest/support/FeatureSet.js";
 import LinearUnit from "@arcgis/core/rest/support/LinearUnit.js";
@@ -57,9 +60,24 @@ async function run(scenario) {
            results, messages: messages(jobInfo.messages) };
 }
 
-try {
-  console.log(JSON.stringify(await run(JSON.parse(process.argv[2]))));
-} catch (error) {
-  console.log(JSON.stringify({ ok: false, error: { name: error.name, message: error.message,
-                                                   details: error.details ?? null } }));
+async function answer(scenario) {
+  try {
+    return await run(scenario);
+  } catch (error) {
+    if (error && error.jobStatus) {  // waitForJobCompletion rejects with the JobInfo itself
+      return { ok: false, jobStatus: error.jobStatus, jobId: error.jobId,
+               messages: messages(error.messages) };
+    }
+    return { ok: false, error: { name: error.name, message: error.message,
+                                 details: error.details ?? null } };
+  }
+}
+
+if (process.argv[2]) {
+  console.log(JSON.stringify(await answer(JSON.parse(process.argv[2]))));
+} else {  // one scenario per input line, one answer per output line (the SDK loads once)
+  const lines = readline.createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (line.trim()) console.log(JSON.stringify(await answer(JSON.parse(line))));
+  }
 }

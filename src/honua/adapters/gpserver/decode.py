@@ -25,6 +25,7 @@ from honua.adapters.gpserver import geometry as esrigeom
 from honua.core.description import ProcessDescription
 from honua.core.jobs import ExecutionOptions
 from honua.core.parameters import DataType, Parameter
+from honua.core.references import UploadReference, is_reference, reference_from_url
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
@@ -34,9 +35,7 @@ FORMATS = ("json", "pjson", "html")
 
 
 class Uploads(Protocol):
-    """Where ``{"itemID": ...}`` inputs come from (the shared upload store)."""
-
-    def features(self, item_id: str) -> FeatureCollection: ...
+    """Where ``{"itemID": ...}`` data-file inputs come from (the shared upload store)."""
 
     def file(self, item_id: str) -> File: ...
 
@@ -184,7 +183,7 @@ def _date(value: Any, where: str) -> Any:
                            "8601 text")
 
 
-def _check_geometry(parameter: Parameter, collection: FeatureCollection, declared: Any,
+def check_geometry(parameter: Parameter, collection: FeatureCollection, declared: Any,
                     where: str) -> None:
     allowed = gptypes.geometry_types(parameter)
     if not allowed:
@@ -201,33 +200,41 @@ def _uploads(where: str, uploads: Uploads | None) -> Uploads:
     return uploads
 
 
-def _as_geometry(parameter: Parameter, collection: FeatureCollection, where: str) -> Geometry:
-    if len(collection) != 1 or collection.geometry[0] is None:
-        raise InvalidParameter(f"{where} takes exactly one geometry, got {len(collection)}",
-                               parameter=parameter.name)
-    return Geometry(collection.geometry[0], collection.crs)
-
-
-def _features(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) -> Any:
-    declared = None
-    tabular = gptypes.is_table(parameter)
-    if isinstance(value, Mapping) and "url" in value and "features" not in value:
-        raise NotSupported(f"{where}: features given by URL ({value['url']!r}) are not fetched "
-                           "by this server; send the feature set inline or upload it and pass "
+def _reference(value: Mapping[str, Any], where: str, base: str) -> Any:
+    """``{"itemID"}`` / ``{"url"}`` of this server's own collection as a core reference."""
+    if "itemID" in value:
+        if not isinstance(value["itemID"], str) or not value["itemID"]:
+            raise InvalidParameter(f"{where}: itemID must be the id uploads/upload returned")
+        return UploadReference(value["itemID"])
+    reference = reference_from_url(str(value["url"]), base)
+    if reference is None:
+        raise NotSupported(f"{where}: features given by URL ({value['url']!r}) are fetched only "
+                           "from this server's own collections (<server>/api/collections/<id>/"
+                           "items); send the feature set inline, or upload it and pass "
                            '{"itemID": ...}')
-    if isinstance(value, Mapping) and "itemID" in value and "features" not in value:
-        collection = _uploads(where, uploads).features(str(value["itemID"]))
-    else:
-        if parameter.data_type is DataType.GEOMETRY and isinstance(value, Mapping) and \
-                esrigeom.kind_of(value):
-            value = {"features": [{"geometry": value}],
-                     "spatialReference": value.get("spatialReference")}
-        collection = featureset.read(value, where, tabular=tabular)
-        declared = value.get("geometryType") if isinstance(value, Mapping) else None
+    return reference
+
+
+def _features(parameter: Parameter, value: Any, where: str, base: str) -> Any:
+    tabular = gptypes.is_table(parameter)
+    if isinstance(value, Mapping) and "features" not in value and "featureSet" not in value and (
+            "itemID" in value or "url" in value):
+        if parameter.data_type is DataType.GEOMETRY:
+            raise NotSupported(f"{where} takes one geometry inline, not an upload or a layer")
+        return _reference(value, where, base)
+    if parameter.data_type is DataType.GEOMETRY and isinstance(value, Mapping) and \
+            esrigeom.kind_of(value):
+        value = {"features": [{"geometry": value}],
+                 "spatialReference": value.get("spatialReference")}
+    collection = featureset.read(value, where, tabular=tabular)
     if not tabular:
-        _check_geometry(parameter, collection, declared, where)
+        declared = value.get("geometryType") if isinstance(value, Mapping) else None
+        check_geometry(parameter, collection, declared, where)
     if parameter.data_type is DataType.GEOMETRY:
-        return _as_geometry(parameter, collection, where)
+        if len(collection) != 1 or collection.geometry[0] is None:
+            raise InvalidParameter(f"{where} takes exactly one geometry, got {len(collection)}",
+                                   parameter=parameter.name)
+        return Geometry(collection.geometry[0], collection.crs)
     return collection
 
 
@@ -240,7 +247,8 @@ def _file(value: Any, where: str, uploads: Uploads | None) -> File:
     raise InvalidParameter(f"{where}: a data file is {{\"itemID\": \"<id of an upload>\"}}")
 
 
-def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) -> Any:
+def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None,
+         base: str) -> Any:
     kind = parameter.data_type
     if kind is DataType.STRING:
         return value if isinstance(value, str) else orjson.dumps(value).decode() \
@@ -252,7 +260,7 @@ def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) 
     if kind is DataType.AREAL_UNIT:
         return gptypes.read_areal(value, where)
     if kind in (DataType.FEATURES, DataType.GEOMETRY):
-        return _features(parameter, value, where, uploads)
+        return _features(parameter, value, where, base)
     if kind is DataType.ENVELOPE:
         if not isinstance(value, Mapping):
             raise InvalidParameter(f"{where}: an extent is {{xmin, ymin, xmax, ymax, "
@@ -265,8 +273,13 @@ def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None) 
     return value
 
 
-def read_value(parameter: Parameter, raw: str, uploads: Uploads | None = None) -> Any:
-    """The core value of one input from its wire text (None when not given)."""
+def read_value(parameter: Parameter, raw: str, uploads: Uploads | None = None,
+               base: str = "") -> Any:
+    """The core value of one input from its wire text (None when not given).
+
+    Features given as ``{"itemID"}`` or as a URL of this server's own collection
+    become core references (``UploadReference``/``LayerReference``), read by the core.
+    """
     if raw.strip() == "":
         return None
     where = f"input {parameter.name!r}"
@@ -276,33 +289,32 @@ def read_value(parameter: Parameter, raw: str, uploads: Uploads | None = None) -
     try:
         if parameter.multiple:
             items = value if isinstance(value, list) else [value]
-            return [_one(parameter, item, f"{where} item {i}", uploads)
+            return [_one(parameter, item, f"{where} item {i}", uploads, base)
                     for i, item in enumerate(items)]
-        return _one(parameter, value, where, uploads)
+        return _one(parameter, value, where, uploads, base)
     except InvalidParameter as exc:
         exc.parameter = exc.parameter or parameter.name
         raise
 
 
 # -- environment applied to inputs ------------------------------------------------------------
+def _array(shape: Any) -> np.ndarray:
+    out = np.empty(1, dtype=object)
+    out[0] = shape
+    return out
+
+
 def _in_process_sr(value: Any, target: CRS | None) -> Any:
     if target is None:
         return value
     if isinstance(value, FeatureCollection):
         return to_crs(value, target)
     if isinstance(value, Geometry):
-        moved = transform(_array(value.shape), value.crs, target)
-        return Geometry(moved[0], target)
+        return Geometry(transform(_array(value.shape), value.crs, target)[0], target)
     if isinstance(value, Envelope):
         box = transform_bounds((value.minx, value.miny, value.maxx, value.maxy), value.crs, target)
         return Envelope(*box, crs=target)
     return value
-
-
-def _array(shape: Any) -> np.ndarray:
-    out = np.empty(1, dtype=object)
-    out[0] = shape
-    return out
 
 
 def _within(value: Any, extent: Envelope | None) -> Any:
@@ -313,20 +325,32 @@ def _within(value: Any, extent: Envelope | None) -> Any:
     return value.take(shapely.intersects(value.geometry, shapely.box(*box)))
 
 
+def apply_environment(value: Any, env: Environment) -> Any:
+    """An input moved into the processing CRS and cut to the processing extent."""
+    if isinstance(value, list):
+        return [apply_environment(v, env) for v in value]
+    return _within(_in_process_sr(value, env.process_sr), env.extent)
+
+
+def needs_features(value: Any, env: Environment) -> bool:
+    """Whether a reference must be read now, for processSR or extent to apply to it."""
+    items = value if isinstance(value, list) else [value]
+    return (env.process_sr is not None or env.extent is not None) and any(
+        is_reference(v) for v in items)
+
+
 def read_inputs(description: ProcessDescription, params: Mapping[str, str], env: Environment,
-                uploads: Uploads | None = None) -> dict[str, Any]:
-    """Core inputs of a task from the request: given inputs only, in the processing CRS."""
+                uploads: Uploads | None = None, base: str = "") -> dict[str, Any]:
+    """Core inputs of a task from the request: given inputs only, in the processing CRS
+    (references stay references: see ``needs_features``)."""
     inputs: dict[str, Any] = {}
     for parameter in description.inputs:
         raw = params.get(parameter.name)
         if raw is None:
             continue
-        value = read_value(parameter, raw, uploads)
+        value = read_value(parameter, raw, uploads, base)
         if value is None:
             continue
-        if isinstance(value, list):
-            value = [_within(_in_process_sr(v, env.process_sr), env.extent) for v in value]
-        else:
-            value = _within(_in_process_sr(value, env.process_sr), env.extent)
-        inputs[parameter.name] = value
+        inputs[parameter.name] = value if needs_features(value, env) else \
+            apply_environment(value, env)
     return inputs

@@ -29,6 +29,7 @@ from honua.adapters.gpserver.responses import cors, error_response, json_respons
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
+from honua.core.references import is_reference
 from honua.core.values import File
 from honua.errors import Conflict, HonuaError, InvalidParameter, JobFailed, NotFound, NotSupported
 from honua.web.body import public_base, read_body
@@ -151,10 +152,27 @@ class GPServer:
     async def _inputs(self, call: Call, definition: ProcessDefinition,
                       env: decode.Environment) -> dict[str, Any]:
         size = sum(len(v) for v in call.params.values())
-        args = (definition.description, call.params, env, self.uploads.source)
+        args = (definition.description, call.params, env, self.uploads.source, call.base)
         if size > LARGE_BODY:
-            return await run_in_threadpool(decode.read_inputs, *args)
-        return decode.read_inputs(*args)
+            inputs = await run_in_threadpool(decode.read_inputs, *args)
+        else:
+            inputs = decode.read_inputs(*args)
+        for name, value in inputs.items():
+            if decode.needs_features(value, env):
+                inputs[name] = await run_in_threadpool(self._read_references, name, value, env)
+        return inputs
+
+    def _read_references(self, name: str, value: Any, env: decode.Environment) -> Any:
+        """Referenced features read by the core now, so that processSR/extent apply to them."""
+        layers = self.manager.layers
+        if layers is None:
+            raise NotSupported(f"input {name!r}: this server has no catalog or uploads to read")
+        items = value if isinstance(value, list) else [value]
+        try:
+            read = [layers.read(v) if is_reference(v) else v for v in items]
+        except NotFound as exc:
+            raise InvalidParameter(f"input {name!r}: {exc.message}", parameter=name) from None
+        return decode.apply_environment(read if isinstance(value, list) else read[0], env)
 
     async def execute(self, call: Call) -> Response:
         service, task, definition = self.task(call)

@@ -20,8 +20,7 @@ from honua.adapters.gpserver import decode
 from honua.adapters.gpserver.responses import json_response
 from honua.core.values import File
 from honua.errors import InvalidParameter, NotFound, NotSupported, PayloadTooLarge
-from honua.geo.features import FeatureCollection
-from honua.store.uploads import Upload, UploadLimits, UploadStore
+from honua.store.uploads import Upload, UploadStore
 
 if TYPE_CHECKING:
     from honua.adapters.gpserver.html import Pages
@@ -32,12 +31,8 @@ OWNER = ""  # anonymous until authentication arrives; the store keeps uploads pe
 
 
 def open_uploads(services: Any) -> UploadStore:
-    """The application's shared upload store (one in the data folder if the app has none)."""
-    store = getattr(services, "uploads", None)
-    if store is not None:
-        return store
-    settings = services.settings
-    return UploadStore(settings.data_dir / "uploads", UploadLimits(max_bytes=settings.max_body_bytes))
+    """The application's shared upload store."""
+    return services.uploads
 
 
 def item(upload: Upload) -> dict[str, Any]:
@@ -46,13 +41,11 @@ def item(upload: Upload) -> dict[str, Any]:
 
 
 class StoreSource:
-    """Task inputs given as ``{"itemID": ...}``, read from the store (see ``decode.Uploads``)."""
+    """Data-file inputs given as ``{"itemID": ...}`` (see ``decode.Uploads``); feature inputs
+    become core ``UploadReference``s instead, read by the core."""
 
     def __init__(self, store: UploadStore) -> None:
         self.store = store
-
-    def features(self, item_id: str) -> FeatureCollection:
-        return self.store.read_features(self.store.get(item_id, owner=OWNER))
 
     def file(self, item_id: str) -> File:
         upload = self.store.get(item_id, owner=OWNER)
