@@ -109,7 +109,7 @@ def test_stop_ends_running_and_queued_items(make_pool, recorder: Recorder) -> No
     for job in (running, *queued):
         outcome = recorder.outcome(job.job_id, timeout=0)
         assert outcome.status is OutcomeStatus.CANCELLED
-        assert "shutting down" in outcome.error
+        assert "shutting down" in outcome.error and outcome.error_kind == "unavailable"
         assert len(recorder.finishes[job.job_id]) == 1
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

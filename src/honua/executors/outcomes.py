@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 
 from honua.core.execution import Outcome, OutcomeStatus, RunLimits
+from honua.errors import Unavailable
 from honua.executors.protocol import Done, loads
 
 CANCELLED = "Job cancelled"
@@ -70,6 +71,13 @@ def timed_out(limits: RunLimits, duration: float) -> Outcome:
 
 def cancelled(duration: float = 0.0, reason: str = CANCELLED) -> Outcome:
     return Outcome(OutcomeStatus.CANCELLED, error=reason, duration=duration)
+
+
+def shutting_down(duration: float = 0.0) -> Outcome:
+    """Stopped because the pool stops: cancelled, with kind 'unavailable' so that a
+    caller can tell it from a cancel someone asked for (and, say, queue the job again)."""
+    return Outcome(OutcomeStatus.CANCELLED, error=SHUTTING_DOWN, error_kind=Unavailable.kind,
+                   duration=duration)
 
 
 def failed(error: str, duration: float = 0.0) -> Outcome:

@@ -13,9 +13,10 @@ Listeners are called from the pool's threads, never under the pool's locks,
 and ``on_finish`` exactly once per submitted item -- with two exceptions to
 the threads: an item cancelled while still queued is finished by the thread
 calling ``cancel``, and items still queued at ``stop()`` by the thread
-calling ``stop``. At shutdown every unfinished item ends ``CANCELLED`` with
-the error ``SHUTTING_DOWN``: nothing went wrong in the job itself, so it is
-not reported as failed.
+calling ``stop``. At shutdown every unfinished item ends ``CANCELLED`` (error
+"Job cancelled: the server is shutting down", error kind ``unavailable``):
+nothing went wrong in the job itself, so it is not reported as failed, and
+the kind lets the job manager tell it from a cancel a client asked for.
 """
 
 from __future__ import annotations
@@ -79,12 +80,12 @@ class LocalPool:
         for slot in self._slots:
             slot.stop()
         for ticket in queued:
-            ticket.finish(outcomes.cancelled(reason=outcomes.SHUTTING_DOWN))
+            ticket.finish(outcomes.shutting_down())
         deadline = time.monotonic() + STOP_TIMEOUT
         for slot in self._slots:
             slot.join(max(0.0, deadline - time.monotonic()))
         for ticket in self._backlog.still_running():  # only if a slot thread hung
-            ticket.finish(outcomes.cancelled(reason=outcomes.SHUTTING_DOWN))
+            ticket.finish(outcomes.shutting_down())
 
     def free_slots(self) -> int:
         """Workers without an item (ready, or being replaced) minus items waiting."""

@@ -171,7 +171,7 @@ class Slot:
             try:
                 handle = self._handle = self._launch()
             except WorkerStartError as exc:
-                ticket.finish(outcomes.cancelled(reason=outcomes.SHUTTING_DOWN) if self._stopping
+                ticket.finish(outcomes.shutting_down() if self._stopping
                               else outcomes.failed(f"No worker process could be started: {exc}"))
                 return
             self.ready.set()
@@ -194,7 +194,7 @@ class Slot:
         while True:
             now = time.monotonic()
             if self._stopping:
-                return self._kill(ticket, outcomes.cancelled(now - began, outcomes.SHUTTING_DOWN))
+                return self._kill(ticket, outcomes.shutting_down(now - began))
             cancel_at = ticket.cancel_at
             if cancel_at is not None:
                 if not cancel_sent:
