@@ -51,7 +51,8 @@ def test_voronoi_duplicates_share_a_cell_and_nulls_dropped():
 
 def test_voronoi_single_point_gets_whole_extent():
     """One point's cell is the whole extent."""
-    out = run(voronoi, features=layer([shapely.Point(1, 1)], crs=3857), extent={"bbox": [0, 0, 3, 3], "crs": "EPSG:3857"})
+    out = run(voronoi, features=layer([shapely.Point(1, 1)], crs=3857),
+              extent={"bbox": [0, 0, 3, 3], "crs": "EPSG:3857"})
     assert out.geometry[0].area == pytest.approx(9)
 
 

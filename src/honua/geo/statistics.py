@@ -83,21 +83,24 @@ def _numeric(values: Sequence[Any], present: np.ndarray, codes: np.ndarray, n_gr
 
 def _ordered(values: Sequence[Any], present: np.ndarray, codes: np.ndarray, n_groups: int,
              statistic: str) -> list[Any]:
-    """min/max of non-numeric values (text, dates, booleans): one pass in Python."""
+    """min/max of non-numeric values (text, dates, booleans): one pass in Python.
+
+    A column mixing kinds of values (e.g. numbers and text) compares them as text.
+    """
     if statistic in NUMERIC_ONLY:
         raise ValueError(f"statistic {statistic!r} needs a numeric field")
     if statistic not in ("min", "max"):
         raise ValueError(f"unknown statistic {statistic!r}; use one of {STATISTICS}")
+    kinds = {type(v) for v in values if v is not None}
+    key = str if len(kinds) > 1 else (lambda v: v)  # a mixed column compares as text
     best: list[Any] = [None] * n_groups
-    better = (lambda a, b: a < b) if statistic == "min" else (lambda a, b: a > b)
+    best_key: list[Any] = [None] * n_groups
+    wanted_min = statistic == "min"
     for value, group in zip(values, codes.tolist(), strict=True):
         if value is None:
             continue
-        current = best[group]
-        try:
-            replace = current is None or better(value, current)
-        except TypeError:  # mixed kinds in one column: compare as text
-            replace = better(str(value), str(current))
-        if replace:
-            best[group] = value
+        k = key(value)
+        current = best_key[group]
+        if current is None or (k < current if wanted_min else k > current):
+            best[group], best_key[group] = value, k
     return best
