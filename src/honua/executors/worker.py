@@ -93,20 +93,26 @@ class Worker:
     def _read(self) -> None:
         while True:
             try:
-                frame = loads(self._conn.recv_bytes())
-            except (EOFError, OSError):
-                os.killpg(0, signal.SIGKILL)  # orphaned: take the job's children along
+                data = self._conn.recv_bytes()
+            except Exception:  # the pool is gone (or the stream is broken): end it all
+                os.killpg(0, signal.SIGKILL)  # including whatever the job started
                 os._exit(1)
-            if isinstance(frame, Run):
-                event = threading.Event()
-                with self._lock:
-                    self._cancel_events[frame.item.job_id] = event
-                self._jobs.put((frame, event))
-            elif isinstance(frame, Cancel):
-                with self._lock:
-                    event = self._cancel_events.get(frame.job_id)
-                if event is not None:
-                    event.set()
+            try:
+                self._take(loads(data))
+            except Exception:  # e.g. MemoryError while a job holds all there is; the pool
+                logging.getLogger(__name__).exception("frame dropped")  # kills on timeout
+
+    def _take(self, frame: object) -> None:
+        if isinstance(frame, Run):
+            event = threading.Event()
+            with self._lock:
+                self._cancel_events[frame.item.job_id] = event
+            self._jobs.put((frame, event))
+        elif isinstance(frame, Cancel):
+            with self._lock:
+                cancelled = self._cancel_events.get(frame.job_id)
+            if cancelled is not None:
+                cancelled.set()
 
     def _reset(self) -> bool:
         """Put the worker back as it was for the next job; False if it cannot be."""
