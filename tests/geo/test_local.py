@@ -37,3 +37,19 @@ def test_local_apply_keeps_missing():
     """None passes through a transformation."""
     forward, _ = local.zone_transformers(parse_crs(4326), 31)
     assert local.apply(forward, np.array([None]))[0] is None
+
+
+def test_local_pipeline_and_crs_operation_agree():
+    """The fast PROJ pipeline gives the same coordinates as the CRS-to-CRS operation."""
+    from pyproj import Transformer
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import TransverseMercatorConversion
+
+    crs = parse_crs(4326)
+    forward, _ = local.zone_transformers(crs, 32)
+    reference = Transformer.from_crs(crs, ProjectedCRS(
+        conversion=TransverseMercatorConversion(
+            latitude_natural_origin=0.0, longitude_natural_origin=15.0,
+            scale_factor_natural_origin=0.9996, false_easting=500000.0),
+        geodetic_crs=crs.geodetic_crs), always_xy=True)
+    assert forward.transform(13.4, 52.5) == pytest.approx(reference.transform(13.4, 52.5), abs=1e-6)

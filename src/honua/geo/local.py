@@ -40,11 +40,35 @@ def zone_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return band
 
 
-def _pair(crs: CRS, conversion: object) -> tuple[Transformer, Transformer]:
+def _pair(crs: CRS, conversion: object, proj: str) -> tuple[Transformer, Transformer]:
+    """(forward, backward) between ``crs`` and the local projection.
+
+    On a lon/lat CRS in degrees from Greenwich the pair is a PROJ pipeline
+    (``proj``, on the CRS's ellipsoid), built in microseconds; otherwise an
+    operation between two CRS objects, which costs a catalogue search of a
+    few tenths of a second (cached).
+    """
+    if _plain_degrees(crs):
+        ellipsoid = crs.ellipsoid
+        shape = f"+a={ellipsoid.semi_major_metre!r} +b={ellipsoid.semi_minor_metre!r}"
+        projection = f"{proj} {shape}"
+        forward = Transformer.from_pipeline(
+            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {projection}")
+        backward = Transformer.from_pipeline(
+            f"+proj=pipeline +step +inv {projection} +step +proj=unitconvert +xy_in=rad "
+            "+xy_out=deg")
+        return forward, backward
     local = ProjectedCRS(conversion=conversion, geodetic_crs=crs.geodetic_crs)
     forward = Transformer.from_crs(crs, local, always_xy=True)
     backward = Transformer.from_crs(local, crs, always_xy=True)
     return forward, backward
+
+
+def _plain_degrees(crs: CRS) -> bool:
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else None
+    meridian = crs.prime_meridian.longitude if crs.prime_meridian is not None else None
+    return (crs.is_geographic and crs.ellipsoid is not None and unit is not None
+            and abs(unit - np.pi / 180.0) < 1e-12 and meridian == 0.0)
 
 
 @lru_cache(maxsize=128)
@@ -52,11 +76,13 @@ def zone_transformers(crs: CRS, zone: int) -> tuple[Transformer, Transformer]:
     """(to local, back to ``crs``) for a key of ``zone_of``."""
     if zone in (NORTH_POLAR, SOUTH_POLAR):
         latitude = 90.0 if zone == NORTH_POLAR else -90.0
-        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=latitude))
+        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=latitude),
+                     f"+proj=aeqd +lat_0={latitude:g} +lon_0=0 +x_0=0 +y_0=0")
+    meridian = zone * 6.0 - 177.0
     return _pair(crs, TransverseMercatorConversion(
-        latitude_natural_origin=0.0, longitude_natural_origin=zone * 6.0 - 177.0,
+        latitude_natural_origin=0.0, longitude_natural_origin=meridian,
         scale_factor_natural_origin=0.9996, false_easting=500000.0,
-    ))
+    ), f"+proj=tmerc +lat_0=0 +lon_0={meridian!r} +k=0.9996 +x_0=500000 +y_0=0")
 
 
 @lru_cache(maxsize=32)
@@ -68,11 +94,12 @@ def centred_transformers(crs: CRS, longitude: float, latitude: float) -> tuple[T
     """
     if abs(latitude) > 80.0:
         pole = 90.0 if latitude > 0 else -90.0
-        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=pole))
+        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=pole),
+                     f"+proj=aeqd +lat_0={pole:g} +lon_0=0 +x_0=0 +y_0=0")
     return _pair(crs, TransverseMercatorConversion(
         latitude_natural_origin=0.0, longitude_natural_origin=longitude,
         scale_factor_natural_origin=1.0,
-    ))
+    ), f"+proj=tmerc +lat_0=0 +lon_0={longitude!r} +k=1 +x_0=0 +y_0=0")
 
 
 def apply(transformer: Transformer, geometry: np.ndarray) -> np.ndarray:
