@@ -26,6 +26,7 @@ from honua.adapters.wps.fetch import Fetched, Fetcher
 from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
 from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
+from honua.core.references import reference_from_url
 from honua.core.values import Geometry
 from honua.errors import HonuaError, InvalidParameter
 from honua.geo.features import FeatureCollection
@@ -123,6 +124,11 @@ class InputResolver:
     def _referenced(self, parameter: Parameter, reference: Reference) -> Any:
         name = parameter.name
         path = self._own(reference.href)
+        if path is not None and parameter.data_type is DataType.FEATURES:
+            for base in self.own_bases:  # a catalog collection: the core reads it, filter pushed down
+                layer = reference_from_url(reference.href, base)
+                if layer is not None:
+                    return layer
         if path is not None:
             found = self.table.match(path)
             if found is None:
