@@ -256,6 +256,10 @@ class JobManager:
             if done.status is JobStatus.SUCCEEDED:
                 lazy = chunked.StoredOutputs(lambda: self.results(job.id), outputs)
                 future.set_result(Execution(done, lazy, tuple(self.store.messages(job.id))))
+            elif not done.status.finished:
+                future.set_exception(ResultNotReady(
+                    f"job {job.id} is still running after {self.settings.sync_timeout_seconds:g} s; "
+                    "follow it at its status URL and fetch its results when it has succeeded"))
             else:
                 future.set_exception(JobFailed(done.message or f"job {job.id} {done.status.value}",
                                                status=done.status.value))
