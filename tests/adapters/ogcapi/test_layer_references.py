@@ -127,3 +127,24 @@ def test_layer_reference_on_a_non_feature_input_is_refused(client):
 ])
 def test_reference_from_url_recognises_only_this_servers_collections(url, expected):
     assert reference_from_url(url, "http://h:8080") == expected
+
+
+def test_layer_reference_chunks_reach_the_workers_one_bounded_chunk_at_a_time(client, services):
+    """25 features, chunks of 7: four work items of at most 7 features, never the whole layer."""
+    seen = []
+    executor = services.manager.executor
+    real = executor.submit
+
+    def spy(item, listener, **kwargs):
+        features = (item.inputs or {}).get("features")
+        seen.append(len(features) if features is not None else None)
+        return real(item, listener, **kwargs)
+
+    executor.submit = spy
+    response = client.post("/api/processes/buffer/execution", headers={"Prefer": "respond-async"},
+                           json=_buffer({"layerReference": "cities"}))
+    assert poll(client, response.json()["jobID"])["status"] == "successful"
+    assert seen == [7, 7, 7, 4]
+    messages = services.manager.messages(response.json()["jobID"])
+    assert any("Processing 25 features of collection 'cities' in chunks of 7" in m.text
+               for m in messages)
