@@ -126,3 +126,10 @@ def fork_and_return(ctx: Context) -> str:
         return "child"
     _, status = os.waitpid(pid, 0)
     return f"parent; child exit status {os.waitstatus_to_exitcode(status)}"
+
+
+@process("lazy_stdlib", title="Lazy standard-library import", category="Test")
+def lazy_stdlib(ctx: Context) -> str:
+    import wave  # imported here on purpose: the worker must be able to read Python itself
+
+    return wave.__name__

@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
 from honua.executors import limits as oslimits
+from honua.executors.cgroup import PidsGroup
 from honua.executors.protocol import Fatal, Hello, Ready, dumps, loads
 from honua.settings import Settings
 
@@ -168,12 +169,17 @@ class WorkerHandle:
         if self._closed:
             return self._returncode
         self._closed = True
+        group = PidsGroup.of_worker(self.pid)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
+        if group is not None:
+            group.kill_all()
         try:
             self._returncode = self._popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             log.error("worker process %d did not end 10 s after SIGKILL", self.pid)
+        if group is not None:
+            group.remove()
         self._conn.close()
         if self._pidfd is not None:
             os.close(self._pidfd)

@@ -24,6 +24,7 @@ import signal
 from collections.abc import Callable
 
 from honua.core.execution import RunLimits
+from honua.executors.cgroup import PidsGroup
 
 MIB = 1024 * 1024
 _SAVED = (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC, resource.RLIMIT_FSIZE)
@@ -33,6 +34,15 @@ def cpu_seconds_used() -> float:
     """CPU time this process (all its threads) has used so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+_pids_group: PidsGroup | None = None
+
+
+def confine_with_cgroup(group: PidsGroup) -> None:
+    """Count this worker's processes with ``group`` instead of RLIMIT_NPROC (root workers)."""
+    global _pids_group
+    _pids_group = group
 
 
 def apply(limits: RunLimits) -> Callable[[], None]:
@@ -48,10 +58,15 @@ def apply(limits: RunLimits) -> Callable[[], None]:
         _lower(resource.RLIMIT_CPU, math.ceil(cpu_seconds_used() + limits.cpu_seconds))
     _lower(resource.RLIMIT_NPROC, limits.max_processes)
     _lower(resource.RLIMIT_FSIZE, limits.max_file_mb * MIB)
+    group = _pids_group
+    if group is not None and limits.max_processes > 0:
+        group.limit(limits.max_processes)
 
     def restore() -> None:
         for res, (soft, hard) in saved.items():
             resource.setrlimit(res, (soft, hard))
+        if group is not None:
+            group.limit(None)
 
     return restore
 

@@ -22,6 +22,7 @@ import os
 import queue
 import shutil
 import signal
+import stat
 import sys
 import threading
 from functools import partial
@@ -32,6 +33,7 @@ from honua.core.context import Context, MessageLevel
 from honua.core.registry import Registry, discover
 from honua.executors import job
 from honua.executors import limits as oslimits
+from honua.executors.cgroup import PidsGroup
 from honua.executors.protocol import Cancel, Done, Fatal, Hello, Note, Progress, Ready, Run, dumps, loads
 
 
@@ -149,10 +151,31 @@ def _build(conn: Connection, hello: Hello) -> Worker:
     faulthandler.enable()  # a native crash leaves a Python stack in the server's log
     registry = discover(hello.settings.process_modules)
     existing = [entry for entry in sys.path if os.path.isdir(entry)]
-    oslimits.drop_privileges(hello.settings.worker_user)
+    _confine(hello.settings.worker_user, existing)
     workdir = Path(hello.workdir)
     os.chdir(workdir)
     return Worker(conn, registry, workdir, (*registry.problems, *_unreadable(existing)))
+
+
+def _confine(user: str, paths: list[str]) -> None:
+    """Switch to ``user``, unless that user could not read Python itself and a pids
+    cgroup can confine the worker as root instead (lazy imports keep working)."""
+    if oslimits.worker_ids(user) is not None and not all(_world_readable(p) for p in paths):
+        group = PidsGroup.for_worker(os.getpid())
+        if group is not None:
+            oslimits.confine_with_cgroup(group)
+            return
+    oslimits.drop_privileges(user)
+
+
+def _world_readable(path: str) -> bool:
+    """Whether any user may list ``path`` (every parent searchable, the folder readable)."""
+    target = Path(path).resolve()
+    for folder in (*reversed(target.parents), target):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            return False
+    return bool(target.stat().st_mode & stat.S_IROTH)
 
 
 def _unreadable(paths: list[str]) -> list[str]:
