@@ -161,3 +161,16 @@ def test_manager_cleanup_removes_expired_jobs(manager, clock):
     assert manager.cleanup() == 1
     with pytest.raises(NotFound):
         manager.get(job.id)
+
+
+def test_manager_requeues_a_job_stopped_by_server_shutdown(manager):
+    """A running job cut short by a shutdown is queued again, not reported cancelled."""
+    from honua.core.execution import Outcome, OutcomeStatus
+
+    job = manager.submit("wait_for_cancel", {"seconds": 5})
+    assert wait_until(lambda: manager.get(job.id).status is JobStatus.RUNNING)
+    manager._complete(job.id, Outcome(OutcomeStatus.CANCELLED, error="shutting down",
+                                      error_kind="unavailable"))
+    requeued = manager.get(job.id)
+    assert requeued.status is JobStatus.SUBMITTED and "queued again" in requeued.message
+    manager.cancel(job.id)

@@ -484,6 +484,9 @@ class JobManager:
                 self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                                   expected=done.status)
             return
+        if outcome.status is OutcomeStatus.CANCELLED and outcome.error_kind == "unavailable":
+            self._requeue_after_shutdown(job_id)
+            return
         event = {OutcomeStatus.FAILED: JobEvent.FAIL, OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
                  OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
         level = MessageLevel.INFO if event is JobEvent.STOPPED else MessageLevel.ERROR
@@ -495,6 +498,21 @@ class JobManager:
         if current is JobStatus.CANCELLING:
             event, text, level = JobEvent.STOPPED, "Job cancelled", MessageLevel.INFO
         self._finish(job_id, event, text, level=level, error_kind=outcome.error_kind)
+
+
+    def _requeue_after_shutdown(self, job_id: str) -> None:
+        """The executor stopped under a running job (server shutdown): not the job's fault,
+        so it goes back to the queue and runs again when the server is back."""
+        try:
+            job = self.store.get(job_id)
+        except NoSuchJob:
+            return
+        if job.status is JobStatus.CANCELLING:
+            self._finish(job_id, JobEvent.STOPPED, "Job cancelled")
+        elif job.status is JobStatus.RUNNING:
+            text = "The server stopped while this job was running; it was queued again"
+            self._apply(job_id, JobEvent.REQUEUE, message=text)
+            self._add_message(job_id, MessageLevel.WARNING, text)
 
 
 class _AsyncListener(ExecutionListener):
@@ -546,7 +564,8 @@ class _SyncListener(ExecutionListener):
         event = {OutcomeStatus.SUCCEEDED: JobEvent.SUCCEED, OutcomeStatus.FAILED: JobEvent.FAIL,
                  OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
                  OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
-        text = outcome.error or f"Succeeded in {outcome.duration:.2f} s"
+        text = outcome.error or (f"Succeeded in {outcome.duration:.2f} s"
+                                 if event is JobEvent.SUCCEED else f"Job {event.value}")
         level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
         self.messages.append(Message(now, level, text))
         job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
