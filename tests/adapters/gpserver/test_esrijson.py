@@ -1,12 +1,13 @@
 """Esri JSON geometries, feature sets and spatial references <-> the core (pure functions)."""
 
 import datetime as dt
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
 import shapely
 
-from honua.adapters.gpserver import featureset, gptypes, spatialref
+from honua.adapters.gpserver import featureset, form, gptypes, spatialref
 from honua.adapters.gpserver import geometry as esrigeom
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection, Field
@@ -234,3 +235,12 @@ def test_units_written_with_esri_names():
         "distance": 2.0, "units": "esriKilometers"}
     assert gptypes.write_areal(gptypes.read_areal({"area": 4, "units": "esriAcres"}, "t")) == {
         "area": 4.0, "units": "esriAcres"}
+
+
+# -- form decoding --------------------------------------------------------------------------
+@pytest.mark.parametrize("raw", [
+    b"", b"a=1", b"a=1&&b=", b"flag", b"q=%7B%22x%22%3A+1%7D", b"env%3AoutSR=3857",
+    b"bad=%zz%4", b"raw==x%3D", b"u=%C3%A9t%C3%A9", b"broken=%C3", b"sp=a+b%20c", b"x=%0D%0A"])
+def test_form_parse_matches_parse_qsl(raw):
+    """The fast form decoder gives exactly what the standard library gives."""
+    assert form.parse(raw) == parse_qsl(raw.decode("ascii"), keep_blank_values=True)

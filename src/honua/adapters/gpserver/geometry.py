@@ -167,7 +167,7 @@ def read_points(geometries: Sequence[Any], has_z: bool) -> np.ndarray | None:
 def family(geometry: np.ndarray) -> str | None:
     """The one Esri geometry type of an array (None when it holds no geometry)."""
     ids = shapely.get_type_id(geometry)
-    kinds = {_FAMILY.get(int(i)) for i in np.unique(ids[ids >= 0])}
+    kinds = {_FAMILY.get(int(i)) for i in (set(ids.tolist()) - {-1})}
     if None in kinds:
         raise InvalidParameter("geometry collections cannot be written as Esri JSON")
     if kinds == {POINT, MULTIPOINT}:
@@ -202,14 +202,40 @@ def write(geometry: np.ndarray, *, return_z: bool = False) -> list[dict[str, Any
         return out
     if kind == POLYGON:
         geoms = shapely.orient_polygons(geoms, exterior_cw=True)
+    extra = {"hasZ": True} if include_z else {}
+    key = {POLYGON: "rings", POLYLINE: "paths", MULTIPOINT: "points"}[kind]
+    parts = _parts_few(geoms, kind, include_z) if len(geoms) <= FEW else \
+        _parts_many(geoms, kind, include_z)
+    for i, value in zip(present, parts, strict=True):
+        out[i] = {**extra, key: value}
+    return out
+
+
+FEW = 32
+"""Below this many geometries a per-geometry loop beats the ragged-array set-up."""
+
+
+def _parts_few(geoms: np.ndarray, kind: str, include_z: bool) -> list[list[Any]]:
+    out = []
+    for geometry in geoms:
+        if kind == MULTIPOINT:
+            out.append(shapely.get_coordinates(geometry, include_z=include_z).tolist())
+            continue
+        if kind == POLYGON:
+            lines = [r for p in shapely.get_parts(geometry)
+                     for r in shapely.get_rings(p)]
+        else:
+            lines = list(shapely.get_parts(geometry))
+        out.append([shapely.get_coordinates(line, include_z=include_z).tolist()
+                    for line in lines])
+    return out
+
+
+def _parts_many(geoms: np.ndarray, kind: str, include_z: bool) -> list[list[Any]]:
     _, coords_array, offsets = shapely.to_ragged_array(geoms, include_z=include_z)
     coords = coords_array.tolist()
-    extra = {"hasZ": True} if include_z else {}
     if kind == MULTIPOINT:
-        parts = _nested(coords, offsets[0])
-        for i, points in zip(present, parts, strict=True):
-            out[i] = {**extra, "points": points}
-        return out
+        return _nested(coords, offsets[0])
     inner = _nested(coords, offsets[0])          # rings / paths
     if len(offsets) == 1:                          # linestrings: one path each
         per_feature = np.arange(len(geoms) + 1)
@@ -217,7 +243,4 @@ def write(geometry: np.ndarray, *, return_z: bool = False) -> list[dict[str, Any
         per_feature = offsets[1]
     else:                                          # multipolygons: all rings of all parts
         per_feature = offsets[1][offsets[2]]
-    key = "rings" if kind == POLYGON else "paths"
-    for n, i in enumerate(present):
-        out[i] = {**extra, key: inner[per_feature[n]:per_feature[n + 1]]}
-    return out
+    return [inner[a:b] for a, b in zip(per_feature[:-1], per_feature[1:], strict=True)]

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,7 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
-from honua.adapters.gpserver import decode, encode
+from honua.adapters.gpserver import decode, encode, form
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.html import Pages
@@ -323,12 +322,8 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == FORM or (not media and request.headers.get("content-length")):
-            raw = await read_body(request, limit)
-            try:
-                body = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
-            except UnicodeDecodeError:
-                raise InvalidParameter("the form body is not UTF-8 text") from None
-    return decode.merge(request.query_params.multi_items(), body)
+            body = form.parse(await read_body(request, limit))
+    return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
 
 def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callable[
