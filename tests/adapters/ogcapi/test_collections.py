@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import pytest
 import shapely
+from starlette.testclient import TestClient
 
+from honua.app import create_app
 from honua.settings import Settings
 from tests.support.layers import write_layer
+from tests.support.servers import serve
 
 GEOJSON = "application/geo+json"
 FEATURES_CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
 
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    layers = tmp_path / "data" / "layers"
-    write_layer(layers / "cities.gpkg", 25)
-    write_layer(layers / "towns.fgb", 3)
-    write_layer(layers / "utm.gpkg", 2, crs="EPSG:32631",
+@pytest.fixture(scope="module")
+def features_settings(tmp_path_factory):
+    """One data folder for the module: these tests only read the catalog."""
+    data = tmp_path_factory.mktemp("features") / "data"
+    write_layer(data / "layers" / "cities.gpkg", 25)
+    write_layer(data / "layers" / "towns.fgb", 3)
+    write_layer(data / "layers" / "utm.gpkg", 2, crs="EPSG:32631",
                 geometry=shapely.points([[500000, 0], [600000, 1000]]))
-    return Settings(data_dir=tmp_path / "data", workers=1, worker_max_jobs=50,
-                    job_timeout_seconds=60, cleanup_interval_seconds=3600,
-                    features_default_limit=10, features_max_limit=20)
+    settings = Settings(data_dir=data, workers=1, worker_max_jobs=50, job_timeout_seconds=60,
+                        cleanup_interval_seconds=3600, features_default_limit=10,
+                        features_max_limit=20)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(features_settings):
+    with TestClient(create_app(features_settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def live_server(features_settings):
+    with serve(create_app(features_settings)) as base:
+        yield base
 
 
 def _links(document, rel):
