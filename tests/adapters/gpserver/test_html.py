@@ -67,3 +67,10 @@ def test_running_job_page_offers_cancel(client):
 
 def test_info_page(client):
     assert "Current version" in _page(client, "/arcgis/rest/info")
+
+
+def test_task_without_inputs_runs_from_its_form(client):
+    form = _page(client, f"{GP}/NoInputs/execute")
+    assert "Execute Task (GET)" in form and "<h2>Results</h2>" not in form
+    ran = client.post(f"{GP}/NoInputs/execute", data={"f": "html"})
+    assert "<h2>Results</h2>" in ran.text and "done" in ran.text

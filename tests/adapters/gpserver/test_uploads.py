@@ -1,10 +1,11 @@
 """uploads/upload, items, delete, and features given by upload or by this server's layer URL."""
 
+import base64
 import json
 
 import pytest
 
-from tests.adapters.gpserver.conftest import GP, METERS, error_of
+from tests.adapters.gpserver.conftest import GP, METERS, error_of, poll
 from tests.adapters.gpserver.schemas import assert_valid
 
 GEOJSON = json.dumps({"type": "FeatureCollection", "features": [
@@ -98,3 +99,28 @@ def test_features_by_url_with_out_sr(client):
 def test_upload_page_offers_a_form(client):
     page = client.get(f"{GP}/uploads", params={"f": "html"})
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+
+
+def test_data_file_by_item_id_and_file_outputs_by_url(client):
+    """GPDataFile: an upload goes in by itemID; a sync run returns the file in a data: URL."""
+    item = _upload(client)
+    document = assert_valid(client.post(f"{GP}/FileCopy/execute", data={
+        "data": json.dumps({"itemID": item["itemID"]}), "f": "json"}).json(), "execute")
+    values = {r["paramName"]: r for r in document["results"]}
+    assert values["size"]["value"] == len(GEOJSON.encode())
+    assert values["copy"]["dataType"] == "GPDataFile"
+    url = values["copy"]["value"]["url"]
+    assert url.startswith("data:application/octet-stream;base64,")
+    assert base64.b64decode(url.split(",", 1)[1]) == GEOJSON.encode()
+
+
+def test_file_output_of_a_job_is_downloaded_from_its_url(client):
+    item = _upload(client)
+    job = client.post(f"{GP}/FileCopy/submitJob", data={
+        "data": json.dumps({"itemID": item["itemID"]}), "f": "json"}).json()
+    job_url = f"{GP}/FileCopy/jobs/{job['jobId']}"
+    assert poll(client, job_url)["jobStatus"] == "esriJobSucceeded"
+    copy = assert_valid(client.get(f"{job_url}/results/copy", params={"f": "json"}).json(),
+                        "result")
+    download = client.get(copy["value"]["url"])
+    assert download.status_code == 200 and download.content == GEOJSON.encode()

@@ -16,7 +16,7 @@ import shapely
 from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input, Output
-from honua.core.values import ArealUnit, Envelope, Geometry, LinearUnit, SpatialReference
+from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.geo.features import FeatureCollection
 
 MODULE = "tests.adapters.gpserver.toolbox"
@@ -90,3 +90,18 @@ def fail(ctx: Context, text: str = "boom") -> str:
     """Always fails with a message."""
     ctx.message("about to fail", "warning")
     raise RuntimeError(text)
+
+
+@process("file_copy", title="File copy", category="Test",
+         outputs={"size": Output(int), "copy": Output(File)})
+def file_copy(ctx: Context, data: File) -> dict[str, object]:
+    """The size of a file and a copy of it."""
+    content = data.read()
+    return {"size": len(content),
+            "copy": File(name="copy.bin", media_type="application/octet-stream", data=content)}
+
+
+@process("no_inputs", title="No inputs", category="Test")
+def no_inputs(ctx: Context) -> str:
+    """Takes nothing."""
+    return "done"

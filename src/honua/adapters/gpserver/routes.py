@@ -144,9 +144,10 @@ class GPServer:
             results=results, messages=messages or [])
         return HTMLResponse(html)
 
-    def _is_form_view(self, call: Call, definition: ProcessDefinition) -> bool:
-        names = {p.name for p in definition.description.inputs}
-        return call.f == "html" and not any(call.params.get(n) for n in names)
+    @staticmethod
+    def _is_form_view(call: Call) -> bool:
+        """A browser opening the operation (nothing but ``f``): show its form."""
+        return call.f == "html" and call.request.method == "GET" and set(call.params) <= {"f"}
 
     async def _inputs(self, call: Call, definition: ProcessDefinition,
                       env: decode.Environment) -> dict[str, Any]:
@@ -175,7 +176,7 @@ class GPServer:
 
     async def execute(self, call: Call) -> Response:
         service, task, definition = self.task(call)
-        if self._is_form_view(call, definition):
+        if self._is_form_view(call):
             return self._operation_page(call, service, task, definition, "execute")
         if not definition.description.allows_sync:
             raise NotSupported(f"task {task.name!r} runs only as a job: call submitJob, then poll "
@@ -195,7 +196,7 @@ class GPServer:
 
     async def submit_job(self, call: Call) -> Response:
         service, task, definition = self.task(call)
-        if self._is_form_view(call, definition):
+        if self._is_form_view(call):
             return self._operation_page(call, service, task, definition, "submitJob")
         if not definition.description.allows_async:
             raise NotSupported(f"task {task.name!r} runs only synchronously: call execute")
@@ -322,7 +323,9 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == FORM or (not media and request.headers.get("content-length")):
-            body = form.parse(await read_body(request, limit))
+            raw = await read_body(request, limit)
+            body = await run_in_threadpool(form.parse, raw) if len(raw) > LARGE_BODY else \
+                form.parse(raw)
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
 
