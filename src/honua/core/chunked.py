@@ -9,7 +9,7 @@ A ``ChunkedRun`` instead, in a thread of the front process:
    ``settings.chunk_features`` (filter pushed down into the store);
 2. hands each chunk to the executor as an ordinary work item (so it runs in
    an isolated worker, under the job's limits; the worker needs no access to
-   the data folder);
+   the data folder), at most ``IN_FLIGHT`` chunks at a time;
 3. appends each chunk's feature outputs to a GeoJSON file artifact
    (``jobs/<id>/outputs/<name>.geojson``) and, when asked, to the registered
    layer; other outputs keep the last chunk's value;
@@ -29,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from pathlib import Path
@@ -56,6 +57,8 @@ __all__ = ["CHUNKED_TIER", "ChunkedRun", "StoredOutputs", "artifact_path", "chun
            "materialise"]
 
 CHUNKED_TIER = "python-chunked"
+IN_FLIGHT = 2
+"""Chunks of one job computing at once (the next runs while one's outputs are written)."""
 ARTIFACT = "$artifact"
 GEOJSON = "application/geo+json"
 
@@ -137,35 +140,57 @@ class ChunkedRun:
 
     def _chunk_outputs(self, inputs: dict[str, Any], name: str, reference: LayerReference,
                        last: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Each chunk's outputs, in order. Up to ``IN_FLIGHT`` chunks run at once (the next
+        one computes while this one's outputs are written), so memory holds at most that
+        many chunks and their results."""
         layers = self.manager.layers
         assert layers is not None
         deadline = time.monotonic() + self.limits.timeout_seconds
-        for number, chunk in enumerate(layers.chunks(reference, layers.chunk_size,
-                                                     self.job.owner, self.job.tenant), 1):
-            if self._cancelled():
-                raise _Stop(Outcome(OutcomeStatus.CANCELLED, error="Job cancelled"))
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _Stop(Outcome(OutcomeStatus.TIMED_OUT, error=(
-                    f"the job exceeded its time limit of {self.limits.timeout_seconds:g} s")))
-            outcome = self._run_chunk({**inputs, name: chunk}, left)
-            if outcome.status is not OutcomeStatus.SUCCEEDED:
-                where = f"chunk {number} (features {self.done + 1}-{self.done + len(chunk)})"
-                raise _Stop(dataclasses.replace(outcome, error=f"{where}: {outcome.error}"))
-            last.update(outcome.outputs)
-            self.done += len(chunk)
-            self.manager._record_progress(self.job.id, 100.0 * self.done / max(self.total, 1),
-                                          f"{self.done} of {self.total} features")
-            yield outcome.outputs
+        chunks = enumerate(layers.chunks(reference, layers.chunk_size, self.job.owner,
+                                         self.job.tenant), 1)
+        running: deque[tuple[int, int, Future[Outcome]]] = deque()
 
-    def _run_chunk(self, inputs: dict[str, Any], timeout: float) -> Outcome:
+        def fill() -> None:
+            while len(running) < IN_FLIGHT:
+                found = next(chunks, None)
+                if found is None:
+                    return
+                number, chunk = found
+                if self._cancelled():
+                    raise _Stop(Outcome(OutcomeStatus.CANCELLED, error="Job cancelled"))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Stop(Outcome(OutcomeStatus.TIMED_OUT, error=(
+                        f"the job exceeded its time limit of {self.limits.timeout_seconds:g} s")))
+                running.append((number, len(chunk), self._submit_chunk({**inputs, name: chunk},
+                                                                       left)))
+
+        try:
+            fill()
+            while running:
+                number, size, future = running.popleft()
+                outcome = future.result()
+                if outcome.status is not OutcomeStatus.SUCCEEDED:
+                    where = f"chunk {number} (features {self.done + 1}-{self.done + size})"
+                    raise _Stop(dataclasses.replace(outcome, error=f"{where}: {outcome.error}"))
+                fill()
+                last.update(outcome.outputs)
+                self.done += size
+                self.manager._record_progress(self.job.id, 100.0 * self.done / max(self.total, 1),
+                                              f"{self.done} of {self.total} features")
+                yield outcome.outputs
+        finally:
+            if running:  # stopped early: the chunks still running are not wanted
+                self.manager.executor.cancel(self.job.id)
+
+    def _submit_chunk(self, inputs: dict[str, Any], timeout: float) -> Future[Outcome]:
         listener = _ItemListener(lambda level, text: self.manager._add_message(
             self.job.id, level, text))
         item = WorkItem(self.job.id, self.job.process_id,
                         dataclasses.replace(self.limits, timeout_seconds=timeout),
                         inputs=inputs, outputs=self.outputs)
         self.manager.executor.submit(item, listener)
-        return listener.future.result()
+        return listener.future
 
     def _cancelled(self) -> bool:
         try:
