@@ -18,6 +18,8 @@ POINTS = json.dumps(point_set((10, 50)))
     (f"{GP}/Buffer/jobs/not-a-job", 404, "not-a-job"),
     (f"{GP}/Buffer/jobs/not-a-job/results/result", 404, "not-a-job"),
     (f"{GP}/Buffer/jobs/not-a-job/cancel", 404, "not-a-job"),
+    (f"{GP}/Buffer/jobs", 404, "no GPServer resource"),
+    ("/arcgis/rest", 404, "start at"),
 ])
 def test_unknown_service_task_or_job(client, path, code, words):
     error = error_of(client.get(path, params={"f": "json"}))

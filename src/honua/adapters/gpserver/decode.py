@@ -184,7 +184,8 @@ def _date(value: Any, where: str) -> Any:
 
 
 def check_geometry(parameter: Parameter, collection: FeatureCollection, declared: Any,
-                    where: str) -> None:
+                   where: str) -> None:
+    """Refuse features of a geometry type the parameter does not take."""
     allowed = gptypes.geometry_types(parameter)
     if not allowed:
         return
@@ -250,9 +251,10 @@ def _file(value: Any, where: str, uploads: Uploads | None) -> File:
 def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None,
          base: str) -> Any:
     kind = parameter.data_type
+    if kind is DataType.STRING and isinstance(value, dict | list):
+        return orjson.dumps(value).decode()  # structured text stays its JSON
     if kind is DataType.STRING:
-        return value if isinstance(value, str) else orjson.dumps(value).decode() \
-            if isinstance(value, dict | list) else value
+        return value
     if kind is DataType.DATETIME:
         return _date(value, where)
     if kind is DataType.LINEAR_UNIT:

@@ -102,6 +102,10 @@ class GPServer:
         return json_response(document, call.f, call.params)
 
     # -- catalog ----------------------------------------------------------------------------
+    async def nowhere(self, call: Call) -> Response:
+        raise NotFound(f"there is no GPServer resource at {call.request.url.path}; start at "
+                       f"{call.root}")
+
     async def info(self, call: Call) -> Response:
         return self.answer(call, encode.info(), "info.html", self.crumbs(call), root=call.root)
 
@@ -392,4 +396,5 @@ def routes(services: Any) -> list[BaseRoute]:
             out.append(Route(f"/arcgis/rest/services{prefix}{suffix}",
                              _guard(gp, handler, multipart=multipart), methods=METHODS))
     out.append(Route("/arcgis/rest/services/{folder}", _guard(gp, gp.services), methods=METHODS))
+    out.append(Route("/arcgis/{rest:path}", _guard(gp, gp.nowhere), methods=METHODS))
     return out
