@@ -55,7 +55,8 @@ def test_process_sr_and_extent_apply_to_uploaded_features(client):
 def test_delete_is_post_only_and_removes_the_item(client):
     item = _upload(client)
     url = f"{GP}/uploads/{item['itemID']}"
-    assert client.post(f"{url}/delete", data={"f": "json"}).json() == {"success": True}
+    deleted = client.post(f"{url}/delete", data={"f": "pjson"})
+    assert deleted.json() == {"success": True} and "\n  " in deleted.text  # f from the body
     assert error_of(client.get(url, params={"f": "json"}))["code"] == 404
     error = error_of(client.post(f"{GP}/Buffer/execute", data={
         "features": json.dumps({"itemID": item["itemID"]}), "distance": METERS, "f": "json"}))

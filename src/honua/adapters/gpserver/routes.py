@@ -343,10 +343,11 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
         f = "json"
         params: dict[str, str] = dict(request.query_params)
         try:
-            if not multipart:
+            streamed = multipart and request.headers.get("content-type", "").startswith(
+                "multipart/form-data")  # an upload: its handler reads the body
+            if not streamed:
                 params = await _params(request, gp.settings.max_body_bytes)
-            multipart_post = multipart and request.method == "POST"
-            f = decode.response_format(params, "json" if multipart_post else "html")
+            f = decode.response_format(params, "json" if streamed else "html")
             base = public_base(request, gp.settings.base_url)
             response = await handler(Call(request, params, f, base))
         except HonuaError as error:
