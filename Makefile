@@ -17,6 +17,7 @@ run: $(BIN)/python
 
 test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	npm ci --prefix tests/clients/arcgis-js --no-audit --no-fund --loglevel=error
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
 
