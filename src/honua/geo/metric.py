@@ -178,14 +178,19 @@ def select_locally(function: Callable[[np.ndarray], np.ndarray], crs: CRS,
     'POLYGON ((0.1 0.1, 0.2 0.15, 0.3 0.1, 0.1 0.1))'
     """
     geometry = np.asarray(geometry, dtype=object)
+    if not crs.is_geographic and meters_per_unit(crs) == 1.0:
+        return function(geometry)  # already metres: nothing moves, nothing to put back
     has_z = shapely.has_z(geometry)
-    original = shapely.get_coordinates(geometry, include_z=True)
+    original, owner = shapely.get_coordinates(geometry, include_z=True, return_index=True)
+    zones = local_zones(geometry)[owner] if crs.is_geographic else owner
 
-    def number(coords: np.ndarray) -> np.ndarray:
-        return np.column_stack([coords[:, :2], np.arange(len(coords), dtype=float)])
+    def to_local_numbered(coords: np.ndarray) -> np.ndarray:
+        # one pass: into local metres (each vertex in its geometry's zone) and numbered
+        local = coords_to_local(coords[:, :2], zones, crs)
+        return np.column_stack([local[:, :2], np.arange(len(coords), dtype=float)])
 
-    tagged = shapely.transform(shapely.force_3d(geometry), number, include_z=True)
-    chosen = apply_locally(function, crs, tagged, back=False)
+    tagged = shapely.transform(shapely.force_3d(geometry), to_local_numbered, include_z=True)
+    chosen = np.asarray(function(tagged), dtype=object)
     out = shapely.transform(chosen, lambda c: original[c[:, 2].astype(np.intp)], include_z=True)
     flat = ~has_z & ~shapely.is_missing(out)
     out[flat] = shapely.force_2d(out[flat])
