@@ -15,6 +15,7 @@ function, needs those files to be readable by the worker user.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import faulthandler
 import logging
@@ -35,6 +36,8 @@ from honua.executors import job
 from honua.executors import limits as oslimits
 from honua.executors.cgroup import PidsGroup
 from honua.executors.protocol import Cancel, Done, Fatal, Hello, Note, Progress, Ready, Run, dumps, loads
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class Worker:
@@ -152,6 +155,7 @@ def _build(conn: Connection, hello: Hello) -> Worker:
     registry = discover(hello.settings.process_modules)
     existing = [entry for entry in sys.path if os.path.isdir(entry)]
     _confine(hello.settings.worker_user, existing)
+    _die_with_parent()
     workdir = Path(hello.workdir)
     os.chdir(workdir)
     return Worker(conn, registry, workdir, (*registry.problems, *_unreadable(existing)))
@@ -166,6 +170,17 @@ def _confine(user: str, paths: list[str]) -> None:
             oslimits.confine_with_cgroup(group)
             return
     oslimits.drop_privileges(user)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the server dies, even by SIGKILL (no orphans
+    holding memory or a job). Set after the user switch, which clears it."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the server died before the request took effect
+        os._exit(1)
 
 
 def _world_readable(path: str) -> bool:
