@@ -19,7 +19,7 @@ import numpy as np
 
 from honua.errors import InvalidParameter
 
-__all__ = ["Operand", "column_operand", "literal_operand", "comparable"]
+__all__ = ["Operand", "arithmetic", "column_operand", "comparable", "literal_operand", "text_function"]
 
 NUMBER, TEXT, BOOLEAN, INSTANT, DATE, OTHER = "number", "text", "boolean", "instant", "date", "other"
 
