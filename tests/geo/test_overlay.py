@@ -61,3 +61,24 @@ def test_overlay_intersection_of_collections_keeps_lowest_dimension():
     polys = np.array([shapely.box(1, -1, 2, 1), shapely.Point(3, 0)], dtype=object)
     pieces, ia, ib = overlay.intersection_pairs(lines, polys)
     assert [p.geom_type for p in pieces] == ["LineString", "Point"]
+
+
+def test_overlay_features_inside_pass_whole_and_inputs_stay_unprepared():
+    """A feature inside a polygon comes back as the same object; no input stays prepared."""
+    inner = shapely.box(0.2, 0.2, 0.8, 0.8)
+    cutter = shapely.box(0, 0, 1, 1)
+    pieces, ia = overlay.clip(np.array([inner]), np.array([cutter]))
+    assert pieces[0] is inner and not shapely.is_prepared(cutter)
+    assert len(overlay.erase(np.array([inner]), np.array([cutter]))[0]) == 0
+    pieces, _, _ = overlay.intersection_pairs(np.array([inner]), np.array([cutter]))
+    assert pieces[0] is inner
+
+
+def test_overlay_progress_reported_by_chunk(monkeypatch):
+    """Large overlays report progress between chunks, ending at 1."""
+    monkeypatch.setattr(overlay, "CHUNK", 2)
+    seen = []
+    a = shapely.box(np.arange(5), 0, np.arange(5) + 1.5, 1)
+    overlay.overlay_layers([a, np.array([shapely.box(-1, 0.5, 9, 2)])], "intersection",
+                           progress=seen.append)
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0

@@ -13,6 +13,7 @@ with two layers the second layer's ``name`` becomes ``name_1``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -29,10 +30,16 @@ def take_column(column: Sequence[Any], index: np.ndarray) -> list[Any]:
 
     >>> take_column(["a", "b", None], np.array([2, 0, -1, 1]))
     [None, 'a', None, 'b']
+    >>> take_column([[1, 2], {"k": 1}], np.array([0, 1]))
+    [[1, 2], {'k': 1}]
     """
-    padded = list(column)
-    padded.append(None)
-    return [padded[i] for i in np.asarray(index, dtype=np.intp).tolist()]
+    index = np.asarray(index, dtype=np.intp)
+    if len(index) == len(column) and (len(index) == 0 or (
+            index[0] == 0 and index[-1] == len(index) - 1 and (np.diff(index) == 1).all())):
+        return list(column)
+    # an object array built item by item: JSON lists stay values, never nested arrays
+    padded = np.fromiter(chain(column, (None,)), dtype=object, count=len(column) + 1)
+    return padded[index].tolist()
 
 
 def join_rows(geometry: np.ndarray, crs: Any,

@@ -19,6 +19,8 @@ Pieces are ordered by their ``a`` feature, then ``b`` feature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shapely
 
@@ -29,11 +31,49 @@ from honua.geo.predicates import related_pairs
 _NONE = np.empty(0, dtype=np.intp)
 
 
+Progress = Callable[[float], None] | None
+CHUNK = 20_000
+"""Pairs per vectorised call when progress is reported between calls."""
+
+
 def _usable(geometry: np.ndarray) -> np.ndarray:
     return ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
 
 
-def intersection_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _elementwise(function: Callable[..., np.ndarray], x: np.ndarray, y: np.ndarray,
+                 progress: Progress) -> np.ndarray:
+    """``function(x, y)`` in chunks, reporting the fraction done after each."""
+    if progress is None or len(x) <= CHUNK:
+        out = function(x, y)
+    else:
+        out = np.empty(len(x), dtype=object)
+        for start in range(0, len(x), CHUNK):
+            out[start:start + CHUNK] = function(x[start:start + CHUNK], y[start:start + CHUNK])
+            progress(min(1.0, (start + CHUNK) / len(x)))
+    if progress is not None:
+        progress(1.0)
+    return out
+
+
+def _inside(container: np.ndarray, contained: np.ndarray) -> np.ndarray:
+    """``contained[k]`` lies in the interior of ``container[k]`` (prepared for the test).
+
+    Such a pair needs no overlay: the intersection is ``contained[k]``
+    itself, the difference empty. The preparation is undone afterwards so the
+    caller's geometries are left as they came.
+    """
+    if not len(container):
+        return np.zeros(0, dtype=bool)
+    fresh = ~shapely.is_prepared(container) & ~shapely.is_missing(container)
+    shapely.prepare(container[fresh])
+    try:
+        return shapely.contains_properly(container, contained)
+    finally:
+        shapely.destroy_prepared(container[fresh])
+
+
+def intersection_pairs(a: np.ndarray, b: np.ndarray, progress: Progress = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pieces, ia, ib): ``a[ia] & b[ib]`` for every pair that shares more than a sliver.
 
     >>> a = np.array([shapely.box(0, 0, 2, 2)])
@@ -45,13 +85,16 @@ def intersection_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nda
     a = np.asarray(a, dtype=object)
     b = np.asarray(b, dtype=object)
     ia, ib = related_pairs(a, b, "intersects")
-    pieces = shapely.intersection(a[ia], b[ib])
+    whole = _inside(b[ib], a[ia])
+    pieces = a[ia]
+    cut = ~whole
+    pieces[cut] = _elementwise(shapely.intersection, a[ia[cut]], b[ib[cut]], progress)
     pieces = keep_dimension(pieces, np.minimum(dimensions(a)[ia], dimensions(b)[ib]))
     keep = _usable(pieces)
     return pieces[keep], ia[keep], ib[keep]
 
 
-def clip(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def clip(a: np.ndarray, b: np.ndarray, progress: Progress = None) -> tuple[np.ndarray, np.ndarray]:
     """(pieces, ia): the part of each ``a`` inside the union of ``b``, one piece per feature.
 
     >>> a = np.array([shapely.LineString([(0, 1), (4, 1)]), shapely.Point(9, 9)])
@@ -63,18 +106,23 @@ def clip(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = np.asarray(a, dtype=object)
     b = np.asarray(b, dtype=object)
     ia, ib = related_pairs(a, b, "intersects")
-    pieces = shapely.intersection(a[ia], b[ib])
+    whole = np.zeros(len(a), dtype=bool)
+    whole[ia[_inside(b[ib], a[ia])]] = True  # inside one clip polygon: kept as it is
+    cut = ~whole[ia]
+    ia, ib = ia[cut], ib[cut]
+    pieces = _elementwise(shapely.intersection, a[ia], b[ib], progress)
     pieces = keep_dimension(pieces, dimensions(a)[ia])
     keep = _usable(pieces)
     merged = union_by_group(pieces[keep], ia[keep], len(a))
     # a line cut by several touching polygons comes back whole where it can
     rejoined = (np.bincount(ia[keep], minlength=len(a)) > 1) & (dimensions(a) == 1)
     merged[rejoined] = shapely.line_merge(merged[rejoined])
+    merged[whole] = a[whole]
     found = np.flatnonzero(_usable(merged))
     return merged[found], found
 
 
-def erase(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def erase(a: np.ndarray, b: np.ndarray, progress: Progress = None) -> tuple[np.ndarray, np.ndarray]:
     """(pieces, ia): each ``a`` minus the union of ``b``; features untouched by ``b`` pass whole.
 
     >>> pieces, ia = erase(np.array([shapely.box(0, 0, 4, 1), None]), np.array([shapely.box(1, 0, 2, 1)]))
@@ -84,45 +132,64 @@ def erase(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = np.asarray(a, dtype=object)
     b = np.asarray(b, dtype=object)
     ia, ib = related_pairs(a, b, "intersects")
-    rest = difference_by_group(a, b[ib], ia)
+    gone = np.zeros(len(a), dtype=bool)
+    gone[ia[_inside(b[ib], a[ia])]] = True  # inside one eraser: nothing left
+    cut = ~gone[ia]
+    rest = difference_by_group(a, b[ib[cut]], ia[cut])
+    rest[gone] = None
     rest = keep_dimension(rest, dimensions(a))
     found = np.flatnonzero(_usable(rest))
+    if progress is not None:
+        progress(1.0)
     return rest[found], found
 
 
 def _ordered(pieces: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, ...]:
     """Pieces by ``a`` feature (``-1`` last), then ``b`` feature (``-1`` last)."""
-    big = np.iinfo(np.intp).max
-    order = np.lexsort((np.where(ib < 0, big, ib), np.where(ia < 0, big, ia)))
+    if not len(ia):
+        return pieces, ia, ib
+    last_a, last_b = int(ia.max()) + 1, int(ib.max()) + 1
+    key = np.where(ia < 0, last_a, ia).astype(np.int64) * (last_b + 1) + np.where(ib < 0, last_b, ib)
+    order = np.argsort(key, kind="stable")
     return pieces[order], ia[order], ib[order]
 
 
-def identity(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _share(progress: Progress, start: float, span: float) -> Progress:
+    """A progress callback for one step covering ``[start, start + span]`` of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + span * fraction)
+
+
+def identity(a: np.ndarray, b: np.ndarray, progress: Progress = None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pieces, ia, ib): ``a`` split by ``b``; the parts outside every ``b`` have ``ib`` -1."""
-    inside, ia, ib = intersection_pairs(a, b)
-    outside, ja = erase(a, b)
+    inside, ia, ib = intersection_pairs(a, b, _share(progress, 0.0, 0.6))
+    outside, ja = erase(a, b, _share(progress, 0.6, 0.4))
     return _ordered(np.concatenate([inside, outside]), np.concatenate([ia, ja]),
                     np.concatenate([ib, np.full(len(ja), -1, dtype=np.intp)]))
 
 
-def symmetric_difference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def symmetric_difference(a: np.ndarray, b: np.ndarray, progress: Progress = None,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pieces, ia, ib): the parts of ``a`` outside ``b`` (``ib`` -1) and of ``b`` outside ``a``."""
-    only_a, ia = erase(a, b)
-    only_b, ib = erase(b, a)
+    only_a, ia = erase(a, b, _share(progress, 0.0, 0.5))
+    only_b, ib = erase(b, a, _share(progress, 0.5, 0.5))
     return _ordered(np.concatenate([only_a, only_b]),
                     np.concatenate([ia, np.full(len(ib), -1, dtype=np.intp)]),
                     np.concatenate([np.full(len(ia), -1, dtype=np.intp), ib]))
 
 
-def union(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def union(a: np.ndarray, b: np.ndarray, progress: Progress = None,
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pieces, ia, ib): the intersections plus both symmetric-difference sides.
 
     >>> pieces, ia, ib = union(np.array([shapely.box(0, 0, 2, 1)]), np.array([shapely.box(1, 0, 3, 1)]))
     >>> shapely.area(pieces).tolist(), ia.tolist(), ib.tolist()
     ([1.0, 1.0, 1.0], [0, 0, -1], [0, -1, 0])
     """
-    inside, ia, ib = intersection_pairs(a, b)
-    rest, ra, rb = symmetric_difference(a, b)
+    inside, ia, ib = intersection_pairs(a, b, _share(progress, 0.0, 0.5))
+    rest, ra, rb = symmetric_difference(a, b, _share(progress, 0.5, 0.5))
     return _ordered(np.concatenate([inside, rest]), np.concatenate([ia, ra]),
                     np.concatenate([ib, rb]))
 
@@ -132,7 +199,8 @@ def _carry(index: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.append(index, -1)[at]
 
 
-def overlay_layers(layers: list[np.ndarray], how: str) -> tuple[np.ndarray, list[np.ndarray]]:
+def overlay_layers(layers: list[np.ndarray], how: str, progress: Progress = None,
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
     """(pieces, [index into layer k for each piece]) of ``how`` ('intersection' or 'union') of all layers.
 
     Layers are overlaid in turn: the result of the first two with the third,
@@ -149,7 +217,9 @@ def overlay_layers(layers: list[np.ndarray], how: str) -> tuple[np.ndarray, list
     keep = _usable(pieces)
     pieces = pieces[keep]
     indices = [np.flatnonzero(keep)]
-    for layer in layers[1:]:
-        pieces, ia, ib = step(pieces, np.asarray(layer, dtype=object))
+    steps = max(len(layers) - 1, 1)
+    for k, layer in enumerate(layers[1:]):
+        pieces, ia, ib = step(pieces, np.asarray(layer, dtype=object),
+                              _share(progress, k / steps, 1 / steps))
         indices = [_carry(index, ia) for index in indices] + [ib]
     return pieces, indices

@@ -33,7 +33,11 @@ _METERS_PER_DEGREE_LONGITUDE = 111_250.0  # times cos(latitude); less than on WG
 
 
 def _sorted(il: np.ndarray, ir: np.ndarray, *rest: np.ndarray) -> tuple[np.ndarray, ...]:
-    order = np.lexsort((ir, il))
+    """Pairs ordered by ``il`` then ``ir`` (one stable sort of a combined key: tree answers
+    come nearly sorted already, which the sort exploits)."""
+    if not len(il):
+        return (il, ir, *rest)
+    order = np.argsort(il.astype(np.int64) * (int(ir.max()) + 1) + ir, kind="stable")
     return (il[order], ir[order], *(r[order] for r in rest))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import shapely
 
 from honua.core.parameters import Input
 from honua.errors import InvalidParameter
@@ -64,10 +65,16 @@ def prepare(collection: FeatureCollection, parameter: str, *, kinds: Sequence[st
         collection = to_crs(collection, crs)
     if kinds:
         require_kinds(collection.geometry, kinds, parameter=parameter)
+    if invalid != "keep" and _points_only(collection.geometry):
+        return collection  # a point cannot be invalid (JSON has no NaN coordinates)
     geometry = handle_invalid(collection.geometry, invalid, parameter=parameter)
     if geometry is collection.geometry:
         return collection
     return collection.with_geometry(geometry)
+
+
+def _points_only(geometry: np.ndarray) -> bool:
+    return bool(np.isin(shapely.get_type_id(geometry), (-1, 0, 4)).all())
 
 
 def check_statistics(collection: FeatureCollection, fields: Sequence[str] | None,
@@ -148,3 +155,8 @@ def prepare_each(collections: Sequence[FeatureCollection], parameter: str, *,
                 exc.message.replace(f"input {parameter!r}", f"input {parameter!r} (layer {number})"),
                 parameter=parameter) from None
     return prepared
+
+
+def overlay_progress(ctx: Any) -> Any:
+    """A geometry-step progress callback (fraction done) reported as 5-95 % of the job."""
+    return lambda fraction: ctx.progress(5 + 90 * fraction)

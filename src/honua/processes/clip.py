@@ -15,6 +15,7 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
+    overlay_progress,
     prepare,
 )
 
@@ -47,7 +48,7 @@ def clip(
     clipper = prepare(clip_features, "clip_features", kinds=("polygon",), invalid=invalid,
                       crs=features.crs)
     ctx.progress(5, f"Clipping {len(features)} features by {len(clipper)} polygons")
-    pieces, ia = overlay.clip(features.geometry, clipper.geometry)
+    pieces, ia = overlay.clip(features.geometry, clipper.geometry, progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} features clipped")
     result = join_rows(pieces, features.crs, [(features, ia)])
     ctx.progress(100, "Clipped")

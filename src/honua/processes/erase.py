@@ -15,6 +15,7 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
+    overlay_progress,
     prepare,
 )
 
@@ -46,7 +47,7 @@ def erase(
     eraser = prepare(erase_features, "erase_features", kinds=("polygon",), invalid=invalid,
                      crs=features.crs)
     ctx.progress(5, f"Erasing {len(eraser)} polygons from {len(features)} features")
-    pieces, ia = overlay.erase(features.geometry, eraser.geometry)
+    pieces, ia = overlay.erase(features.geometry, eraser.geometry, progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} features remain")
     result = join_rows(pieces, features.crs, [(features, ia)])
     ctx.progress(100, "Erased")

@@ -16,6 +16,7 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
+    overlay_progress,
     prepare,
 )
 
@@ -47,7 +48,7 @@ def identity(
     other = prepare(identity_features, "identity_features", kinds=("polygon",), invalid=invalid,
                     crs=features.crs)
     ctx.progress(5, f"Splitting {len(features)} features by {len(other)} polygons")
-    pieces, ia, ib = overlay.identity(features.geometry, other.geometry)
+    pieces, ia, ib = overlay.identity(features.geometry, other.geometry, progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} pieces")
     result = join_rows(pieces, features.crs, [(features, ia), (other, ib)])
     ctx.progress(100, "Done")

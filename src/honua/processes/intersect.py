@@ -10,7 +10,13 @@ from honua.core.parameters import Input
 from honua.geo import overlay
 from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
-from honua.processes._overlay_inputs import CLASH_NOTE, NULLS_NOTE, InvalidChoice, prepare_each
+from honua.processes._overlay_inputs import (
+    CLASH_NOTE,
+    NULLS_NOTE,
+    InvalidChoice,
+    overlay_progress,
+    prepare_each,
+)
 
 
 @process(
@@ -40,7 +46,8 @@ def intersect(
     """Intersect two or more layers."""
     layers = prepare_each(layers, "layers", invalid=invalid)
     ctx.progress(5, f"Intersecting {len(layers)} layers")
-    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "intersection")
+    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "intersection",
+                                            progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} intersections")
     result = join_rows(pieces, layers[0].crs, list(zip(layers, indices, strict=True)))
     ctx.progress(100, "Intersected")

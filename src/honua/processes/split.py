@@ -18,6 +18,7 @@ from honua.processes._overlay_inputs import (
     InvalidChoice,
     feature_ids,
     id_type,
+    overlay_progress,
     prepare,
 )
 
@@ -62,7 +63,8 @@ def split(
         labels = feature_ids(zones)
         kind = id_type(labels)
     ctx.progress(5, f"Splitting {len(features)} features into {len(zones)} zones")
-    pieces, ia, ib = overlay.intersection_pairs(features.geometry, zones.geometry)
+    pieces, ia, ib = overlay.intersection_pairs(features.geometry, zones.geometry,
+                                                   progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} pieces")
     result = join_rows(pieces, features.crs, [(features, ia)],
                        extra={"split_id": (take_column(labels, ib), kind)})

@@ -16,6 +16,7 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
+    overlay_progress,
     prepare,
 )
 
@@ -45,7 +46,8 @@ def symmetrical_difference(
     update = prepare(update_features, "update_features", kinds=("polygon",), invalid=invalid,
                      crs=features.crs)
     ctx.progress(5, f"Comparing {len(features)} and {len(update)} polygons")
-    pieces, ia, ib = overlay.symmetric_difference(features.geometry, update.geometry)
+    pieces, ia, ib = overlay.symmetric_difference(features.geometry, update.geometry,
+                                                 progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} pieces")
     result = join_rows(pieces, features.crs, [(features, ia), (update, ib)])
     ctx.progress(100, "Done")

@@ -15,6 +15,7 @@ from honua.processes._overlay_inputs import (
     NULLS_NOTE,
     POLYGON_TYPES,
     InvalidChoice,
+    overlay_progress,
     prepare_each,
 )
 
@@ -44,7 +45,8 @@ def union(
     """Union two or more polygon layers."""
     layers = prepare_each(layers, "layers", kinds=("polygon",), invalid=invalid)
     ctx.progress(5, f"Overlaying {len(layers)} layers")
-    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "union")
+    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "union",
+                                            progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} pieces")
     result = join_rows(pieces, layers[0].crs, list(zip(layers, indices, strict=True)))
     ctx.progress(100, "Unioned")
