@@ -74,7 +74,8 @@ def prepare(collection: FeatureCollection, parameter: str, *, kinds: Sequence[st
 
 
 def _points_only(geometry: np.ndarray) -> bool:
-    return bool(np.isin(shapely.get_type_id(geometry), (-1, 0, 4)).all())
+    kinds = shapely.get_type_id(geometry)  # -1 missing, 0 point, 4 multipoint
+    return bool(((kinds <= 0) | (kinds == 4)).all())
 
 
 def check_statistics(collection: FeatureCollection, fields: Sequence[str] | None,
