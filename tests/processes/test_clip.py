@@ -88,3 +88,10 @@ def test_clip_reports_progress():
     context, seen = progress_log()
     run_all(clip, context, features=SQUARES, clip_features=SQUARES)
     assert seen[-1] == 100
+
+
+def test_clip_keeps_feature_ids():
+    """Each clipped feature keeps its id; features clipped away take theirs with them."""
+    features = layer([shapely.box(9, 9, 10, 10), shapely.box(1, 1, 3, 3)], crs=3857)
+    features["features"] = [dict(f, id=i + 10) for i, f in enumerate(features["features"])]
+    assert run(clip, features=features, clip_features=SQUARES).ids == [11]

@@ -76,3 +76,11 @@ def test_select_by_location_nearest_negative_distance_refused():
     with pytest.raises(InvalidParameter, match="zero or more"):
         run(select_by_location, features=POINTS, selecting_features=AREA, predicate="nearest",
             search_distance=-1)
+
+
+def test_select_by_location_keeps_feature_ids():
+    """Selected features keep their GeoJSON ids."""
+    features = layer([shapely.Point(1, 1), shapely.Point(9, 9)], crs=3857)
+    features["features"] = [dict(f, id=f"p{i}") for i, f in enumerate(features["features"])]
+    out = run(select_by_location, features=features, selecting_features=AREA)
+    assert out.ids == ["p0"]

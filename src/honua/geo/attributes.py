@@ -44,13 +44,16 @@ def take_column(column: Sequence[Any], index: np.ndarray) -> list[Any]:
 
 def join_rows(geometry: np.ndarray, crs: Any,
               parts: Sequence[tuple[FeatureCollection, np.ndarray]],
-              extra: Mapping[str, tuple[Sequence[Any], str]] | None = None) -> FeatureCollection:
+              extra: Mapping[str, tuple[Sequence[Any], str]] | None = None,
+              keep_ids: bool = False) -> FeatureCollection:
     """A collection of ``geometry`` whose attributes are rows of each part's collection.
 
     ``parts`` is ``[(collection_k, index_k), ...]``: output row ``r`` carries
     row ``index_k[r]`` of ``collection_k`` (``-1``: ``None`` values). Clashing
     names are renamed as the module says. ``extra`` adds computed columns
     ``{name: (values, field type)}``, renamed the same way when they clash.
+    With ``keep_ids`` the output carries the first collection's feature ids
+    (for outputs whose rows are distinct input features).
     """
     columns: dict[str, list[Any]] = {}
     fields: list[Field] = []
@@ -63,7 +66,10 @@ def join_rows(geometry: np.ndarray, crs: Any,
         final = unique_name(name, columns)
         columns[final] = list(values)
         fields.append(Field(final, kind))
-    return FeatureCollection(geometry, columns, crs, None, tuple(fields))
+    ids = None
+    if keep_ids and parts and parts[0][0].ids is not None:
+        ids = take_column(parts[0][0].ids, parts[0][1])
+    return FeatureCollection(geometry, columns, crs, ids, tuple(fields))
 
 
 def field_type(collection: FeatureCollection, name: str) -> str:

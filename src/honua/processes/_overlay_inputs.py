@@ -25,9 +25,10 @@ from honua.geo.validity import handle_invalid
 from honua.processes._geometry_inputs import InvalidChoice
 
 __all__ = [
-    "CLASH_NOTE", "InvalidChoice", "LinearUnitName", "ArealUnitName", "NULLS_NOTE",
-    "SECOND_LAYER_NOTE", "Statistics", "StatisticsFields", "prepare", "statistic_columns",
-    "check_statistics",
+    "CLASH_NOTE", "GROUND_NOTE", "NULLS_NOTE", "POLYGON_TYPES", "SECOND_LAYER_NOTE",
+    "ArealUnitName", "InvalidChoice", "LinearUnitName", "Statistics", "StatisticsFields",
+    "check_statistics", "feature_ids", "id_type", "overlay_progress", "prepare", "prepare_each",
+    "statistic_columns",
 ]
 
 SECOND_LAYER_NOTE = (
@@ -43,6 +44,8 @@ GROUND_NOTE = (
     " Distances, lengths and areas are measured on the ground: geodesically on a geographic "
     "coordinate system (e.g. WGS 84), in the plane of a projected one (converted from its unit)."
 )
+
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 LinearUnitName = Literal[tuple(units.LINEAR_UNITS)]  # type: ignore[valid-type]
 ArealUnitName = Literal[tuple(units.AREAL_UNITS)]  # type: ignore[valid-type]
@@ -118,11 +121,6 @@ def statistic_columns(source: FeatureCollection, rows: np.ndarray, codes: np.nda
             out[name] = (statistics.group_statistic(values, codes, n_groups, statistic, kind),
                          statistics.result_type(statistic, kind))
     return out
-
-
-POLYGON_TYPES = ("Polygon", "MultiPolygon")
-POINT_TYPES = ("Point", "MultiPoint")
-ANY_TYPES: tuple[str, ...] = ()
 
 
 def feature_ids(collection: FeatureCollection) -> list[Any]:

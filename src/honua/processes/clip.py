@@ -50,6 +50,6 @@ def clip(
     ctx.progress(5, f"Clipping {len(features)} features by {len(clipper)} polygons")
     pieces, ia = overlay.clip(features.geometry, clipper.geometry, progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} features clipped")
-    result = join_rows(pieces, features.crs, [(features, ia)])
+    result = join_rows(pieces, features.crs, [(features, ia)], keep_ids=True)
     ctx.progress(100, "Clipped")
     return result

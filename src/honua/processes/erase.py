@@ -49,6 +49,6 @@ def erase(
     ctx.progress(5, f"Erasing {len(eraser)} polygons from {len(features)} features")
     pieces, ia = overlay.erase(features.geometry, eraser.geometry, progress=overlay_progress(ctx))
     ctx.progress(95, f"{len(pieces)} features remain")
-    result = join_rows(pieces, features.crs, [(features, ia)])
+    result = join_rows(pieces, features.crs, [(features, ia)], keep_ids=True)
     ctx.progress(100, "Erased")
     return result

@@ -56,4 +56,5 @@ def select_by_location(
     selected[chosen] = True
     rows = np.flatnonzero(~selected if invert else selected)
     ctx.progress(100, f"{len(rows)} features selected")
-    return join_rows(features.geometry[rows], features.crs, [(features, rows)])
+    return join_rows(features.geometry[rows], features.crs, [(features, rows)],
+                     keep_ids=True)

@@ -142,5 +142,5 @@ def _one_to_one(target: FeatureCollection, joined: FeatureCollection, it: np.nda
     extra.update({name: ([values[r] for r in rows.tolist()], kind)
                   for name, (values, kind) in stats.items()})
     return join_rows(target.geometry[rows], target.crs, [(target, rows), (joined, first[rows])],
-                     extra)
+                     extra, keep_ids=True)
 

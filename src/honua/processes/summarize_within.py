@@ -100,4 +100,4 @@ def summarize_within(
         extra = {name: ([values[r] for r in rows.tolist()], kind)
                  for name, (values, kind) in extra.items()}
     ctx.progress(100, "Summarised")
-    return join_rows(zones.geometry[rows], zones.crs, [(zones, rows)], extra)
+    return join_rows(zones.geometry[rows], zones.crs, [(zones, rows)], extra, keep_ids=True)

@@ -59,7 +59,7 @@ def voronoi(
         else np.full(len(points), None, dtype=object)
     rows = np.flatnonzero(~shapely.is_missing(cells))
     ctx.progress(100, f"{len(rows)} cells")
-    return join_rows(cells[rows], points.crs, [(points, rows)])
+    return join_rows(cells[rows], points.crs, [(points, rows)], keep_ids=True)
 
 
 def _single_points(features: FeatureCollection) -> FeatureCollection:
