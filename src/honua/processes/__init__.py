@@ -1,9 +1,12 @@
 """Honua's built-in toolbox.
 
 Registered through the ``honua.processes`` entry point like any plugin: every
-``@process`` function imported here is served.
+``@process`` function named here is served. Each group module lists its
+processes in ``__all__``.
 """
 
-from honua.processes.buffer import buffer
+from honua.processes import geometry_tools, proximity_overlay
+from honua.processes.geometry_tools import *  # noqa: F403
+from honua.processes.proximity_overlay import *  # noqa: F403
 
-__all__ = ["buffer"]
+__all__ = [*proximity_overlay.__all__, *geometry_tools.__all__]
