@@ -25,7 +25,7 @@ CRS84_NAMES = frozenset({
 })
 _SHORT = re.compile(r"^(?:epsg:|http://www\.opengis\.net/gml/srs/epsg\.xml#)(\d+)$", re.I)
 _OFFICIAL = re.compile(
-    r"^(?:urn:(?:x-)?ogc:def:crs:epsg:[^:]*:|https?://www\.opengis\.net/def/crs/epsg/[^/]*/)(\d+)$",
+    r"^(?:urn:(?:x-)?ogc:def:crs:epsg:(?:[^:]*:)?|https?://www\.opengis\.net/def/crs/epsg/[^/]*/)(\d+)$",
     re.I)
 
 

@@ -83,14 +83,14 @@ def capabilities(descriptions: Iterable[ProcessDescription], version: str, base:
             summary = E(_w(V2, "ProcessSummary"), {"jobControlOptions": _job_control(d),
                                                    "outputTransmission": "value reference",
                                                    "processVersion": d.version})
-            summary.extend(_identification(V2, d.title, d.description, d.id, d.keywords))
+            summary.extend(identification(V2, d.title, d.description, d.id, d.keywords))
             contents.append(summary)
         root.append(contents)
         return root
     offerings = E(_w(V1, "ProcessOfferings"))
     for d in descriptions:
         brief = E(_w(V1, "Process"), {_w(V1, "processVersion"): d.version})
-        brief.extend(_identification(V1, d.title, d.description, d.id, d.keywords))
+        brief.extend(identification(V1, d.title, d.description, d.id, d.keywords))
         offerings.append(brief)
     language = lambda: E(_o(V1, "Language"), text="en-US")  # noqa: E731
     root.extend([offerings, E(_w(V1, "Languages"), None, E(_w(V1, "Default"), None, language()),
@@ -102,7 +102,7 @@ def _job_control(description: ProcessDescription) -> str:
     return " ".join([f"{mode.value}-execute" for mode in description.job_control] + ["dismiss"])
 
 
-def _identification(version: str, title: str, abstract: str, identifier: str,
+def identification(version: str, title: str, abstract: str, identifier: str,
                     keywords: Iterable[str] = ()) -> list[etree._Element]:
     """Title/Abstract/Identifier (+ keywords) in each version's order."""
     title_el = E(_o(version, "Title"), text=title or identifier)
@@ -199,19 +199,19 @@ def _description10(d: ProcessDescription, max_mb: float) -> etree._Element:
     process = E("ProcessDescription", {_w(V1, "processVersion"): d.version,
                                        "storeSupported": str(d.allows_async).lower(),
                                        "statusSupported": str(d.allows_async).lower()})
-    process.extend(_identification(V1, d.title, d.description, d.id, d.keywords))
+    process.extend(identification(V1, d.title, d.description, d.id, d.keywords))
     if d.inputs:
         inputs = E("DataInputs")
         for p in d.inputs:
             item = E("Input", {"minOccurs": str(p.min_occurs), "maxOccurs": str(
                 UNBOUNDED_1 if p.max_occurs == UNBOUNDED else p.max_occurs)})
-            item.extend(_identification(V1, p.title, p.description, p.name, p.keywords))
+            item.extend(identification(V1, p.title, p.description, p.name, p.keywords))
             item.append(_form10(p, False, max_mb))
             inputs.append(item)
         process.append(inputs)
     outputs = E("ProcessOutputs")
     for p in d.outputs:
-        item = E("Output", None, *_identification(V1, p.title, p.description, p.name))
+        item = E("Output", None, *identification(V1, p.title, p.description, p.name))
         item.append(_form10(p, True, max_mb))
         outputs.append(item)
     process.append(outputs)
@@ -258,15 +258,15 @@ def _data20(parameter: Parameter, output: bool, max_mb: float) -> etree._Element
 
 def _description20(d: ProcessDescription, max_mb: float) -> etree._Element:
     process = E(_w(V2, "Process"), None,
-                *_identification(V2, d.title, d.description, d.id, d.keywords))
+                *identification(V2, d.title, d.description, d.id, d.keywords))
     for p in d.inputs:
         item = E(_w(V2, "Input"), {"minOccurs": str(p.min_occurs), "maxOccurs": (
             "unbounded" if p.max_occurs == UNBOUNDED else str(p.max_occurs))})
-        item.extend(_identification(V2, p.title, p.description, p.name, p.keywords))
+        item.extend(identification(V2, p.title, p.description, p.name, p.keywords))
         item.append(_data20(p, False, max_mb))
         process.append(item)
     for p in d.outputs:
-        item = E(_w(V2, "Output"), None, *_identification(V2, p.title, p.description, p.name))
+        item = E(_w(V2, "Output"), None, *identification(V2, p.title, p.description, p.name))
         item.append(_data20(p, True, max_mb))
         process.append(item)
     return E(_w(V2, "ProcessOffering"), {"jobControlOptions": _job_control(d),

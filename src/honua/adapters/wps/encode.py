@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from honua.adapters.wps import errors, formats, payloads
-from honua.adapters.wps.describe import NSMAP1, NSMAP2, _identification
+from honua.adapters.wps.describe import NSMAP1, NSMAP2, identification
 from honua.adapters.wps.model import V1, V2, Data, InputItem, OutputRequest, Reference
 from honua.adapters.wps.payloads import Rendered
 from honua.adapters.wps.safexml import OWS11, OWS20, WPS10, WPS20, XLINK, XML_NS, E, qname
@@ -60,8 +60,9 @@ def state_of(job: Job) -> State:
         status, code1, _, _ = errors.TABLE[kind]
         text = job.message or f"the job {job.status.value}"
         failure = errors.Exceptional(status, code1, text)
-    return State(phase, job.message, min(int(job.progress), 99), job.finished or job.updated,
-                 failure, dismissed=job.status in (JobStatus.CANCELLED, JobStatus.DISMISSED))
+    # creationTime: when it finished; while it runs, when this document is made (None = now)
+    return State(phase, job.message, min(int(job.progress), 99), job.finished, failure,
+                 dismissed=job.status in (JobStatus.CANCELLED, JobStatus.DISMISSED))
 
 
 # -- WPS 1.0.0 ------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ def data10(rendered: Rendered) -> etree._Element:
 
 def _output10(value: OutputValue) -> etree._Element:
     p = value.parameter
-    element = E(_w("Output"), None, *_identification(V1, p.title, p.description, p.name))
+    element = E(_w("Output"), None, *identification(V1, p.title, p.description, p.name))
     if value.href is not None:
         rendered = value.rendered
         element.append(E(_w("Reference"), {
@@ -151,7 +152,7 @@ def execute_response(description: ProcessDescription, state: State, outputs: Ite
                                      "serviceInstance": service_instance,
                                      "statusLocation": status_location}, nsmap=NSMAP1)
     process = E(_w("Process"), {_w("processVersion"): description.version},
-                *_identification(V1, description.title, description.description, description.id))
+                *identification(V1, description.title, description.description, description.id))
     root.extend([process, _status10(state)])
     if lineage is not None:
         root.append(etree.fromstring(lineage))

@@ -106,7 +106,7 @@ class Fetcher:
                     response = client.send(request, stream=True)
                 except httpx.HTTPError as exc:
                     raise _refused(name, f"could not fetch {url}: {type(exc).__name__}") from None
-                with response:
+                try:
                     if response.is_redirect and response.headers.get("location"):
                         url = urljoin(url, response.headers["location"])
                         if response.status_code == 303:
@@ -116,6 +116,8 @@ class Fetcher:
                         raise _refused(name, f"{url} answered HTTP {response.status_code}")
                     return Fetched(self._read(response, url, name),
                                    response.headers.get("content-type"))
+                finally:
+                    response.close()
         raise _refused(name, f"{url} redirects more than {MAX_REDIRECTS} times")
 
     def _checked(self, url: str, name: str) -> tuple[str, str, str]:

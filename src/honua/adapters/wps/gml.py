@@ -43,6 +43,8 @@ GEOMETRIES = frozenset({
 _MEMBERS = {"pointMember": "*", "pointMembers": "*", "lineStringMember": "*", "curveMember": "*",
             "curveMembers": "*", "polygonMember": "*", "surfaceMember": "*", "surfaceMembers": "*",
             "geometryMember": "*", "geometryMembers": "*"}
+_MULTI = frozenset({"MultiPoint", "MultiLineString", "MultiCurve", "MultiPolygon", "MultiSurface",
+                    "MultiGeometry", "GeometryCollection"})
 _NCNAME = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
@@ -73,6 +75,12 @@ def is_gml_geometry(element: etree._Element) -> bool:
     return namespace(element) in GML_NAMESPACES and local(element) in GEOMETRIES
 
 
+def _is_gml_shape(element: etree._Element) -> bool:
+    """A GML geometry element, simple or not (Curve, Surface ... are refused when read)."""
+    return namespace(element) in GML_NAMESPACES and local(element)[:1].isupper() and local(
+        element) not in ("FeatureCollection", "Null")
+
+
 def _numbers(text: str | None, where: str) -> np.ndarray:
     try:
         return np.array((text or "").split(), dtype=float)
@@ -81,8 +89,9 @@ def _numbers(text: str | None, where: str) -> np.ndarray:
 
 
 def _dimension(element: etree._Element, default: int) -> int:
-    for candidate in (element, element.getparent()):
-        if candidate is not None and candidate.get("srsDimension"):
+    """``srsDimension`` of the element or of the nearest ancestor that declares it."""
+    for candidate in (element, *element.iterancestors()):
+        if candidate.get("srsDimension"):
             try:
                 return max(2, min(3, int(candidate.get("srsDimension"))))
             except ValueError:
@@ -144,7 +153,7 @@ def _members(element: etree._Element) -> list[etree._Element]:
     found: list[etree._Element] = []
     for member in children(element):
         if local(member) in _MEMBERS:
-            found.extend(c for c in children(member) if is_gml_geometry(c))
+            found.extend(c for c in children(member) if _is_gml_shape(c))
     return found
 
 
@@ -179,6 +188,9 @@ def _geometry(element: etree._Element, reading: _Reading,
         if len(box) != 2:
             raise InvalidParameter(f"{where}: a gml:{kind} has two corners")
         return shapely.box(*box.min(axis=0)[:2], *box.max(axis=0)[:2])
+    if kind not in _MULTI:
+        raise InvalidParameter(f"{where}: gml:{kind} is not a simple feature geometry; use Point, "
+                               "LineString, Polygon or their Multi- forms")
     parts = [_geometry(m, reading, wire) for m in _members(element)]
     if kind == "MultiPoint":
         return shapely.MultiPoint(parts)
@@ -233,13 +245,15 @@ def _feature(element: etree._Element, reading: _Reading,
     geometry = None
     attributes: dict[str, Any] = {}
     for prop in children(element):
+        if local(prop) == "boundedBy":
+            continue
         kids = children(prop)
-        shapes = [k for k in kids if is_gml_geometry(k)]
+        shapes = [k for k in kids if _is_gml_shape(k)]
         if shapes:
             if geometry is None:
                 geometry = _geometry(shapes[0], reading, inherited)
         elif namespace(prop) in GML_NAMESPACES:
-            continue  # gml:boundedBy, gml:name, gml:description ...
+            continue  # gml:name, gml:description ...
         elif not kids:
             attributes[local(prop)] = None if prop.get(XSI_NIL) == "true" else _typed(prop.text)
     identifier = element.get(qname(GML32, "id")) or element.get(qname(GML, "id")) or element.get("fid")
@@ -250,7 +264,7 @@ def read_features(root: etree._Element, *, where: str = "features") -> FeatureCo
     """A FeatureCollection from a GML geometry, feature or feature collection element."""
     reading = _Reading(where)
     try:
-        if is_gml_geometry(root):
+        if _is_gml_shape(root):
             return FeatureCollection.from_geometries([_geometry(root, reading, None)],
                                                      crs=reading.current.crs)
         elements = _feature_elements(root) or [root]

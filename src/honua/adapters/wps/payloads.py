@@ -30,6 +30,21 @@ from honua.geo.features import FeatureCollection
 # -- decoding --------------------------------------------------------------------------------
 
 
+def _naming(function: Any) -> Any:
+    """Errors of the wrapped decoder name the parameter (the report's locator)."""
+
+    def wrapper(parameter: Parameter, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(parameter, *args, **kwargs)
+        except InvalidParameter as exc:
+            exc.parameter = exc.parameter or parameter.name
+            raise
+
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@_naming
 def decode(parameter: Parameter, data: Data) -> Any:
     """The neutral value of one inline input."""
     kind, name = parameter.data_type, parameter.name
@@ -135,6 +150,7 @@ def _typed(parameter: Parameter, collection: FeatureCollection) -> Any:
     return collection
 
 
+@_naming
 def decode_bytes(parameter: Parameter, content: bytes, mime_type: str | None,
                  encoding: str | None = None, schema: str | None = None) -> Any:
     """A fetched reference's body as a value of ``parameter``'s type."""

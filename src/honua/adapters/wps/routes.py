@@ -62,6 +62,7 @@ class Wps:
         root = (await run_in_threadpool(parse_xml, body) if len(body) > LARGE_BODY
                 else parse_xml(body))
         request.state.wps_version = decode.request_version(root) or V1
+        request.state.wps_large = len(body) > LARGE_BODY
         operation = decode.operation(root)
         request.state.wps_version = operation.version
         return await self.dispatch(operation, request)
@@ -91,7 +92,8 @@ class Wps:
         execute = operation.execute
         assert execute is not None
         base = self.base(request)
-        blocking = any(isinstance(i.value, Reference) for i in execute.inputs)
+        blocking = getattr(request.state, "wps_large", False) or any(
+            isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
         prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
                     else self.runs.prepare(execute, base))
         process_id = prepared.definition.id
@@ -102,7 +104,9 @@ class Wps:
                 job = await run_in_threadpool(self.manager.wait, job.id,
                                               self.settings.sync_timeout_seconds)
             return await run_in_threadpool(self._job_answer, job, execute, base)
-        future = self.manager.execute(process_id, prepared.inputs, prepared.options)
+        future = (await run_in_threadpool(self.manager.execute, process_id, prepared.inputs,
+                                          prepared.options) if blocking
+                  else self.manager.execute(process_id, prepared.inputs, prepared.options))
         execution = await asyncio.wrap_future(future)
         return await run_in_threadpool(self._sync_answer, execute, prepared, execution, base)
 

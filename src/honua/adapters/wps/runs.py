@@ -11,6 +11,7 @@ by any front process, after any restart.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,7 +143,12 @@ class Runs:
         prepared = self.prepare(request, base)
         options = ExecutionOptions(mode="sync", outputs={names[0]: {}})
         future = self.manager.execute(description.id, prepared.inputs, options)
-        execution = future.result(timeout=self.settings.sync_timeout_seconds)
+        limit = self.settings.sync_timeout_seconds
+        try:
+            execution = future.result(timeout=limit)
+        except concurrent.futures.TimeoutError:
+            raise OwsException("NoApplicableCode", f"process {description.id!r} did not finish "
+                               f"within the synchronous limit of {limit:g} s", status=504) from None
         return execution.outputs[names[0]]
 
     # -- answers ----------------------------------------------------------------------------
