@@ -141,6 +141,13 @@ class Server:
 
 
 def run_job(base: str, body: bytes, timeout: float) -> tuple[str, str]:
+    try:
+        return _run_job(base, body, timeout)
+    except httpx.HTTPError as exc:  # the server died (e.g. killed for memory): a result too
+        return "server died", f"{type(exc).__name__}: {exc}"
+
+
+def _run_job(base: str, body: bytes, timeout: float) -> tuple[str, str]:
     with httpx.Client(timeout=timeout) as client:
         response = client.post(f"{base}/api/processes/buffer/execution", content=body,
                                headers={"Content-Type": "application/json",
@@ -169,6 +176,10 @@ def scenario(kind: str, n: int, work: Path, chunk: int, timeout: float) -> dict[
         status, message = run_job(server.base, body, timeout)
         seconds = time.monotonic() - started
         sampler.sample()
+        if status == "server died":
+            server.process.wait(timeout=30)
+            tail = (server.process.stderr.read() if server.process.stderr else b"")[-300:]
+            message += f" (exit code {server.process.returncode}; {tail.decode(errors='replace')})"
     finally:
         sampler.stop.set()
         server.close()
