@@ -119,9 +119,10 @@ class Server:
         env = {**os.environ, "HONUA_DATA_DIR": str(data), "HONUA_LAYERS_DIR": str(layers),
                "HONUA_WORKERS": "2", "HONUA_MAX_BODY_MB": "4000", "HONUA_JOB_MEMORY_MB": "16000",
                "HONUA_CHUNK_FEATURES": str(chunk), "HONUA_JOB_TIMEOUT_SECONDS": "3600"}
-        self.process = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--port",
-                                         str(self.port)], env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        self.log = data.parent / f"{data.name}.log"
+        with self.log.open("wb") as log:  # a file, not a pipe: a full pipe would stall the server
+            self.process = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--port",
+                                             str(self.port)], env=env, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -178,8 +179,8 @@ def scenario(kind: str, n: int, work: Path, chunk: int, timeout: float) -> dict[
         sampler.sample()
         if status == "server died":
             server.process.wait(timeout=30)
-            tail = (server.process.stderr.read() if server.process.stderr else b"")[-300:]
-            message += f" (exit code {server.process.returncode}; {tail.decode(errors='replace')})"
+            tail = server.log.read_bytes()[-300:].decode(errors="replace")
+            message += f" (exit code {server.process.returncode}; log: {tail})"
     finally:
         sampler.stop.set()
         server.close()
