@@ -108,7 +108,9 @@ class Wps:
                                           prepared.options) if blocking
                   else self.manager.execute(process_id, prepared.inputs, prepared.options))
         execution = await asyncio.wrap_future(future)
-        return await run_in_threadpool(self._sync_answer, execute, prepared, execution, base)
+        if blocking or _is_large(execution.outputs):
+            return await run_in_threadpool(self._sync_answer, execute, prepared, execution, base)
+        return self._sync_answer(execute, prepared, execution, base)
 
     def _sync_answer(self, execute: ExecuteRequest, prepared: Prepared, execution: Any,
                      base: str) -> Response:
@@ -187,6 +189,12 @@ def _raw(values: list[encode.OutputValue]) -> Response:
                            locator="RawDataOutput", code2="TooManyOutputs")
     rendered = values[0].rendered
     return Response(rendered.body, media_type=rendered.mime_type)
+
+
+def _is_large(outputs: dict[str, Any]) -> bool:
+    """Outputs worth rendering off the event loop."""
+    return any(len(v) > 1000 if hasattr(v, "geometry") else not isinstance(v, int | float | str)
+               for v in outputs.values())
 
 
 def _service(base: str) -> str:
