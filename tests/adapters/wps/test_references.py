@@ -24,6 +24,8 @@ from tests.adapters.wps.conftest import (
     complex_text,
     document,
     execute10,
+    execute20,
+    input20,
     literal,
     output10,
     point_geojson,
@@ -105,6 +107,14 @@ def test_allow_listed_external_reference_is_fetched(refs, external):
 def test_reference_with_post_body(refs, external):
     body = f"<![CDATA[{point_geojson(10.0, 50.0)}]]>"
     request = execute10("buffer", _reference("features", f"{external}/echo", body=body, method="POST",
+                                             mimeType="application/geo+json"),
+                        literal("distance", 100, "metre"))
+    assert abs(_max_ground_distance(complex_text(post(refs, request))) - 100) < 0.5
+
+
+def test_reference_with_a_body_reference(refs, external):
+    extra = f'<wps:BodyReference xlink:href="{external}/point.geojson"/>'
+    request = execute10("buffer", _reference("features", f"{external}/echo", extra=extra, method="POST",
                                              mimeType="application/geo+json"),
                         literal("distance", 100, "metre"))
     assert abs(_max_ground_distance(complex_text(post(refs, request))) - 100) < 0.5
@@ -247,3 +257,14 @@ def test_chaining_run_failure_names_the_inner_process(wps):
     code, locator, text = _exception(post(wps, outer, status=500))
     assert locator == "count" and "process 'wps_fail' (chained into input 'count')" in text
     assert "crashed" in text
+
+
+def test_chaining_in_wps20(wps):
+    nested = execute20("buffer", input20("features", point_geojson()), input20("distance", "100"),
+                       outputs='<wps:Output id="result"/>', response="raw")
+    outer = execute20("buffer", '<wps:Input id="features"><wps:Reference xlink:href="http://testserver/wps">'
+                      f"<wps:Body>{nested}</wps:Body></wps:Reference></wps:Input>",
+                      input20("distance", "100"), response="raw", outputs='<wps:Output id="result"/>')
+    response = wps.post("/wps", content=outer)
+    assert response.status_code == 200
+    assert abs(_max_ground_distance(response.text) - 200) < 1.0

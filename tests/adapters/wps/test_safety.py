@@ -68,3 +68,11 @@ def test_billion_laughs_is_refused_quickly_and_memory_stays_flat(wps, encoding):
 def test_entities_without_doctype_are_not_expanded(wps):
     body = execute10("wps_echo", literal("text", "&xxe;")).encode()
     assert "not well-formed" in _refused(wps.post("/wps", content=body))
+
+
+def test_inline_text_over_the_parser_limit_asks_for_a_reference(wps):
+    body = execute10("wps_echo", literal("text", "x" * 11_000_000)).encode()
+    root = checked(wps.post("/wps", content=body), 413)
+    exception = root.find("ows:Exception", NS)
+    assert exception.get("exceptionCode") == "FileSizeExceeded"
+    assert "by reference" in exception.findtext("ows:ExceptionText", namespaces=NS)

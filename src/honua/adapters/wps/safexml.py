@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from honua.errors import InvalidParameter
+from honua.errors import InvalidParameter, PayloadTooLarge
 
 WPS10 = "http://www.opengis.net/wps/1.0.0"
 WPS20 = "http://www.opengis.net/wps/2.0"
@@ -27,6 +27,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 _PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False,
                    "huge_tree": False, "dtd_validation": False, "remove_pis": True}
+_LIMIT_MESSAGES = ("too big", "too long", "Excessive depth", "Resource limit", "XML_PARSE_HUGE")
 # A prolog is: an XML declaration, comments, processing instructions, white space.
 _PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
@@ -76,6 +77,11 @@ def parse_xml(data: bytes | str, *, what: str = "the request") -> etree._Element
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        if any(limit in exc.msg for limit in _LIMIT_MESSAGES):
+            raise PayloadTooLarge(
+                f"{what} exceeds the XML safety limits (one text over 10 MB, or elements nested "
+                f"over 256 deep): send large inputs by reference (xlink:href) instead ({exc.msg})"
+            ) from None
         raise InvalidParameter(f"{what} is not well-formed XML: {exc.msg}") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. hidden behind an encoding trick
