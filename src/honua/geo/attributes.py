@@ -25,31 +25,33 @@ from honua.geo.features import FeatureCollection, Field
 NUMERIC_TYPES = ("integer", "double")
 
 
-def take_column(column: Sequence[Any], index: np.ndarray) -> list[Any]:
+def take_column(column: Sequence[Any], index: np.ndarray | slice) -> list[Any]:
     """``column[i]`` for every ``i`` of ``index``, ``None`` where ``i`` is -1.
+
+    ``index`` may also be ``slice(None)``: every row, in order.
 
     >>> take_column(["a", "b", None], np.array([2, 0, -1, 1]))
     [None, 'a', None, 'b']
-    >>> take_column([[1, 2], {"k": 1}], np.array([0, 1]))
+    >>> take_column([[1, 2], {"k": 1}], slice(None))
     [[1, 2], {'k': 1}]
     """
+    if isinstance(index, slice):
+        return list(column[index])
     index = np.asarray(index, dtype=np.intp)
-    if len(index) == len(column) and (len(index) == 0 or (
-            index[0] == 0 and index[-1] == len(index) - 1 and (np.diff(index) == 1).all())):
-        return list(column)
     # an object array built item by item: JSON lists stay values, never nested arrays
     padded = np.fromiter(chain(column, (None,)), dtype=object, count=len(column) + 1)
     return padded[index].tolist()
 
 
 def join_rows(geometry: np.ndarray, crs: Any,
-              parts: Sequence[tuple[FeatureCollection, np.ndarray]],
+              parts: Sequence[tuple[FeatureCollection, np.ndarray | slice]],
               extra: Mapping[str, tuple[Sequence[Any], str]] | None = None,
               keep_ids: bool = False) -> FeatureCollection:
     """A collection of ``geometry`` whose attributes are rows of each part's collection.
 
     ``parts`` is ``[(collection_k, index_k), ...]``: output row ``r`` carries
-    row ``index_k[r]`` of ``collection_k`` (``-1``: ``None`` values). Clashing
+    row ``index_k[r]`` of ``collection_k`` (``-1``: ``None`` values; an index
+    of ``slice(None)`` takes every row in order). Clashing
     names are renamed as the module says. ``extra`` adds computed columns
     ``{name: (values, field type)}``, renamed the same way when they clash.
     With ``keep_ids`` the output carries the first collection's feature ids

@@ -33,9 +33,13 @@ _METERS_PER_DEGREE_LONGITUDE = 111_250.0  # times cos(latitude); less than on WG
 
 
 def _sorted(il: np.ndarray, ir: np.ndarray, *rest: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Pairs ordered by ``il`` then ``ir`` (one stable sort of a combined key: tree answers
-    come nearly sorted already, which the sort exploits)."""
-    if not len(il):
+    """Pairs ordered by ``il`` then ``ir``.
+
+    Tree answers come grouped by ``il`` already; when no left geometry has
+    two pairs they are sorted as they are, else one stable sort of a
+    combined key (which the near-order makes fast) puts them in order.
+    """
+    if not len(il) or (il[1:] > il[:-1]).all():
         return (il, ir, *rest)
     order = np.argsort(il.astype(np.int64) * (int(ir.max()) + 1) + ir, kind="stable")
     return (il[order], ir[order], *(r[order] for r in rest))

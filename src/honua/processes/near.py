@@ -86,6 +86,6 @@ def near(
         extra["near_x"] = (nullable(xy[:, 0]), "double")
         extra["near_y"] = (nullable(xy[:, 1]), "double")
     ctx.progress(100, "Done")
-    return join_rows(features.geometry, features.crs, [(features, np.arange(n))], extra,
+    return join_rows(features.geometry, features.crs, [(features, slice(None))], extra,
                      keep_ids=True)
 

@@ -133,13 +133,13 @@ def _one_to_one(target: FeatureCollection, joined: FeatureCollection, it: np.nda
         first[it[starts]] = ij[starts]
         if distance is not None:
             nearest[it[starts]] = distance[starts]
-    rows = np.arange(n) if keep_all else np.flatnonzero(counts > 0)
+    rows: np.ndarray | slice = slice(None) if keep_all else np.flatnonzero(counts > 0)
     extra: dict[str, tuple[list[Any], str]] = {"join_count": (counts[rows].tolist(), "integer")}
     if distance is not None:
         extra["join_distance"] = (nullable(nearest[rows]), "double")
     taken = [f.name for f in target.fields] + [f.name for f in joined.fields] + list(extra)
     stats = statistic_columns(source, ij, it, n, fields, chosen, taken)
-    extra.update({name: ([values[r] for r in rows.tolist()], kind)
+    extra.update({name: (take_column(values, rows), kind)
                   for name, (values, kind) in stats.items()})
     return join_rows(target.geometry[rows], target.crs, [(target, rows), (joined, first[rows])],
                      extra, keep_ids=True)

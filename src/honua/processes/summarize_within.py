@@ -11,7 +11,7 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import units
-from honua.geo.attributes import join_rows
+from honua.geo.attributes import join_rows, take_column
 from honua.geo.dimension import dimensions, keep_dimension
 from honua.geo.features import FeatureCollection
 from honua.geo.measure import areas_m2, lengths_m
@@ -95,9 +95,7 @@ def summarize_within(
             (square_meters / units.AREAL_UNITS[area_unit]).tolist(), "double")
     taken = [f.name for f in zones.fields] + list(extra)
     extra.update(statistic_columns(summary, feature, zone, n, fields, chosen, taken))
-    rows = np.arange(n) if keep_all else np.flatnonzero(counts > 0)
-    if not keep_all:
-        extra = {name: ([values[r] for r in rows.tolist()], kind)
-                 for name, (values, kind) in extra.items()}
+    rows: np.ndarray | slice = slice(None) if keep_all else np.flatnonzero(counts > 0)
+    extra = {name: (take_column(values, rows), kind) for name, (values, kind) in extra.items()}
     ctx.progress(100, "Summarised")
     return join_rows(zones.geometry[rows], zones.crs, [(zones, rows)], extra, keep_ids=True)
