@@ -20,6 +20,8 @@ supported.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -80,7 +82,8 @@ def buffer(
     return out
 
 
-def _buffer(geometry: np.ndarray, distance: np.ndarray, crs: CRS, options: dict) -> np.ndarray:
+def _buffer(geometry: np.ndarray, distance: np.ndarray, crs: CRS,
+            options: dict[str, Any]) -> np.ndarray:
     """Buffer present geometries; NaN distances (one-sided, non-positive) give empty polygons."""
     collapsed = np.isnan(distance)
     distance = np.where(collapsed, 0.0, distance)
@@ -124,7 +127,8 @@ def geodesic_circles(points: np.ndarray, radius_m: np.ndarray, crs: CRS, vertice
     return circles
 
 
-def _buffer_locally(geometry: np.ndarray, distance: np.ndarray, crs: CRS, options: dict) -> np.ndarray:
+def _buffer_locally(geometry: np.ndarray, distance: np.ndarray, crs: CRS,
+                    options: dict[str, Any]) -> np.ndarray:
     minx, miny, maxx, maxy = shapely.bounds(geometry).T  # NaN for empty geometries
     zones = local.zone_of(np.nan_to_num((minx + maxx) / 2), np.nan_to_num((miny + maxy) / 2))
     out = np.empty(geometry.shape, dtype=object)

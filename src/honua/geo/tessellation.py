@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from honua.geo import local
 
@@ -38,7 +38,7 @@ def _unique_points(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return usable, unique[order], rank[inverse.reshape(-1)]
 
 
-def _local_frame(xy: np.ndarray, crs: CRS):
+def _local_frame(xy: np.ndarray, crs: CRS) -> tuple[Transformer, Transformer] | None:
     """(forward, backward) transformers, or None on a projected CRS."""
     if not crs.is_geographic or not len(xy):
         return None

@@ -7,12 +7,13 @@ wording lives here once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import shapely
 
+from honua.core.context import Context
 from honua.core.parameters import Input
 from honua.errors import InvalidParameter
 from honua.geo import statistics, units
@@ -156,6 +157,6 @@ def prepare_each(collections: Sequence[FeatureCollection], parameter: str, *,
     return prepared
 
 
-def overlay_progress(ctx: Any) -> Any:
+def overlay_progress(ctx: Context) -> Callable[[float], None]:
     """A geometry-step progress callback (fraction done) reported as 5-95 % of the job."""
     return lambda fraction: ctx.progress(5 + 90 * fraction)
