@@ -1,6 +1,6 @@
 """Benchmark: toolbox processes through the process API against the bare shapely floor.
 
-    python bench/toolbox.py [--sizes 10000 100000] [--repeat 3]
+    python bench/toolbox.py [--sizes 10000 100000] [--repeat 5] [--processes clip dissolve]
 
 For each process and size, the inputs are built once as in-memory feature
 collections and bound with ``bind_inputs`` (not timed); then ``call_process``
@@ -173,11 +173,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--processes", nargs="+", default=None,
+                        help="only these processes (default: all)")
     args = parser.parse_args()
     print(f"{'process':<14}{'features':>10}{'process s':>12}{'floor s':>10}{'ratio':>8}"
           "   (CPU seconds, best of runs)")
     for size in args.sizes:
         for case in CASES:
+            if args.processes and case.__name__.removeprefix("case_") not in args.processes:
+                continue
             name, raw, floor = case(size)
             try:
                 module = importlib.import_module(f"honua.processes.{name}")

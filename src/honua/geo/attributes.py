@@ -36,6 +36,8 @@ def take_column(column: Sequence[Any], index: np.ndarray | slice) -> list[Any]:
     [[1, 2], {'k': 1}]
     """
     if isinstance(index, slice):
+        if index == slice(None):  # every row: share the list, as FeatureCollection.with_geometry does
+            return column if isinstance(column, list) else list(column)
         return list(column[index])
     index = np.asarray(index, dtype=np.intp)
     # an object array built item by item: JSON lists stay values, never nested arrays
