@@ -173,3 +173,18 @@ def test_failed_tool_answers_error_with_its_message(client):
     response = client.get(f"{GP}/Fail/execute", params={"text": "bad luck", "f": "json"})
     error = assert_valid(response.json(), "error")["error"]
     assert error["code"] == 500 and "bad luck" in error["message"]
+
+
+def test_esri_out_feature_service_name_publishes_the_result_as_a_layer(client):
+    """As ArcGIS publishes a hosted layer, the result becomes a catalog collection."""
+    body = {"features": json.dumps(point_set((10, 50))), "distance": METERS,
+            "esri_out_feature_service_name": "buffered_points", "f": "json"}
+    assert "error" not in client.post(f"{GP}/Buffer/execute", data=body).json()
+    collection = client.get("/api/collections/buffered_points")
+    assert collection.status_code == 200
+    items = client.get("/api/collections/buffered_points/items").json()
+    assert items["features"][0]["geometry"]["type"] == "Polygon"
+    again = client.post(f"{GP}/Buffer/execute", data=body).json()
+    assert again["error"]["code"] in (400, 409) and "buffered_points" in again["error"]["message"]
+    body["esri_out_feature_service_overwrite"] = "true"
+    assert "error" not in client.post(f"{GP}/Buffer/execute", data=body).json()

@@ -10,6 +10,7 @@ parameters that are not inputs of the task are ignored, as ArcGIS does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -154,9 +155,29 @@ def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> E
                                        bool(remembered.get("returnFeatureCollection"))))
 
 
-def options(mode: str, env: Environment, service: str, task: str) -> ExecutionOptions:
-    return ExecutionOptions(mode=mode, hints={"gpserver": {**env.hints(), "service": service,
-                                                           "task": task}})
+def options(mode: str, env: Environment, service: str, task: str,
+            outputs: Mapping[str, Mapping[str, Any]] | None = None) -> ExecutionOptions:
+    return ExecutionOptions(mode=mode, outputs=outputs or {},
+                            hints={"gpserver": {**env.hints(), "service": service, "task": task}})
+
+
+def registered_outputs(params: Mapping[str, str],
+                       description: ProcessDescription) -> dict[str, dict[str, Any]]:
+    """``esri_out_feature_service_name`` (+ ``_overwrite``): keep the first feature output as
+    a catalog layer of that name, as ArcGIS publishes a hosted feature layer."""
+    name = (params.get("esri_out_feature_service_name") or "").strip()
+    if not name:
+        return {}
+    if name.startswith("\""):  # a JSON string, as some clients send every value
+        with contextlib.suppress(ValueError):
+            name = str(orjson.loads(name))
+    target = next((p.name for p in description.outputs if p.data_type is DataType.FEATURES), None)
+    if target is None:
+        raise InvalidParameter(f"esri_out_feature_service_name: task {description.id!r} has no "
+                               "feature output to publish", parameter="esri_out_feature_service_name")
+    overwrite = (params.get("esri_out_feature_service_overwrite") or "").strip().lower()
+    return {target: {"registerAs": {"collectionId": name, "title": name,
+                                    "overwrite": overwrite in ("true", "1")}}}
 
 
 # -- values ---------------------------------------------------------------------------------

@@ -187,7 +187,8 @@ class GPServer:
                                "jobs/<jobId>")
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
-        options = decode.options("sync", env, service.path, task.name)
+        options = decode.options("sync", env, service.path, task.name,
+                                 decode.registered_outputs(call.params, definition.description))
         future = self.manager.execute(definition.id, inputs, options)
         execution = await asyncio.wrap_future(future)
         document = encode.execute(task, definition.description, execution.outputs,
@@ -206,7 +207,8 @@ class GPServer:
             raise NotSupported(f"task {task.name!r} runs only synchronously: call execute")
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
-        options = decode.options("async", env, service.path, task.name)
+        options = decode.options("async", env, service.path, task.name,
+                                 decode.registered_outputs(call.params, definition.description))
         job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
         if call.f == "html":
             url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}?f=html"
