@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 class JobStore(Protocol):
     """Durable job records. Every write is committed before the call returns."""
 
-    def create(self, job: Job) -> None: ...
+    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
+        """Store a new job (and its first messages) in one write; ``Conflict`` if the id exists."""
+        ...
 
     def get(self, job_id: str) -> Job:
         """The job; raises ``NoSuchJob``."""

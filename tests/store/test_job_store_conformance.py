@@ -42,6 +42,16 @@ def test_job_store_create_duplicate_id_conflicts(job_store: JobStore, make_job: 
     assert job_store.get(job.id).process_id == "buffer"
 
 
+def test_job_store_create_with_messages_stores_both_at_once(job_store: JobStore,
+                                                           make_job: MakeJob,
+                                                           t0: dt.datetime) -> None:
+    """A job created with its first messages has them, in order (one write for sync runs)."""
+    job = make_job()
+    notes = [Message(t0, MessageLevel.INFO, "started"), Message(t0, MessageLevel.ERROR, "boom")]
+    job_store.create(job, notes)
+    assert job_store.messages(job.id) == notes
+
+
 def test_job_store_get_unknown_raises_no_such_job(job_store: JobStore) -> None:
     """The error names the id and says why a job might be gone."""
     with pytest.raises(NoSuchJob, match=r"'nope'.*dismissed or expired"):

@@ -571,8 +571,7 @@ class _SyncListener(ExecutionListener):
         job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
                              error_kind=outcome.error_kind)
         try:
-            manager.store.create(job)
-            manager.store.add_messages(job.id, self.messages)
+            manager.store.create(job, self.messages)
         except Exception:
             log.exception("could not record synchronous job %s", job.id)
         if event is JobEvent.SUCCEED:

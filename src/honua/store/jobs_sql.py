@@ -10,8 +10,11 @@ one short transaction, committed before it returns.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,8 +46,12 @@ class SqlJobStore:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
         self._writer = writer(self._engine)
+        # SQLite has one writer at a time; its busy handler waits by sleeping (up to 100 ms
+        # a try), so this process's writers queue on a lock instead and never sleep there.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if self._engine.dialect.name == "sqlite" else contextlib.nullcontext())
         try:
-            with translated("create the job tables"), self._writer.begin() as conn:
+            with translated("create the job tables"), self._write() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                                  {"key": _SCHEMA_LOCK_KEY})
@@ -53,14 +60,23 @@ class SqlJobStore:
             self._engine.dispose()
             raise
 
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
     def __repr__(self) -> str:
         return f"SqlJobStore({self._engine.url.render_as_string(hide_password=True)!r})"
 
-    def create(self, job: Job) -> None:
+    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         row = job_to_row(normalise_job(job))
+        notes = [{"job_id": job.id, "time": m.time, "level": m.level.value, "text": m.text}
+                 for m in map(normalise_message, messages)]
         with translated(f"store job {job.id}", conflict=f"a job with id {job.id!r} already "
-                        "exists"), self._writer.begin() as conn:
+                        "exists"), self._write() as conn:
             conn.execute(sa.insert(jobs).values(row))
+            if notes:
+                conn.execute(sa.insert(job_messages), notes)
 
     def get(self, job_id: str) -> Job:
         with translated(f"read job {job_id}"), self._engine.connect() as conn:
@@ -75,7 +91,7 @@ class SqlJobStore:
         statement = sa.update(jobs).where(jobs.c.id == job.id).values(row)
         if expected is not None:
             statement = statement.where(jobs.c.status == JobStatus(expected).value)
-        with translated(f"update job {job.id}"), self._writer.begin() as conn:
+        with translated(f"update job {job.id}"), self._write() as conn:
             return conn.execute(statement).rowcount == 1
 
     def set_progress(self, job_id: str, percent: int, message: str | None,
@@ -86,7 +102,7 @@ class SqlJobStore:
             values["message"] = message
         statement = (sa.update(jobs).values(values)
                      .where(jobs.c.id == job_id, jobs.c.status == JobStatus.RUNNING.value))
-        with translated(f"record progress of job {job_id}"), self._writer.begin() as conn:
+        with translated(f"record progress of job {job_id}"), self._write() as conn:
             conn.execute(statement)
 
     def claim_next(self, now: dt.datetime) -> Job | None:
@@ -99,7 +115,7 @@ class SqlJobStore:
                      .values(status=JobStatus.RUNNING.value, started=now, updated=now,
                              attempts=jobs.c.attempts + 1, progress=0)
                      .returning(*jobs.c))
-        with translated("claim the next queued job"), self._writer.begin() as conn:
+        with translated("claim the next queued job"), self._write() as conn:
             row = conn.execute(statement).mappings().first()
         return None if row is None else row_to_job(row)
 
@@ -116,7 +132,7 @@ class SqlJobStore:
         # FOR KEY SHARE (PostgreSQL) holds off a concurrent delete until the insert is done.
         job = (sa.select(jobs.c.id).where(jobs.c.id == job_id)
                .with_for_update(read=True, key_share=True))
-        with translated(f"add messages to job {job_id}"), self._writer.begin() as conn:
+        with translated(f"add messages to job {job_id}"), self._write() as conn:
             if conn.execute(job).first() is not None:
                 conn.execute(sa.insert(job_messages), rows)
 
@@ -162,7 +178,7 @@ class SqlJobStore:
 
     def delete(self, job_id: str) -> None:
         """Remove the job and its messages; nothing happens if it is already gone."""
-        with translated(f"delete job {job_id}"), self._writer.begin() as conn:
+        with translated(f"delete job {job_id}"), self._write() as conn:
             conn.execute(sa.delete(job_messages).where(job_messages.c.job_id == job_id))
             conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
 

@@ -41,13 +41,14 @@ class MemoryJobStore:
         self._jobs: dict[str, Job] = {}
         self._messages: dict[str, list[Message]] = {}
 
-    def create(self, job: Job) -> None:
+    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         job = normalise_job(job)
+        notes = [normalise_message(message) for message in messages]
         with self._lock:
             if job.id in self._jobs:
                 raise Conflict(f"a job with id {job.id!r} already exists")
             self._jobs[job.id] = job
-            self._messages[job.id] = []
+            self._messages[job.id] = notes
 
     def get(self, job_id: str) -> Job:
         with self._lock:
