@@ -63,3 +63,12 @@ def test_write_features_round_trip_keeps_crs_ids_and_attributes():
     assert document["features"][0]["id"] == "x"
     assert document["features"][0]["properties"] == {"v": 1.5}
     assert read_features(document).crs.to_epsg() == 32631
+
+
+def test_read_features_empty_point_among_points():
+    """An empty Point ("coordinates": []) is read as an empty geometry, not an error."""
+    fc = read_features({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": []}, "properties": {}},
+    ]})
+    assert fc.geometry[0].equals(shapely.Point(1, 2)) and fc.geometry[1].is_empty

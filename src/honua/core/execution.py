@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from honua.core.context import MessageLevel
+from honua.core.jobs import Job, Message
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ class Outcome:
     error_kind: str = ""
     """The neutral error kind for a failure caused by the request (e.g. invalid-parameter)."""
     duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finished synchronous run: the job record and its output values."""
+
+    job: Job
+    outputs: Mapping[str, Any]
+    messages: tuple[Message, ...] = ()
 
 
 class ExecutionListener(Protocol):

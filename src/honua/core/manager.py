@@ -16,14 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from honua.core import chunked, codec
 from honua.core.context import MessageLevel
 from honua.core.description import Limits, ProcessDefinition
-from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, RunLimits, WorkItem
+from honua.core.execution import Execution, Outcome, OutcomeStatus, RunLimits, WorkItem
 from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import (
     ExecutionOptions,
@@ -34,6 +33,7 @@ from honua.core.jobs import (
     new_job_id,
     utcnow,
 )
+from honua.core.listeners import AsyncListener, SyncListener
 from honua.core.references import LayerService
 from honua.core.registry import Registry
 from honua.core.values import File
@@ -61,15 +61,6 @@ def inputs_key(job_id: str) -> str:
 
 def outputs_key(job_id: str) -> str:
     return f"jobs/{job_id}/outputs.json"
-
-
-@dataclass(frozen=True)
-class Execution:
-    """A finished synchronous run: the job record and its output values."""
-
-    job: Job
-    outputs: Mapping[str, Any]
-    messages: tuple[Message, ...] = ()
 
 
 class JobManager:
@@ -146,7 +137,7 @@ class JobManager:
         job = Job(id=new_job_id(), process_id=process_id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier="python")
         future: Future[Execution] = Future()
-        listener = _SyncListener(self, job, future)
+        listener = SyncListener(self, job, future)
         item = WorkItem(job.id, process_id, self._limits(definition.description.limits, sync=True),
                         inputs=bound, outputs=outputs)
         executor = self.fast_executor if self._fast(definition, bound) else self.executor
@@ -354,7 +345,7 @@ class JobManager:
                 continue
             item = WorkItem(job.id, job.process_id, self._limits(definition.description.limits),
                             inputs_json=inputs_json, outputs=outputs, return_json=True)
-            self.executor.submit(item, _AsyncListener(self))
+            self.executor.submit(item, AsyncListener(self))
             handed += 1
         return handed
 
@@ -499,7 +490,6 @@ class JobManager:
             event, text, level = JobEvent.STOPPED, "Job cancelled", MessageLevel.INFO
         self._finish(job_id, event, text, level=level, error_kind=outcome.error_kind)
 
-
     def _requeue_after_shutdown(self, job_id: str) -> None:
         """The executor stopped under a running job (server shutdown): not the job's fault,
         so it goes back to the queue and runs again when the server is back."""
@@ -513,71 +503,3 @@ class JobManager:
             text = "The server stopped while this job was running; it was queued again"
             self._apply(job_id, JobEvent.REQUEUE, message=text)
             self._add_message(job_id, MessageLevel.WARNING, text)
-
-
-class _AsyncListener(ExecutionListener):
-    def __init__(self, manager: JobManager) -> None:
-        self.manager = manager
-
-    def on_start(self, job_id: str) -> None:
-        self.manager._add_message(job_id, MessageLevel.INFO, "Job started")
-
-    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
-        self.manager._record_progress(job_id, percent, message)
-
-    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
-        self.manager._add_message(job_id, level, text)
-
-    def on_finish(self, job_id: str, outcome: Outcome) -> None:
-        try:
-            self.manager._complete(job_id, outcome)
-        except Exception:
-            log.exception("could not record the end of job %s", job_id)
-        finally:
-            self.manager.wake()
-
-
-class _SyncListener(ExecutionListener):
-    """Collects a synchronous run in memory and records it in one write at the end."""
-
-    def __init__(self, manager: JobManager, job: Job, future: Future[Execution]) -> None:
-        self.manager = manager
-        self.job = job
-        self.future = future
-        self.messages: list[Message] = []
-
-    def on_start(self, job_id: str) -> None:
-        self.job = self.job.apply(JobEvent.START, self.manager.clock())
-
-    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
-        pass  # nobody can poll a synchronous run
-
-    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
-        self.messages.append(Message(self.manager.clock(), level, text))
-
-    def on_finish(self, job_id: str, outcome: Outcome) -> None:
-        manager = self.manager
-        outcome = manager._register_outputs(self.job, outcome)
-        now = manager.clock()
-        if self.job.status is not JobStatus.RUNNING:
-            self.job = self.job.apply(JobEvent.START, now)
-        event = {OutcomeStatus.SUCCEEDED: JobEvent.SUCCEED, OutcomeStatus.FAILED: JobEvent.FAIL,
-                 OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
-                 OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
-        text = outcome.error or (f"Succeeded in {outcome.duration:.2f} s"
-                                 if event is JobEvent.SUCCEED else f"Job {event.value}")
-        level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
-        self.messages.append(Message(now, level, text))
-        job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
-                             error_kind=outcome.error_kind)
-        try:
-            manager.store.create(job, self.messages)
-        except Exception:
-            log.exception("could not record synchronous job %s", job.id)
-        if event is JobEvent.SUCCEED:
-            self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
-        else:
-            error = JobFailed(text, status=job.status.value)
-            error.kind = outcome.error_kind or error.kind
-            self.future.set_exception(error)
-

@@ -38,9 +38,10 @@ def parse_geometries(geometries: list[Any], *, where: str = "features") -> np.nd
         return out
     try:
         if all(type(g) is dict and g.get("type") == "Point" for g in geometries):
-            coords = np.array([g["coordinates"] for g in geometries], dtype=float)
-            if coords.ndim == 2 and coords.shape[1] in (2, 3):
-                return shapely.points(coords)
+            coordinates = [g.get("coordinates") for g in geometries]
+            width = len(coordinates[0]) if isinstance(coordinates[0], list) else 0
+            if width in (2, 3) and all(type(c) is list and len(c) == width for c in coordinates):
+                return shapely.points(np.array(coordinates, dtype=float))
         present = [i for i, g in enumerate(geometries) if g is not None]
         texts = []
         for i in present:

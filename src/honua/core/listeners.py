@@ -1,0 +1,92 @@
+"""How the job manager hears from executors: one listener per kind of run.
+
+An asynchronous run is recorded in the store as it goes (progress, messages,
+the end); a synchronous one is collected in memory and recorded in one write
+when it ends, then handed to the waiting request through its future.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from honua.core.context import MessageLevel
+from honua.core.execution import Execution, ExecutionListener, Outcome, OutcomeStatus
+from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.errors import JobFailed
+
+if TYPE_CHECKING:
+    from honua.core.manager import JobManager
+
+log = logging.getLogger(__name__)
+
+
+class AsyncListener(ExecutionListener):
+    """Records a queued job's run in the store as it happens."""
+
+    def __init__(self, manager: JobManager) -> None:
+        self.manager = manager
+
+    def on_start(self, job_id: str) -> None:
+        self.manager._add_message(job_id, MessageLevel.INFO, "Job started")
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        self.manager._record_progress(job_id, percent, message)
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.manager._add_message(job_id, level, text)
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        try:
+            self.manager._complete(job_id, outcome)
+        except Exception:
+            log.exception("could not record the end of job %s", job_id)
+        finally:
+            self.manager.wake()
+
+
+class SyncListener(ExecutionListener):
+    """Collects a synchronous run in memory and records it in one write at the end."""
+
+    def __init__(self, manager: JobManager, job: Job, future: Future[Execution]) -> None:
+        self.manager = manager
+        self.job = job
+        self.future = future
+        self.messages: list[Message] = []
+
+    def on_start(self, job_id: str) -> None:
+        self.job = self.job.apply(JobEvent.START, self.manager.clock())
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        pass  # nobody can poll a synchronous run
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.messages.append(Message(self.manager.clock(), level, text))
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        manager = self.manager
+        outcome = manager._register_outputs(self.job, outcome)
+        now = manager.clock()
+        if self.job.status is not JobStatus.RUNNING:
+            self.job = self.job.apply(JobEvent.START, now)
+        event = {OutcomeStatus.SUCCEEDED: JobEvent.SUCCEED, OutcomeStatus.FAILED: JobEvent.FAIL,
+                 OutcomeStatus.TIMED_OUT: JobEvent.TIME_OUT,
+                 OutcomeStatus.CANCELLED: JobEvent.STOPPED}[outcome.status]
+        text = outcome.error or (f"Succeeded in {outcome.duration:.2f} s"
+                                 if event is JobEvent.SUCCEED else f"Job {event.value}")
+        level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
+        self.messages.append(Message(now, level, text))
+        job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
+                             error_kind=outcome.error_kind)
+        try:
+            manager.store.create(job, self.messages)
+        except Exception:
+            log.exception("could not record synchronous job %s", job.id)
+        if event is JobEvent.SUCCEED:
+            self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
+        else:
+            error = JobFailed(text, status=job.status.value)
+            error.kind = outcome.error_kind or error.kind
+            self.future.set_exception(error)
+
