@@ -240,3 +240,14 @@ def test_status_location_is_usable_with_any_base(wps):
     form = document(storeExecuteResponse="true", status="true")
     root = post(wps, execute10("wps_slow", literal("seconds", 0), form=form))
     assert re.match(r"^http://testserver/wps/status/[\w-]+$", root.get("statusLocation"))
+
+
+def test_jobs_from_the_ogc_api_are_visible_through_wps(wps):
+    """One job store behind every protocol: GetStatus/GetResult answer for an OGC API job."""
+    request = {"inputs": {"features": json.loads(point_geojson()), "distance": 100}}
+    job_id = wps.post("/api/processes/buffer/execution", json=request,
+                      headers={"Prefer": "respond-async"}).json()["jobID"]
+    poll20(wps, job_id)
+    result = kvp(wps, request="GetResult", version="2.0.0", jobid=job_id)
+    assert _geojson_polygon(result.find("wps2:Output/wps2:Data", NS).text).contains(shapely.Point(10, 50))
+    assert status_of(checked(wps.get(f"/wps/status/{job_id}"))) == "ProcessSucceeded"

@@ -139,7 +139,7 @@ class Wps:
             raise ResultNotReady(f"job {job.id} is {job.status.value}; ask again after GetStatus "
                                  "reports Succeeded")
         _, values = self.runs.result_values(job, base)
-        if job.options.response == "raw":
+        if job.options.response == "raw" and job.options.hints.get("wps"):  # asked raw over WPS
             return _raw(values)
         return xml(encode.result(values, job_id=job.id, expires=job.expires))
 
