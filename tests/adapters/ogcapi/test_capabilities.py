@@ -47,6 +47,9 @@ def test_process_description_of_buffer(client):
     assert "sync-execute" in document["jobControlOptions"]
     assert "async-execute" in document["jobControlOptions"]
     assert document["outputs"]["result"]["schema"]["contentMediaType"] == "application/geo+json"
+    by_value, *by_reference = document["inputs"]["features"]["schema"]["oneOf"]
+    assert by_value["contentMediaType"] == "application/geo+json"
+    assert {"layerReference", "uploadId"} == {b["required"][0] for b in by_reference}
 
 
 def test_unknown_process_is_404_problem(client):

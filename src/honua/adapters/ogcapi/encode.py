@@ -98,7 +98,7 @@ def _input(parameter: Parameter) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": parameter.title,
         "description": parameter.description,
-        "schema": schema_for(parameter),
+        "schema": schema_for(parameter, as_input=True),
         "minOccurs": parameter.min_occurs,
         "maxOccurs": "unbounded" if parameter.max_occurs == UNBOUNDED else parameter.max_occurs,
     }

@@ -51,7 +51,7 @@ def _oas30(schema: Any) -> Any:
 
 
 def _execute_path(description: ProcessDescription) -> dict[str, Any]:
-    inputs = {p.name: _oas30(schema_for(p)) for p in description.inputs}
+    inputs = {p.name: _oas30(schema_for(p, as_input=True)) for p in description.inputs}
     required = [p.name for p in description.inputs if p.required]
     request_schema: dict[str, Any] = {
         "type": "object",

@@ -67,8 +67,29 @@ def media_type(data_type: DataType) -> str:
     return MEDIA_TYPES.get(data_type, "application/json")
 
 
-def schema_for(parameter: Parameter) -> dict[str, Any]:
+# A feature input may also name data already on the server instead of carrying it.
+_BY_REFERENCE = [
+    {"type": "object", "title": "A catalog layer (collection), optionally filtered",
+     "required": ["layerReference"],
+     "properties": {"layerReference": {"oneOf": [
+         {"type": "string", "description": "collection id"},
+         {"type": "object", "required": ["collectionId"], "properties": {
+             "collectionId": {"type": "string"},
+             "filter": {"description": "CQL2 (JSON object, or text with filter-lang)"},
+             "filter-lang": {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+             "bbox": {"type": "array", "minItems": 4, "maxItems": 4,
+                      "items": {"type": "number"}},
+             "properties": {"type": "array", "items": {"type": "string"}}}}]}}},
+    {"type": "object", "title": "A file uploaded with POST /api/uploads",
+     "required": ["uploadId"], "properties": {"uploadId": {"type": "string"}}},
+]
+
+
+def schema_for(parameter: Parameter, *, as_input: bool = False) -> dict[str, Any]:
+    """The JSON Schema of ``parameter``; inputs of features also accept references."""
     schema = dict(_SCHEMAS[parameter.data_type])
+    if as_input and parameter.data_type is DataType.FEATURES:
+        schema = {"oneOf": [schema, *_BY_REFERENCE]}
     if parameter.allowed_values:
         schema["enum"] = list(parameter.allowed_values)
     if parameter.default is not None and parameter.data_type.is_literal:
