@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import orjson
+from _server import start_server  # bench/ is on sys.path when run as a script
 
 from honua.geo.buffer import buffer
 from honua.geo.geojson import read_features, write_features
@@ -61,21 +60,6 @@ def time_floor(body: bytes, repeat: int) -> list[float]:
         times.append(time.perf_counter() - t)
     return times
 
-
-def start_server(data_dir: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "HONUA_DATA_DIR": data_dir, "HONUA_PORT": str(port),
-           "HONUA_WORKERS": str(os.cpu_count() or 2)}
-    proc = subprocess.Popen([sys.executable, "-m", "honua.cli", "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/conformance", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 async def sync_latency(base: str, body: bytes, requests: int, concurrency: int) -> tuple[list[float], float]:

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from urllib.parse import urlencode
 
 import httpx
 import orjson
+from _server import start_server  # bench/ is on sys.path when run as a script
 
 OGC_URL = "/api/processes/buffer/execution"
 
@@ -64,21 +62,6 @@ def wps_kvp_query(n: int) -> str:
         "DataInputs": f"features={orjson.dumps(features(n)).decode()};distance=100@uom=metre",
         "RawDataOutput": "result"})
 
-
-def start_server(data_dir: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "HONUA_DATA_DIR": data_dir, "HONUA_PORT": str(port),
-           "HONUA_WORKERS": str(os.cpu_count() or 2)}
-    proc = subprocess.Popen([sys.executable, "-m", "honua.cli", "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/wps?service=WPS&request=GetCapabilities", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 async def _one(client: httpx.AsyncClient, method: str, url: str, body: bytes | None,
