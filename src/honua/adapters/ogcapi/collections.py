@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from honua.adapters.ogcapi import decode
 from honua.adapters.ogcapi import features_encode as fenc
 from honua.adapters.ogcapi.encode import link
 from honua.adapters.ogcapi.responses import json_response
@@ -85,9 +86,9 @@ class Collections:
                 raise NotSupported(f"{name} {params[name]!r} is not supported; coordinates are "
                                    f"in {fenc.CRS84_URI}", parameter=name)
         s = self.settings
-        limit = min(_int(params, "limit", s.features_default_limit, 1, 10**9),
+        limit = min(decode.int_param(params, "limit", s.features_default_limit, 1, 10**9),
                     s.features_max_limit)
-        offset = _int(params, "offset", 0, 0, 10**12)
+        offset = decode.int_param(params, "offset", 0, 0, 10**12)
         reference = LayerReference(layer.id, params.get("filter"), params.get("filter-lang"),
                                    params.get("bbox"), params.get("properties"))
         query = reference.query(layer)
@@ -113,18 +114,6 @@ class Collections:
                 offset=max(0, offset - limit)).query), "prev", "Previous page", fenc.GEOJSON))
         return links
 
-
-def _int(params: Any, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be an integer, got {raw!r}", parameter=name) from None
-    if not low <= value <= high:
-        raise InvalidParameter(f"{name} must be at least {low}", parameter=name)
-    return value
 
 
 def _property_filter(params: Any, layer: Any) -> Any:

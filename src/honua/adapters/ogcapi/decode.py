@@ -119,3 +119,17 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
     mode = "async" if wants_async(prefer, description) else "sync"
     return inputs, ExecutionOptions(mode=mode, outputs=outputs, response=response)
+
+
+def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high]; absent gives ``default``."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be an integer, got {raw!r}", parameter=name) from None
+    if not low <= value <= high:
+        raise InvalidParameter(f"{name} must be between {low} and {high}", parameter=name)
+    return value

@@ -49,7 +49,7 @@ class OgcApi:
     # -- processes ----------------------------------------------------------------------------
     async def processes(self, request: Request) -> Response:
         base = self.base(request)
-        limit = _int_param(request, "limit", 10_000, 1, 10_000)
+        limit = decode.int_param(request.query_params, "limit", 10_000, 1, 10_000)
         summaries = [encode.process_summary(d.description, base)
                      for d in self.manager.registry][:limit]
         return json_response({"processes": summaries, "links": [
@@ -101,8 +101,8 @@ class OgcApi:
     # -- jobs ---------------------------------------------------------------------------------
     async def jobs(self, request: Request) -> Response:
         base = self.base(request)
-        limit = _int_param(request, "limit", 100, 1, 10_000)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
+        limit = decode.int_param(request.query_params, "limit", 100, 1, 10_000)
+        offset = decode.int_param(request.query_params, "offset", 0, 0, 10**9)
         statuses: list[Any] = []
         for name in request.query_params.getlist("status"):
             for part in name.split(","):
@@ -179,18 +179,6 @@ class OgcApi:
 def _is_large(outputs: dict[str, Any]) -> bool:
     return any(hasattr(v, "geometry") and len(v) > 1000 for v in outputs.values())
 
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be an integer, got {raw!r}", parameter=name) from None
-    if not low <= value <= high:
-        raise InvalidParameter(f"{name} must be between {low} and {high}", parameter=name)
-    return value
 
 
 def _guard(handler: Handler) -> Handler:
