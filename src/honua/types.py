@@ -29,9 +29,11 @@ class JobStore(Protocol):
         """The job; raises ``NoSuchJob``."""
         ...
 
-    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
-        """Write ``job``; with ``expected``, only if the stored status still is that
-        (compare-and-set). Returns whether it was written."""
+    def update(self, job: Job, *, expected: JobStatus | None = None,
+               messages: Sequence[Message] = ()) -> bool:
+        """Write ``job`` (and append ``messages``, in the same write); with ``expected``,
+        only if the stored status still is that (compare-and-set). Returns whether it
+        was written."""
         ...
 
     def set_progress(self, job_id: str, percent: int, message: str | None,

@@ -52,6 +52,21 @@ def test_job_store_create_with_messages_stores_both_at_once(job_store: JobStore,
     assert job_store.messages(job.id) == notes
 
 
+def test_job_store_update_with_messages_writes_both_or_neither(job_store: JobStore,
+                                                              make_job: MakeJob,
+                                                              t0: dt.datetime) -> None:
+    """A state change and its message land together; a refused change adds no message."""
+    job = make_job(status=S.RUNNING)
+    job_store.create(job)
+    note = Message(t0, MessageLevel.ERROR, "failed: bad input")
+    assert not job_store.update(job.evolve(status=S.FAILED), expected=S.SUBMITTED,
+                                messages=[note])
+    assert job_store.messages(job.id) == []
+    assert job_store.update(job.evolve(status=S.FAILED), expected=S.RUNNING, messages=[note])
+    assert job_store.get(job.id).status is S.FAILED
+    assert job_store.messages(job.id) == [note]
+
+
 def test_job_store_get_unknown_raises_no_such_job(job_store: JobStore) -> None:
     """The error names the id and says why a job might be gone."""
     with pytest.raises(NoSuchJob, match=r"'nope'.*dismissed or expired"):

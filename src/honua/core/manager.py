@@ -311,8 +311,8 @@ class JobManager:
             if self.settings.rerun_interrupted and job.attempts < self.settings.max_attempts:
                 text = (f"The server was interrupted while this job was running; it was queued "
                         f"again (attempt {job.attempts + 1} of {self.settings.max_attempts})")
-                self._apply(job.id, JobEvent.REQUEUE, message=text)
-                self._add_message(job.id, MessageLevel.WARNING, text)
+                self._apply(job.id, JobEvent.REQUEUE, message=text,
+                            note=Message(self.clock(), MessageLevel.WARNING, text))
             else:
                 self._finish(job.id, JobEvent.FAIL,
                              "The server was interrupted while this job was running",
@@ -397,12 +397,14 @@ class JobManager:
     def _expiry(self, now: dt.datetime) -> dt.datetime:
         return now + dt.timedelta(hours=self.settings.retention_hours)
 
-    def _apply(self, job_id: str, event: JobEvent, **changes: Any) -> Job:
-        """Apply ``event`` with compare-and-set, retrying if another writer got there first."""
+    def _apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
+               **changes: Any) -> Job:
+        """Apply ``event`` with compare-and-set, retrying if another writer got there first;
+        ``note`` is recorded in the same write, so a reader sees both or neither."""
         for _ in range(20):
             job = self.store.get(job_id)
             updated = job.apply(event, self.clock(), **changes)
-            if self.store.update(updated, expected=job.status):
+            if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 
@@ -410,10 +412,10 @@ class JobManager:
                 level: MessageLevel = MessageLevel.INFO, **changes: Any) -> Job | None:
         now = self.clock()
         try:
-            job = self._apply(job_id, event, message=message, expires=self._expiry(now), **changes)
+            job = self._apply(job_id, event, message=message, expires=self._expiry(now),
+                              note=Message(now, level, message), **changes)
         except (NoSuchJob, InvalidTransition):
             return None  # dismissed or already finished meanwhile
-        self._add_message(job_id, level, message)
         self._last_progress.pop(job_id, None)
         with self._changed:
             self._changed.notify_all()
@@ -501,5 +503,5 @@ class JobManager:
             self._finish(job_id, JobEvent.STOPPED, "Job cancelled")
         elif job.status is JobStatus.RUNNING:
             text = "The server stopped while this job was running; it was queued again"
-            self._apply(job_id, JobEvent.REQUEUE, message=text)
-            self._add_message(job_id, MessageLevel.WARNING, text)
+            self._apply(job_id, JobEvent.REQUEUE, message=text,
+                        note=Message(self.clock(), MessageLevel.WARNING, text))

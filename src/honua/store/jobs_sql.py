@@ -70,8 +70,7 @@ class SqlJobStore:
 
     def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         row = job_to_row(normalise_job(job))
-        notes = [{"job_id": job.id, "time": m.time, "level": m.level.value, "text": m.text}
-                 for m in map(normalise_message, messages)]
+        notes = self._message_rows(job.id, messages)
         with translated(f"store job {job.id}", conflict=f"a job with id {job.id!r} already "
                         "exists"), self._write() as conn:
             conn.execute(sa.insert(jobs).values(row))
@@ -85,14 +84,24 @@ class SqlJobStore:
             raise no_such_job(job_id)
         return row_to_job(row)
 
-    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
+    def update(self, job: Job, *, expected: JobStatus | None = None,
+               messages: Sequence[Message] = ()) -> bool:
         row = job_to_row(normalise_job(job))
         del row["id"]
         statement = sa.update(jobs).where(jobs.c.id == job.id).values(row)
         if expected is not None:
             statement = statement.where(jobs.c.status == JobStatus(expected).value)
+        notes = self._message_rows(job.id, messages)
         with translated(f"update job {job.id}"), self._write() as conn:
-            return conn.execute(statement).rowcount == 1
+            written = conn.execute(statement).rowcount == 1
+            if written and notes:
+                conn.execute(sa.insert(job_messages), notes)
+            return written
+
+    @staticmethod
+    def _message_rows(job_id: str, messages: Sequence[Message]) -> list[dict[str, Any]]:
+        return [{"job_id": job_id, "time": m.time, "level": m.level.value, "text": m.text}
+                for m in map(normalise_message, messages)]
 
     def set_progress(self, job_id: str, percent: int, message: str | None,
                      now: dt.datetime) -> None:
@@ -125,8 +134,7 @@ class SqlJobStore:
         Worker listeners report messages from their own threads and must not
         fail when a job was dismissed while it ran.
         """
-        rows = [{"job_id": job_id, "time": m.time, "level": m.level.value, "text": m.text}
-                for m in map(normalise_message, messages)]
+        rows = self._message_rows(job_id, messages)
         if not rows:
             return
         # FOR KEY SHARE (PostgreSQL) holds off a concurrent delete until the insert is done.

@@ -57,13 +57,16 @@ class MemoryJobStore:
             raise no_such_job(job_id)
         return normalise_job(job)  # a fresh copy of the options: callers cannot alias ours
 
-    def update(self, job: Job, *, expected: JobStatus | None = None) -> bool:
+    def update(self, job: Job, *, expected: JobStatus | None = None,
+               messages: Sequence[Message] = ()) -> bool:
         job = normalise_job(job)
+        notes = [normalise_message(message) for message in messages]
         with self._lock:
             stored = self._jobs.get(job.id)
             if stored is None or (expected is not None and stored.status != expected):
                 return False
             self._jobs[job.id] = job
+            self._messages[job.id].extend(notes)
             return True
 
     def set_progress(self, job_id: str, percent: int, message: str | None,
