@@ -15,9 +15,11 @@ from starlette.routing import Route
 
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
+from honua.adapters.wps.errors import exception_response as wps_exception_response
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
+from honua.errors import NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
@@ -57,8 +59,13 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods, in the format of the protocol whose path was asked."""
     status = getattr(exc, "status_code", 500)
     path = request.url.path
+    if path == "/wps" or path.startswith("/wps/"):
+        error = (NotFound(f"there is no resource at {path}; WPS requests go to /wps")
+                 if status == 404 else NotSupported(f"{request.method} is not allowed on {path}"))
+        return wps_exception_response(error, status=status)
     if status == 405:
         return problem("method", f"{request.method} is not allowed on {path}", instance=path)
     if status == 404:

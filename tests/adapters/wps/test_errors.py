@@ -153,3 +153,15 @@ def test_body_over_the_limit_is_413(tmp_path):
         body = execute10("buffer", complex_input("features", point_geojson(name="x" * 20000)))
         root = checked(client.post("/wps", content=body), 413)
     assert _exception(root)[0] == "FileSizeExceeded"
+
+
+def test_unknown_wps_path_is_an_ows_exception_report(wps):
+    """A path under /wps that does not exist answers in WPS's own error format."""
+    from tests.support.xsd import assert_xsd_valid
+
+    response = wps.get("/wps/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/xml")
+    root = assert_xsd_valid(response.content, "ows11")
+    code, _, text = _exception(root)
+    assert code == "InvalidParameterValue" and "/wps/no-such-thing" in text
