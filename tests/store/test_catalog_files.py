@@ -150,10 +150,31 @@ def test_catalog_feature_by_id(catalog):
 @pytest.mark.parametrize(("text", "message"), [
     ("colour = 'red'", "unknown property 'colour'; the queryables of 'c_gpkg' are: name"),
     ("name = = 1", "not valid cql2-text at line 1, column"),
+    ("name = 1", "compares property 'name' \\(text\\) with 1 \\(number\\)"),
+    ("population = 'abc'", "compares property 'population' \\(number\\) with 'abc'"),
+    ("population = name", "compares property 'population' \\(number\\) with property 'name'"),
+    ("name IN (1, 2)", "compares property 'name' \\(text\\)"),
+    ("name BETWEEN 1 AND 2", "compares property 'name' \\(text\\)"),
+    ("population LIKE '3%'", "compares property 'population' \\(number\\)"),
+    ("name + 1 > 2", "arithmetic on property 'name' \\(text\\)"),
 ])
 def test_catalog_bad_filters_are_refused_before_reading(catalog, text, message):
     with pytest.raises(InvalidParameter, match=message):
         check_filter(parse_filter(text), catalog.get("c_gpkg"))
+
+
+@pytest.mark.parametrize("text", ["population > 5 AND score < 1", "lower(name) = 'city1'",
+                                  "population * 2 > 5", "population IN (1000, 2000)"])
+def test_catalog_filters_of_matching_types_pass_the_check(catalog, text):
+    assert check_filter(parse_filter(text), catalog.get("c_gpkg")) is not None
+
+
+def test_catalog_sql_the_driver_refuses_is_a_bad_filter_not_a_crash(catalog):
+    """OGR's GeoJSON SQL refuses what SQLite allows (text = number): a 400, never a 500."""
+    with pytest.raises(InvalidParameter, match="could not be read with this filter"):
+        catalog.read("c_geojson", _query("name = 1"))
+    with pytest.raises(InvalidParameter, match="could not be read with this filter"):
+        catalog.count("c_geojson", _query("name = 1"))
 
 
 def test_catalog_cql2_json_filters(catalog):

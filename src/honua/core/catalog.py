@@ -156,7 +156,68 @@ def check_filter(ast: Any, layer: LayerInfo) -> Any:
         if isinstance(node, nodes.TemporalPredicate | nodes.ArrayPredicate):
             raise NotSupported(f"the filter uses {type(node).__name__}, which this server does "
                                "not evaluate yet; use comparisons on the date field instead")
+        _check_types(node, layer)
     return ast
+
+
+_KINDS = {"string": "text", "integer": "number", "double": "number"}
+
+
+def _kind(node: Any, layer: LayerInfo) -> str | None:
+    """'text' or 'number' when a filter operand's type is known, else None."""
+    from pygeofilter import ast as nodes
+
+    if isinstance(node, nodes.Attribute):
+        field_ = layer.field(node.name)
+        return _KINDS.get(field_.type) if field_ is not None else None
+    if isinstance(node, nodes.Arithmetic):
+        return "number"
+    if isinstance(node, nodes.Function) and node.name.lower() in ("lower", "upper", "casei",
+                                                                  "accenti"):
+        return "text"
+    if isinstance(node, bool):
+        return None
+    if isinstance(node, str):
+        return "text"
+    if isinstance(node, int | float):
+        return "number"
+    return None
+
+
+def _check_types(node: Any, layer: LayerInfo) -> None:
+    """Refuse comparisons of text with numbers, LIKE on numbers and arithmetic on text (CQL2)."""
+    from pygeofilter import ast as nodes
+
+    if isinstance(node, nodes.Comparison):
+        pairs = [(node.lhs, node.rhs)]
+    elif isinstance(node, nodes.Between):
+        pairs = [(node.lhs, node.low), (node.lhs, node.high)]
+    elif isinstance(node, nodes.In):
+        pairs = [(node.lhs, item) for item in node.sub_nodes]
+    elif isinstance(node, nodes.Like):
+        pairs = [(node.lhs, node.pattern)]
+    elif isinstance(node, nodes.Arithmetic):
+        for operand in (node.lhs, node.rhs):
+            if _kind(operand, layer) == "text":
+                raise InvalidParameter(f"the filter does arithmetic on {_operand(operand)} "
+                                       "(text); CQL2 arithmetic needs numbers", parameter="filter")
+        return
+    else:
+        return
+    for left, right in pairs:
+        kinds = (_kind(left, layer), _kind(right, layer))
+        if None not in kinds and kinds[0] != kinds[1]:
+            raise InvalidParameter(
+                f"the filter compares {_operand(left)} ({kinds[0]}) with "
+                f"{_operand(right)} ({kinds[1]}); CQL2 needs operands of the same type",
+                parameter="filter")
+
+
+def _operand(node: Any) -> str:
+    name = getattr(node, "name", None)
+    if isinstance(name, str):
+        return f"property {name!r}" if not getattr(node, "arguments", None) else f"{name}(...)"
+    return repr(node) if isinstance(node, str | int | float) else "an expression"
 
 
 def check_properties(properties: Sequence[str] | None, layer: LayerInfo) -> tuple[str, ...] | None:

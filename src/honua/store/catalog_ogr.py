@@ -35,6 +35,8 @@ _OGR_FIELD_TYPES = {
     "OFTString": "string", "OFTDate": "date", "OFTDateTime": "datetime", "OFTTime": "string",
 }
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError, GeometryError, RuntimeError, OSError)
+_READ_ERRORS = (*_GDAL_ERRORS, ValueError)
+"""pyogrio raises ValueError for a WHERE clause the driver's SQL dialect refuses."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def read(source: Source, fields: Sequence[Field], *, where: str | None = None,
                       max_features=limit)
     try:
         meta, ids, geometry, values = raw.read(source.path, **kwargs)
-    except _GDAL_ERRORS as exc:
+    except _READ_ERRORS as exc:
         if fids is not None:
             return FeatureCollection(np.empty(0, dtype=object), {f.name: [] for f in wanted},
                                      crs or crs84(), [], tuple(wanted))
@@ -172,7 +174,7 @@ def iter_read(source: Source, fields: Sequence[Field], *, where: str | None = No
                         for n in names if n in by_name}
                 yield FeatureCollection(shapes, data, layer_crs, ids,
                                         tuple(by_name[n] for n in names if n in by_name))
-    except _GDAL_ERRORS as exc:
+    except _READ_ERRORS as exc:
         raise _fail(exc, source, "the layer could not be read with this filter") from None
 
 
@@ -189,7 +191,7 @@ def count(source: Source, *, where: str | None, bbox: Any, mask: Any,
         _, ids, _, _ = raw.read(source.path, columns=list(columns), read_geometry=mask is not None,
                                 return_fids=True, where=where or None, bbox=bbox, mask=mask,
                                 **source.kwargs)
-    except _GDAL_ERRORS as exc:
+    except _READ_ERRORS as exc:
         raise _fail(exc, source, "the layer could not be read with this filter") from None
     return len(ids)
 

@@ -154,6 +154,8 @@ def test_collections_single_item_round_trips_from_the_page(client):
     ("/api/collections/cities/items/999999", 404, "no feature"),
     ("/api/collections/cities/items?filter=colour%3D%27red%27", 400, "unknown property 'colour'"),
     ("/api/collections/cities/items?filter=name%20%3D%20%3D", 400, "not valid cql2-text"),
+    ("/api/collections/towns/items?filter=name%3D1", 400, "compares property 'name' (text)"),
+    ("/api/collections/towns/items?filter=population%3D%27x%27", 400, "(number) with 'x'"),
     ("/api/collections/cities/items?filter=%7B%22op%22%3A1%7D&filter-lang=cql2-json", 400,
      "not valid cql2-json"),
     ("/api/collections/cities/items?filter-lang=sql&filter=x", 400, "filter-lang"),
