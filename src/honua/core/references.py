@@ -16,6 +16,7 @@ every caller may read every layer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,10 +60,30 @@ def _bbox(value: Any) -> tuple[float, float, float, float] | None:
                                parameter="bbox") from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise InvalidParameter("bbox must be 4 numbers: minx, miny, maxx, maxy with min <= max",
-                               parameter="bbox")
+    if (len(numbers) != 4 or not all(math.isfinite(n) for n in numbers)
+            or numbers[1] > numbers[3]):
+        raise InvalidParameter("bbox must be 4 numbers: minx, miny, maxx, maxy with miny <= maxy "
+                               "(minx > maxx spans the antimeridian)", parameter="bbox")
     return (numbers[0], numbers[1], numbers[2], numbers[3])
+
+
+def _bbox_query(ast: Any, bbox: tuple[float, float, float, float] | None) -> tuple[Any, Any]:
+    """A bbox whose west edge is east of its east edge spans the antimeridian (OGC API -
+    Features, /req/core/fc-bbox-definition): it becomes an intersects test with its two
+    halves, ANDed to the filter."""
+    if bbox is None or bbox[0] <= bbox[2]:
+        return ast, bbox
+    from pygeofilter import ast as nodes
+    from pygeofilter import values
+
+    west, south, east, north = bbox
+    halves = [[[[west, south], [180.0, south], [180.0, north], [west, north], [west, south]]],
+              [[[-180.0, south], [east, south], [east, north], [-180.0, north],
+                [-180.0, south]]]]
+    test = nodes.GeometryIntersects(nodes.Attribute("geometry"),
+                                    values.Geometry({"type": "MultiPolygon",
+                                                     "coordinates": halves}))
+    return (test if ast is None else nodes.And(ast, test)), None
 
 
 @dataclass(frozen=True)
@@ -121,8 +142,9 @@ class LayerReference:
 
     def query(self, layer: LayerInfo) -> FeatureQuery:
         """The checked query for ``layer`` (unknown properties and bad filters refused)."""
-        ast = check_filter(parse_filter(self.filter, self.filter_lang), layer)
-        return FeatureQuery(filter=ast, bbox=self.bbox,
+        ast, bbox = _bbox_query(check_filter(parse_filter(self.filter, self.filter_lang), layer),
+                                self.bbox)
+        return FeatureQuery(filter=ast, bbox=bbox,
                             properties=check_properties(self.properties, layer), limit=self.limit)
 
 

@@ -115,6 +115,14 @@ def test_collections_items_bbox_properties_and_cql2_text(client):
     assert page["numberMatched"] == 2
 
 
+def test_collections_items_bbox_across_the_antimeridian(client):
+    """OGC API - Features /req/core/fc-bbox-definition: west > east spans the antimeridian."""
+    page = client.get("/api/collections/cities/items", params={
+        "bbox": "8.5,-1,0.5,0.5", "properties": "name", "filter": "population >= 0"}).json()
+    assert sorted(f["properties"]["name"] for f in page["features"]) == ["city0", "city9"]
+    assert page["numberMatched"] == 2
+
+
 def test_collections_items_cql2_json_filter(client):
     import json
 
@@ -160,6 +168,8 @@ def test_collections_single_item_round_trips_from_the_page(client):
      "not valid cql2-json"),
     ("/api/collections/cities/items?filter-lang=sql&filter=x", 400, "filter-lang"),
     ("/api/collections/cities/items?bbox=1,2,3", 400, "bbox"),
+    ("/api/collections/cities/items?bbox=0,3,1,2", 400, "miny <= maxy"),
+    ("/api/collections/cities/items?bbox=0,nan,1,2", 400, "bbox"),
     ("/api/collections/cities/items?limit=0", 400, "limit"),
     ("/api/collections/cities/items?properties=nope", 400, "unknown property 'nope'"),
     ("/api/collections/cities/items?colour=red", 400, "unknown query parameter 'colour'"),
