@@ -232,6 +232,15 @@ def test_chaining_buffer_of_a_buffer(wps):
     assert abs(_max_ground_distance(complex_text(root)) - 200) < 1.0
 
 
+def test_chaining_with_geoserver_internal_href(wps):
+    """GeoServer's request builder chains with href="http://geoserver/wps": run here, not fetched."""
+    outer = execute10("buffer", _reference("features", "http://geoserver/wps", method="POST",
+                                           body=_nested_buffer(100)),
+                      literal("distance", 100, "metre"))
+    root = post(wps, outer)
+    assert abs(_max_ground_distance(complex_text(root)) - 200) < 1.0
+
+
 def test_chaining_two_levels_deep(wps):
     inner = _reference("features", "http://testserver/wps", method="POST", body=_nested_buffer(50))
     middle = _nested_buffer(50, features=inner)

@@ -110,7 +110,8 @@ class InputResolver:
         if isinstance(item.value, Data):
             return payloads.decode(parameter, item.value)
         reference = item.value
-        if reference.execute is not None and self._own(reference.href) is not None:
+        if reference.execute is not None and (self._own(reference.href) is not None
+                                              or _geoserver_chain(reference.href)):
             return adapt(parameter, self._chain(reference.execute, item.name))
         return self._referenced(parameter, reference)
 
@@ -162,6 +163,14 @@ class InputResolver:
             return self.run_nested(nested, input_name)
         except HonuaError as error:
             raise chain_error(error, nested.process_id, input_name) from None
+
+
+def _geoserver_chain(href: str) -> bool:
+    """GeoServer's name for "this server's WPS" in a chained Execute (``http://geoserver/wps``,
+    as its request builder writes it): never fetched, always run here."""
+    parts = urlsplit(href)
+    return (parts.scheme in ("http", "https") and parts.hostname == "geoserver"
+            and parts.path.rstrip("/") in ("/wps", "/geoserver/wps", "/ows", "/geoserver/ows"))
 
 
 def chain_error(error: HonuaError, process_id: str, input_name: str) -> HonuaError:
