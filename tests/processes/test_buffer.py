@@ -183,3 +183,10 @@ def test_buffer_bad_cap_style_refused():
     """Cap styles are a closed list."""
     with pytest.raises(InvalidParameter, match="cap_style"):
         run(buffer, features=layer([shapely.Point(0, 0)]), distance=1, cap_style="butt")
+
+
+def test_buffer_latitude_beyond_the_pole_refused():
+    """Coordinates beyond 90 degrees of latitude on a geographic CRS are a clear 400, not a crash."""
+    with pytest.raises(InvalidParameter, match="latitude") as caught:
+        run(buffer, features=layer([shapely.Point(10, 95)]), distance=100)
+    assert caught.value.parameter == "features"

@@ -75,3 +75,10 @@ def test_near_negative_radius_refused():
     with pytest.raises(InvalidParameter, match="search_radius"):
         run(near, features=layer([shapely.Point(0, 0)]), near_features=layer([]),
             search_radius=-5)
+
+
+def test_near_latitude_beyond_the_pole_refused():
+    """A latitude over 90 degrees cannot be measured on the ground: refused, not a null distance."""
+    with pytest.raises(InvalidParameter, match="latitude") as caught:
+        run(near, features=layer([shapely.Point(10, 95)]), near_features=layer([shapely.Point(10, 50)]))
+    assert caught.value.parameter == "features"

@@ -67,6 +67,7 @@ def prepare(collection: FeatureCollection, parameter: str, *, kinds: Sequence[st
     """``collection`` in ``crs`` (if given), of the allowed geometry ``kinds``, invalid handled."""
     if crs is not None:
         collection = to_crs(collection, crs)
+    _require_latitudes(collection, parameter)
     if kinds:
         require_kinds(collection.geometry, kinds, parameter=parameter)
     if invalid != "keep" and _points_only(collection.geometry):
@@ -75,6 +76,17 @@ def prepare(collection: FeatureCollection, parameter: str, *, kinds: Sequence[st
     if geometry is collection.geometry:
         return collection
     return collection.with_geometry(geometry)
+
+
+def _require_latitudes(collection: FeatureCollection, parameter: str) -> None:
+    """Refuse latitudes beyond the poles on a geographic CRS: nothing can be measured there."""
+    bounds = collection.bounds if collection.crs.is_geographic else None
+    if bounds is not None and max(abs(bounds[1]), abs(bounds[3])) > 90.0 + 1e-9:
+        raise InvalidParameter(
+            f"input {parameter!r}: latitudes run from {bounds[1]:g} to {bounds[3]:g}, beyond "
+            f"+/-90 degrees, but the coordinate system is geographic; are the coordinates in "
+            f"another system? Declare it (e.g. a 'crs' member), or fix the data",
+            parameter=parameter)
 
 
 def _points_only(geometry: np.ndarray) -> bool:
