@@ -65,6 +65,18 @@ def test_write_features_round_trip_keeps_crs_ids_and_attributes():
     assert read_features(document).crs.to_epsg() == 32631
 
 
+def test_write_features_wgs84_lon_lat_has_no_crs_member():
+    """EPSG:4326 data (e.g. read by GDAL from a GeoJSON file) is written as RFC 7946 lon/lat,
+    never labelled urn:ogc:def:crs:EPSG::4326, whose axis order is lat/lon."""
+    fc = read_features({"type": "FeatureCollection",
+                        "crs": {"type": "name", "properties": {"name": "EPSG:4326"}},
+                        "features": [{"type": "Feature", "properties": {},
+                                      "geometry": {"type": "Point", "coordinates": [10, 50]}}]})
+    document = orjson.loads(write_features(fc))
+    assert "crs" not in document
+    assert document["features"][0]["geometry"]["coordinates"] == [10, 50]
+
+
 def test_read_features_empty_point_among_points():
     """An empty Point ("coordinates": []) is read as an empty geometry, not an error."""
     fc = read_features({"type": "FeatureCollection", "features": [

@@ -43,9 +43,8 @@ from honua.core.execution import Outcome, OutcomeStatus, RunLimits, WorkItem
 from honua.core.parameters import DataType
 from honua.core.references import LayerReference
 from honua.errors import HonuaError
-from honua.geo.crs import CRS84, crs_name
 from honua.geo.features import FeatureCollection
-from honua.geo.geojson import _urn, feature_dicts
+from honua.geo.geojson import crs_member, feature_dicts
 
 if TYPE_CHECKING:
     from honua.core.description import ProcessDefinition
@@ -80,10 +79,9 @@ class GeoJSONWriter:
     def append(self, features: FeatureCollection) -> None:
         if not self._started:
             header = b'{"type":"FeatureCollection",'
-            name = crs_name(features.crs)
-            if name != CRS84:
-                header += b'"crs":' + orjson.dumps(
-                    {"type": "name", "properties": {"name": _urn(name)}}) + b","
+            member = crs_member(features.crs)
+            if member is not None:
+                header += b'"crs":' + orjson.dumps(member) + b","
             self._file.write(header + b'"features":[')
             self._started = True
         for feature in feature_dicts(features):

@@ -3,8 +3,8 @@
 Reading accepts a FeatureCollection, a Feature, a bare geometry or a list of
 features; a legacy ``crs`` member (``{"type": "name", "properties": {"name": ...}}``)
 is honoured, otherwise coordinates are CRS84 (lon/lat) as RFC 7946 says.
-Writing emits a FeatureCollection; a non-CRS84 collection carries the legacy
-``crs`` member so that GDAL and older clients read it back correctly.
+Writing emits a FeatureCollection; a collection not in WGS 84 lon/lat carries the
+legacy ``crs`` member so that GDAL and older clients read it back correctly.
 """
 
 from __future__ import annotations
@@ -143,12 +143,24 @@ def feature_dicts(collection: FeatureCollection) -> list[dict[str, Any]]:
     return features
 
 
+def crs_member(crs: CRS) -> dict[str, Any] | None:
+    """The legacy ``crs`` member for ``crs``; None for WGS 84 lon/lat (RFC 7946's default).
+
+    EPSG:4326 gets none either: the core's coordinates are x/y, so they are CRS84's, and
+    ``urn:ogc:def:crs:EPSG::4326`` would tell URN-aware clients to read them as lat/lon.
+    """
+    name = crs_name(crs)
+    if name in (CRS84, "EPSG:4326"):
+        return None
+    return {"type": "name", "properties": {"name": _urn(name)}}
+
+
 def feature_collection_dict(collection: FeatureCollection) -> dict[str, Any]:
     """A GeoJSON FeatureCollection dict (for ``orjson.dumps``)."""
     document: dict[str, Any] = {"type": "FeatureCollection", "features": feature_dicts(collection)}
-    name = crs_name(collection.crs)
-    if name != CRS84:
-        document["crs"] = {"type": "name", "properties": {"name": _urn(name)}}
+    member = crs_member(collection.crs)
+    if member is not None:
+        document["crs"] = member
     return document
 
 
