@@ -45,3 +45,18 @@ def test_grid_cap_is_checked_before_building():
     with pytest.raises(InvalidParameter, match="about 1,000,000 cells"):
         grid_cells(shapely.box(0, 0, 1000, 1000), MERC, 1.0, max_cells=10)
     assert np.isfinite(shapely.area(grid_cells(shapely.box(0, 0, 10, 10), MERC, 10.0).cells)).all()
+
+
+def test_grid_geographic_cells_across_the_antimeridian_stay_continuous():
+    """A cell reaching past 180 degrees keeps continuous longitudes instead of wrapping to -180."""
+    grid = grid_cells(shapely.box(0, 0, 180, 10), parse_crs(4326), 1_000_000.0)
+    widths = shapely.bounds(grid.cells)[:, 2] - shapely.bounds(grid.cells)[:, 0]
+    assert widths.max() < 20 and shapely.bounds(grid.cells)[:, 2].max() > 180
+
+
+@pytest.mark.parametrize("extent", [(-180, -80, 180, 80), (-170, -60, 170, 60)])
+def test_grid_geographic_extent_too_large_refused(extent):
+    """An extent reaching round to the far side of the earth is refused, not given null corners."""
+    with pytest.raises(InvalidParameter, match="too large") as caught:
+        grid_cells(shapely.box(*extent), parse_crs(4326), 1_000_000.0)
+    assert caught.value.parameter == "extent"

@@ -64,6 +64,8 @@ def grid_cells(extent: shapely.Geometry, crs: CRS, size_m: float, shape: GridSha
     else:
         local, size, backward = extent, size_m / meters_per_unit(crs), None
     minx, miny, maxx, maxy = shapely.bounds(local)
+    if not np.isfinite([minx, miny, maxx, maxy]).all():
+        raise _too_large()
     if crs.is_geographic:
         # back in lon/lat, cell edges are straight between corners rather than straight in
         # the equal-area plane: a margin of 1 % of a cell keeps the extent covered
@@ -78,7 +80,32 @@ def grid_cells(extent: shapely.Geometry, crs: CRS, size_m: float, shape: GridSha
     cells, row, col = cells[keep], row[keep], col[keep]
     if backward is not None and len(cells):
         cells = shapely.transform(cells, lambda c: np.column_stack(backward.transform(*c.T)))
+        if not np.isfinite(shapely.get_coordinates(cells)).all():
+            raise _too_large()
+        cells = _unwrap(cells, crs, extent)
     return Grid(cells, row, col)
+
+
+def _too_large() -> InvalidParameter:
+    return InvalidParameter(
+        "the extent is too large for one grid sized on the ground: it reaches round to the "
+        "far side of the earth from its centre; split it into smaller extents",
+        parameter="extent")
+
+
+def _unwrap(cells: np.ndarray, crs: CRS, extent: shapely.Geometry) -> np.ndarray:
+    """Longitudes kept within half a turn of the extent's centre: a cell reaching past the
+    antimeridian runs past +/-180 degrees rather than wrapping round the whole map."""
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else np.pi / 180.0
+    turn = 2.0 * np.pi / unit
+    minx, _, maxx, _ = extent.bounds
+    centre = (minx + maxx) / 2.0
+
+    def shift(c: np.ndarray) -> np.ndarray:
+        x = centre + (c[:, 0] - centre + turn / 2.0) % turn - turn / 2.0
+        return np.column_stack([x, c[:, 1]])
+
+    return shapely.transform(cells, shift)
 
 
 def _check(count: int, max_cells: int) -> None:
