@@ -108,8 +108,10 @@ class LayerReference:
                     p.strip() for p in self.properties.split(",") if p.strip()))
             else:
                 object.__setattr__(self, "properties", tuple(str(p) for p in self.properties))
-        if self.limit is not None and (isinstance(self.limit, bool) or int(self.limit) < 0):
-            raise InvalidParameter("limit must be a positive integer", parameter="limit")
+        if self.limit is not None and (not isinstance(self.limit, int) or isinstance(
+                self.limit, bool) or self.limit < 0):
+            raise InvalidParameter(f"limit must be a positive integer, got {self.limit!r}",
+                                   parameter="limit")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"collectionId": self.collection_id}

@@ -98,6 +98,8 @@ def test_layer_reference_with_dissolve_reads_the_whole_layer(client):
     ({"layerReference": {"collectionId": "cities", "bbox": [1, 2]}}, "bbox"),
     ({"layerReference": {"collection": "cities"}}, "collectionId"),
     ({"layerReference": "../etc"}, "not a valid collection id"),
+    ({"layerReference": {"collectionId": "cities", "limit": "abc"}}, "limit must be a positive"),
+    ({"layerReference": {"collectionId": "cities", "limit": 2.5}}, "limit must be a positive"),
 ])
 def test_layer_reference_bad_references_are_400_and_store_nothing(client, services, reference,
                                                                    message):
