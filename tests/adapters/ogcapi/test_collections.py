@@ -123,6 +123,15 @@ def test_collections_items_bbox_across_the_antimeridian(client):
     assert page["numberMatched"] == 2
 
 
+def test_collections_items_bbox_crs_epsg_4326_is_lat_lon(client):
+    """OGC API - Features Part 2: a bbox in EPSG:4326 is (minlat, minlon, maxlat, maxlon)."""
+    for crs in ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326"):
+        page = client.get("/api/collections/cities/items", params={
+            "bbox-crs": crs, "bbox": "0.5,0.5,1.5,3.5", "properties": "name"}).json()
+        assert sorted(f["properties"]["name"] for f in page["features"]) == [
+            "city11", "city12", "city13"]
+
+
 def test_collections_items_cql2_json_filter(client):
     import json
 
@@ -174,6 +183,10 @@ def test_collections_single_item_round_trips_from_the_page(client):
     ("/api/collections/cities/items?properties=nope", 400, "unknown property 'nope'"),
     ("/api/collections/cities/items?colour=red", 400, "unknown query parameter 'colour'"),
     ("/api/collections/cities/items?bbox-crs=EPSG:3857&bbox=0,0,1,1", 400, "bbox-crs"),
+    ("/api/collections/cities/items?crs=http://www.opengis.net/def/crs/EPSG/0/4326", 400,
+     "crs 'http://www.opengis.net/def/crs/EPSG/0/4326' is not supported"),
+    ("/api/collections/cities/items?filter-crs=EPSG:4326&filter=S_INTERSECTS(geometry,"
+     "POINT(1%202))", 400, "filter-crs 'EPSG:4326' is not supported"),
 ])
 def test_collections_bad_requests_get_problem_details(client, url, status, message):
     response = client.get(url)

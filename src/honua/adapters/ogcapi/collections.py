@@ -22,8 +22,9 @@ from honua.web.body import public_base
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
                               "filter-lang", "filter-crs", "datetime", "f", "crs"})
-CRS84_NAMES = (fenc.CRS84_URI, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h",
-               "http://www.opengis.net/def/crs/EPSG/0/4326", "OGC:CRS84", "EPSG:4326")
+CRS84_NAMES = (fenc.CRS84_URI, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h", "OGC:CRS84")
+EPSG4326_NAMES = ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326")
+"""WGS 84 with its official axis order, latitude first: only a bbox may be given in it."""
 
 
 class Collections:
@@ -82,15 +83,19 @@ class Collections:
                 f"unknown query parameter {unknown[0]!r}; use limit, offset, bbox, properties, "
                 "filter, filter-lang, or a property name", parameter=unknown[0])
         for name in ("bbox-crs", "filter-crs", "crs"):
-            if name in params and params[name] not in CRS84_NAMES:
+            allowed = CRS84_NAMES + EPSG4326_NAMES if name == "bbox-crs" else CRS84_NAMES
+            if name in params and params[name] not in allowed:
                 raise NotSupported(f"{name} {params[name]!r} is not supported; coordinates are "
-                                   f"in {fenc.CRS84_URI}", parameter=name)
+                                   f"in {fenc.CRS84_URI} (longitude, latitude)", parameter=name)
+        bbox = params.get("bbox")
+        if bbox is not None and params.get("bbox-crs") in EPSG4326_NAMES:
+            bbox = _lat_lon_bbox(bbox)
         s = self.settings
         limit = min(decode.int_param(params, "limit", s.features_default_limit, 1, 10**9),
                     s.features_max_limit)
         offset = decode.int_param(params, "offset", 0, 0, 10**12)
         reference = LayerReference(layer.id, params.get("filter"), params.get("filter-lang"),
-                                   params.get("bbox"), params.get("properties"))
+                                   bbox, params.get("properties"))
         query = reference.query(layer)
         equal = _property_filter(params, layer)
         if equal is not None:
@@ -137,6 +142,16 @@ def _property_filter(params: Any, layer: Any) -> Any:
     for part in parts[1:]:
         combined = ast.And(combined, part)
     return check_filter(combined, layer)
+
+
+def _lat_lon_bbox(text: str) -> str:
+    """A bbox in EPSG:4326 order (lat, lon[, h], lat, lon[, h]) as CRS84's (lon, lat, ...)."""
+    values = text.split(",")
+    if len(values) == 4:
+        return ",".join(values[i] for i in (1, 0, 3, 2))
+    if len(values) == 6:
+        return ",".join(values[i] for i in (1, 0, 2, 4, 3, 5))
+    return text  # the core refuses it with its own message
 
 
 def _number(raw: str, kind: Any, name: str) -> Any:
