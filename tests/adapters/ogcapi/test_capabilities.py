@@ -37,6 +37,19 @@ def test_process_list_validates_and_has_buffer(client):
     assert "buffer" in ids
 
 
+def test_process_list_pages_with_next_links(client):
+    """A limited process list links to the next page, and every process is reachable by paging."""
+    everything = [p["id"] for p in client.get("/api/processes").json()["processes"]]
+    seen, url = [], "/api/processes?limit=3"
+    while url:
+        document = client.get(url).json()
+        assert_ogc_valid(document, "processList.yaml")
+        assert len(document["processes"]) <= 3
+        seen += [p["id"] for p in document["processes"]]
+        url = next((link["href"] for link in document["links"] if link["rel"] == "next"), None)
+    assert seen == everything and len(everything) > 3
+
+
 def test_process_description_of_buffer(client):
     document = client.get("/api/processes/buffer").json()
     assert_ogc_valid(document, "process.yaml")

@@ -93,7 +93,9 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
         "/processes": {"get": {
             "summary": "Process list", "operationId": "processes", "tags": ["Processes"],
             "parameters": [{"name": "limit", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+                           {"name": "offset", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 0}}],
             "responses": _responses("200", "object", 400)}},
         "/processes/{processId}": {"get": {
             "summary": "Process description", "operationId": "process", "tags": ["Processes"],

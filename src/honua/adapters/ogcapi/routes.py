@@ -50,10 +50,19 @@ class OgcApi:
     async def processes(self, request: Request) -> Response:
         base = self.base(request)
         limit = decode.int_param(request.query_params, "limit", 10_000, 1, 10_000)
+        offset = decode.int_param(request.query_params, "offset", 0, 0, 10**9)
+        definitions = list(self.manager.registry)
         summaries = [encode.process_summary(d.description, base)
-                     for d in self.manager.registry][:limit]
-        return json_response({"processes": summaries, "links": [
-            encode.link(f"{base}/api/processes", "self", "Process list")]})
+                     for d in definitions[offset:offset + limit]]
+        query = request.url.remove_query_params("offset")
+        links = [encode.link(f"{base}/api/processes", "self", "Process list")]
+        if offset + limit < len(definitions):
+            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
+                                     "next", "Next page"))
+        if offset > 0:
+            links.append(encode.link(str(query.include_query_params(
+                offset=max(0, offset - limit))), "prev", "Previous page"))
+        return json_response({"processes": summaries, "links": links})
 
     async def process(self, request: Request) -> Response:
         definition = self.manager.registry.get(request.path_params["process_id"])
