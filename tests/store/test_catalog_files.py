@@ -157,6 +157,8 @@ def test_catalog_feature_by_id(catalog):
     ("name BETWEEN 1 AND 2", "compares property 'name' \\(text\\)"),
     ("population LIKE '3%'", "compares property 'population' \\(number\\)"),
     ("name + 1 > 2", "arithmetic on property 'name' \\(text\\)"),
+    ("S_INTERSECTS(population, POINT(1 1))", "needs geometries.*not property 'population'"),
+    ("S_WITHIN(geometry, 'abc')", "needs geometries.*not 'abc'"),
 ])
 def test_catalog_bad_filters_are_refused_before_reading(catalog, text, message):
     with pytest.raises(InvalidParameter, match=message):
@@ -164,6 +166,8 @@ def test_catalog_bad_filters_are_refused_before_reading(catalog, text, message):
 
 
 @pytest.mark.parametrize("text", ["population > 5 AND score < 1", "lower(name) = 'city1'",
+                                  "S_INTERSECTS(geom, BBOX(0, 0, 1, 1))",
+                                  "S_CONTAINS(POLYGON((0 0, 1 0, 1 1, 0 0)), geometry)",
                                   "population * 2 > 5", "population IN (1000, 2000)"])
 def test_catalog_filters_of_matching_types_pass_the_check(catalog, text):
     assert check_filter(parse_filter(text), catalog.get("c_gpkg")) is not None

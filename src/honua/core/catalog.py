@@ -187,7 +187,19 @@ def _kind(node: Any, layer: LayerInfo) -> str | None:
 def _check_types(node: Any, layer: LayerInfo) -> None:
     """Refuse comparisons of text with numbers, LIKE on numbers and arithmetic on text (CQL2)."""
     from pygeofilter import ast as nodes
+    from pygeofilter import values
 
+    if isinstance(node, nodes.SpatialComparisonPredicate):
+        for operand in (node.lhs, node.rhs):
+            geometric = (isinstance(operand, values.Geometry | values.Envelope)
+                         or (isinstance(operand, nodes.Function) and operand.name.lower() == "bbox")
+                         or (isinstance(operand, nodes.Attribute) and operand.name in
+                             (*GEOMETRY_NAMES, layer.geometry_name)))
+            if not geometric:
+                raise InvalidParameter(
+                    f"the spatial test {type(node).__name__} needs geometries: the layer's "
+                    f"geometry or a geometry literal, not {_operand(operand)}", parameter="filter")
+        return
     if isinstance(node, nodes.Comparison):
         pairs = [(node.lhs, node.rhs)]
     elif isinstance(node, nodes.Between):
