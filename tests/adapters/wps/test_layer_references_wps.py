@@ -40,8 +40,21 @@ def test_wps_reference_to_own_collection_items_with_filter(wps):
     assert sorted(f["properties"]["name"] for f in result["features"]) == ["city0", "city1"]
 
 
+def test_wps_reference_to_own_upload(wps):
+    """Issue 5: an href to this server's uploads is resolved internally."""
+    geojson = json.dumps({"type": "Feature", "properties": {"name": "up"},
+                          "geometry": {"type": "Point", "coordinates": [10, 50]}})
+    response = wps.post("/api/uploads", files={"file": ("p.geojson", geojson,
+                                                        "application/geo+json")})
+    assert response.status_code == 201, response.text
+    href = f"http://testserver/api/uploads/{response.json()['uploadId']}"
+    result = json.loads(complex_text(post(wps, _buffer_of(href))))
+    assert [f["properties"]["name"] for f in result["features"]] == ["up"]
+
+
 @pytest.mark.parametrize(("href", "text"), [
     ("http://testserver/api/collections/nowhere/items", "no collection 'nowhere'"),
+    ("http://testserver/api/uploads/nothing-here", "no upload 'nothing-here'"),
     ("http://testserver/api/collections/cities/items?filter=colour='red'", "unknown property"),
 ])
 def test_wps_bad_layer_references_are_exceptions(wps, href, text):

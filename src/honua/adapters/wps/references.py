@@ -26,7 +26,7 @@ from honua.adapters.wps.fetch import Fetched, Fetcher
 from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
 from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
-from honua.core.references import reference_from_url
+from honua.core.references import UploadReference, reference_from_url
 from honua.core.values import Geometry
 from honua.errors import HonuaError, InvalidParameter
 from honua.geo.features import FeatureCollection
@@ -72,8 +72,8 @@ def internal_resources(manager: Any) -> InternalTable:
     table.add("/wps/outputs/{job_id}/{output}", job_output)
     table.add("/api/jobs/{job_id}/results/{output}", job_output)
     table.add("/api/jobs/{job_id}/results", job_output)
-    # collections and uploads join here when the catalog lands, e.g.
-    # table.add("/api/collections/{collection_id}/items", catalog_items)
+    # a two-step upload: the core reads it (and checks it exists) like an {"uploadId"} input
+    table.add("/api/uploads/{upload_id}", lambda params: UploadReference(params["upload_id"]))
     return table
 
 
