@@ -110,8 +110,9 @@ def test_manager_failed_process_reports_its_message(manager):
     done = manager.wait(job.id, 5)
     assert done.status is JobStatus.FAILED and done.message == "bad field 'x'"
     assert done.error_kind == "invalid-parameter"
-    with pytest.raises(JobFailed, match="bad field"):
+    with pytest.raises(JobFailed, match="bad field") as caught:
         manager.results(job.id)
+    assert caught.value.kind == "invalid-parameter"  # as the synchronous run reports it
 
 
 def test_manager_results_of_running_job_not_ready(manager):

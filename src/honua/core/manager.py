@@ -252,8 +252,10 @@ class JobManager:
                     f"job {job.id} is still running after {self.settings.sync_timeout_seconds:g} s; "
                     "follow it at its status URL and fetch its results when it has succeeded"))
             else:
-                future.set_exception(JobFailed(done.message or f"job {job.id} {done.status.value}",
-                                               status=done.status.value))
+                error = JobFailed(done.message or f"job {job.id} {done.status.value}",
+                                  status=done.status.value)
+                error.kind = done.error_kind or error.kind
+                future.set_exception(error)
 
         threading.Thread(target=wait, name=f"honua-wait-{job.id[:8]}", daemon=True).start()
         return future
@@ -267,8 +269,10 @@ class JobManager:
         if not job.status.finished:
             raise ResultNotReady(f"job {job.id} is {job.status.value}; its results are not "
                                  "ready yet (poll the job until it has succeeded)")
-        raise JobFailed(f"job {job.id} {job.status.value}: {job.message}".rstrip(": "),
-                        status=job.status.value)
+        error = JobFailed(f"job {job.id} {job.status.value}: {job.message}".rstrip(": "),
+                          status=job.status.value)
+        error.kind = job.error_kind or error.kind  # a refused input stays the client's error
+        raise error
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued or running job; a finished job is returned unchanged."""
