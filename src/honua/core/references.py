@@ -167,6 +167,10 @@ def is_reference(value: Any) -> bool:
 _COLLECTION_PATH = re.compile(r"^(?P<prefix>.*?)/collections/(?P<id>[^/]+)(?P<items>/items)?/?$")
 
 
+_URL_PARAMETERS = frozenset({"filter", "filter-lang", "bbox", "properties", "limit", "f"})
+_URL_CRS84 = frozenset({"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84"})
+
+
 def reference_from_url(url: str, base_url: str) -> LayerReference | None:
     """A ``LayerReference`` if ``url`` is this server's own collection or items URL, else None.
 
@@ -187,6 +191,14 @@ def reference_from_url(url: str, base_url: str) -> LayerReference | None:
     if match is None or match.group("prefix") not in ("", "/api"):
         return None
     params = {k.lower(): v[-1] for k, v in parse_qs(target.query, keep_blank_values=False).items()}
+    for name, value in params.items():
+        if name in _URL_PARAMETERS or (name == "bbox-crs" and value in _URL_CRS84):
+            continue
+        raise InvalidParameter(
+            f"the collection URL's query parameter {name}={value!r} cannot be applied to a layer "
+            "reference (it would be ignored and select other features than the URL does); use "
+            "filter (CQL2, e.g. filter=name='x'), filter-lang, bbox (lon/lat), properties or limit",
+            parameter=name)
     limit = params.get("limit")
     return LayerReference(
         unquote(match.group("id")), params.get("filter"), params.get("filter-lang"),

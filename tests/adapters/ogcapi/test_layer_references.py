@@ -8,6 +8,7 @@ import shapely
 from pyproj import Geod
 
 from honua.core.references import LayerReference, reference_from_url
+from honua.errors import InvalidParameter
 from honua.settings import Settings
 from tests.adapters.ogcapi.conftest import poll
 from tests.support.layers import write_layer
@@ -129,6 +130,14 @@ def test_layer_reference_on_a_non_feature_input_is_refused(client):
 ])
 def test_reference_from_url_recognises_only_this_servers_collections(url, expected):
     assert reference_from_url(url, "http://h:8080") == expected
+
+
+@pytest.mark.parametrize("query", ["name=city1", "offset=5", "bbox-crs=EPSG:4326&bbox=0,0,1,1",
+                                   "colour=red"])
+def test_reference_from_url_refuses_what_it_cannot_apply(query):
+    """The URL's own answer would be other features: a 400, never a silently bigger selection."""
+    with pytest.raises(InvalidParameter, match="cannot be applied to a layer reference"):
+        reference_from_url(f"http://h:8080/api/collections/cities/items?{query}", "http://h:8080")
 
 
 def test_layer_reference_chunks_reach_the_workers_one_bounded_chunk_at_a_time(client, services):

@@ -55,6 +55,7 @@ def test_wps_reference_to_own_upload(wps):
 @pytest.mark.parametrize(("href", "text"), [
     ("http://testserver/api/collections/nowhere/items", "no collection 'nowhere'"),
     ("http://testserver/api/uploads/nothing-here", "no upload 'nothing-here'"),
+    ("http://testserver/api/collections/cities/items?name=city1", "query parameter name='city1'"),
     ("http://testserver/api/collections/cities/items?filter=colour='red'", "unknown property"),
 ])
 def test_wps_bad_layer_references_are_exceptions(wps, href, text):
