@@ -77,3 +77,14 @@ def test_buffer_unknown_side_refused():
     """Only full, left and right exist."""
     with pytest.raises(ValueError, match="side"):
         buffer(np.array([shapely.Point(0, 0)]), 1.0, MERCATOR, side="outside")
+
+
+@pytest.mark.parametrize("centre, radius", [((0.0, 60.0), 3_500_000.0), ((0.0, 90.0), 100_000.0),
+                                            ((20.0, -89.5), 100_000.0)])
+def test_buffer_circle_enclosing_a_pole_refused(centre, radius):
+    """A lon/lat ring cannot enclose a pole: refused naming the distance, not a wrong polygon."""
+    from honua.errors import InvalidParameter
+
+    with pytest.raises(InvalidParameter, match="pole") as caught:
+        buffer(np.array([shapely.Point(*centre)]), radius, WGS84)
+    assert caught.value.parameter == "distance"

@@ -14,8 +14,8 @@ metres into the CRS's own unit. On a geographic CRS (lon/lat):
   their band.
 
 Circles near the antimeridian keep continuous longitudes (they may run past
-+/-180) rather than being split; circles that would enclose a pole are not
-supported.
++/-180) rather than being split; circles that would enclose a pole are refused
+(InvalidParameter on 'distance').
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from honua.errors import InvalidParameter
 from honua.geo import local
 from honua.geo.crs import meters_per_unit
 
@@ -110,6 +111,7 @@ def geodesic_circles(points: np.ndarray, radius_m: np.ndarray, crs: CRS, vertice
     geod = crs.get_geod()
     xy = shapely.get_coordinates(points)
     n = len(xy)
+    _refuse_poles(geod, xy, np.broadcast_to(np.asarray(radius_m, dtype=float), (n,)))
     azimuths = np.linspace(0.0, -360.0, vertices, endpoint=False)  # clockwise -> CCW ring
     lon = np.repeat(xy[:, 0], vertices)
     lat = np.repeat(xy[:, 1], vertices)
@@ -125,6 +127,20 @@ def geodesic_circles(points: np.ndarray, radius_m: np.ndarray, crs: CRS, vertice
     circles = shapely.polygons(ring)
     circles[np.asarray(radius_m) <= 0] = shapely.Polygon()
     return circles
+
+
+def _refuse_poles(geod: Any, xy: np.ndarray, radius_m: np.ndarray) -> None:
+    """A ring of longitudes and latitudes cannot enclose a pole: refuse such circles."""
+    to_pole = np.minimum(geod.inv(xy[:, 0], xy[:, 1], xy[:, 0], np.full(len(xy), 90.0))[2],
+                         geod.inv(xy[:, 0], xy[:, 1], xy[:, 0], np.full(len(xy), -90.0))[2])
+    enclosing = np.flatnonzero(radius_m >= to_pole)
+    if len(enclosing):
+        i = enclosing[0]
+        raise InvalidParameter(
+            f"input 'distance': a buffer of {radius_m[i]:g} m around ({xy[i, 0]:g}, {xy[i, 1]:g}) "
+            f"would enclose a pole ({to_pole[i]:.0f} m away), which a longitude/latitude "
+            "polygon cannot represent; use a smaller distance or project the points first "
+            "(e.g. to a polar stereographic system)", parameter="distance")
 
 
 def _buffer_locally(geometry: np.ndarray, distance: np.ndarray, crs: CRS,
