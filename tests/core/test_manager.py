@@ -175,3 +175,20 @@ def test_manager_requeues_a_job_stopped_by_server_shutdown(manager):
     requeued = manager.get(job.id)
     assert requeued.status is JobStatus.SUBMITTED and "queued again" in requeued.message
     manager.cancel(job.id)
+
+
+def test_manager_list_filters_by_duration(manager, clock):
+    """minDuration/maxDuration: finished - started, or now - started while running."""
+    store = manager.store
+    t = clock.now
+    quick = Job(id="quick", process_id="add", created=t, started=t,
+                finished=t + dt.timedelta(seconds=2), status=JobStatus.SUCCEEDED)
+    slow = Job(id="slow", process_id="add", created=t, started=t - dt.timedelta(seconds=50),
+               status=JobStatus.RUNNING)
+    waiting = Job(id="waiting", process_id="add", created=t, status=JobStatus.ACCEPTED)
+    for job in (quick, slow, waiting):
+        store.create(job)
+    assert [j.id for j in manager.list(min_duration=10)[0]] == ["slow"]
+    assert [j.id for j in manager.list(max_duration=10)[0]] == ["quick"]
+    jobs, total = manager.list(min_duration=0, limit=1)
+    assert total == 2 and len(jobs) == 1

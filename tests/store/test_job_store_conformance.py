@@ -67,6 +67,19 @@ def test_job_store_update_with_messages_writes_both_or_neither(job_store: JobSto
     assert job_store.messages(job.id) == [note]
 
 
+def test_job_store_list_by_creation_interval(job_store: JobStore, make_job: MakeJob,
+                                             t0: dt.datetime) -> None:
+    """Jobs created within [created_from, created_to] (both inclusive, either open)."""
+    for minutes in (0, 10, 20):
+        job_store.create(make_job(created=t0 + dt.timedelta(minutes=minutes)))
+    minute = dt.timedelta(minutes=1)
+    _, total = job_store.list(created_from=t0 + 10 * minute)
+    assert total == 2
+    jobs, total = job_store.list(created_from=t0 + 5 * minute, created_to=t0 + 10 * minute)
+    assert total == 1 and jobs[0].created == t0 + 10 * minute
+    assert job_store.list(created_to=t0 - minute)[1] == 0
+
+
 def test_job_store_get_unknown_raises_no_such_job(job_store: JobStore) -> None:
     """The error names the id and says why a job might be gone."""
     with pytest.raises(NoSuchJob, match=r"'nope'.*dismissed or expired"):

@@ -209,8 +209,19 @@ class JobManager:
                            "none)") from None
         return codec.decode(definition.description.inputs, data)
 
-    def list(self, **filters: Any) -> tuple[list[Job], int]:
-        return self.store.list(**filters)
+    def list(self, *, min_duration: float | None = None, max_duration: float | None = None,
+             limit: int = 100, offset: int = 0, **filters: Any) -> tuple[list[Job], int]:
+        """Jobs newest first and their total; durations in seconds (finished - started, or
+        now - started while running; jobs not started have none and never match them)."""
+        if min_duration is None and max_duration is None:
+            return self.store.list(limit=limit, offset=offset, **filters)
+        everything, _ = self.store.list(limit=10**9, **filters)
+        now = self.clock()
+        matching = [job for job in everything
+                    if (seconds := _duration(job, now)) is not None
+                    and (min_duration is None or seconds >= min_duration)
+                    and (max_duration is None or seconds <= max_duration)]
+        return matching[offset:offset + limit], len(matching)
 
     def results(self, job_id: str) -> dict[str, Any]:
         """Output values of a succeeded job; raises ResultNotReady or JobFailed."""
@@ -509,3 +520,9 @@ class JobManager:
             text = "The server stopped while this job was running; it was queued again"
             self._apply(job_id, JobEvent.REQUEUE, message=text,
                         note=Message(self.clock(), MessageLevel.WARNING, text))
+
+
+def _duration(job: Job, now: dt.datetime) -> float | None:
+    if job.started is None:
+        return None
+    return ((job.finished or now) - job.started).total_seconds()

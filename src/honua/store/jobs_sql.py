@@ -157,10 +157,15 @@ class SqlJobStore:
 
     def list(self, *, statuses: Iterable[JobStatus] | None = None,
              process_id: str | None = None, owner: str | None = None,
+             created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
              limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
         check_page(limit, offset)
         wanted = normalise_statuses(statuses)
         conditions = []
+        if created_from is not None:
+            conditions.append(jobs.c.created >= as_utc(created_from, name="created_from"))
+        if created_to is not None:
+            conditions.append(jobs.c.created <= as_utc(created_to, name="created_to"))
         if wanted is not None:
             conditions.append(jobs.c.status.in_([status.value for status in wanted]))
         if process_id is not None:

@@ -107,14 +107,19 @@ class MemoryJobStore:
 
     def list(self, *, statuses: Iterable[JobStatus] | None = None,
              process_id: str | None = None, owner: str | None = None,
+             created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
              limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
         check_page(limit, offset)
         wanted = normalise_statuses(statuses)
+        start = as_utc(created_from, name="created_from") if created_from else None
+        end = as_utc(created_to, name="created_to") if created_to else None
         with self._lock:
             matching = [job for job in self._jobs.values()
                         if (wanted is None or job.status in wanted)
                         and (process_id is None or job.process_id == process_id)
-                        and (owner is None or job.owner == owner)]
+                        and (owner is None or job.owner == owner)
+                        and (start is None or job.created >= start)
+                        and (end is None or job.created <= end)]
         matching.sort(key=_newest_first, reverse=True)
         return [normalise_job(job) for job in matching[offset:offset + limit]], len(matching)
 

@@ -108,3 +108,25 @@ def test_execute_sync_large_input_runs_on_the_worker_pool(client, services):
     assert response.status_code == 200
     result = response.json()["features"]
     assert len(result) == n and result[-1]["properties"] == {"i": n - 1}
+
+
+def test_job_list_datetime_duration_and_type_filters(client, buffer_request):
+    """The job-list class's filters: creation interval, durations, type."""
+    for _ in range(2):
+        client.post("/api/processes/buffer/execution", json=buffer_request)
+    every = client.get("/api/jobs").json()["jobs"]
+    created = sorted(job["created"] for job in every)
+    in_range = client.get("/api/jobs", params={"datetime": f"{created[-1]}/.."}).json()
+    assert [job["created"] for job in in_range["jobs"]] == [created[-1]]
+    assert len(client.get("/api/jobs", params={"datetime": f"../{created[0]}"}).json()[
+        "jobs"]) == 1
+    assert client.get("/api/jobs", params={"datetime": "2000-01-01T00:00:00Z"}).json()[
+        "jobs"] == []
+    assert len(client.get("/api/jobs", params={"minDuration": 0}).json()["jobs"]) == 2
+    assert client.get("/api/jobs", params={"minDuration": 3600}).json()["jobs"] == []
+    assert len(client.get("/api/jobs", params={"maxDuration": 3600}).json()["jobs"]) == 2
+    assert len(client.get("/api/jobs", params={"type": "process"}).json()["jobs"]) == 2
+    assert client.get("/api/jobs", params={"type": "wps"}).json()["jobs"] == []
+    for bad in ({"maxDuration": "abc"}, {"minDuration": -1}, {"datetime": "yesterday"}):
+        response = client.get("/api/jobs", params=bad)
+        assert response.status_code == 400 and next(iter(bad)) in response.json()["detail"]

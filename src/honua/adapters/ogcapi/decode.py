@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -133,3 +134,54 @@ def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high
     if not low <= value <= high:
         raise InvalidParameter(f"{name} must be between {low} and {high}", parameter=name)
     return value
+
+
+def _instant(text: str, name: str) -> dt.datetime | None:
+    if text in ("", ".."):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(f"{name}: {text!r} is not an RFC 3339 date-time such as "
+                               "2026-05-01T12:00:00Z", parameter=name) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _seconds(params: Mapping[str, Any], name: str) -> float | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} is a number of seconds, got {raw!r}",
+                               parameter=name) from None
+    if not value >= 0:
+        raise InvalidParameter(f"{name} must be 0 or more seconds", parameter=name)
+    return value
+
+
+def job_filters(params: Any, statuses: Mapping[str, tuple[Any, ...]]) -> dict[str, Any] | None:
+    """The job-list query (``status``, ``processID``, ``datetime``, ``minDuration``,
+    ``maxDuration``, ``type``) as manager filters; None when ``type`` excludes every job."""
+    wanted: list[Any] = []
+    for value in params.getlist("status"):
+        for part in value.split(","):
+            if part not in statuses:
+                raise InvalidParameter(f"unknown job status {part!r}; use accepted, running, "
+                                       "successful, failed or dismissed", parameter="status")
+            wanted.extend(statuses[part])
+    filters: dict[str, Any] = {"statuses": wanted or None,
+                               "process_id": params.get("processID") or params.get("process"),
+                               "min_duration": _seconds(params, "minDuration"),
+                               "max_duration": _seconds(params, "maxDuration")}
+    interval = params.get("datetime")
+    if interval:
+        start, _, end = interval.partition("/")
+        filters["created_from"] = _instant(start, "datetime")
+        filters["created_to"] = _instant(end, "datetime") if "/" in interval else filters[
+            "created_from"]
+    types = {t for value in params.getlist("type") for t in value.split(",")}
+    if types and "process" not in types:
+        return None  # every job here is an OGC API process job
+    return filters

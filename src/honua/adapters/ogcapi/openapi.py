@@ -107,6 +107,9 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "parameters": [
                 {"name": n, "in": "query", "required": False, "schema": s} for n, s in (
                     ("status", {"type": "string"}), ("processID", {"type": "string"}),
+                    ("type", {"type": "string"}), ("datetime", {"type": "string"}),
+                    ("minDuration", {"type": "number", "minimum": 0}),
+                    ("maxDuration", {"type": "number", "minimum": 0}),
                     ("limit", {"type": "integer", "minimum": 1}),
                     ("offset", {"type": "integer", "minimum": 0}))],
             "responses": _responses("200", "object", 400)}},

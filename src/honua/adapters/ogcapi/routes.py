@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +19,7 @@ from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.manager import JobManager
-from honua.errors import HonuaError, InvalidParameter
+from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.web.body import public_base, read_body
 
@@ -112,18 +113,9 @@ class OgcApi:
         base = self.base(request)
         limit = decode.int_param(request.query_params, "limit", 100, 1, 10_000)
         offset = decode.int_param(request.query_params, "offset", 0, 0, 10**9)
-        statuses: list[Any] = []
-        for name in request.query_params.getlist("status"):
-            for part in name.split(","):
-                if part not in encode.CORE_STATUSES:
-                    raise InvalidParameter(
-                        f"unknown job status {part!r}; use accepted, running, successful, "
-                        "failed or dismissed", parameter="status")
-                statuses.extend(encode.CORE_STATUSES[part])
-        process_id = request.query_params.get("processID") or request.query_params.get("process")
-        jobs, total = await run_in_threadpool(
-            self.manager.list, statuses=statuses or None, process_id=process_id,
-            limit=limit, offset=offset)
+        filters = decode.job_filters(request.query_params, encode.CORE_STATUSES)
+        jobs, total = ([], 0) if filters is None else await run_in_threadpool(
+            partial(self.manager.list, limit=limit, offset=offset, **filters))
         query = request.url.remove_query_params("offset")
         links = [encode.link(str(request.url), "self", "This page")]
         if offset + len(jobs) < total:
