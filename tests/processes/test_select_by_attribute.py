@@ -23,6 +23,13 @@ def test_select_by_attribute_json_filter_auto_detected():
     assert out.columns["name"] == ["p", "a"]
 
 
+def test_select_by_attribute_json_filter_as_an_object():
+    """A CQL2 JSON filter sent as a JSON object (as OGC API clients do) works too."""
+    document = {"op": "in", "args": [{"property": "name"}, ["p", "a"]]}
+    out = run(select, features=mixed_layer(), filter=document)
+    assert out.columns["name"] == ["p", "a"]
+
+
 def test_select_by_attribute_invert_includes_unknowns():
     """Inverting returns everything not selected, nulls included."""
     out = run(select, features=mixed_layer(), filter="ratio > 1", invert=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import orjson
 
 from honua.core.values import (
     ArealUnit,
@@ -198,12 +199,16 @@ def _to_datetime(value: Any, name: str) -> dt.datetime:
 
 
 def _to_string(value: Any, name: str) -> str:
+    """Text; a JSON object or array is taken as its JSON text (e.g. a CQL2 JSON filter sent
+    as an object rather than a string)."""
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
     raise InvalidParameter(f"input {name!r}: expected text, got {type(value).__name__}",
                            parameter=name)
 
