@@ -1,5 +1,6 @@
 """GeoJSON in and out of the columnar collection."""
 
+import numpy as np
 import orjson
 import pytest
 import shapely
@@ -84,3 +85,12 @@ def test_read_features_empty_point_among_points():
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": []}, "properties": {}},
     ]})
     assert fc.geometry[0].equals(shapely.Point(1, 2)) and fc.geometry[1].is_empty
+
+
+def test_write_features_empty_polygon_is_valid_geojson():
+    """An empty polygon is written with empty coordinates (not one empty ring)."""
+    fc = read_features({"type": "Point", "coordinates": [0, 0]}).with_geometry(
+        np.array([shapely.Polygon()], dtype=object))
+    geometry = orjson.loads(write_features(fc))["features"][0]["geometry"]
+    assert geometry == {"type": "Polygon", "coordinates": []}
+    assert read_features({"type": "Polygon", "coordinates": []}).geometry[0].is_empty

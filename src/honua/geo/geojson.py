@@ -115,8 +115,13 @@ def read_features(document: Any, *, where: str = "features", crs: Any = None) ->
     )
 
 
+_EMPTY_POLYGON = '{"type":"Polygon","coordinates":[[]]}'
+
+
 def _geometry_fragments(geometry: np.ndarray) -> list[Any]:
     texts = shapely.to_geojson(geometry)
+    # GEOS writes an empty polygon with one empty ring, which is not valid GeoJSON
+    texts[texts == _EMPTY_POLYGON] = '{"type":"Polygon","coordinates":[]}'
     return [orjson.Fragment(t) if t is not None else None for t in texts]
 
 
