@@ -11,37 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 import shapely
+from tests.processes._fixtures_geom import geojson, run, run_all  # noqa: F401
 
 from honua.core.context import Context
-from honua.core.decorator import definition_of
-from honua.core.invoke import bind_inputs, call_process
-from honua.geo.features import FeatureCollection
-from honua.geo.geojson import write_features
 
 DATABASE = "honua_po_tests"
 SERVER = "host=127.0.0.1 port=5432 user=postgres"
 
 
-def run_all(function: Any, context: Context | None = None, **inputs: Any) -> dict[str, Any]:
-    """Every output of process ``function`` run on wire-form ``inputs``."""
-    definition = definition_of(function)
-    assert definition is not None, f"{function!r} is not a process"
-    bound = bind_inputs(definition.description, inputs)
-    return call_process(definition, context or Context(), bound)
-
-
-def run(function: Any, **inputs: Any) -> Any:
-    """The ``result`` output of ``function`` run on wire-form ``inputs``."""
-    return run_all(function, **inputs)["result"]
-
-
-def layer(geometries: list[Any], crs: Any = 4326, **columns: list[Any]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection dict (the wire form) of shapely geometries and columns."""
-    collection = FeatureCollection.from_geometries(geometries, crs=crs, **columns)
-    return orjson.loads(write_features(collection))
+# one wire-form runner and layer builder for every process test module
+layer = geojson
 
 
 def progress_log() -> tuple[Context, list[float]]:
