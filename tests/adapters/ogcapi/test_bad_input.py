@@ -24,6 +24,9 @@ POINT = {"type": "Point", "coordinates": [0, 0]}
      b'"dissolve": "perhaps"}}', 400, "expected true or false"),
     (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, "distance": 5}, '
      b'"response": "poem"}', 400, "'raw' or 'document'"),
+    (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, "distance": 5}, '
+     b'"outputs": {"result": {"format": {"mediaType": "image/png"}}}}', 400,
+     "cannot be returned as 'image/png'; it is available as application/geo+json"),
 ])
 def test_execute_bad_input_is_clear_problem(client, body, status, fragment):
     response = client.post("/api/processes/buffer/execution", content=body,

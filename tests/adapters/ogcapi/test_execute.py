@@ -130,3 +130,12 @@ def test_job_list_datetime_duration_and_type_filters(client, buffer_request):
     for bad in ({"maxDuration": "abc"}, {"minDuration": -1}, {"datetime": "yesterday"}):
         response = client.get("/api/jobs", params=bad)
         assert response.status_code == 400 and next(iter(bad)) in response.json()["detail"]
+
+
+def test_execute_accepts_the_formats_it_serves(client, buffer_request):
+    """Asking for the output as GeoJSON (with parameters) is honoured, not refused."""
+    buffer_request["outputs"] = {"result": {"format": {
+        "mediaType": "application/geo+json; charset=utf-8"}}}
+    response = client.post("/api/processes/buffer/execution", json=buffer_request)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"

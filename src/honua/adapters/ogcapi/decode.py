@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from honua.adapters.ogcapi.schemas import accepted_media_types
 from honua.core.description import ProcessDescription
 from honua.core.jobs import ExecutionOptions
 from honua.core.references import LayerReference, UploadReference, reference_from_url
@@ -100,6 +101,20 @@ def decode_outputs(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return decoded
 
 
+def _check_formats(outputs: Mapping[str, Mapping[str, Any]],
+                   description: ProcessDescription) -> None:
+    """A requested output format this server cannot produce is refused, not ignored."""
+    for name, spec in outputs.items():
+        parameter = description.output(name)
+        wanted = str(spec.get("mediaType") or "").split(";")[0].strip().lower()
+        if parameter is None or not wanted:
+            continue  # unknown outputs are reported by the core
+        accepted = accepted_media_types(parameter.data_type)
+        if accepted is not None and wanted not in accepted:
+            raise InvalidParameter(f"output {name!r} cannot be returned as {wanted!r}; it is "
+                                   f"available as {', '.join(accepted)}", parameter=name)
+
+
 def wants_async(prefer: str | None, description: ProcessDescription) -> bool:
     """Async when asked (``Prefer: respond-async``) and allowed, or when sync is not allowed."""
     tokens = {t.strip().split("=")[0].lower() for t in (prefer or "").split(",") if t.strip()}
@@ -115,6 +130,7 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     document = parse_json(body)
     inputs = decode_inputs(document, base_url)
     outputs = decode_outputs(document)
+    _check_formats(outputs, description)
     response = document.get("response", "raw")
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")

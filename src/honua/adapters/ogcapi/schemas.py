@@ -67,6 +67,15 @@ def media_type(data_type: DataType) -> str:
     return MEDIA_TYPES.get(data_type, "application/json")
 
 
+def accepted_media_types(data_type: DataType) -> tuple[str, ...] | None:
+    """Media types an output of ``data_type`` can be returned in (None: any, for files)."""
+    if data_type is DataType.FILE:
+        return None
+    if data_type is DataType.STRING:
+        return ("application/json", "text/plain")
+    return tuple(dict.fromkeys((media_type(data_type), "application/json")))
+
+
 # A feature input may also name data already on the server instead of carrying it.
 _BY_REFERENCE = [
     {"type": "object", "title": "A catalog layer (collection), optionally filtered",
