@@ -190,3 +190,12 @@ def test_buffer_latitude_beyond_the_pole_refused():
     with pytest.raises(InvalidParameter, match="latitude") as caught:
         run(buffer, features=layer([shapely.Point(10, 95)]), distance=100)
     assert caught.value.parameter == "features"
+
+
+def test_buffer_distance_longer_than_the_earth_is_refused():
+    """1e308 m (or a unit mix-up) is a clear error, not a meaningless polygon."""
+    points = layer([shapely.Point(500000, 0)], crs=32631, d=[1e12])
+    with pytest.raises(InvalidParameter, match="longer than the earth"):
+        run(buffer, features=points, distance={"value": 1e308, "unit": "meters"})
+    with pytest.raises(InvalidParameter, match="distance_field"):
+        run(buffer, features=points, distance_field="d")

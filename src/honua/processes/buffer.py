@@ -97,6 +97,9 @@ def buffer(
     return FeatureCollection(merged, columns, features.crs, None, kinds)
 
 
+EARTH_CIRCUMFERENCE_M = 40_075_017.0
+
+
 def _distances(features: FeatureCollection, distance: LinearUnit | None,
                field: str | None) -> float | np.ndarray:
     """Each feature's distance in metres (NaN: no buffer)."""
@@ -104,7 +107,7 @@ def _distances(features: FeatureCollection, distance: LinearUnit | None,
         if distance is None:
             raise InvalidParameter("input 'distance': give a distance, or a distance field",
                                    parameter="distance")
-        return distance.meters
+        return _on_earth(distance.meters, "distance")
     check_fields(features, [field], parameter="distance_field")
     require_types(features, [field], NUMERIC_TYPES, parameter="distance_field",
                   why="a distance")
@@ -112,4 +115,14 @@ def _distances(features: FeatureCollection, distance: LinearUnit | None,
     fallback = distance.value if distance is not None else np.nan
     values = np.array(features.columns[field], dtype=float)
     values = np.where(np.isnan(values), fallback, values)
-    return values * units.LINEAR_UNITS[unit]
+    return _on_earth(values * units.LINEAR_UNITS[unit], "distance_field")
+
+
+def _on_earth(meters: float | np.ndarray, parameter: str) -> float | np.ndarray:
+    """Distances longer than the earth's circumference are a mistake (units?), not a buffer."""
+    largest = np.nanmax(np.abs(meters)) if np.size(meters) else 0.0
+    if largest > EARTH_CIRCUMFERENCE_M:
+        raise InvalidParameter(
+            f"input {parameter!r}: a buffer distance of {largest:.6g} m is longer than the "
+            "earth's circumference; check the value and its unit", parameter=parameter)
+    return meters
