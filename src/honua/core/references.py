@@ -4,7 +4,7 @@ A client may give a feature-collection input as a *reference* instead of the
 features: a ``LayerReference`` to a catalog collection (with an optional CQL2
 filter, bbox and properties) or an ``UploadReference`` to a two-step upload.
 Adapters only build these values (from ``{"layerReference": ...}``, from a
-URL of this server's own ``/collections/{id}/items``, from ``{"uploadId"}`` /
+URL of this server's own ``/collections/{id}/items`` (``honua.web.own_urls``), from ``{"uploadId"}`` /
 ``{"itemID"}``); the ``ReferenceResolver`` checks the caller's right to read,
 validates the filter against the layer's queryables, and reads the features
 with the filter pushed down into the store.
@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 
@@ -45,7 +43,7 @@ if TYPE_CHECKING:
     from honua.types import Catalog
 
 __all__ = ["LayerReference", "LayerService", "ReferenceResolver", "UploadReference", "can_read",
-           "is_reference", "reference_from_url"]
+           "is_reference"]
 
 
 def _bbox(value: Any) -> tuple[float, float, float, float] | None:
@@ -162,48 +160,6 @@ class UploadReference:
 
 def is_reference(value: Any) -> bool:
     return isinstance(value, LayerReference | UploadReference)
-
-
-_COLLECTION_PATH = re.compile(r"^(?P<prefix>.*?)/collections/(?P<id>[^/]+)(?P<items>/items)?/?$")
-
-
-_URL_PARAMETERS = frozenset({"filter", "filter-lang", "bbox", "properties", "limit", "f"})
-_URL_CRS84 = frozenset({"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84"})
-
-
-def reference_from_url(url: str, base_url: str) -> LayerReference | None:
-    """A ``LayerReference`` if ``url`` is this server's own collection or items URL, else None.
-
-    ``base_url`` is the server's public root (``http://host:port``, perhaps with a
-    path); the query string's ``filter``, ``filter-lang``, ``bbox``,
-    ``properties`` and ``limit`` carry over. For WPS ``Reference`` inputs and
-    GPServer ``{"url": ...}`` feature sets: resolved with no HTTP round trip.
-    """
-    if not isinstance(url, str) or not base_url:
-        return None
-    target, base = urlsplit(url), urlsplit(base_url.rstrip("/"))
-    if (target.scheme.lower(), target.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
-        return None
-    path = target.path
-    if not path.startswith(base.path + "/"):
-        return None
-    match = _COLLECTION_PATH.match(path[len(base.path):])
-    if match is None or match.group("prefix") not in ("", "/api"):
-        return None
-    params = {k.lower(): v[-1] for k, v in parse_qs(target.query, keep_blank_values=False).items()}
-    for name, value in params.items():
-        if name in _URL_PARAMETERS or (name == "bbox-crs" and value in _URL_CRS84):
-            continue
-        raise InvalidParameter(
-            f"the collection URL's query parameter {name}={value!r} cannot be applied to a layer "
-            "reference (it would be ignored and select other features than the URL does); use "
-            "filter (CQL2, e.g. filter=name='x'), filter-lang, bbox (lon/lat), properties or limit",
-            parameter=name)
-    limit = params.get("limit")
-    return LayerReference(
-        unquote(match.group("id")), params.get("filter"), params.get("filter-lang"),
-        params.get("bbox"), params.get("properties"),
-        int(limit) if limit and limit.isdigit() else None)
 
 
 def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:

@@ -7,9 +7,10 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from honua.core.references import LayerReference, reference_from_url
+from honua.core.references import LayerReference
 from honua.errors import InvalidParameter
 from honua.settings import Settings
+from honua.web.own_urls import reference_from_url
 from tests.adapters.ogcapi.conftest import poll
 from tests.support.layers import write_layer
 

@@ -26,11 +26,12 @@ from honua.adapters.gpserver import geometry as esrigeom
 from honua.core.description import ProcessDescription
 from honua.core.jobs import ExecutionOptions
 from honua.core.parameters import DataType, Parameter
-from honua.core.references import UploadReference, is_reference, reference_from_url
+from honua.core.references import UploadReference, is_reference
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform, transform_bounds
+from honua.web.own_urls import reference_from_url
 
 FORMATS = ("json", "pjson", "html")
 

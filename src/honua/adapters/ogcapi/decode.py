@@ -11,8 +11,9 @@ import orjson
 from honua.adapters.ogcapi.schemas import accepted_media_types
 from honua.core.description import ProcessDescription
 from honua.core.jobs import ExecutionOptions
-from honua.core.references import LayerReference, UploadReference, reference_from_url
+from honua.core.references import LayerReference, UploadReference
 from honua.errors import InvalidParameter, NotSupported
+from honua.web.own_urls import reference_from_url
 
 TRANSMISSIONS = ("value", "reference")
 

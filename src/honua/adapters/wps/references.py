@@ -26,10 +26,11 @@ from honua.adapters.wps.fetch import Fetched, Fetcher
 from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
 from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
-from honua.core.references import UploadReference, reference_from_url
+from honua.core.references import UploadReference
 from honua.core.values import Geometry
 from honua.errors import HonuaError, InvalidParameter
 from honua.geo.features import FeatureCollection
+from honua.web.own_urls import reference_from_url
 
 ResourceResolver = Callable[[Mapping[str, str]], Any]
 NestedRunner = Callable[[ExecuteRequest, str], Any]

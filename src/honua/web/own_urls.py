@@ -1,0 +1,57 @@
+"""This server's own collection URLs as layer references (no HTTP round trip).
+
+WPS ``Reference`` hrefs, GPServer ``{"url": ...}`` feature sets and OGC API
+``href`` inputs may point at ``/api/collections/{id}/items`` on this very
+server; every adapter needs to recognise them the same way, and the URL
+layout is HTTP knowledge the core should not hold, so it lives here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from honua.core.references import LayerReference
+from honua.errors import InvalidParameter
+
+__all__ = ["reference_from_url"]
+
+
+_COLLECTION_PATH = re.compile(r"^(?P<prefix>.*?)/collections/(?P<id>[^/]+)(?P<items>/items)?/?$")
+_URL_PARAMETERS = frozenset({"filter", "filter-lang", "bbox", "properties", "limit", "f"})
+_URL_CRS84 = frozenset({"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84"})
+
+
+def reference_from_url(url: str, base_url: str) -> LayerReference | None:
+    """A ``LayerReference`` if ``url`` is this server's own collection or items URL, else None.
+
+    ``base_url`` is the server's public root (``http://host:port``, perhaps with a
+    path); the query string's ``filter``, ``filter-lang``, ``bbox``,
+    ``properties`` and ``limit`` carry over. For WPS ``Reference`` inputs and
+    GPServer ``{"url": ...}`` feature sets: resolved with no HTTP round trip.
+    """
+    if not isinstance(url, str) or not base_url:
+        return None
+    target, base = urlsplit(url), urlsplit(base_url.rstrip("/"))
+    if (target.scheme.lower(), target.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+        return None
+    path = target.path
+    if not path.startswith(base.path + "/"):
+        return None
+    match = _COLLECTION_PATH.match(path[len(base.path):])
+    if match is None or match.group("prefix") not in ("", "/api"):
+        return None
+    params = {k.lower(): v[-1] for k, v in parse_qs(target.query, keep_blank_values=False).items()}
+    for name, value in params.items():
+        if name in _URL_PARAMETERS or (name == "bbox-crs" and value in _URL_CRS84):
+            continue
+        raise InvalidParameter(
+            f"the collection URL's query parameter {name}={value!r} cannot be applied to a layer "
+            "reference (it would be ignored and select other features than the URL does); use "
+            "filter (CQL2, e.g. filter=name='x'), filter-lang, bbox (lon/lat), properties or limit",
+            parameter=name)
+    limit = params.get("limit")
+    return LayerReference(
+        unquote(match.group("id")), params.get("filter"), params.get("filter-lang"),
+        params.get("bbox"), params.get("properties"),
+        int(limit) if limit and limit.isdigit() else None)
