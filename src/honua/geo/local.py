@@ -8,7 +8,9 @@ the CRS's own datum, and the result is projected back:
   of each geometry (polar azimuthal equidistant beyond 80 degrees of
   latitude); scale error below 0.1 % within the band;
 * ``centred_transformers``: one transverse Mercator centred on a longitude,
-  for constructions that must see every feature at once (Voronoi, Delaunay).
+  for constructions that must see every feature at once (Voronoi, Delaunay);
+* ``transformer_pair``: the one builder of (forward, backward) transformers to a
+  local projection, shared with ``honua.geo.metric``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def zone_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return band
 
 
-def _pair(crs: CRS, conversion: object, proj: str) -> tuple[Transformer, Transformer]:
+def transformer_pair(crs: CRS, conversion: object, proj: str) -> tuple[Transformer, Transformer]:
     """(forward, backward) between ``crs`` and the local projection.
 
     On a lon/lat CRS in degrees from Greenwich the pair is a PROJ pipeline
@@ -76,10 +78,10 @@ def zone_transformers(crs: CRS, zone: int) -> tuple[Transformer, Transformer]:
     """(to local, back to ``crs``) for a key of ``zone_of``."""
     if zone in (NORTH_POLAR, SOUTH_POLAR):
         latitude = 90.0 if zone == NORTH_POLAR else -90.0
-        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=latitude),
+        return transformer_pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=latitude),
                      f"+proj=aeqd +lat_0={latitude:g} +lon_0=0 +x_0=0 +y_0=0")
     meridian = zone * 6.0 - 177.0
-    return _pair(crs, TransverseMercatorConversion(
+    return transformer_pair(crs, TransverseMercatorConversion(
         latitude_natural_origin=0.0, longitude_natural_origin=meridian,
         scale_factor_natural_origin=0.9996, false_easting=500000.0,
     ), f"+proj=tmerc +lat_0=0 +lon_0={meridian!r} +k=0.9996 +x_0=500000 +y_0=0")
@@ -94,9 +96,9 @@ def centred_transformers(crs: CRS, longitude: float, latitude: float) -> tuple[T
     """
     if abs(latitude) > 80.0:
         pole = 90.0 if latitude > 0 else -90.0
-        return _pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=pole),
+        return transformer_pair(crs, AzimuthalEquidistantConversion(latitude_natural_origin=pole),
                      f"+proj=aeqd +lat_0={pole:g} +lon_0=0 +x_0=0 +y_0=0")
-    return _pair(crs, TransverseMercatorConversion(
+    return transformer_pair(crs, TransverseMercatorConversion(
         latitude_natural_origin=0.0, longitude_natural_origin=longitude,
         scale_factor_natural_origin=1.0,
     ), f"+proj=tmerc +lat_0=0 +lon_0={longitude!r} +k=1 +x_0=0 +y_0=0")

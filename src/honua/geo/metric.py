@@ -35,6 +35,7 @@ from pyproj.crs.coordinate_operation import (
 )
 
 from honua.geo.crs import meters_per_unit
+from honua.geo.local import transformer_pair
 
 __all__ = [
     "apply_locally", "coords_from_local", "coords_to_local", "degrees_covering", "local_crs",
@@ -78,31 +79,14 @@ def local_crs(crs: CRS, zone: int) -> ProjectedCRS:
     return ProjectedCRS(conversion=conversion, geodetic_crs=crs.geodetic_crs)
 
 
-def _projection(crs: CRS, zone: int) -> str:
-    ellipsoid = crs.ellipsoid
-    shape = (f"+a={ellipsoid.semi_major_metre!r} +b={ellipsoid.semi_minor_metre!r}"
-             if ellipsoid is not None else "+ellps=WGS84")
-    if zone in (NORTH_POLAR, SOUTH_POLAR):
-        return f"+proj=aeqd +lat_0={90 if zone == NORTH_POLAR else -90} +lon_0=0 {shape}"
-    return f"+proj=tmerc +lat_0=0 +lon_0={zone} +k=1 +x_0=0 +y_0=0 {shape}"
-
-
 @lru_cache(maxsize=512)
 def _transformers(crs: CRS, zone: int) -> tuple[Transformer, Transformer]:
     """(to local metres, back to ``crs``) for geographic ``crs`` coordinates in x/y order."""
-    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else None
-    if unit is not None and abs(unit - np.pi / 180.0) < 1e-12:
-        # PROJ pipelines: built in microseconds, where an operation between two
-        # CRS objects costs a catalogue search of a tenth of a second or more
-        projection = _projection(crs, zone)
-        forward = Transformer.from_pipeline(
-            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {projection}")
-        backward = Transformer.from_pipeline(
-            f"+proj=pipeline +step +inv {projection} +step +proj=unitconvert +xy_in=rad +xy_out=deg")
-        return forward, backward
-    local = local_crs(crs, zone)
-    return (Transformer.from_crs(crs, local, always_xy=True),
-            Transformer.from_crs(local, crs, always_xy=True))
+    if zone in (NORTH_POLAR, SOUTH_POLAR):
+        proj = f"+proj=aeqd +lat_0={90 if zone == NORTH_POLAR else -90} +lon_0=0 +x_0=0 +y_0=0"
+    else:
+        proj = f"+proj=tmerc +lat_0=0 +lon_0={zone} +k=1 +x_0=0 +y_0=0"
+    return transformer_pair(crs, local_crs(crs, zone).coordinate_operation, proj)
 
 
 def _move(transformer: Transformer, geometry: np.ndarray) -> np.ndarray:
