@@ -13,6 +13,8 @@ from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
 from honua.core.parameters import UNBOUNDED, DataType, Parameter
 from honua.core.values import File
+from honua.geo.features import FeatureCollection
+from honua.geo.geojson import write_features
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
 FEATURES_CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -173,6 +175,8 @@ def raw_value(parameter: Parameter, value: Any) -> tuple[bytes, str]:
     """One output as a raw HTTP body and its media type."""
     if isinstance(value, File):
         return value.read(), value.media_type
+    if isinstance(value, FeatureCollection):  # straight to bytes, no extra copy
+        return write_features(value), media_type(parameter.data_type)
     neutral = codec.to_neutral(parameter.data_type, value)
     if parameter.data_type is DataType.STRING and isinstance(neutral, str):
         return neutral.encode(), "text/plain; charset=utf-8"

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -19,6 +20,7 @@ from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.manager import JobManager
+from honua.core.parameters import DataType
 from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.web.body import public_base, read_body
@@ -147,11 +149,19 @@ class OgcApi:
             streamed = await self._stored_file(job_id, wanted[0])
             if streamed is not None:
                 return streamed
-        outputs = await run_in_threadpool(self.manager.results, job_id)
         definition = self.manager.registry.get(job.process_id)
+        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
         href = f"{base}/api/jobs/{job_id}/results"
         return await run_in_threadpool(results_response, definition.description, job.options,
                                        outputs, href, {})
+
+    def _stored_outputs(self, job_id: str, description: Any) -> dict[str, Any]:
+        """A job's outputs for the wire. They are stored as neutral JSON (GeoJSON for
+        features), which the encoders take as it is: no round trip through shapely; only
+        files are read back as values (their bytes go out raw)."""
+        if any(p.data_type is DataType.FILE for p in description.outputs):
+            return self.manager.results(job_id)
+        return orjson.loads(self.manager.results_json(job_id))
 
     async def result(self, request: Request) -> Response:
         """One output of a job, raw: where outputs sent by reference point to."""
@@ -163,11 +173,10 @@ class OgcApi:
         streamed = await self._stored_file(job_id, name)
         if streamed is not None:
             return streamed
-        outputs = await run_in_threadpool(self.manager.results, job_id)
+        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
         return await run_in_threadpool(
             results_response, definition.description, decode.ExecutionOptions(),
             {name: outputs[name]}, "", {})
-
 
     async def _stored_file(self, job_id: str, name: str) -> Response | None:
         """An output kept as a file (a chunked run's GeoJSON), streamed as it is."""
