@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pygeofilter import ast as nodes
+from pygeofilter import values
 from pyproj import CRS
 
 from honua.errors import InvalidParameter, NotFound, NotSupported
@@ -98,7 +100,7 @@ def parse_filter(value: Any, lang: str | None = None) -> Any:
                                parameter="filter-lang")
     try:
         if lang == "cql2-text":
-            from pygeofilter.parsers.cql2_text import parse as parse_text
+            from pygeofilter.parsers.cql2_text import parse as parse_text  # builds a grammar
 
             if not isinstance(value, str):
                 raise InvalidParameter("a cql2-text filter must be a string", parameter="filter")
@@ -133,7 +135,6 @@ def _walk(node: Any) -> Iterator[Any]:
 
 def referenced_properties(ast: Any) -> set[str]:
     """The property names a parsed filter refers to."""
-    from pygeofilter import ast as nodes
 
     return {n.name for n in _walk(ast) if isinstance(n, nodes.Attribute)}
 
@@ -142,7 +143,6 @@ def check_filter(ast: Any, layer: LayerInfo) -> Any:
     """``ast`` if every property it names is a queryable of ``layer``; else InvalidParameter."""
     if ast is None:
         return None
-    from pygeofilter import ast as nodes
 
     names = {f.name for f in layer.fields} | set(GEOMETRY_NAMES) | {layer.geometry_name}
     unknown = sorted(referenced_properties(ast) - names)
@@ -165,7 +165,6 @@ _KINDS = {"string": "text", "integer": "number", "double": "number"}
 
 def _kind(node: Any, layer: LayerInfo) -> str | None:
     """'text' or 'number' when a filter operand's type is known, else None."""
-    from pygeofilter import ast as nodes
 
     if isinstance(node, nodes.Attribute):
         field_ = layer.field(node.name)
@@ -186,8 +185,6 @@ def _kind(node: Any, layer: LayerInfo) -> str | None:
 
 def _check_types(node: Any, layer: LayerInfo) -> None:
     """Refuse comparisons of text with numbers, LIKE on numbers and arithmetic on text (CQL2)."""
-    from pygeofilter import ast as nodes
-    from pygeofilter import values
 
     if isinstance(node, nodes.SpatialComparisonPredicate):
         for operand in (node.lhs, node.rhs):

@@ -31,6 +31,7 @@ from honua.core.values import (
 )
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection
+from honua.geo.geojson import read_features
 
 UNBOUNDED = -1
 
@@ -216,8 +217,6 @@ def _to_string(value: Any, name: str) -> str:
 def _to_features(value: Any, name: str) -> FeatureCollection:
     if isinstance(value, FeatureCollection):
         return value
-    from honua.geo.geojson import read_features
-
     try:
         return read_features(value, where=f"input {name!r}")
     except InvalidParameter as exc:

@@ -20,6 +20,7 @@ from honua.errors import InvalidParameter
 from honua.geo import units
 from honua.geo.crs import crs84, crs_name, parse_crs
 from honua.geo.features import FeatureCollection
+from honua.geo.geojson import read_features
 
 __all__ = [
     "ArealUnit", "Envelope", "FeatureCollection", "File", "Geometry", "LinearUnit",
@@ -181,8 +182,6 @@ class Geometry:
             return value
         if isinstance(value, shapely.Geometry):
             return cls(value)
-        from honua.geo.geojson import read_features
-
         collection = read_features(value, where=name)
         if len(collection) != 1 or collection.geometry[0] is None:
             raise InvalidParameter(f"{name}: expected exactly one geometry", parameter=name)
