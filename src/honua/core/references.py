@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from pygeofilter import ast as nodes
+from pygeofilter import values
 
 from honua.core.catalog import (
     FeatureQuery,
@@ -71,9 +73,6 @@ def _bbox_query(ast: Any, bbox: tuple[float, float, float, float] | None) -> tup
     halves, ANDed to the filter."""
     if bbox is None or bbox[0] <= bbox[2]:
         return ast, bbox
-    from pygeofilter import ast as nodes
-    from pygeofilter import values
-
     west, south, east, north = bbox
     halves = [[[[west, south], [180.0, south], [180.0, north], [west, north], [west, south]]],
               [[[-180.0, south], [east, south], [east, north], [-180.0, north],
