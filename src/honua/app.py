@@ -48,13 +48,13 @@ class Services:
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
-    manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
-                         executor or LocalPool(settings), settings,
-                         fast_executor=InlineExecutor(registry, threads=4))
     catalog = FileCatalog.from_settings(settings)
     uploads = UploadStore.from_settings(settings)
-    manager.layers = LayerService.from_settings(catalog, uploads, settings)
-    manager.cleanup_hooks += [catalog.remove_expired, uploads.cleanup]
+    manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
+                         executor or LocalPool(settings), settings,
+                         fast_executor=InlineExecutor(registry, threads=4),
+                         layers=LayerService.from_settings(catalog, uploads, settings))
+    manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     return Services(settings, registry, manager, catalog, uploads)
 
 

@@ -163,7 +163,7 @@ def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None
                   timeout: float) -> Any:
     from honua.adapters.ogcapi.encode import qualified
     from honua.app import build_services
-    from honua.core.jobs import ExecutionOptions
+    from honua.core.requests import ExecutionOptions
     from honua.errors import HonuaError
 
     services = build_services(load_settings(data_dir=data_dir))

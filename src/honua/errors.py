@@ -9,6 +9,12 @@ wrong and, where possible, what would be right.
 
 from __future__ import annotations
 
+INPUT_KINDS = frozenset({"invalid-parameter", "missing-parameter", "unknown-input",
+                         "unknown-output", "too-many-values", "too-large", "not-supported",
+                         "mode-not-allowed"})
+"""Kinds that blame the request: a job that failed with one of them failed on its input,
+which every protocol reports as the client's error (4xx), not the server's."""
+
 
 class HonuaError(Exception):
     """Base of every error the core reports to a client."""
@@ -40,7 +46,27 @@ class InvalidParameter(HonuaError, ValueError):
 
 
 class MissingParameter(InvalidParameter):
+    """A required input was not given."""
+
     kind = "missing-parameter"
+
+
+class UnknownInput(InvalidParameter):
+    """The request names an input the process does not have."""
+
+    kind = "unknown-input"
+
+
+class UnknownOutput(InvalidParameter):
+    """The request asks for an output the process does not have."""
+
+    kind = "unknown-output"
+
+
+class TooManyValues(InvalidParameter):
+    """An input was given more values than it takes (``max_occurs``)."""
+
+    kind = "too-many-values"
 
 
 class PayloadTooLarge(InvalidParameter):
@@ -51,6 +77,17 @@ class NotSupported(HonuaError):
     """The request is well formed but asks for something this process or server does not do."""
 
     kind = "not-supported"
+
+
+class ModeNotAllowed(NotSupported):
+    """The request asks for a way of running (``sync``/``async``, results kept) that the
+    process does not allow; ``mode`` says which."""
+
+    kind = "mode-not-allowed"
+
+    def __init__(self, message: str, *, mode: str) -> None:
+        super().__init__(message)
+        self.mode = mode
 
 
 class Conflict(HonuaError):

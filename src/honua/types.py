@@ -1,21 +1,31 @@
-"""The seams of Honua as small Protocols: job store, artifact store, executor.
+"""The seams of Honua as small Protocols.
 
-Each has an in-memory or embedded implementation and a scaled-out one, picked
-by configuration in ``app.py``; the core only ever sees these Protocols.
+Stores and executors (job store, artifact store, executor, catalog, upload
+store) each have an in-memory or embedded implementation and a scaled-out one,
+picked by configuration in ``app.py``; the core only ever sees these Protocols.
+``JobService`` and ``Services`` are what the protocol adapters are given: the
+adapters see the core through them, never through ``app.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 if TYPE_CHECKING:
     from honua.core.catalog import FeatureQuery, LayerInfo
-    from honua.core.execution import ExecutionListener, WorkItem
+    from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.jobs import Job, JobStatus, Message
+    from honua.core.planning import RunResult
+    from honua.core.references import LayerService
+    from honua.core.registry import Registry
+    from honua.core.requests import ExecutionOptions
     from honua.geo.features import FeatureCollection
+    from honua.settings import Settings
+    from honua.store.uploads import Incoming, Upload, UploadLimits
 
 
 class JobStore(Protocol):
@@ -143,3 +153,88 @@ class Catalog(Protocol):
     def remove_expired(self, now: dt.datetime) -> int:
         """Remove registered layers past their time-to-live; returns how many."""
         ...
+
+
+class UploadStore(Protocol):
+    """Two-step uploads shared by every adapter (``honua.store.uploads.UploadStore``).
+
+    An upload belongs to its uploader: ``owner``/``tenant`` given, anyone else's id is
+    ``NoSuchUpload``.
+    """
+
+    limits: UploadLimits
+
+    def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",
+              description: str = "") -> Incoming:
+        """Start receiving a file (``Incoming.write`` then ``commit``)."""
+        ...
+
+    def add(self, data: bytes | BinaryIO | Iterable[bytes], filename: str, *, owner: str = "",
+            tenant: str = "", media_type: str = "", description: str = "") -> Upload: ...
+
+    def get(self, upload_id: str, *, owner: str | None = None,
+            tenant: str | None = None) -> Upload: ...
+
+    def list(self, *, owner: str | None = None, tenant: str | None = None) -> list[Upload]: ...
+
+    def path(self, upload: Upload) -> Path:
+        """The uploaded file (a data file handed to a process as it is)."""
+        ...
+
+    def read_features(self, upload: Upload) -> FeatureCollection: ...
+
+    def delete(self, upload_id: str, *, owner: str | None = None,
+               tenant: str | None = None) -> Upload: ...
+
+    def cleanup(self, now: dt.datetime | None = None) -> int: ...
+
+
+class JobService(Protocol):
+    """What adapters ask of the job manager (``honua.core.manager.JobManager``)."""
+
+    registry: Registry
+    layers: LayerService | None
+
+    def run(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
+            *, owner: str = "", tenant: str = "") -> Future[RunResult]:
+        """Validate now, run as ``core.planning`` decides; see ``JobManager.run``."""
+        ...
+
+    def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
+                options: ExecutionOptions | None = None, *, owner: str = "",
+                tenant: str = "") -> Future[Execution]: ...
+
+    def submit(self, process_id: str, raw_inputs: Mapping[str, Any],
+               options: ExecutionOptions | None = None, *, owner: str = "",
+               tenant: str = "") -> Job: ...
+
+    def get(self, job_id: str) -> Job: ...
+
+    def wait(self, job_id: str, timeout: float) -> Job: ...
+
+    def messages(self, job_id: str) -> list[Message]: ...
+
+    def list(self, *, min_duration: float | None = None, max_duration: float | None = None,
+             limit: int = 100, offset: int = 0, **filters: Any) -> tuple[list[Job], int]: ...
+
+    def inputs(self, job_id: str) -> dict[str, Any]: ...
+
+    def results(self, job_id: str) -> dict[str, Any]: ...
+
+    def results_json(self, job_id: str) -> bytes: ...
+
+    def result_file(self, job_id: str, name: str) -> Path | None: ...
+
+    def cancel(self, job_id: str) -> Job: ...
+
+    def dismiss(self, job_id: str) -> Job: ...
+
+
+class Services(Protocol):
+    """Everything the protocol adapters share, built from the settings by ``app.py``."""
+
+    settings: Settings
+    registry: Registry
+    manager: JobService
+    catalog: Catalog
+    uploads: UploadStore

@@ -8,10 +8,11 @@ import pytest
 
 from honua.core.context import Context
 from honua.core.decorator import definition_of, process
-from honua.core.jobs import ExecutionOptions, Job, JobEvent, JobStatus
+from honua.core.jobs import Job, JobEvent, JobStatus
 from honua.core.manager import JobManager, inputs_key
 from honua.core.parameters import Input
 from honua.core.registry import Registry
+from honua.core.requests import ExecutionOptions
 from honua.errors import (
     InvalidParameter,
     JobFailed,
@@ -170,8 +171,8 @@ def test_manager_requeues_a_job_stopped_by_server_shutdown(manager):
 
     job = manager.submit("wait_for_cancel", {"seconds": 5})
     assert wait_until(lambda: manager.get(job.id).status is JobStatus.RUNNING)
-    manager._complete(job.id, Outcome(OutcomeStatus.CANCELLED, error="shutting down",
-                                      error_kind="unavailable"))
+    manager.recorder.complete(job.id, Outcome(OutcomeStatus.CANCELLED, error="shutting down",
+                                              error_kind="unavailable"))
     requeued = manager.get(job.id)
     assert requeued.status is JobStatus.SUBMITTED and "queued again" in requeued.message
     manager.cancel(job.id)

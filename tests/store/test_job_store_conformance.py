@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from honua.core.context import MessageLevel
-from honua.core.jobs import ExecutionOptions, Job, JobEvent, JobStatus, Message
+from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.requests import (
+    ExecutionOptions,
+    LayerRegistration,
+    Mode,
+    OutputFormat,
+    OutputRequest,
+    Transmission,
+)
 from honua.errors import Conflict, NoSuchJob
 from honua.types import JobStore
 
@@ -453,9 +461,11 @@ def test_job_store_naive_times_are_refused(job_store: JobStore, make_job: MakeJo
 def test_job_store_options_round_trip(job_store: JobStore, make_job: MakeJob) -> None:
     """Execution options, nested JSON and non-ASCII text included, come back equal."""
     options = ExecutionOptions(
-        mode="async", response="document",
-        outputs={"buffered": {"transmission": "reference",
-                              "format": {"mediaType": "application/geo+json"}}},
+        mode=Mode.ASYNC, response="document", strict=True, keep=True,
+        outputs={"buffered": OutputRequest(Transmission.REFERENCE,
+                                           OutputFormat("application/geo+json")),
+                 "kept": OutputRequest(register_as=LayerRegistration(
+                     "kept-layer", title="Kīlauea", ttl=dt.timedelta(hours=3)))},
         hints={"f": "pjson", "values": [1, 2.5, None, True, "Kīlauea"], "esri": {"z": False}})
     job = make_job(options=options)
     job_store.create(job)

@@ -26,7 +26,7 @@ from honua.geo.features import Field
 
 __all__ = [
     "FILTER_LANGS", "GEOMETRY_NAMES", "FeatureQuery", "LayerInfo", "NoSuchLayer", "check_filter",
-    "check_layer_id", "parse_filter", "parse_ttl", "referenced_properties",
+    "check_layer_id", "parse_duration", "parse_filter", "referenced_properties",
 ]
 
 FILTER_LANGS = ("cql2-text", "cql2-json")
@@ -245,57 +245,24 @@ _TTL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _TTL_UNITS = {"": 3600.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
-def parse_ttl(value: Any, *, default: dt.timedelta, maximum: dt.timedelta) -> dt.timedelta:
-    """A time-to-live from ``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` or hours as a number."""
-    if value is None or value == "":
-        return default
+MAX_DURATION = dt.timedelta(days=36500)
+"""Longer durations are refused before they are built (``timedelta`` overflows far above)."""
+
+
+def parse_duration(value: Any, name: str = "ttl") -> dt.timedelta:
+    """A duration from ``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` or hours as a number."""
     if isinstance(value, bool):
-        raise InvalidParameter("ttl must be a duration such as '7d' or '12h'", parameter="ttl")
+        raise InvalidParameter(f"{name} must be a duration such as '7d' or '12h'", parameter=name)
     if isinstance(value, int | float):
         seconds = float(value) * 3600
     else:
         match = _TTL.match(str(value))
         if not match:
-            raise InvalidParameter(f"ttl {value!r} is not a duration; write e.g. '7d', '12h' or "
-                                   "'30m'", parameter="ttl")
+            raise InvalidParameter(f"{name} {value!r} is not a duration; write e.g. '7d', '12h' "
+                                   "or '30m'", parameter=name)
         seconds = float(match.group(1)) * _TTL_UNITS[match.group(2).lower()]
-    if seconds <= 0:
-        raise InvalidParameter("ttl must be positive", parameter="ttl")
-    ttl = dt.timedelta(seconds=seconds)
-    if ttl > maximum:
-        raise InvalidParameter(f"ttl {value!r} is longer than this server allows "
-                               f"({maximum.total_seconds() / 86400:g} days)", parameter="ttl")
-    return ttl
-
-
-@dataclass(frozen=True)
-class Registration:
-    """An output to be kept as a catalog layer: ``registerAs`` in a request's output options."""
-
-    collection_id: str
-    title: str = ""
-    description: str = ""
-    ttl: dt.timedelta = dt.timedelta(days=7)
-    overwrite: bool = False
-
-    @classmethod
-    def from_options(cls, spec: Any, *, default_ttl: dt.timedelta,
-                     max_ttl: dt.timedelta) -> Registration:
-        """From ``{"collectionId", "title", "description", "ttl", "overwrite"}`` (or just an id)."""
-        if isinstance(spec, str):
-            spec = {"collectionId": spec}
-        if not isinstance(spec, Mapping) or "collectionId" not in spec:
-            raise InvalidParameter('registerAs needs at least {"collectionId": "..."}',
-                                   parameter="registerAs")
-        unknown = set(spec) - {"collectionId", "title", "description", "ttl", "overwrite"}
-        if unknown:
-            raise InvalidParameter(f"registerAs has no member {sorted(unknown)[0]!r}; use "
-                                   "collectionId, title, description, ttl, overwrite",
-                                   parameter="registerAs")
-        overwrite = spec.get("overwrite", False)
-        if not isinstance(overwrite, bool):
-            raise InvalidParameter("registerAs.overwrite must be true or false",
-                                   parameter="registerAs")
-        return cls(check_layer_id(spec["collectionId"]), str(spec.get("title") or ""),
-                   str(spec.get("description") or ""),
-                   parse_ttl(spec.get("ttl"), default=default_ttl, maximum=max_ttl), overwrite)
+    if not seconds > 0 or seconds != seconds:
+        raise InvalidParameter(f"{name} must be positive", parameter=name)
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidParameter(f"{name} {value!r} is longer than 100 years", parameter=name)
+    return dt.timedelta(seconds=seconds)

@@ -2,7 +2,7 @@
 
 When a process declared ``feature_wise`` gets a ``LayerReference`` for its
 first feature input (and no ``whole_layer_when`` input asks it to combine
-features), the job manager does not read the layer into one collection.
+features), the dispatcher does not read the layer into one collection.
 A ``ChunkedRun`` instead, in a thread of the front process:
 
 1. streams the referenced features from the catalog in chunks of
@@ -16,17 +16,17 @@ A ``ChunkedRun`` instead, in a thread of the front process:
 4. reports progress as the share of features done, and stops at the next
    chunk when the job is cancelled or runs out of time.
 
-The job's stored outputs then name the artifact (``{"$artifact": key}``);
-``materialise`` turns them back into ordinary neutral JSON for clients that
-want values, and ``artifact_path`` lets adapters stream the file as it is.
+The job's stored outputs then name the artifact (``{"$artifact": key}``),
+which ``core.stored_outputs`` reads back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import logging
 import os
 import secrets
+import shutil
 import threading
 import time
 from collections import deque
@@ -42,6 +42,7 @@ from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus, RunLimits, WorkItem
 from honua.core.parameters import DataType
 from honua.core.references import LayerReference
+from honua.core.stored_outputs import ARTIFACT
 from honua.errors import HonuaError
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import crs_member, feature_dicts
@@ -49,17 +50,16 @@ from honua.geo.geojson import crs_member, feature_dicts
 if TYPE_CHECKING:
     from honua.core.description import ProcessDefinition
     from honua.core.jobs import Job
-    from honua.core.manager import JobManager
-    from honua.types import ArtifactStore
+    from honua.core.recorder import JobRecorder
+    from honua.core.references import LayerService
+    from honua.types import Executor
 
-__all__ = ["CHUNKED_TIER", "ChunkedRun", "StoredOutputs", "artifact_path", "chunked_input",
-           "materialise"]
+__all__ = ["ChunkedRun", "chunked_input", "start"]
 
-CHUNKED_TIER = "python-chunked"
 IN_FLIGHT = 2
 """Chunks of one job computing at once (the next runs while one's outputs are written)."""
-ARTIFACT = "$artifact"
 GEOJSON = "application/geo+json"
+log = logging.getLogger(__name__)
 
 
 def chunked_input(bound: Mapping[str, Any]) -> str | None:
@@ -120,9 +120,14 @@ class _ItemListener:
 class ChunkedRun:
     """One chunked job, run by ``run()`` in its own thread (see the module docstring)."""
 
-    def __init__(self, manager: JobManager, job: Job, definition: ProcessDefinition,
-                 inputs_json: bytes, outputs: tuple[str, ...], limits: RunLimits) -> None:
-        self.manager = manager
+    def __init__(self, recorder: JobRecorder, executor: Executor, layers: LayerService,
+                 staging: Path, job: Job, definition: ProcessDefinition, inputs_json: bytes,
+                 outputs: tuple[str, ...], limits: RunLimits) -> None:
+        self.recorder = recorder
+        self.executor = executor
+        self.layers = layers
+        self.staging = staging
+        """A folder on the artifact store's file system for outputs being written."""
         self.job = job
         self.definition = definition
         self.inputs_json = inputs_json
@@ -141,8 +146,7 @@ class ChunkedRun:
         """Each chunk's outputs, in order. Up to ``IN_FLIGHT`` chunks run at once (the next
         one computes while this one's outputs are written), so memory holds at most that
         many chunks and their results."""
-        layers = self.manager.layers
-        assert layers is not None
+        layers = self.layers
         deadline = time.monotonic() + self.limits.timeout_seconds
         chunks = enumerate(layers.chunks(reference, layers.chunk_size, self.job.owner,
                                          self.job.tenant), 1)
@@ -174,28 +178,25 @@ class ChunkedRun:
                 fill()
                 last.update(outcome.outputs)
                 self.done += size
-                self.manager._record_progress(self.job.id, 100.0 * self.done / max(self.total, 1),
-                                              f"{self.done} of {self.total} features")
+                self.recorder.progress(self.job.id, 100.0 * self.done / max(self.total, 1),
+                                       f"{self.done} of {self.total} features")
                 yield outcome.outputs
         finally:
             if running:  # stopped early: the chunks still running are not wanted
-                self.manager.executor.cancel(self.job.id)
+                self.executor.cancel(self.job.id)
 
     def _submit_chunk(self, inputs: dict[str, Any], timeout: float) -> Future[Outcome]:
-        listener = _ItemListener(lambda level, text: self.manager._add_message(
+        listener = _ItemListener(lambda level, text: self.recorder.message(
             self.job.id, level, text))
         item = WorkItem(self.job.id, self.job.process_id,
                         dataclasses.replace(self.limits, timeout_seconds=timeout),
                         inputs=inputs, outputs=self.outputs)
-        self.manager.executor.submit(item, listener)
+        self.executor.submit(item, listener)
         return listener.future
 
     def _cancelled(self) -> bool:
-        try:
-            return self.manager.store.get(self.job.id).status.value in ("cancelling", "dismissed",
-                                                                          "cancelled")
-        except HonuaError:
-            return True
+        status = self.recorder.status(self.job.id)
+        return status is None or status.value in ("cancelling", "dismissed", "cancelled")
 
     def run(self) -> Outcome:
         started = time.monotonic()
@@ -206,22 +207,19 @@ class ChunkedRun:
         except HonuaError as exc:
             outcome = Outcome(OutcomeStatus.FAILED, error=exc.message, error_kind=exc.kind)
         except Exception as exc:  # a bug or an I/O failure: the job fails, the server goes on
-            import logging
-
-            logging.getLogger(__name__).exception("chunked job %s failed", self.job.id)
+            log.exception("chunked job %s failed", self.job.id)
             outcome = Outcome(OutcomeStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         return dataclasses.replace(outcome, duration=time.monotonic() - started)
 
     def _run(self) -> Outcome:
-        layers = self.manager.layers
-        assert layers is not None
+        layers = self.layers
         description = self.definition.description
         inputs = codec.decode(description.inputs, self.inputs_json)
         name = chunked_input(inputs)
         assert name is not None
         reference = inputs[name]
         self.total = layers.count(reference, self.job.owner, self.job.tenant)
-        self.manager._add_message(self.job.id, MessageLevel.INFO, (
+        self.recorder.message(self.job.id, MessageLevel.INFO, (
             f"Processing {self.total} features of collection {reference.collection_id!r} in "
             f"chunks of {layers.chunk_size}"))
         features = self._feature_outputs()
@@ -250,17 +248,13 @@ class ChunkedRun:
 
     # -- registration and artifacts ---------------------------------------------------------------
     def _registered_output(self, features: list[str]) -> str | None:
-        for out in features:
-            spec = self.job.options.outputs.get(out)
-            if isinstance(spec, Mapping) and spec.get("registerAs") is not None:
-                return out
-        return None
+        registered = self.job.options.registrations
+        return next((out for out in features if out in registered), None)
 
     def _register(self, out: str, results: Iterator[Mapping[str, Any]],
                   writers: dict[str, GeoJSONWriter]) -> Iterator[Mapping[str, Any]]:
         """Feed ``out``'s chunks to the catalog while the loop also writes the artifacts."""
-        layers = self.manager.layers
-        assert layers is not None
+        layers = self.layers
 
         def chunks() -> Iterator[FeatureCollection]:
             for outputs in results:
@@ -270,17 +264,16 @@ class ChunkedRun:
 
         layers.register_outputs(self.definition.description, self.job.options, {out: chunks()},
                                 owner=self.job.owner, tenant=self.job.tenant,
-                                now=self.manager.clock())
+                                now=self.recorder.clock())
         return iter(())
 
     def _stage(self, out: str) -> Path:
-        folder = self.manager.settings.data_dir / "tmp"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{self.job.id}-{out}-{secrets.token_hex(4)}.geojson"
+        self.staging.mkdir(parents=True, exist_ok=True)
+        return self.staging / f"{self.job.id}-{out}-{secrets.token_hex(4)}.geojson"
 
     def _publish(self, key: str, path: Path) -> None:
         """Move the staged file into the artifact store without reading it into memory."""
-        artifacts = self.manager.artifacts
+        artifacts = self.recorder.artifacts
         artifacts.put(key, b"")
         target = artifacts.local_path(key)
         if target is None:  # a remote store: upload the bytes
@@ -290,8 +283,6 @@ class ChunkedRun:
         try:
             os.replace(path, target)
         except OSError:  # another file system
-            import shutil
-
             shutil.move(str(path), str(target))
 
 
@@ -301,70 +292,20 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
-def start(manager: JobManager, job: Job, definition: ProcessDefinition, inputs_json: bytes,
-          outputs: tuple[str, ...], limits: RunLimits) -> threading.Thread:
-    """Run a chunked job in a new thread; its end is recorded like any asynchronous job's."""
-    run = ChunkedRun(manager, job, definition, inputs_json, outputs, limits)
+def start(run: ChunkedRun, on_end: Callable[[], None]) -> threading.Thread:
+    """Run a chunked job in a new thread; its end is recorded like any asynchronous job's,
+    then ``on_end`` is called."""
 
     def target() -> None:
-        manager._add_message(job.id, MessageLevel.INFO, "Job started")
+        run.recorder.message(run.job.id, MessageLevel.INFO, "Job started")
         outcome = run.run()
         try:
-            manager._complete(job.id, outcome)
+            run.recorder.complete(run.job.id, outcome)
         finally:
-            manager.wake()
+            on_end()
 
-    thread = threading.Thread(target=target, name=f"honua-chunked-{job.id[:8]}", daemon=True)
+    thread = threading.Thread(target=target, name=f"honua-chunked-{run.job.id[:8]}", daemon=True)
     thread.start()
     return thread
 
 
-# -- reading stored outputs -----------------------------------------------------------------------
-def _artifacts_in(data: bytes) -> dict[str, str]:
-    document = orjson.loads(data)
-    return {name: value[ARTIFACT] for name, value in document.items()
-            if isinstance(value, Mapping) and ARTIFACT in value}
-
-
-def materialise(data: bytes, artifacts: ArtifactStore) -> bytes:
-    """Stored outputs with every ``{"$artifact": key}`` replaced by the artifact's content."""
-    names = _artifacts_in(data) if ARTIFACT.encode() in data else {}
-    if not names:
-        return data
-    document = orjson.loads(data)
-    for name, key in names.items():
-        document[name] = orjson.Fragment(artifacts.get(key))
-    return orjson.dumps(document)
-
-
-def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | None:
-    """The local file holding output ``name``, when it was stored as an artifact."""
-    key = _artifacts_in(data).get(name) if ARTIFACT.encode() in data else None
-    if key is None:
-        return None
-    with contextlib.suppress(HonuaError):
-        return artifacts.local_path(key)
-    return None
-
-
-class StoredOutputs(Mapping[str, Any]):
-    """The outputs of a chunked synchronous run, read from the job's artifacts on first use."""
-
-    def __init__(self, load: Callable[[], dict[str, Any]], names: tuple[str, ...]) -> None:
-        self._load = load
-        self._names = names
-        self._values: dict[str, Any] | None = None
-
-    def _all(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = self._load()
-        return self._values
-
-    def __getitem__(self, name: str) -> Any:
-        return self._all()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from honua.core.context import MessageLevel
 from honua.core.jobs import Job, Message
+
+if TYPE_CHECKING:
+    from honua.core.description import Limits
+    from honua.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,18 @@ class ExecutionListener(Protocol):
     def on_message(self, job_id: str, level: MessageLevel, text: str) -> None: ...
 
     def on_finish(self, job_id: str, outcome: Outcome) -> None: ...
+
+
+def run_limits(limits: Limits, settings: Settings, *, sync: bool = False) -> RunLimits:
+    """The limits one run of a process gets: its own where it sets them, else the server's;
+    a synchronous run never outlives the synchronous limit."""
+    timeout = limits.max_run_time or settings.job_timeout_seconds
+    if sync:
+        timeout = min(timeout, settings.sync_timeout_seconds)
+    return RunLimits(
+        timeout_seconds=timeout,
+        memory_mb=limits.memory_mb or settings.job_memory_mb,
+        cpu_seconds=limits.cpu_seconds or settings.job_cpu_seconds,
+        max_processes=settings.job_max_processes,
+        max_file_mb=settings.job_max_file_mb,
+    )

@@ -13,17 +13,41 @@ from typing import Any
 
 from honua.core.context import Context
 from honua.core.description import ProcessDefinition, ProcessDescription
-from honua.errors import InvalidParameter, MissingParameter
+from honua.errors import MissingParameter, TooManyValues, UnknownInput, UnknownOutput
 
 
-def bind_inputs(description: ProcessDescription, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Converted inputs for ``description``, defaults filled in; raises InvalidParameter."""
+class Repeated(tuple[Any, ...]):
+    """The values of an input given several times in one request (a protocol that repeats
+    an element, as WPS does), to be checked against how many the input takes."""
+
+    __slots__ = ()
+
+
+def known_inputs(description: ProcessDescription, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``raw`` checked against the process's inputs: an unknown name is refused, and the
+    values of a ``Repeated`` input become a list (or its one value)."""
     known = {p.name for p in description.inputs}
     extra = [name for name in raw if name not in known]
     if extra:
-        raise InvalidParameter(
+        raise UnknownInput(
             f"process {description.id!r} has no input {extra[0]!r}; "
             f"its inputs are: {', '.join(sorted(known)) or 'none'}", parameter=extra[0])
+    out = dict(raw)
+    for parameter in description.inputs:
+        value = raw.get(parameter.name)
+        if not isinstance(value, Repeated):
+            continue
+        if not parameter.multiple and len(value) > 1:
+            raise TooManyValues(f"input {parameter.name!r} takes one value, it was given "
+                                f"several ({len(value)})", parameter=parameter.name)
+        out[parameter.name] = list(value) if parameter.multiple else (value[0] if value else None)
+    return out
+
+
+def bind_inputs(description: ProcessDescription, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Converted inputs for ``description``, defaults filled in; raises InvalidParameter
+    (UnknownInput, MissingParameter, TooManyValues...)."""
+    raw = known_inputs(description, raw)
     bound: dict[str, Any] = {}
     for parameter in description.inputs:
         value = raw.get(parameter.name)
@@ -48,7 +72,7 @@ def select_outputs(description: ProcessDescription, wanted: Any) -> tuple[str, .
         return names
     unknown = [w for w in wanted if w not in names]
     if unknown:
-        raise InvalidParameter(
+        raise UnknownOutput(
             f"process {description.id!r} has no output {unknown[0]!r}; its outputs are: "
             f"{', '.join(names)}", parameter=unknown[0])
     return tuple(w for w in names if w in wanted)

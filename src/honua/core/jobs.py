@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from honua.core.context import MessageLevel
-from honua.errors import InvalidTransition
+from honua.core.requests import ExecutionOptions
+from honua.errors import InvalidTransition, JobFailed
 
 
 class JobStatus(enum.StrEnum):
@@ -104,32 +105,6 @@ class Message:
 
 
 @dataclass(frozen=True)
-class ExecutionOptions:
-    """How the client wants the job run and its results returned, neutrally.
-
-    ``outputs`` maps each requested output to its transmission (``value`` or
-    ``reference``) and format hints; ``response`` is ``raw`` or ``document``;
-    ``hints`` is an opaque dict an adapter may use to answer later in the same
-    shape as the original request (the core never reads it).
-    """
-
-    mode: str = "sync"  # "sync" | "async"
-    outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    response: str = "raw"
-    hints: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"mode": self.mode, "outputs": dict(self.outputs), "response": self.response,
-                "hints": dict(self.hints)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
-        data = data or {}
-        return cls(mode=data.get("mode", "sync"), outputs=data.get("outputs") or {},
-                   response=data.get("response", "raw"), hints=data.get("hints") or {})
-
-
-@dataclass(frozen=True)
 class Job:
     id: str
     process_id: str
@@ -167,3 +142,11 @@ class Job:
             stamped.update(started=None, progress=0)
         stamped.update(changes)
         return self.evolve(**stamped)
+
+    def failure(self) -> JobFailed:
+        """The error for results asked of this job when it ended without succeeding; a
+        refused input keeps its kind, so it stays the client's error."""
+        error = JobFailed(f"job {self.id} {self.status.value}: {self.message}".rstrip(": "),
+                          status=self.status.value)
+        error.kind = self.error_kind or error.kind
+        return error

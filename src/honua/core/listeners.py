@@ -8,16 +8,14 @@ when it ends, then handed to the waiting request through its future.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
 
 from honua.core.context import MessageLevel
 from honua.core.execution import Execution, ExecutionListener, Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.recorder import JobRecorder
 from honua.errors import JobFailed
-
-if TYPE_CHECKING:
-    from honua.core.manager import JobManager
 
 log = logging.getLogger(__name__)
 
@@ -25,49 +23,51 @@ log = logging.getLogger(__name__)
 class AsyncListener(ExecutionListener):
     """Records a queued job's run in the store as it happens."""
 
-    def __init__(self, manager: JobManager) -> None:
-        self.manager = manager
+    def __init__(self, recorder: JobRecorder, on_end: Callable[[], None]) -> None:
+        self.recorder = recorder
+        self.on_end = on_end
+        """Called once the end is recorded (the dispatcher hands out the freed slot)."""
 
     def on_start(self, job_id: str) -> None:
-        self.manager._add_message(job_id, MessageLevel.INFO, "Job started")
+        self.recorder.message(job_id, MessageLevel.INFO, "Job started")
 
     def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
-        self.manager._record_progress(job_id, percent, message)
+        self.recorder.progress(job_id, percent, message)
 
     def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
-        self.manager._add_message(job_id, level, text)
+        self.recorder.message(job_id, level, text)
 
     def on_finish(self, job_id: str, outcome: Outcome) -> None:
         try:
-            self.manager._complete(job_id, outcome)
+            self.recorder.complete(job_id, outcome)
         except Exception:
             log.exception("could not record the end of job %s", job_id)
         finally:
-            self.manager.wake()
+            self.on_end()
 
 
 class SyncListener(ExecutionListener):
     """Collects a synchronous run in memory and records it in one write at the end."""
 
-    def __init__(self, manager: JobManager, job: Job, future: Future[Execution]) -> None:
-        self.manager = manager
+    def __init__(self, recorder: JobRecorder, job: Job, future: Future[Execution]) -> None:
+        self.recorder = recorder
         self.job = job
         self.future = future
         self.messages: list[Message] = []
 
     def on_start(self, job_id: str) -> None:
-        self.job = self.job.apply(JobEvent.START, self.manager.clock())
+        self.job = self.job.apply(JobEvent.START, self.recorder.clock())
 
     def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
         pass  # nobody can poll a synchronous run
 
     def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
-        self.messages.append(Message(self.manager.clock(), level, text))
+        self.messages.append(Message(self.recorder.clock(), level, text))
 
     def on_finish(self, job_id: str, outcome: Outcome) -> None:
-        manager = self.manager
-        outcome = manager._register_outputs(self.job, outcome)
-        now = manager.clock()
+        recorder = self.recorder
+        outcome = recorder.register_outputs(self.job, outcome)
+        now = recorder.clock()
         if self.job.status is not JobStatus.RUNNING:
             self.job = self.job.apply(JobEvent.START, now)
         event = {OutcomeStatus.SUCCEEDED: JobEvent.SUCCEED, OutcomeStatus.FAILED: JobEvent.FAIL,
@@ -77,12 +77,9 @@ class SyncListener(ExecutionListener):
                                  if event is JobEvent.SUCCEED else f"Job {event.value}")
         level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
         self.messages.append(Message(now, level, text))
-        job = self.job.apply(event, now, message=text, expires=manager._expiry(now),
+        job = self.job.apply(event, now, message=text, expires=recorder.expiry(now),
                              error_kind=outcome.error_kind)
-        try:
-            manager.store.create(job, self.messages)
-        except Exception:
-            log.exception("could not record synchronous job %s", job.id)
+        recorder.record_run(job, self.messages)
         if event is JobEvent.SUCCEED:
             self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
         else:

@@ -29,7 +29,7 @@ from honua.core.values import (
     LinearUnit,
     SpatialReference,
 )
-from honua.errors import InvalidParameter
+from honua.errors import InvalidParameter, TooManyValues
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import read_features
 
@@ -125,7 +125,7 @@ class Parameter:
                     f"input {self.name!r} needs at least {self.min_occurs} value(s)",
                     parameter=self.name)
             if self.max_occurs != UNBOUNDED and len(items) > self.max_occurs:
-                raise InvalidParameter(
+                raise TooManyValues(
                     f"input {self.name!r} takes at most {self.max_occurs} value(s), got {len(items)}",
                     parameter=self.name)
             return [self._convert_one(v) for v in items]

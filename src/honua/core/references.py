@@ -28,15 +28,14 @@ from pygeofilter import values
 from honua.core.catalog import (
     FeatureQuery,
     LayerInfo,
-    Registration,
     check_filter,
     check_layer_id,
     check_properties,
     parse_filter,
 )
-from honua.core.invoke import bind_inputs
-from honua.core.jobs import ExecutionOptions
+from honua.core.invoke import bind_inputs, known_inputs
 from honua.core.parameters import DataType
+from honua.core.requests import ExecutionOptions, LayerRegistration
 from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
 from honua.geo.features import FeatureCollection
 
@@ -243,6 +242,17 @@ class ReferenceResolver:
         return out
 
 
+@dataclass(frozen=True)
+class Registration:
+    """An output to be kept as a catalog layer, with the server's time-to-live applied."""
+
+    collection_id: str
+    title: str
+    description: str
+    ttl: dt.timedelta
+    overwrite: bool
+
+
 class LayerService(ReferenceResolver):
     """The job manager's one hook into the catalog: input references, chunked runs, outputs
     registered as layers (``registerAs`` in an output's options)."""
@@ -280,6 +290,7 @@ class LayerService(ReferenceResolver):
     def bind(self, description: ProcessDescription, raw: Mapping[str, Any],
              options: ExecutionOptions, *, owner: str = "", tenant: str = "") -> dict[str, Any]:
         """Bound inputs with references read (a chunkable one stays a ``LayerReference``)."""
+        raw = known_inputs(description, raw)
         self.registrations(description, options, owner=owner, tenant=tenant)
         chunked = self.chunk_input(description, raw)
         resolved = self.resolve_inputs(description, raw, owner=owner, tenant=tenant,
@@ -296,22 +307,28 @@ class LayerService(ReferenceResolver):
                       owner: str = "", tenant: str = "") -> dict[str, Registration]:
         """The outputs to register, checked now so that a clash is refused before running."""
         found: dict[str, Registration] = {}
-        for name, spec in options.outputs.items():
-            if not isinstance(spec, Mapping) or spec.get("registerAs") is None:
-                continue
+        for name, asked in options.registrations.items():
             parameter = description.output(name)
             if parameter is None or parameter.data_type is not DataType.FEATURES:
                 raise InvalidParameter(f"output {name!r} is not a feature collection, so it "
                                        "cannot be registered as a layer", parameter=name)
-            registration = Registration.from_options(spec["registerAs"],
-                                                     default_ttl=self.default_ttl,
-                                                     max_ttl=self.max_ttl)
+            registration = self.resolve(asked)
             self._check_free(registration, owner, tenant)
             found[name] = registration
         ids = [r.collection_id for r in found.values()]
         if len(set(ids)) != len(ids):
             raise InvalidParameter("two outputs are registered under the same collectionId")
         return found
+
+    def resolve(self, asked: LayerRegistration) -> Registration:
+        """A registration with this server's time-to-live rules applied."""
+        ttl = asked.ttl or self.default_ttl
+        if ttl > self.max_ttl:
+            raise InvalidParameter(f"ttl {ttl.total_seconds() / 86400:g} days is longer than "
+                                   f"this server allows ({self.max_ttl.total_seconds() / 86400:g} "
+                                   "days)", parameter="ttl")
+        return Registration(asked.collection_id, asked.title, asked.description, ttl,
+                            asked.overwrite)
 
     def _check_free(self, registration: Registration, owner: str, tenant: str) -> None:
         try:

@@ -15,7 +15,8 @@ import json
 from collections.abc import Iterable
 
 from honua.core.context import MessageLevel
-from honua.core.jobs import ExecutionOptions, Job, JobStatus, Message
+from honua.core.jobs import Job, JobStatus, Message
+from honua.core.requests import ExecutionOptions
 from honua.errors import NoSuchJob
 
 _TIME_FIELDS = ("created", "updated", "started", "finished", "expires")

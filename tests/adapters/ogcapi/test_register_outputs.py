@@ -105,15 +105,16 @@ def test_register_output_overwrite_by_its_owner_replaces_it(client):
 
 
 def test_register_output_of_another_owner_is_forbidden(services):
-    from honua.core.jobs import ExecutionOptions
+    from honua.core.requests import ExecutionOptions, LayerRegistration, OutputRequest
 
-    options = ExecutionOptions(outputs={"result": {"registerAs": {"collectionId": "hers"}}})
+    options = ExecutionOptions(outputs={"result": OutputRequest(
+        register_as=LayerRegistration("hers"))})
     inputs = {"features": point_collection(0, 0), "distance": 10}
     services.manager.start(dispatch=False)
     try:
         services.manager.execute("buffer", inputs, options, owner="ann").result(timeout=60)
-        overwrite = ExecutionOptions(outputs={"result": {"registerAs": {
-            "collectionId": "hers", "overwrite": True}}})
+        overwrite = ExecutionOptions(outputs={"result": OutputRequest(
+            register_as=LayerRegistration("hers", overwrite=True))})
         from honua.errors import Forbidden
 
         with pytest.raises(Forbidden, match="belongs to someone else"):

@@ -24,9 +24,9 @@ from pyproj import CRS
 from honua.adapters.gpserver import featureset, gptypes, spatialref
 from honua.adapters.gpserver import geometry as esrigeom
 from honua.core.description import ProcessDescription
-from honua.core.jobs import ExecutionOptions
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference, is_reference
+from honua.core.requests import ExecutionOptions, LayerRegistration, Mode, OutputRequest
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
@@ -156,14 +156,16 @@ def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> E
                                        bool(remembered.get("returnFeatureCollection"))))
 
 
-def options(mode: str, env: Environment, service: str, task: str,
-            outputs: Mapping[str, Mapping[str, Any]] | None = None) -> ExecutionOptions:
-    return ExecutionOptions(mode=mode, outputs=outputs or {},
+def options(mode: Mode, env: Environment, service: str, task: str,
+            outputs: Mapping[str, OutputRequest] | None = None) -> ExecutionOptions:
+    """``execute`` asks for the results (``Mode.SYNC``), ``submitJob`` for a job; either is
+    insisted on, as ArcGIS Server refuses the other operation of a task."""
+    return ExecutionOptions(mode=mode, strict=True, outputs=outputs or {},
                             hints={"gpserver": {**env.hints(), "service": service, "task": task}})
 
 
 def registered_outputs(params: Mapping[str, str],
-                       description: ProcessDescription) -> dict[str, dict[str, Any]]:
+                       description: ProcessDescription) -> dict[str, OutputRequest]:
     """``esri_out_feature_service_name`` (+ ``_overwrite``): keep the first feature output as
     a catalog layer of that name, as ArcGIS publishes a hosted feature layer."""
     name = (params.get("esri_out_feature_service_name") or "").strip()
@@ -177,8 +179,12 @@ def registered_outputs(params: Mapping[str, str],
         raise InvalidParameter(f"esri_out_feature_service_name: task {description.id!r} has no "
                                "feature output to publish", parameter="esri_out_feature_service_name")
     overwrite = (params.get("esri_out_feature_service_overwrite") or "").strip().lower()
-    return {target: {"registerAs": {"collectionId": name, "title": name,
-                                    "overwrite": overwrite in ("true", "1")}}}
+    try:
+        registration = LayerRegistration(name, title=name, overwrite=overwrite in ("true", "1"))
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"esri_out_feature_service_name: {exc.message}",
+                               parameter="esri_out_feature_service_name") from None
+    return {target: OutputRequest(register_as=registration)}
 
 
 # -- values ---------------------------------------------------------------------------------

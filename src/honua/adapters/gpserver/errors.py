@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from honua.errors import HonuaError, JobFailed
+from honua.errors import INPUT_KINDS, HonuaError, JobFailed
 
 # neutral kind -> ArcGIS error code
 CODES: dict[str, int] = {
@@ -20,6 +20,10 @@ CODES: dict[str, int] = {
     "not-found": 404,
     "invalid-parameter": 400,
     "missing-parameter": 400,
+    "unknown-input": 400,
+    "unknown-output": 400,
+    "too-many-values": 400,
+    "mode-not-allowed": 400,
     "too-large": 413,
     "not-supported": 400,
     "result-not-ready": 400,
@@ -31,7 +35,6 @@ CODES: dict[str, int] = {
     "internal": 500,
     "method": 405,
 }
-CLIENT_KINDS = frozenset({"invalid-parameter", "missing-parameter", "not-supported", "too-large"})
 
 
 def error_document(code: int, message: str, details: list[str] | None = None) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def error_document(code: int, message: str, details: list[str] | None = None) ->
 def code_of(error: HonuaError) -> int:
     """The ArcGIS code: a job refused for its input is the client's error (400)."""
     if isinstance(error, JobFailed):
-        return 400 if error.kind in CLIENT_KINDS else 500
+        return 400 if error.kind in INPUT_KINDS else 500
     return CODES.get(error.kind, 500)
 
 

@@ -7,11 +7,9 @@ with and without the ``{folder}`` segment.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
 from honua.adapters.gpserver import decode, encode, form
+from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.html import Pages
@@ -28,38 +27,33 @@ from honua.adapters.gpserver.responses import cors, error_response, json_respons
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
+from honua.core.planning import RunResult
 from honua.core.references import is_reference
+from honua.core.requests import ExecutionOptions, Mode
 from honua.core.values import File
-from honua.errors import Conflict, HonuaError, InvalidParameter, JobFailed, NotFound, NotSupported
+from honua.errors import (
+    Conflict,
+    HonuaError,
+    InvalidParameter,
+    JobFailed,
+    ModeNotAllowed,
+    NotFound,
+    NotSupported,
+)
+from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
 LARGE_BODY = 1 << 20
 FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass
-class Call:
-    """One request, decoded: its parameters, format and public base URL."""
-
-    request: Request
-    params: dict[str, str]
-    f: str
-    base: str
-
-    @property
-    def root(self) -> str:
-        return f"{self.base}/arcgis/rest/services"
-
-    def path(self, name: str) -> str:
-        return self.request.path_params.get(name, "")
-
-
 Handler = Callable[[Call], Awaitable[Response]]
 
 
 class GPServer:
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.manager = services.manager
         self.settings = services.settings
         self.registry = services.registry
@@ -182,18 +176,14 @@ class GPServer:
         service, task, definition = self.task(call)
         if self._is_form_view(call):
             return self._operation_page(call, service, task, definition, "execute")
-        if not definition.description.allows_sync:
-            raise NotSupported(f"task {task.name!r} runs only as a job: call submitJob, then poll "
-                               "jobs/<jobId>")
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
-        options = decode.options("sync", env, service.path, task.name,
+        options = decode.options(Mode.SYNC, env, service.path, task.name,
                                  decode.registered_outputs(call.params, definition.description))
-        future = self.manager.execute(definition.id, inputs, options)
-        execution = await asyncio.wrap_future(future)
-        document = encode.execute(task, definition.description, execution.outputs,
-                                  execution.messages, env, service.maximum_records,
-                                  _inline_files(execution.outputs))
+        run = await self._run(task, definition, inputs, options)
+        outputs = run.require_outputs()
+        document = encode.execute(task, definition.description, outputs, run.messages, env,
+                                  service.maximum_records, _inline_files(outputs))
         if call.f == "html":
             return self._operation_page(call, service, task, definition, "execute",
                                         document["results"], document["messages"])
@@ -203,18 +193,25 @@ class GPServer:
         service, task, definition = self.task(call)
         if self._is_form_view(call):
             return self._operation_page(call, service, task, definition, "submitJob")
-        if not definition.description.allows_async:
-            raise NotSupported(f"task {task.name!r} runs only synchronously: call execute")
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
-        options = decode.options("async", env, service.path, task.name,
+        options = decode.options(Mode.ASYNC, env, service.path, task.name,
                                  decode.registered_outputs(call.params, definition.description))
-        job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
+        job = (await self._run(task, definition, inputs, options)).job
         if call.f == "html":
             url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}?f=html"
             return RedirectResponse(url, status_code=303)
         return json_response(encode.job(job, task, definition.description, []), call.f,
                              call.params)
+
+    async def _run(self, task: Task, definition: ProcessDefinition, inputs: dict[str, Any],
+                   options: ExecutionOptions) -> RunResult:
+        try:
+            return await start_run(self.manager, definition.id, inputs, options)
+        except ModeNotAllowed as exc:  # say which operation the task does take
+            other = ("submitJob, then poll jobs/<jobId>" if exc.mode == "sync" else "execute")
+            raise NotSupported(f"task {task.name!r} {_MODE_WORDS[exc.mode]}: call {other}"
+                               ) from None
 
     # -- jobs -------------------------------------------------------------------------------
     async def _job(self, call: Call) -> tuple[Service, Task, ProcessDefinition, Job]:
@@ -311,7 +308,10 @@ class GPServer:
         return await self.uploads.dispatch(call, url, self.crumbs(call, service))
 
 
-def _inline_files(outputs: dict[str, Any]) -> Callable[[str], str]:
+_MODE_WORDS = {"sync": "runs only as a job", "async": "runs only synchronously"}
+
+
+def _inline_files(outputs: Mapping[str, Any]) -> Callable[[str], str]:
     """Files of a synchronous run are not kept: their ``url`` carries the bytes (data: URL)."""
 
     def url(name: str) -> str:
@@ -372,8 +372,8 @@ FOLDER_SERVICE = "/{folder}/{service}/GPServer"
 METHODS = ["GET", "POST", "OPTIONS"]
 
 
-def routes(services: Any) -> list[BaseRoute]:
-    """The ``/arcgis/rest`` routes; ``services`` is ``honua.app.Services``."""
+def routes(services: Services) -> list[BaseRoute]:
+    """The ``/arcgis/rest`` routes."""
     gp = GPServer(services)
     under_service: list[tuple[str, Handler, bool]] = [
         ("", gp.gp_service, False),

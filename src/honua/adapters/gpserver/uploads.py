@@ -17,20 +17,21 @@ from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, Response
 
 from honua.adapters.gpserver import decode
+from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.responses import json_response
 from honua.core.values import File
 from honua.errors import InvalidParameter, NotFound, NotSupported, PayloadTooLarge
-from honua.store.uploads import Upload, UploadStore
+from honua.store.uploads import Upload
+from honua.types import Services, UploadStore
 
 if TYPE_CHECKING:
     from honua.adapters.gpserver.html import Pages
-    from honua.adapters.gpserver.routes import Call
 
 CHUNK = 1 << 20
 OWNER = ""  # anonymous until authentication arrives; the store keeps uploads per owner
 
 
-def open_uploads(services: Any) -> UploadStore:
+def open_uploads(services: Services) -> UploadStore:
     """The application's shared upload store."""
     return services.uploads
 

@@ -10,8 +10,15 @@ import orjson
 
 from honua.adapters.ogcapi.schemas import accepted_media_types
 from honua.core.description import ProcessDescription
-from honua.core.jobs import ExecutionOptions
 from honua.core.references import LayerReference, UploadReference
+from honua.core.requests import (
+    ExecutionOptions,
+    LayerRegistration,
+    Mode,
+    OutputFormat,
+    OutputRequest,
+    Transmission,
+)
 from honua.errors import InvalidParameter, NotSupported
 from honua.web.own_urls import reference_from_url
 
@@ -80,11 +87,11 @@ def decode_inputs(document: Any, base_url: str = "") -> dict[str, Any]:
     return decoded
 
 
-def decode_outputs(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def decode_outputs(document: Mapping[str, Any]) -> dict[str, OutputRequest]:
     outputs = document.get("outputs") or {}
     if not isinstance(outputs, Mapping):
         raise InvalidParameter("'outputs' must be an object mapping output names to options")
-    decoded: dict[str, dict[str, Any]] = {}
+    decoded: dict[str, OutputRequest] = {}
     for name, spec in outputs.items():
         spec = spec or {}
         if not isinstance(spec, Mapping):
@@ -93,21 +100,21 @@ def decode_outputs(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         if mode not in TRANSMISSIONS:
             raise InvalidParameter(
                 f"output {name!r}: transmissionMode must be 'value' or 'reference', got {mode!r}")
-        decoded[name] = {"transmission": mode}
         fmt = spec.get("format")
-        if isinstance(fmt, Mapping) and fmt.get("mediaType"):
-            decoded[name]["mediaType"] = fmt["mediaType"]
-        if spec.get("registerAs") is not None:  # keep the output as a catalog layer
-            decoded[name]["registerAs"] = spec["registerAs"]
+        media_type = fmt.get("mediaType") if isinstance(fmt, Mapping) else None
+        registration = spec.get("registerAs")  # keep the output as a catalog layer
+        decoded[name] = OutputRequest(
+            Transmission(mode), OutputFormat(str(media_type) if media_type else None),
+            register_as=None if registration is None else LayerRegistration.from_json(
+                registration))
     return decoded
 
 
-def _check_formats(outputs: Mapping[str, Mapping[str, Any]],
-                   description: ProcessDescription) -> None:
+def _check_formats(outputs: Mapping[str, OutputRequest], description: ProcessDescription) -> None:
     """A requested output format this server cannot produce is refused, not ignored."""
     for name, spec in outputs.items():
         parameter = description.output(name)
-        wanted = str(spec.get("mediaType") or "").split(";")[0].strip().lower()
+        wanted = (spec.format.media_type or "").split(";")[0].strip().lower()
         if parameter is None or not wanted:
             continue  # unknown outputs are reported by the core
         accepted = accepted_media_types(parameter.data_type)
@@ -116,14 +123,11 @@ def _check_formats(outputs: Mapping[str, Mapping[str, Any]],
                                    f"available as {', '.join(accepted)}", parameter=name)
 
 
-def wants_async(prefer: str | None, description: ProcessDescription) -> bool:
-    """Async when asked (``Prefer: respond-async``) and allowed, or when sync is not allowed."""
+def asked_mode(prefer: str | None) -> Mode:
+    """``Prefer: respond-async`` asks for a job; otherwise the process's own preference
+    (synchronous when it allows it). A preference, not a demand (RFC 7240)."""
     tokens = {t.strip().split("=")[0].lower() for t in (prefer or "").split(",") if t.strip()}
-    if not description.allows_sync:
-        return True
-    if not description.allows_async:
-        return False
-    return "respond-async" in tokens
+    return Mode.ASYNC if "respond-async" in tokens else Mode.AUTO
 
 
 def decode_execute(body: bytes, description: ProcessDescription, prefer: str | None,
@@ -135,8 +139,7 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     response = document.get("response", "raw")
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
-    mode = "async" if wants_async(prefer, description) else "sync"
-    return inputs, ExecutionOptions(mode=mode, outputs=outputs, response=response)
+    return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response)
 
 
 def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from honua.errors import Busy, HonuaError, JobFailed
+from honua.errors import INPUT_KINDS, Busy, HonuaError, JobFailed
 
 OGC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 PROBLEM_JSON = "application/problem+json"
@@ -25,6 +25,10 @@ TABLE: dict[str, tuple[int, str, str]] = {
     "not-found": (404, "urn:honua:problem:not-found", "Not found"),
     "invalid-parameter": (400, "urn:honua:problem:invalid-parameter", "Invalid parameter"),
     "missing-parameter": (400, "urn:honua:problem:missing-parameter", "Missing parameter"),
+    "unknown-input": (400, "urn:honua:problem:invalid-parameter", "Invalid parameter"),
+    "unknown-output": (400, "urn:honua:problem:invalid-parameter", "Invalid parameter"),
+    "too-many-values": (400, "urn:honua:problem:invalid-parameter", "Invalid parameter"),
+    "mode-not-allowed": (400, "urn:honua:problem:not-supported", "Not supported"),
     "too-large": (413, "urn:honua:problem:too-large", "Request too large"),
     "not-supported": (400, "urn:honua:problem:not-supported", "Not supported"),
     "conflict": (409, "urn:honua:problem:conflict", "Conflict"),
@@ -57,7 +61,7 @@ def problem_from_error(error: HonuaError, *, instance: str | None = None) -> Res
         extra["parameter"] = error.parameter
     if isinstance(error, JobFailed):
         extra["jobStatus"] = error.status
-        if kind in ("invalid-parameter", "missing-parameter", "not-supported"):
+        if kind in INPUT_KINDS:
             pass  # the process refused its input: a client error
         elif error.status == "timed-out":
             kind = "job-failed"

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from honua.adapters.ogcapi.encode import JSON, raw_value, results_document
 from honua.core.description import ProcessDescription
-from honua.core.jobs import ExecutionOptions
+from honua.core.requests import ExecutionOptions
 
 
 def json_response(document: Any, status: int = 200, headers: Mapping[str, str] | None = None,
@@ -21,7 +21,7 @@ def json_response(document: Any, status: int = 200, headers: Mapping[str, str] |
 
 
 def _reference_names(options: ExecutionOptions) -> set[str]:
-    return {n for n, spec in options.outputs.items() if spec.get("transmission") == "reference"}
+    return {n for n, spec in options.outputs.items() if spec.by_reference}
 
 
 def results_response(description: ProcessDescription, options: ExecutionOptions,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -19,18 +18,21 @@ from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
-from honua.core.manager import JobManager
 from honua.core.parameters import DataType
+from honua.core.planning import Plan
+from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
+from honua.types import JobService, Services
 from honua.web.body import public_base, read_body
+from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
 LARGE_BODY = 1 << 20
 
 
 class OgcApi:
-    def __init__(self, manager: JobManager, settings: Settings) -> None:
+    def __init__(self, manager: JobService, settings: Settings) -> None:
         self.manager = manager
         self.settings = settings
 
@@ -77,38 +79,29 @@ class OgcApi:
         definition = self.manager.registry.get(request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
         prefer = request.headers.get("prefer")
-        if len(body) > LARGE_BODY:
+        large = len(body) > LARGE_BODY
+        if large:
             inputs, options = await run_in_threadpool(
                 decode.decode_execute, body, definition.description, prefer, base)
         else:
             inputs, options = decode.decode_execute(body, definition.description, prefer, base)
-        by_reference = any(o.get("transmission") == "reference" for o in options.outputs.values())
-        if options.mode == "async" or by_reference:
-            job = await run_in_threadpool(self.manager.submit, definition.id, inputs, options)
-            if options.mode == "async":
-                return json_response(encode.status_info(job, base), status=201, headers={
-                    "Location": f"{base}/api/jobs/{job.id}",
-                    "Preference-Applied": "respond-async"})
-            # a synchronous request for results by reference: run as a job, wait, link
-            job = await run_in_threadpool(self.manager.wait, job.id,
-                                          self.settings.sync_timeout_seconds)
-            return await self._job_results(job.id, base)
-        if len(body) > LARGE_BODY:
-            future = await run_in_threadpool(self.manager.execute, definition.id, inputs, options)
-        else:
-            future = self.manager.execute(definition.id, inputs, options)
-        execution = await asyncio.wrap_future(future)
-        if execution.job.has_outputs:  # run chunk by chunk: its outputs are stored files
-            return await self._job_results(execution.job.id, base)
-        headers = {"Link": f'<{base}/api/jobs/{execution.job.id}>; rel="monitor"'}
+        run = await start_run(self.manager, definition.id, inputs, options, offload=large)
+        if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
+            headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
+            if run.plan is Plan.ASYNC:
+                headers["Preference-Applied"] = "respond-async"
+            return json_response(encode.status_info(run.job, base), status=201, headers=headers)
+        if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
+            return await self._job_results(run.job.id, base)
+        assert run.outputs is not None
+        headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
         if prefer:
             headers["Preference-Applied"] = "wait"
-        href = f"{base}/api/jobs/{execution.job.id}/results"
-        if _is_large(execution.outputs):
+        href = f"{base}/api/jobs/{run.job.id}/results"
+        if _is_large(run.outputs):
             return await run_in_threadpool(results_response, definition.description, options,
-                                           execution.outputs, href, headers)
-        return results_response(definition.description, options, execution.outputs, href,
-                                headers)
+                                           run.outputs, href, headers)
+        return results_response(definition.description, options, run.outputs, href, headers)
 
     # -- jobs ---------------------------------------------------------------------------------
     async def jobs(self, request: Request) -> Response:
@@ -175,7 +168,7 @@ class OgcApi:
             return streamed
         outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
         return await run_in_threadpool(
-            results_response, definition.description, decode.ExecutionOptions(),
+            results_response, definition.description, ExecutionOptions(),
             {name: outputs[name]}, "", {})
 
     async def _stored_file(self, job_id: str, name: str) -> Response | None:
@@ -186,7 +179,7 @@ class OgcApi:
         return FileResponse(path, media_type="application/geo+json")
 
 
-def _is_large(outputs: dict[str, Any]) -> bool:
+def _is_large(outputs: Mapping[str, Any]) -> bool:
     return any(hasattr(v, "geometry") and len(v) > 1000 for v in outputs.values())
 
 
@@ -209,8 +202,8 @@ def _guard(handler: Handler) -> Handler:
     return guarded
 
 
-def routes(services: Any) -> list[Route]:
-    """The ``/api`` routes; ``services`` is ``honua.app.Services``."""
+def routes(services: Services) -> list[Route]:
+    """The ``/api`` routes."""
     api = OgcApi(services.manager, services.settings)
     table: list[tuple[str, Handler, list[str]]] = [
         ("/api", api.landing, ["GET"]),

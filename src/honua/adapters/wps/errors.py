@@ -42,6 +42,12 @@ TABLE: dict[str, tuple[int, str, str, str | None]] = {
     "not-found": (404, "InvalidParameterValue", "InvalidParameterValue", None),
     "invalid-parameter": (400, "InvalidParameterValue", "InvalidParameterValue", None),
     "missing-parameter": (400, "MissingParameterValue", "MissingParameterValue", None),
+    "unknown-input": (400, "InvalidParameterValue", "NoSuchInput", None),
+    "unknown-output": (400, "InvalidParameterValue", "NoSuchOutput", None),
+    "too-many-values": (400, "InvalidParameterValue", "TooManyInputs", None),
+    # WPS 1.0.0 runs asynchronously only by storing the response, so a mode the process
+    # does not allow is always a storage refusal there
+    "mode-not-allowed": (400, "StorageNotSupported", "NoSuchMode", None),
     "too-large": (413, "FileSizeExceeded", "SizeExceeded", None),
     "not-supported": (400, "InvalidParameterValue", "InvalidParameterValue", None),
     "conflict": (409, "NoApplicableCode", "NoApplicableCode", None),
@@ -72,6 +78,8 @@ def classify(error: HonuaError, version: str) -> Exceptional:
     if isinstance(error, JobFailed) and error.status == "timed-out":
         kind = "job-failed"
     status, code1, code2, locator = TABLE[kind]
+    if kind == "mode-not-allowed":
+        locator = "mode" if version == V2 else "storeExecuteResponse"
     return Exceptional(status, code2 if version == V2 else code1, error.message,
                        error.parameter or locator,
                        error.retry_after if isinstance(error, Busy) else None)

@@ -25,6 +25,7 @@ from honua.adapters.wps.errors import OwsException
 from honua.adapters.wps.fetch import Fetched, Fetcher
 from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
 from honua.core.description import ProcessDescription
+from honua.core.invoke import Repeated
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference
 from honua.core.values import Geometry
@@ -88,24 +89,16 @@ class InputResolver:
     run_nested: NestedRunner
 
     def inputs(self, request: ExecuteRequest, description: ProcessDescription) -> dict[str, Any]:
-        """Raw inputs for ``JobManager.prepare``: repeated inputs become lists."""
-        raw: dict[str, Any] = {}
+        """Raw inputs for the job manager: an input repeated in the request gives all its
+        values (the core checks how many it takes); an unknown one is passed on unread
+        for the core to refuse."""
+        given: dict[str, list[Any]] = {}
         for item in request.inputs:
             parameter = description.input(item.name)
-            if parameter is None:
-                known = ", ".join(p.name for p in description.inputs) or "none"
-                raise OwsException("InvalidParameterValue", f"process {description.id!r} has no "
-                                   f"input {item.name!r}; its inputs are: {known}",
-                                   locator=item.name, code2="NoSuchInput")
-            value = self.value(parameter, item)
-            if parameter.multiple:
-                raw.setdefault(item.name, []).append(value)
-            elif item.name in raw:
-                raise OwsException("InvalidParameterValue", f"input {item.name!r} takes one value, "
-                                   "it was given several", locator=item.name, code2="TooManyInputs")
-            else:
-                raw[item.name] = value
-        return raw
+            given.setdefault(item.name, []).append(
+                None if parameter is None else self.value(parameter, item))
+        return {name: values[0] if len(values) == 1 and not _multiple(description, name)
+                else Repeated(values) for name, values in given.items()}
 
     def value(self, parameter: Parameter, item: InputItem) -> Any:
         if isinstance(item.value, Data):
@@ -164,6 +157,11 @@ class InputResolver:
             return self.run_nested(nested, input_name)
         except HonuaError as error:
             raise chain_error(error, nested.process_id, input_name) from None
+
+
+def _multiple(description: ProcessDescription, name: str) -> bool:
+    parameter = description.input(name)
+    return parameter is not None and parameter.multiple
 
 
 def _geoserver_chain(href: str) -> bool:

@@ -8,9 +8,8 @@ Every error becomes an OWS ExceptionReport in the request's version.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,11 +22,14 @@ from honua.adapters.wps.errors import XML_MEDIA_TYPE, OwsException, exception_re
 from honua.adapters.wps.fetch import Fetcher
 from honua.adapters.wps.model import V1, V2, ExecuteRequest, Operation, Reference
 from honua.adapters.wps.references import internal_resources
-from honua.adapters.wps.runs import ASYNC, STORED, Prepared, Runs, output_request
+from honua.adapters.wps.runs import Prepared, Runs, output_request
 from honua.adapters.wps.safexml import parse_xml, to_bytes
 from honua.core.jobs import Job
+from honua.core.planning import Plan, RunResult
 from honua.errors import HonuaError, NotFound, ResultNotReady
+from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
@@ -39,7 +41,7 @@ def xml(element: Any, status: int = 200) -> Response:
 
 
 class Wps:
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.manager = services.manager
         self.settings = services.settings
         fetcher = Fetcher(self.settings.reference_allow_hosts, self.settings.max_body_bytes)
@@ -96,31 +98,24 @@ class Wps:
             isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
         prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
                     else self.runs.prepare(execute, base))
-        process_id = prepared.definition.id
-        if prepared.plan in (ASYNC, STORED):
-            job = await run_in_threadpool(self.manager.submit, process_id, prepared.inputs,
-                                          prepared.options)
-            if prepared.plan == STORED:
-                job = await run_in_threadpool(self.manager.wait, job.id,
-                                              self.settings.sync_timeout_seconds)
-            return await run_in_threadpool(self._job_answer, job, execute, base)
-        future = (await run_in_threadpool(self.manager.execute, process_id, prepared.inputs,
-                                          prepared.options) if blocking
-                  else self.manager.execute(process_id, prepared.inputs, prepared.options))
-        execution = await asyncio.wrap_future(future)
-        if blocking or _is_large(execution.outputs):
-            return await run_in_threadpool(self._sync_answer, execute, prepared, execution, base)
-        return self._sync_answer(execute, prepared, execution, base)
+        run = await start_run(self.manager, prepared.definition.id, prepared.inputs,
+                              prepared.options, offload=blocking)
+        if run.plan is not Plan.SYNC:  # a job: queued, or stored and waited for
+            return await run_in_threadpool(self._job_answer, run.job, execute, base)
+        if blocking or _is_large(run.outputs or {}):
+            return await run_in_threadpool(self._sync_answer, execute, prepared, run, base)
+        return self._sync_answer(execute, prepared, run, base)
 
-    def _sync_answer(self, execute: ExecuteRequest, prepared: Prepared, execution: Any,
+    def _sync_answer(self, execute: ExecuteRequest, prepared: Prepared, run: RunResult,
                      base: str) -> Response:
         description = prepared.definition.description
-        values = self.runs.output_values(description, execution.outputs, prepared.options, base, None)
+        values = self.runs.output_values(description, run.outputs or {}, prepared.options, base,
+                                         None)
         if execute.raw:
             return _raw(values)
         if execute.version == V2:
             return xml(encode.result(values))
-        state = encode.State(encode.SUCCEEDED, execution.job.message, 100, execution.job.finished)
+        state = encode.State(encode.SUCCEEDED, run.job.message, 100, run.job.finished)
         return xml(encode.execute_response(
             description, state, values, service_instance=_service(base),
             lineage=prepared.options.hints.get("lineage"), requested=execute.outputs))
@@ -174,7 +169,7 @@ class Wps:
         items = value if isinstance(value, list) else [value]
         if parameter is None or value is None or index >= len(items):
             raise NotFound(f"job {job_id} has no output {name!r}")
-        spec = output_request(name, job.options.outputs.get(name))
+        spec = output_request(name, job.options.output(name))
         rendered = await run_in_threadpool(payloads.render, parameter, items[index], spec)
         return Response(rendered.body, media_type=rendered.mime_type)
 
@@ -191,7 +186,7 @@ def _raw(values: list[encode.OutputValue]) -> Response:
     return Response(rendered.body, media_type=rendered.mime_type)
 
 
-def _is_large(outputs: dict[str, Any]) -> bool:
+def _is_large(outputs: Mapping[str, Any]) -> bool:
     """Outputs worth rendering off the event loop."""
     return any(len(v) > 1000 if hasattr(v, "geometry") else not isinstance(v, int | float | str)
                for v in outputs.values())
@@ -221,8 +216,8 @@ def _guard(handler: Handler, *, resource: bool = False) -> Handler:
     return guarded
 
 
-def routes(services: Any) -> list[Route]:
-    """The ``/wps`` routes; ``services`` is ``honua.app.Services``."""
+def routes(services: Services) -> list[Route]:
+    """The ``/wps`` routes."""
     wps = Wps(services)
     other = ["PUT", "DELETE", "PATCH"]
     return [

@@ -1,9 +1,10 @@
 """A WPS Execute through the job manager, and the documents that answer for its job.
 
-``plan`` reads the request's response form: WPS 1.0.0 ``storeExecuteResponse``
-+ ``status`` (or WPS 2.0 ``mode="async"``) submit a job and answer at once;
-outputs ``asReference`` need kept results, so the job is submitted and waited
-for; anything else runs synchronously. What the client asked for (formats,
+``asked`` reads the request's response form into a mode for the core's run
+planning: WPS 1.0.0 ``storeExecuteResponse`` + ``status`` (or WPS 2.0
+``mode="async"``) ask for a job answered at once; a stored response or outputs
+``asReference`` need kept results, so the job is waited for; anything else
+runs synchronously where the process allows it. What the client asked for (formats,
 transmission, lineage) is kept with the job, so its status document, its
 results and its output references are answered from the job store alone,
 by any front process, after any restart.
@@ -24,12 +25,13 @@ from honua.adapters.wps.model import V1, ExecuteRequest, OutputRequest
 from honua.adapters.wps.references import InputResolver, InternalTable
 from honua.adapters.wps.safexml import to_bytes
 from honua.core.description import ProcessDefinition, ProcessDescription
-from honua.core.jobs import ExecutionOptions, Job
+from honua.core.jobs import Job
 from honua.core.parameters import Parameter
+from honua.core.requests import ExecutionOptions, Mode, OutputFormat, Transmission
+from honua.core.requests import OutputRequest as CoreOutputRequest
 from honua.core.values import File
 from honua.errors import InvalidParameter
 
-SYNC, ASYNC, STORED = "sync", "async", "stored"
 POLL_SECONDS = 1.0
 
 
@@ -38,59 +40,44 @@ class Prepared:
     definition: ProcessDefinition
     inputs: dict[str, Any]
     options: ExecutionOptions
-    plan: str
 
 
-def plan(request: ExecuteRequest, description: ProcessDescription) -> str:
-    """SYNC, ASYNC, or STORED (run as a job, answer when it ends)."""
-    by_reference = any(o.as_reference for o in request.outputs) and not request.raw
+def asked(request: ExecuteRequest) -> tuple[Mode, bool, bool]:
+    """What the request asks, for ``core.planning``: the mode, whether it insists on it,
+    and whether the response must be stored.
+
+    WPS 1.0.0: ``storeExecuteResponse`` + ``status`` asks for a job; ``storeExecuteResponse``
+    alone for a stored response (run as a job, answered when it ends); neither for the
+    results, however the process runs. WPS 2.0: ``mode`` (sync, async, auto), insisted on.
+    """
     if request.version == V1:
         if request.status and not request.store:
             raise OwsException("InvalidParameterValue", "status=true needs "
                                "storeExecuteResponse=true", locator="status")
-        stored = request.store or by_reference or not description.allows_sync
-        if stored and not description.allows_async:
-            raise OwsException("StorageNotSupported", f"process {description.id!r} runs "
-                               "synchronously only; its response and outputs cannot be stored",
-                               locator="storeExecuteResponse")
         if request.store and request.status:
-            return ASYNC
-        return STORED if stored else SYNC
-    mode = request.mode
-    if mode == "auto":
-        mode = SYNC if description.allows_sync else ASYNC
-    allowed = description.allows_async if mode == ASYNC else description.allows_sync
-    if not allowed:
-        raise OwsException("InvalidParameterValue", f"process {description.id!r} does not run "
-                           f"in {mode} mode", locator="mode", code2="NoSuchMode")
-    if mode == ASYNC:
-        return ASYNC
-    return STORED if by_reference else SYNC
+            return Mode.ASYNC, True, True
+        return Mode.SYNC, False, request.store
+    return Mode(request.mode), True, False
 
 
-def output_spec(request: OutputRequest) -> dict[str, Any]:
-    spec = {"transmission": "reference" if request.as_reference else "value",
-            "mediaType": request.mime_type, "encoding": request.encoding,
-            "schema": request.schema, "uom": request.uom}
-    return {k: v for k, v in spec.items() if v is not None}
+def output_spec(request: OutputRequest, raw: bool) -> CoreOutputRequest:
+    by_reference = request.as_reference and not raw
+    return CoreOutputRequest(Transmission.REFERENCE if by_reference else Transmission.VALUE,
+                             OutputFormat(request.mime_type, request.encoding, request.schema),
+                             uom=request.uom)
 
 
-def output_request(name: str, spec: Mapping[str, Any] | None) -> OutputRequest:
-    spec = spec or {}
-    return OutputRequest(name, as_reference=spec.get("transmission") == "reference",
-                         mime_type=spec.get("mediaType"), encoding=spec.get("encoding"),
-                         schema=spec.get("schema"), uom=spec.get("uom"))
+def output_request(name: str, spec: CoreOutputRequest) -> OutputRequest:
+    """A stored job's output request in this adapter's terms."""
+    return OutputRequest(name, as_reference=spec.by_reference, mime_type=spec.format.media_type,
+                         encoding=spec.format.encoding, schema=spec.format.schema, uom=spec.uom)
 
 
 def check_outputs(request: ExecuteRequest, description: ProcessDescription) -> None:
+    """The formats asked of known outputs (the core refuses unknown outputs)."""
     for output in request.outputs:
         parameter = description.output(output.name)
-        if parameter is None:
-            names = ", ".join(p.name for p in description.outputs)
-            raise OwsException("InvalidParameterValue", f"process {description.id!r} has no output "
-                               f"{output.name!r}; its outputs are: {names}", locator=output.name,
-                               code2="NoSuchOutput")
-        if formats.is_complex(parameter.data_type):
+        if parameter is not None and formats.is_complex(parameter.data_type):
             try:
                 formats.choose(parameter.data_type, output.mime_type, output.schema, output=True,
                                name=output.name)
@@ -118,7 +105,7 @@ class Runs:
         definition = self.manager.registry.get(request.process_id)
         description = definition.description
         check_outputs(request, description)
-        how = plan(request, description)
+        mode, strict, keep = asked(request)
         resolver = InputResolver(self.table, self.fetcher, self.own_bases(base),
                                  lambda nested, _: self.run_nested(nested, base))
         inputs = resolver.inputs(request, description)
@@ -126,10 +113,10 @@ class Runs:
         if request.version == V1 and request.lineage:
             hints["lineage"] = encode.lineage_inputs(description, request.inputs)
         options = ExecutionOptions(
-            mode="sync" if how == SYNC else "async",
-            outputs={o.name: output_spec(o) for o in request.outputs},
+            mode=mode, strict=strict, keep=keep,
+            outputs={o.name: output_spec(o, request.raw) for o in request.outputs},
             response="raw" if request.raw else "document", hints=hints)
-        return Prepared(definition, inputs, options, how)
+        return Prepared(definition, inputs, options)
 
     def run_nested(self, request: ExecuteRequest, base: str) -> Any:
         """Run a chained Execute synchronously and return the one output it feeds in."""
@@ -141,7 +128,7 @@ class Runs:
                                "outputs; name the one to chain (RawDataOutput or one Output)",
                                locator="Identifier", code2="TooManyOutputs")
         prepared = self.prepare(request, base)
-        options = ExecutionOptions(mode="sync", outputs={names[0]: {}})
+        options = ExecutionOptions(mode=Mode.SYNC, outputs={names[0]: CoreOutputRequest()})
         future = self.manager.execute(description.id, prepared.inputs, options)
         limit = self.settings.sync_timeout_seconds
         try:
@@ -160,7 +147,7 @@ class Runs:
             parameter = description.output(name)
             if parameter is None or value is None:
                 continue
-            request = output_request(name, options.outputs.get(name))
+            request = output_request(name, options.output(name))
             items = value if isinstance(value, list) else [value]
             for index, item in enumerate(items):
                 if request.as_reference and job_id:
@@ -182,7 +169,7 @@ class Runs:
             outputs = self.output_values(description, self.manager.results(job.id), job.options,
                                          base, job.id)
         hints = job.options.hints
-        requested = [output_request(n, job.options.outputs.get(n)) for n in job.options.outputs]
+        requested = [output_request(n, spec) for n, spec in job.options.outputs.items()]
         return to_bytes(encode.execute_response(
             description, state, outputs, service_instance=service_instance(base),
             status_location=status_location(base, job.id) if location else None,

@@ -1,0 +1,166 @@
+"""The dispatcher: queued jobs to the executor, recovery after a restart, clean-up.
+
+Queued jobs live only in the job store, so a restart loses nothing:
+``recover`` re-queues or fails what was running, and the dispatch loop hands
+the oldest queued jobs to the executor as it has room (a job over a layer
+reference runs chunk by chunk, ``core.chunked``). A second loop removes
+expired jobs and runs the clean-up hooks (expired layers, uploads...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from honua.core import chunked
+from honua.core.context import MessageLevel
+from honua.core.execution import WorkItem, run_limits
+from honua.core.invoke import select_outputs
+from honua.core.jobs import Job, JobEvent, JobStatus
+from honua.core.listeners import AsyncListener
+from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key
+from honua.errors import HonuaError, InvalidTransition, NotFound
+
+if TYPE_CHECKING:
+    from honua.core.references import LayerService
+    from honua.core.registry import Registry
+    from honua.settings import Settings
+    from honua.types import Executor
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Runs the dispatch and clean-up loops of one server (see the module docstring)."""
+
+    def __init__(self, registry: Registry, recorder: JobRecorder, executor: Executor,
+                 settings: Settings, layers: LayerService | None = None) -> None:
+        self.registry = registry
+        self.recorder = recorder
+        self.executor = executor
+        self.settings = settings
+        self.layers = layers
+        self.cleanup_hooks: list[Callable[[dt.datetime], int]] = []
+        """Also run by the periodic clean-up, with the time (expired layers, uploads...)."""
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        for target, name in ((self._dispatch_loop, "honua-dispatcher"),
+                             (self._cleanup_loop, "honua-cleanup")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def wake(self) -> None:
+        """Something was queued or a slot freed: dispatch now rather than at the next tick."""
+        self._wake.set()
+
+    # -- recovery -----------------------------------------------------------------------------
+    def recover(self) -> None:
+        """After a restart: nothing stays running; queued jobs go back to the queue."""
+        jobs, _ = self.recorder.store.list(statuses=(JobStatus.RUNNING, JobStatus.CANCELLING,
+                                                     JobStatus.ACCEPTED, JobStatus.WAITING),
+                                           limit=1_000_000)
+        for job in jobs:
+            try:
+                self._recover_one(job)
+            except (HonuaError, InvalidTransition) as exc:
+                log.warning("could not recover job %s: %s", job.id, exc)
+
+    def _recover_one(self, job: Job) -> None:
+        recorder = self.recorder
+        if job.status is JobStatus.CANCELLING:
+            recorder.finish(job.id, JobEvent.STOPPED,
+                            "Job cancelled (the server restarted meanwhile)")
+        elif job.status is JobStatus.RUNNING:
+            attempts = self.settings.max_attempts
+            if self.settings.rerun_interrupted and job.attempts < attempts:
+                recorder.requeue(job.id, f"The server was interrupted while this job was running; "
+                                 f"it was queued again (attempt {job.attempts + 1} of {attempts})")
+            else:
+                recorder.finish(job.id, JobEvent.FAIL,
+                                "The server was interrupted while this job was running",
+                                level=MessageLevel.ERROR)
+        elif recorder.artifacts.exists(inputs_key(job.id)):
+            recorder.apply(job.id, JobEvent.SUBMIT)
+        else:
+            recorder.finish(job.id, JobEvent.FAIL, "The job's inputs were lost before it started",
+                            level=MessageLevel.ERROR)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def dispatch_once(self) -> int:
+        """Hand queued jobs to the executor while it has room; returns how many."""
+        handed = 0
+        while self.executor.free_slots() > 0:
+            job = self.recorder.store.claim_next(self.recorder.clock())
+            if job is None:
+                break
+            self._hand(job)
+            handed += 1
+        return handed
+
+    def _hand(self, job: Job) -> None:
+        try:
+            definition = self.registry.get(job.process_id)
+            inputs_json = self.recorder.artifacts.get(inputs_key(job.id))
+        except (NotFound, HonuaError) as exc:
+            self.recorder.finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
+                                 level=MessageLevel.ERROR)
+            return
+        description = definition.description
+        outputs = select_outputs(description, list(job.options.outputs))
+        limits = run_limits(description.limits, self.settings)
+        if job.tier == CHUNKED_TIER and self.layers is not None:  # over a layer, chunk by chunk
+            run = chunked.ChunkedRun(self.recorder, self.executor, self.layers,
+                                     Path(self.settings.data_dir) / "tmp", job, definition,
+                                     inputs_json, outputs, limits)
+            chunked.start(run, self.wake)
+            return
+        item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
+                        return_json=True)
+        self.executor.submit(item, AsyncListener(self.recorder, self.wake))
+
+    def _dispatch_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=0.5)
+            self._wake.clear()
+            try:
+                self.dispatch_once()
+            except Exception:  # keep dispatching whatever one bad job did
+                log.exception("dispatcher error")
+
+    # -- clean-up -----------------------------------------------------------------------------
+    def cleanup(self) -> int:
+        """Remove finished jobs past their expiry, with their stored inputs and outputs."""
+        now = self.recorder.clock()
+        expired = self.recorder.store.expired(now)
+        for job_id in expired:
+            self.recorder.forget(job_id)
+        for hook in self.cleanup_hooks:
+            try:
+                hook(now)
+            except Exception:
+                log.exception("clean-up hook %r failed", hook)
+        return len(expired)
+
+    def _cleanup_loop(self) -> None:
+        while not self._stopping.wait(self.settings.cleanup_interval_seconds):
+            try:
+                self.cleanup()
+            except Exception:
+                log.exception("clean-up error")

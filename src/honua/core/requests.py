@@ -1,0 +1,178 @@
+"""What a client asks of a run besides its inputs, as frozen neutral values.
+
+Each adapter's decoder builds these from its own wire form (OGC API output
+objects, WPS ``ResponseDocument``/``RawDataOutput``, GPServer fields such as
+``esri_out_feature_service_name``); the core reads only these types, never a
+protocol's key names. ``ExecutionOptions`` is stored with the job, so its JSON
+form (``to_json``/``from_json``) is the core's own and reads what earlier
+versions stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from honua.core.catalog import check_layer_id, parse_duration
+from honua.errors import InvalidParameter
+
+__all__ = ["ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat", "OutputRequest",
+           "Transmission"]
+
+
+class Mode(enum.StrEnum):
+    """How the client wants to be answered: with the results (``sync``), with a job to
+    follow (``async``), or as the process prefers (``auto``: sync when it allows it)."""
+
+    SYNC = "sync"
+    ASYNC = "async"
+    AUTO = "auto"
+
+
+class Transmission(enum.StrEnum):
+    VALUE = "value"
+    REFERENCE = "reference"
+    """A link to the stored output instead of the value: the results must be kept."""
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """The encoding asked for an output (any part may be left to the server)."""
+
+    media_type: str | None = None
+    encoding: str | None = None
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerRegistration:
+    """Keep a feature output as a catalog layer (OGC API ``registerAs``, GPServer
+    ``esri_out_feature_service_name``). ``ttl`` None takes the server's default."""
+
+    collection_id: str
+    title: str = ""
+    description: str = ""
+    ttl: dt.timedelta | None = None
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        check_layer_id(self.collection_id)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"collectionId": self.collection_id, "title": self.title,
+                               "description": self.description, "overwrite": self.overwrite}
+        if self.ttl is not None:
+            out["ttl"] = f"{self.ttl.total_seconds():g}s"
+        return out
+
+    @classmethod
+    def from_json(cls, spec: Any) -> LayerRegistration:
+        """From ``"id"`` or ``{"collectionId", "title", "description", "ttl", "overwrite"}``."""
+        if isinstance(spec, str):
+            spec = {"collectionId": spec}
+        if not isinstance(spec, Mapping) or "collectionId" not in spec:
+            raise InvalidParameter('registerAs needs at least {"collectionId": "..."}',
+                                   parameter="registerAs")
+        unknown = set(spec) - {"collectionId", "title", "description", "ttl", "overwrite"}
+        if unknown:
+            raise InvalidParameter(f"registerAs has no member {sorted(unknown)[0]!r}; use "
+                                   "collectionId, title, description, ttl, overwrite",
+                                   parameter="registerAs")
+        overwrite = spec.get("overwrite", False)
+        if not isinstance(overwrite, bool):
+            raise InvalidParameter("registerAs.overwrite must be true or false",
+                                   parameter="registerAs")
+        ttl = spec.get("ttl")
+        return cls(spec["collectionId"], str(spec.get("title") or ""),
+                   str(spec.get("description") or ""),
+                   None if ttl is None or ttl == "" else parse_duration(ttl), overwrite)
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    """How one output is wanted: by value or reference, in which format, kept as a layer."""
+
+    transmission: Transmission = Transmission.VALUE
+    format: OutputFormat = field(default_factory=OutputFormat)
+    uom: str | None = None
+    """The unit a literal measure should be given in (WPS ``uom``)."""
+    register_as: LayerRegistration | None = None
+
+    @property
+    def by_reference(self) -> bool:
+        return self.transmission is Transmission.REFERENCE
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"transmission": self.transmission.value}
+        for key, value in (("mediaType", self.format.media_type),
+                           ("encoding", self.format.encoding), ("schema", self.format.schema),
+                           ("uom", self.uom)):
+            if value is not None:
+                out[key] = value
+        if self.register_as is not None:
+            out["registerAs"] = self.register_as.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> OutputRequest:
+        data = data or {}
+        registration = data.get("registerAs")
+        return cls(Transmission(data.get("transmission") or "value"),
+                   OutputFormat(data.get("mediaType"), data.get("encoding"), data.get("schema")),
+                   data.get("uom"),
+                   None if registration is None else LayerRegistration.from_json(registration))
+
+
+@dataclass(frozen=True)
+class ExecutionOptions:
+    """How the client wants the job run and its results returned, neutrally.
+
+    ``mode`` is what the client asked (``core.planning`` decides within what the
+    process allows; ``strict`` says a mode the process does not allow is an error
+    rather than a preference); ``keep`` asks for the results to be stored for later
+    (they always are when an output goes by reference); ``outputs`` names the
+    outputs wanted (none: all); ``response`` is ``raw`` or ``document``; ``hints``
+    is an opaque dict an adapter may use to answer later in the same shape as the
+    original request (the core never reads it).
+    """
+
+    mode: Mode = Mode.AUTO
+    outputs: Mapping[str, OutputRequest] = field(default_factory=dict)
+    response: str = "raw"
+    hints: Mapping[str, Any] = field(default_factory=dict)
+    strict: bool = False
+    keep: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", Mode(self.mode))
+
+    @property
+    def keeps_results(self) -> bool:
+        """Whether the results must be stored: asked, or an output goes by reference."""
+        return self.keep or any(o.by_reference for o in self.outputs.values())
+
+    @property
+    def registrations(self) -> dict[str, LayerRegistration]:
+        return {name: o.register_as for name, o in self.outputs.items()
+                if o.register_as is not None}
+
+    def output(self, name: str) -> OutputRequest:
+        """What was asked of output ``name`` (the defaults when it was not named)."""
+        return self.outputs.get(name) or OutputRequest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
+                "response": self.response, "hints": dict(self.hints), "strict": self.strict,
+                "keep": self.keep}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
+        data = data or {}
+        outputs = data.get("outputs") or {}
+        return cls(mode=Mode(data.get("mode") or "auto"),
+                   outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
+                   response=data.get("response", "raw"), hints=data.get("hints") or {},
+                   strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)))
