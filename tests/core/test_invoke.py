@@ -6,9 +6,9 @@ import pytest
 
 from honua.core.context import Context
 from honua.core.decorator import definition_of, process
-from honua.core.invoke import bind_inputs, call_process, select_outputs
+from honua.core.invoke import Repeated, bind_inputs, call_process, select_outputs
 from honua.core.parameters import Input, Output
-from honua.errors import InvalidParameter, MissingParameter
+from honua.errors import MissingParameter, TooManyValues, UnknownInput, UnknownOutput
 
 
 @process("scale", title="Scale a number", version="2.1.0", keywords=("maths",))
@@ -22,6 +22,11 @@ def scale(ctx: Context, value: Annotated[float, Input(title="Value")], factor: i
 def split_words(ctx: Context, text: str) -> dict:
     words = text.split()
     return {"first": words[0] if words else "", "count": len(words)}
+
+
+@process("words")
+def words(ctx: Context, texts: Annotated[list[str], Input(max_occurs=2)]) -> int:
+    return len(texts)
 
 
 def test_decorator_describes_the_function():
@@ -48,8 +53,28 @@ def test_bind_inputs_missing_required_input():
 
 
 def test_bind_inputs_unknown_input_lists_the_known_ones():
-    with pytest.raises(InvalidParameter, match="no input 'vlaue'.*factor, value"):
+    with pytest.raises(UnknownInput, match="no input 'vlaue'.*factor, value") as caught:
         bind_inputs(definition_of(scale).description, {"vlaue": 1})
+    assert caught.value.kind == "unknown-input" and caught.value.parameter == "vlaue"
+
+
+def test_bind_inputs_repeated_single_input_is_too_many_values():
+    """An input given twice (WPS repeats an element) that takes one value is refused."""
+    with pytest.raises(TooManyValues, match="'value' takes one value") as caught:
+        bind_inputs(definition_of(scale).description, {"value": Repeated(["1", "2"])})
+    assert caught.value.kind == "too-many-values" and caught.value.parameter == "value"
+
+
+def test_bind_inputs_repeated_once_is_the_one_value():
+    assert bind_inputs(definition_of(scale).description, {"value": Repeated(["4"])}) == {
+        "value": 4.0, "factor": 2}
+
+
+def test_bind_inputs_repeated_multi_value_input_becomes_a_list():
+    d = definition_of(words).description
+    assert bind_inputs(d, {"texts": Repeated(["a", "b"])}) == {"texts": ["a", "b"]}
+    with pytest.raises(TooManyValues, match="at most 2"):
+        bind_inputs(d, {"texts": Repeated(["a", "b", "c"])})
 
 
 def test_call_process_single_and_multiple_outputs():
@@ -63,8 +88,9 @@ def test_select_outputs_all_by_default_and_unknown_refused():
     d = definition_of(split_words).description
     assert select_outputs(d, None) == ("first", "count")
     assert select_outputs(d, ["count"]) == ("count",)
-    with pytest.raises(InvalidParameter, match="no output 'nope'"):
+    with pytest.raises(UnknownOutput, match="no output 'nope'") as caught:
         select_outputs(d, ["nope"])
+    assert caught.value.kind == "unknown-output"
 
 
 def test_context_reports_progress_and_messages():

@@ -83,6 +83,12 @@ def test_convert_value_accepts_wire_forms(data_type, raw, expected):
     (DataType.DATETIME, "yesterday", "ISO 8601"),
     (DataType.FEATURES, {"type": "Nope"}, "GeoJSON"),
     (DataType.SPATIAL_REFERENCE, "EPSG:999999", "unknown spatial reference"),
+    (DataType.LINEAR_UNIT, float("nan"), "finite"),
+    (DataType.LINEAR_UNIT, {"value": "inf", "unit": "meters"}, "finite"),
+    (DataType.AREAL_UNIT, float("-inf"), "finite"),
+    # protocol spellings are the adapters' to translate, not the core's
+    (DataType.LINEAR_UNIT, {"distance": 5, "units": "esriMeters"}, "expected"),
+    (DataType.LINEAR_UNIT, {"value": 5, "uom": "m"}, "expected"),
 ])
 def test_convert_value_errors_name_the_parameter(data_type, raw, fragment):
     with pytest.raises(InvalidParameter, match=fragment) as info:

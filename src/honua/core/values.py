@@ -1,12 +1,15 @@
 """Honua's value types for process inputs and outputs beyond Python's own.
 
 They are frozen, protocol-neutral, and built from what users type: a linear
-unit from ``100`` or ``"100 meters"`` or ``{"value": 100, "unit": "km"}``.
-Each ``coerce`` accepts an already-built value unchanged (idempotent).
+unit from ``100`` or ``"100 meters"`` or the neutral JSON form
+``{"value": 100, "unit": "km"}`` (what ``core.codec`` stores). Protocol
+spellings (Esri ``{"distance", "units"}``, WPS ``uom``) are the adapters'
+business. Each ``coerce`` accepts an already-built value unchanged (idempotent).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,16 +43,23 @@ def _split_measure(value: Any, default_unit: str, what: str) -> tuple[float, str
         if not match:
             raise InvalidParameter(f"{what}: expected e.g. '100 meters', got {value!r}")
         return float(match.group(1)), match.group(2).strip() or default_unit
-    if isinstance(value, Mapping):
-        number = value.get("value", value.get("distance", value.get("area")))
-        unit = value.get("unit", value.get("units", value.get("uom", default_unit)))
-        if isinstance(number, bool) or not isinstance(number, int | float | str):
+    if isinstance(value, Mapping):  # the neutral JSON form, as ``core.codec`` writes it
+        number, unit = value.get("value"), value.get("unit", default_unit)
+        if set(value) - {"value", "unit"} or isinstance(number, bool) or not isinstance(
+                number, int | float | str):
             raise InvalidParameter(f"{what}: expected {{'value': <number>, 'unit': <unit>}}")
         try:
             return float(number), str(unit or default_unit)
         except ValueError:
             raise InvalidParameter(f"{what}: {number!r} is not a number") from None
     raise InvalidParameter(f"{what}: expected a number with a unit, got {type(value).__name__}")
+
+
+def _finite(value: Any, what: str) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidParameter(f"{what} must be a finite number, got {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class LinearUnit:
     unit: str = "meters"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "value", _finite(self.value, "a distance"))
         object.__setattr__(self, "unit", units.linear_unit(self.unit))
 
     @property
@@ -86,7 +96,7 @@ class ArealUnit:
     unit: str = "square_meters"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "value", _finite(self.value, "an area"))
         object.__setattr__(self, "unit", units.areal_unit(self.unit))
 
     @property
@@ -118,8 +128,8 @@ class SpatialReference:
     def coerce(cls, value: Any, name: str = "value") -> SpatialReference:
         if isinstance(value, cls):
             return value
-        if isinstance(value, Mapping):
-            value = value.get("crs") or value.get("wkid") or value.get("epsg") or value.get("wkt")
+        if isinstance(value, Mapping):  # the neutral JSON form, as ``core.codec`` writes it
+            value = value.get("crs")
         try:
             return cls(parse_crs(value))
         except InvalidParameter as exc:

@@ -18,6 +18,11 @@ POINT = {"type": "Point", "coordinates": [0, 0]}
      400, "expected e.g. '100 meters'"),
     (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, '
      b'"distance": {"value": 5, "unit": "furlongs"}}}', 400, "unknown linear unit 'furlongs'"),
+    (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, '
+     b'"distance": {"value": "NaN", "unit": "meters"}}}', 400, "finite"),
+    (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, "distance": 5}, '
+     b'"outputs": {"result": {"registerAs": {"collectionId": "x", "ttl": "99999999999d"}}}}',
+     400, "longer than 100 years"),
     (b'{"inputs": {"features": {"type": "Point", "coordinates": ["a"]}, "distance": 5}}', 400,
      "invalid GeoJSON geometry"),
     (b'{"inputs": {"features": {"type": "Point", "coordinates": [0, 0]}, "distance": 5, '

@@ -67,3 +67,4 @@ def test_dismiss_of_running_job_stops_it(client):
     assert response.status_code == 200 and response.json()["status"] == "dismissed"
     assert client.get(f"/api/jobs/{job_id}").status_code == 404
     assert poll(client, submit(client, "echo", {"text": "next"}))["status"] == "successful"
+

@@ -31,6 +31,7 @@ from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform, transform_bounds
+from honua.web.literals import parse_literal
 from honua.web.own_urls import reference_from_url
 
 FORMATS = ("json", "pjson", "html")
@@ -300,6 +301,8 @@ def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None,
         return SpatialReference(_sr(value, where))
     if kind is DataType.FILE:
         return _file(value, where, uploads)
+    if isinstance(value, str):  # numbers and booleans sent as text (Count=345)
+        return parse_literal(kind, value, parameter.name)
     return value
 
 

@@ -1,8 +1,8 @@
 """WPS data <-> the core's neutral values, for one parameter at a time (pure functions).
 
-Decoding gives what ``Parameter.convert`` accepts (text, ``{"value", "unit"}``,
-GeoJSON, ``{"bbox", "crs"}``) or an already-typed value (a FeatureCollection
-read from GML). Rendering turns an output value into literal text, complex
+Decoding gives typed values (numbers, booleans, date-times, measures with the
+unit of their ``uom``, a FeatureCollection read from GML) or the core's neutral
+JSON forms (GeoJSON, ``{"bbox", "crs"}``). Rendering turns an output value into literal text, complex
 content in the chosen format, or a bounding box, plus its raw HTTP body.
 """
 
@@ -26,6 +26,7 @@ from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection
+from honua.web.literals import parse_literal
 
 # -- decoding --------------------------------------------------------------------------------
 
@@ -60,9 +61,13 @@ def decode(parameter: Parameter, data: Data) -> Any:
         raise InvalidParameter(f"input {name!r} is literal data ({formats.LITERAL_TYPES[kind]}); "
                                "send it as wps:LiteralData", parameter=name)
     text = (data.text or "").strip()
-    if kind in (DataType.LINEAR_UNIT, DataType.AREAL_UNIT) and data.uom:
-        return {"value": text, "unit": formats.unit_from_uom(kind, data.uom, name)}
-    return text
+    if kind in (DataType.LINEAR_UNIT, DataType.AREAL_UNIT):
+        measure = LinearUnit if kind is DataType.LINEAR_UNIT else ArealUnit
+        if not data.uom:  # "100 meters" or a number in the default unit
+            return measure.coerce(text, f"input {name!r}")
+        number = parse_literal(DataType.DOUBLE, text, name)
+        return measure(number, formats.unit_from_uom(kind, data.uom, name))
+    return parse_literal(kind, text, name)
 
 
 def bbox_corners(data: Data, name: str) -> tuple[tuple[float, ...], tuple[float, ...], str | None]:
