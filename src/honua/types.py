@@ -9,6 +9,7 @@ adapters see the core through them, never through ``app.py``.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -66,7 +67,7 @@ class JobStore(Protocol):
         """Newest first, and the total count matching the filters (creation time inclusive)."""
         ...
 
-    def expired(self, now: dt.datetime) -> list[str]:
+    def expired(self, now: dt.datetime) -> builtins.list[str]:
         """Ids of finished jobs whose expiry time has passed."""
         ...
 

@@ -78,7 +78,7 @@ def describe_function(function: Callable[..., Any], *, id: str | None, title: st
         for p in parameters[1:]
     )
     single = outputs is None
-    if single:
+    if outputs is None:
         returned = hints.get("return")
         if returned is None:
             raise TypeError(f"process {process_id!r}: annotate the return type (the output's type)")

@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -223,7 +223,7 @@ def _to_features(value: Any, name: str) -> FeatureCollection:
         raise InvalidParameter(exc.message, parameter=name) from None
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[DataType, Callable[[Any, str], Any]] = {
     DataType.STRING: _to_string,
     DataType.INTEGER: _to_int,
     DataType.DOUBLE: _to_float,

@@ -67,11 +67,11 @@ class Registry:
             for definition in definitions:
                 self.add(definition)
             return len(definitions)
-        definition = definition_of(obj)
-        if definition is None:
+        single = definition_of(obj)
+        if single is None:
             self.problems.append(f"{source}: {obj!r} is not a @honua.process function")
             return 0
-        self.add(definition)
+        self.add(single)
         return 1
 
 

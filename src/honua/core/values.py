@@ -174,7 +174,7 @@ class Envelope:
         if len(numbers) == 6:
             numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
         try:
-            return cls(*numbers, crs=parse_crs(crs))
+            return cls(numbers[0], numbers[1], numbers[2], numbers[3], crs=parse_crs(crs))
         except InvalidParameter as exc:
             raise InvalidParameter(f"{name}: {exc.message}", parameter=name) from None
 
