@@ -28,7 +28,7 @@ from pyproj import CRS
 
 from honua.errors import InvalidParameter
 from honua.geo import local
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 
 CAP_STYLES = ("round", "flat", "square")
 JOIN_STYLES = ("round", "mitre", "bevel")
@@ -108,7 +108,7 @@ def _buffer(geometry: np.ndarray, distance: np.ndarray, crs: CRS,
 
 def geodesic_circles(points: np.ndarray, radius_m: np.ndarray, crs: CRS, vertices: int) -> np.ndarray:
     """Polygons approximating the geodesic circle of ``radius_m`` around each point."""
-    geod = crs.get_geod()
+    geod = geod_of(crs)
     xy = shapely.get_coordinates(points)
     n = len(xy)
     _refuse_poles(geod, xy, np.broadcast_to(np.asarray(radius_m, dtype=float), (n,)))

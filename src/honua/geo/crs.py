@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pyproj import CRS
+from pyproj import CRS, Geod
 from pyproj.exceptions import CRSError
 
 from honua.errors import InvalidParameter
@@ -69,3 +69,15 @@ def meters_per_unit(crs: CRS) -> float:
     """Length of one unit of a projected CRS's first axis, in metres."""
     factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
     return float(factor or 1.0)
+
+
+def geod_of(crs: CRS) -> Geod:
+    """The ellipsoid of a geographic ``crs`` for geodesic computations.
+
+    >>> round(geod_of(crs84()).a)
+    6378137
+    """
+    geod = crs.get_geod()
+    if geod is None:
+        raise ValueError(f"{crs_name(crs)} has no ellipsoid for geodesic computations")
+    return geod

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 from honua.geo.metric import coords_from_local, coords_to_local, local_zones, select_locally
 from honua.geo.paths import decompose, rebuild
 from honua.geo.reproject import transform
@@ -91,7 +91,7 @@ def _densify_paths(coords: np.ndarray, path: np.ndarray, max_m: float, crs: CRS,
     """New coordinates, their path numbers, and where each original vertex went."""
     if len(coords) < 2:
         return coords, path, np.arange(len(coords))
-    geod = crs.get_geod()
+    geod = geod_of(crs)
     starts = np.flatnonzero(path[1:] == path[:-1])
     a, b = coords[starts], coords[starts + 1]
     azimuth, _, length = geod.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 
 
 def lengths_m(geometry: np.ndarray, crs: CRS) -> np.ndarray:
@@ -22,7 +22,7 @@ def lengths_m(geometry: np.ndarray, crs: CRS) -> np.ndarray:
     if not crs.is_geographic:
         out[present] = shapely.length(geometry[present]) * meters_per_unit(crs)
         return out
-    geod = crs.get_geod()
+    geod = geod_of(crs)
     # one flat call: segment lengths of every ring/line, summed per geometry
     boundaries = geometry.copy()
     polygonal = present & np.isin(shapely.get_type_id(geometry), (3, 6))
@@ -48,7 +48,7 @@ def areas_m2(geometry: np.ndarray, crs: CRS) -> np.ndarray:
     if not crs.is_geographic:
         out[present] = shapely.area(geometry[present]) * meters_per_unit(crs) ** 2
         return out
-    geod = crs.get_geod()
+    geod = geod_of(crs)
     values = np.zeros(int(present.sum()))
     for i, shape in enumerate(geometry[present]):
         if shape.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection") and not shape.is_empty:
@@ -73,6 +73,6 @@ def distances_m(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
     if ok.any():
         lines = shapely.shortest_line(a[ok], b[ok])
         xy = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-        _, _, d = crs.get_geod().inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])
+        _, _, d = geod_of(crs).inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])
         out[ok] = np.abs(d)
     return out

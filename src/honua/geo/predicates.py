@@ -21,7 +21,7 @@ import shapely
 from pyproj import CRS
 
 from honua.geo import local
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 
 TOPOLOGICAL = ("intersects", "within", "contains", "touches", "crosses", "overlaps")
 PREDICATES = (*TOPOLOGICAL, "within_distance", "nearest")
@@ -78,7 +78,7 @@ def ground_distances(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
         return np.hypot(ends[:, 2] - ends[:, 0], ends[:, 3] - ends[:, 1]) * meters_per_unit(crs)
     out = np.full(len(ends), np.nan)
     ok = ~np.isnan(ends[:, 0])
-    _, _, d = crs.get_geod().inv(ends[ok, 0], ends[ok, 1], ends[ok, 2], ends[ok, 3])
+    _, _, d = geod_of(crs).inv(ends[ok, 0], ends[ok, 1], ends[ok, 2], ends[ok, 3])
     out[ok] = np.abs(d)
     return out
 

@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 from honua.geo.metric import apply_locally, degrees_covering
 
 __all__ = ["SNAP_TYPES", "snap"]
@@ -103,7 +103,7 @@ def _nearest(xy: np.ndarray, targets: np.ndarray, tolerance_m: float, crs: CRS, 
         spot = shapely.get_coordinates(
             shapely.get_point(shapely.shortest_line(points[vertex], targets[target]), 1))
     if crs.is_geographic:
-        _, _, distance = crs.get_geod().inv(xy[vertex, 0], xy[vertex, 1], spot[:, 0], spot[:, 1])
+        _, _, distance = geod_of(crs).inv(xy[vertex, 0], xy[vertex, 1], spot[:, 0], spot[:, 1])
         distance = np.abs(distance)
     else:
         distance = np.hypot(*(spot - xy[vertex]).T) * meters_per_unit(crs)

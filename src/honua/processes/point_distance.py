@@ -14,7 +14,7 @@ from honua.core.values import LinearUnit
 from honua.errors import InvalidParameter
 from honua.geo import units
 from honua.geo.attributes import take_column
-from honua.geo.crs import meters_per_unit
+from honua.geo.crs import geod_of, meters_per_unit
 from honua.geo.features import FeatureCollection, Field
 from honua.geo.predicates import within_distance_pairs
 from honua.processes._overlay_inputs import (
@@ -127,7 +127,7 @@ def _all_pairs(sources: FeatureCollection,
     xb = shapely.get_coordinates(targets.geometry[b])
     pa, pb = np.repeat(xa, len(b), axis=0), np.tile(xb, (len(a), 1))
     if sources.crs.is_geographic:
-        _, _, d = sources.crs.get_geod().inv(pa[:, 0], pa[:, 1], pb[:, 0], pb[:, 1])
+        _, _, d = geod_of(sources.crs).inv(pa[:, 0], pa[:, 1], pb[:, 0], pb[:, 1])
         meters = np.abs(np.asarray(d, dtype=float))
     else:
         meters = np.hypot(pb[:, 0] - pa[:, 0], pb[:, 1] - pa[:, 1]) * meters_per_unit(sources.crs)
