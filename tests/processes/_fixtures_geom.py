@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 import psycopg
-import pytest
 import shapely
+from tests.support import postgres
 
 from honua.core.context import Context
 from honua.core.decorator import definition_of
@@ -72,16 +72,4 @@ POSTGIS_DATABASE = "honua_geometry_tests"
 
 def postgis() -> psycopg.Connection:
     """A connection to a PostGIS database for reference figures; fails the test if unavailable."""
-    try:
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                             autocommit=True, connect_timeout=3) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                   (POSTGIS_DATABASE,)).fetchone()
-            if not exists:
-                admin.execute(f"CREATE DATABASE {POSTGIS_DATABASE}")
-        connection = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres "
-                                     f"dbname={POSTGIS_DATABASE}", autocommit=True)
-        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        return connection
-    except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL/PostGIS on 127.0.0.1:5432 is needed for reference figures: {exc}")
+    return postgres.shared_postgis(POSTGIS_DATABASE)

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import shapely
 from tests.processes._fixtures_geom import geojson, run, run_all  # noqa: F401
+from tests.support import postgres
 
 from honua.core.context import Context
 
 DATABASE = "honua_po_tests"
-SERVER = "host=127.0.0.1 port=5432 user=postgres"
 
 
 # one wire-form runner and layer builder for every process test module
@@ -48,17 +48,7 @@ def typed_columns(n: int) -> dict[str, list[Any]]:
 @pytest.fixture(scope="session", name="postgis")
 def postgis_fixture():
     """``sql(query, *params) -> first row`` on a PostGIS 3 database."""
-    import psycopg
-    try:
-        with psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                   (DATABASE,)).fetchone()
-            if not exists:
-                admin.execute(f"CREATE DATABASE {DATABASE}")
-        connection = psycopg.connect(f"{SERVER} dbname={DATABASE}", autocommit=True)
-        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    except psycopg.Error as exc:  # pragma: no cover - the environment's fault
-        pytest.fail(f"PostGIS reference tests need PostgreSQL with PostGIS on {SERVER}: {exc}")
+    connection = postgres.shared_postgis(DATABASE)
 
     def sql(query: str, *params: Any) -> tuple[Any, ...]:
         return connection.execute(query, params).fetchone()

@@ -1,20 +1,16 @@
 """Fixtures shared by the store tests: every store implementation, and the real PostgreSQL.
 
 The job-store conformance suite runs each test against the in-memory store,
-SQLite in a temporary folder and the machine's PostgreSQL. PostgreSQL is a
-required part: when it cannot be reached (even after trying to start it) the
-tests that need it fail with a message saying so; they never skip.
+SQLite in a temporary folder and the test PostgreSQL server (``make test`` starts
+it; ``tests/support/postgres.py``). PostgreSQL is a required part: when it cannot
+be reached the tests that need it fail with a message saying so; they never skip.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
-import secrets
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,62 +22,16 @@ import pytest
 from honua.core.jobs import Job
 from honua.store import FilesystemArtifactStore, MemoryArtifactStore, MemoryJobStore, SqlJobStore
 from honua.types import ArtifactStore, JobStore
+from tests.support import postgres
 
-PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres"
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC)
-
-
-def _postgres_error() -> str | None:
-    try:
-        psycopg.connect(f"{PG_CONNINFO} dbname=postgres", connect_timeout=3).close()
-    except psycopg.Error as exc:
-        return str(exc).strip() or type(exc).__name__
-    return None
-
-
-def _start_postgres() -> str:
-    """Try to start the local cluster; returns what pg_ctlcluster said."""
-    try:
-        versions = sorted(os.listdir("/etc/postgresql"))
-    except OSError as exc:
-        return f"no /etc/postgresql ({exc.strerror})"
-    if not versions:
-        return "no cluster in /etc/postgresql"
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{' '.join(command)} failed: {exc}"
-    return f"{' '.join(command)} exited {done.returncode}: {(done.stderr or done.stdout).strip()}"
-
-
-def _require_postgres() -> None:
-    error = _postgres_error()
-    if error is None:
-        return
-    started = _start_postgres()
-    deadline = time.monotonic() + 15
-    while error is not None and time.monotonic() < deadline:
-        time.sleep(0.5)
-        error = _postgres_error()
-    if error is not None:
-        pytest.fail(f"PostgreSQL is required by the store tests but is not reachable at "
-                    f"127.0.0.1:5432 as user postgres ({error}); tried to start it: {started}",
-                    pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, uniquely named database for this test session, dropped at the end."""
-    _require_postgres()
-    name = f"honua_test_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_CONNINFO} dbname=postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(f"{PG_CONNINFO} dbname=postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres.fresh_database() as name:
+        yield postgres.url(name)
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +45,7 @@ def postgres_job_store(postgres_url: str) -> Iterator[SqlJobStore]:
 @pytest.fixture(scope="session")
 def postgres_admin(postgres_url: str) -> Iterator[psycopg.Connection[Any]]:
     """A plain connection to the session's database, to set up and inspect it."""
-    name = postgres_url.rsplit("/", 1)[1]
-    with psycopg.connect(f"{PG_CONNINFO} dbname={name}", autocommit=True) as admin:
+    with postgres.connect(postgres_url.rsplit("/", 1)[1], autocommit=True) as admin:
         yield admin
 
 

@@ -1,4 +1,4 @@
-"""Validation against the official OGC schemas in ``../shared/schemas``.
+"""Validation against the official OGC schemas kept in the repository (``schemas/``).
 
 The schemas are a required part of the test suite: if the folder is missing
 the tests fail with a message saying where it was looked for.
@@ -16,13 +16,14 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO.parent / "shared" / "schemas"
+SCHEMAS = REPO / "schemas"
 OGCAPI = SCHEMAS / "opengis" / "ogcapi" / "processes" / "part1" / "1.0" / "openapi"
 
 
 def schemas_dir() -> Path:
     if not SCHEMAS.is_dir():
-        raise AssertionError(f"the official schemas are needed at {SCHEMAS} (shared/schemas)")
+        raise AssertionError(f"the official schemas are needed at {SCHEMAS} (the repository's "
+                             "schemas/ folder)")
     return SCHEMAS
 
 

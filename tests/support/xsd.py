@@ -1,4 +1,4 @@
-"""Validation of WPS responses against the official XSDs in ``../shared/schemas``.
+"""Validation of WPS responses against the official XSDs in the repository's ``schemas/``.
 
 WPS 1.0.0 documents (Capabilities, ProcessDescriptions, ExecuteResponse) validate
 against ``wps/1.0.0/wpsAll.xsd`` and their exception reports against OWS 1.1;
