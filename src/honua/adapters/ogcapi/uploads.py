@@ -11,7 +11,8 @@ from starlette.responses import Response
 from honua.adapters.ogcapi.encode import link
 from honua.adapters.ogcapi.responses import json_response
 from honua.settings import Settings
-from honua.store.uploads import Upload, UploadStore
+from honua.store.uploads import Upload
+from honua.types import UploadStore
 from honua.web.body import public_base
 from honua.web.multipart import receive_upload
 
