@@ -73,6 +73,23 @@ class Settings:
     max_attempts: int = 2
 
     max_body_mb: float = 100.0
+    json_max_depth: int = 64
+    """Deepest nesting of arrays/objects in a JSON request body (GeoJSON needs about 8)."""
+    filter_max_length: int = 1_000_000
+    """Characters of one CQL2 filter (text, or the JSON's text)."""
+    filter_max_terms: int = 5000
+    """Predicates one CQL2 filter may join with AND/OR/NOT (longer chains are 400s)."""
+    filter_max_depth: int = 50
+    """Nesting depth of a CQL2 filter (parentheses, NOT, arithmetic; AND/OR chains are
+    balanced first, so 5,000 ORed terms nest 13 deep)."""
+    filter_max_vertices: int = 100_000
+    """Vertices of all geometry literals of one CQL2 filter together."""
+    describe_max_identifiers: int = 100
+    """Distinct process identifiers one WPS DescribeProcess may name (``all`` is always fine)."""
+    cors_origins: tuple[str, ...] = ("*",)
+    """Web origins allowed to call the server from a browser. ``*``: any origin, without
+    credentials; a list (``https://app.example.org``): only those, echoed, with credentials;
+    empty: no CORS headers at all."""
     reference_allow_hosts: tuple[str, ...] = ()
     """Hosts whose URLs may be fetched as process inputs by reference (``data.example.org``,
     ``*.example.org``, ``host:port``); loopback/private addresses only if listed as IPs or
