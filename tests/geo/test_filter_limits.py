@@ -12,8 +12,8 @@ from pygeofilter import ast
 from honua.core.catalog import parse_filter
 from honua.errors import InvalidParameter
 from honua.geo import filters
-from honua.geo.filter_limits import FilterLimits
 from honua.geo.features import FeatureCollection
+from honua.geo.filter_limits import FilterLimits
 
 
 def _depth(node) -> int:

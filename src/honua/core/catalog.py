@@ -22,8 +22,8 @@ from pyproj import CRS
 
 from honua.errors import InvalidParameter, NotFound, NotSupported
 from honua.geo.crs import crs84
-from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 from honua.geo.features import Field
+from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 
 __all__ = [
     "FILTER_LANGS", "GEOMETRY_NAMES", "FeatureQuery", "LayerInfo", "NoSuchLayer", "check_filter",

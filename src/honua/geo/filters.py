@@ -40,8 +40,8 @@ from pyproj import CRS
 from honua.errors import InvalidParameter
 from honua.geo import filter_values as fv
 from honua.geo.crs import crs84, parse_crs
-from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 from honua.geo.features import FeatureCollection
+from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 from honua.geo.measure import distances_m
 from honua.geo.reproject import transform
 from honua.geo.units import to_meters
