@@ -42,10 +42,10 @@ from honua.errors import (
 )
 from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
-LARGE_BODY = 1 << 20
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -151,7 +151,7 @@ class GPServer:
                       env: decode.Environment) -> dict[str, Any]:
         size = sum(len(v) for v in call.params.values())
         args = (definition.description, call.params, env, self.uploads.source, call.base)
-        if size > LARGE_BODY:
+        if size > OFFLOAD_BYTES:
             inputs = await run_in_threadpool(decode.read_inputs, *args)
         else:
             inputs = decode.read_inputs(*args)
@@ -207,7 +207,10 @@ class GPServer:
     async def _run(self, task: Task, definition: ProcessDefinition, inputs: dict[str, Any],
                    options: ExecutionOptions) -> RunResult:
         try:
-            return await start_run(self.manager, definition.id, inputs, options)
+            offload = any(is_reference(v) for value in inputs.values()
+                          for v in (value if isinstance(value, list) else [value]))
+            return await start_run(self.manager, definition.id, inputs, options,
+                                   offload=offload or _big(inputs))
         except ModeNotAllowed as exc:  # say which operation the task does take
             other = ("submitJob, then poll jobs/<jobId>" if exc.mode == "sync" else "execute")
             raise NotSupported(f"task {task.name!r} {_MODE_WORDS[exc.mode]}: call {other}"
@@ -311,6 +314,11 @@ class GPServer:
 _MODE_WORDS = {"sync": "runs only as a job", "async": "runs only synchronously"}
 
 
+def _big(inputs: Mapping[str, Any]) -> bool:
+    """Inputs whose checking is worth doing on the thread pool."""
+    return any(hasattr(v, "geometry") and len(v) > 1000 for v in inputs.values())
+
+
 def _inline_files(outputs: Mapping[str, Any]) -> Callable[[str], str]:
     """Files of a synchronous run are not kept: their ``url`` carries the bytes (data: URL)."""
 
@@ -330,7 +338,7 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == FORM or (not media and request.headers.get("content-length")):
             raw = await read_body(request, limit)
-            body = await run_in_threadpool(form.parse, raw) if len(raw) > LARGE_BODY else \
+            body = await run_in_threadpool(form.parse, raw) if len(raw) > OFFLOAD_BYTES else \
                 form.parse(raw)
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 

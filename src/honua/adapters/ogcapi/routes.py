@@ -20,15 +20,16 @@ from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
+from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.body import public_base, read_body
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
-LARGE_BODY = 1 << 20
 
 
 class OgcApi:
@@ -79,13 +80,15 @@ class OgcApi:
         definition = self.manager.registry.get(request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
         prefer = request.headers.get("prefer")
-        large = len(body) > LARGE_BODY
+        large = len(body) > OFFLOAD_BYTES
+        arguments = (body, definition.description, prefer, base, self.settings.json_max_depth)
         if large:
-            inputs, options = await run_in_threadpool(
-                decode.decode_execute, body, definition.description, prefer, base)
+            inputs, options = await run_in_threadpool(decode.decode_execute, *arguments)
         else:
-            inputs, options = decode.decode_execute(body, definition.description, prefer, base)
-        run = await start_run(self.manager, definition.id, inputs, options, offload=large)
+            inputs, options = decode.decode_execute(*arguments)
+        # big inputs and references (CQL2 parsing, catalog reads) are checked off the loop
+        offload = large or any(is_reference(v) for v in _items(inputs))
+        run = await start_run(self.manager, definition.id, inputs, options, offload=offload)
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
             headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
             if run.plan is Plan.ASYNC:
@@ -177,6 +180,11 @@ class OgcApi:
         if path is None:
             return None
         return FileResponse(path, media_type="application/geo+json")
+
+
+def _items(inputs: Mapping[str, Any]) -> list[Any]:
+    return [item for value in inputs.values()
+            for item in (value if isinstance(value, list) else [value])]
 
 
 def _is_large(outputs: Mapping[str, Any]) -> bool:
