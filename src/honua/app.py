@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -27,6 +28,7 @@ from honua.store import open_artifact_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web.cors import CorsMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, services: Services | None = None,
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error})
+                    exception_handlers={HTTPException: _http_error},
+                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins)])
     app.state.services = services
     return app

@@ -23,7 +23,7 @@ from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.html import Pages
-from honua.adapters.gpserver.responses import cors, error_response, json_response, preflight
+from honua.adapters.gpserver.responses import error_response, json_response
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
@@ -348,8 +348,8 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
     """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
 
     async def guarded(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight(request)
+        if request.method == "OPTIONS":  # CORS preflights are answered by web.cors
+            return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
         f = "json"
         params: dict[str, str] = dict(request.query_params)
         try:
@@ -370,7 +370,7 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
             response = error_response(500, "The server hit an unexpected error; it has been "
                                       "logged.", [], f, params,
                                       lambda c, m, d: gp.pages.error(request, c, m, d))
-        return cors(request, response)
+        return response
 
     return guarded
 
