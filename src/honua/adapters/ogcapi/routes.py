@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -25,7 +26,7 @@ from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
-from honua.web.body import public_base, read_body
+from honua.web.body import public_base, public_url, read_body
 from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
@@ -39,6 +40,9 @@ class OgcApi:
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
+
+    def url(self, request: Request, url: URL | None = None) -> str:
+        return public_url(request, self.settings.base_url, url)
 
     # -- capabilities -------------------------------------------------------------------------
     async def landing(self, request: Request) -> Response:
@@ -63,10 +67,10 @@ class OgcApi:
         query = request.url.remove_query_params("offset")
         links = [encode.link(f"{base}/api/processes", "self", "Process list")]
         if offset + limit < len(definitions):
-            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
-                                     "next", "Next page"))
+            links.append(encode.link(self.url(request, query.include_query_params(
+                offset=offset + limit)), "next", "Next page"))
         if offset > 0:
-            links.append(encode.link(str(query.include_query_params(
+            links.append(encode.link(self.url(request, query.include_query_params(
                 offset=max(0, offset - limit))), "prev", "Previous page"))
         return json_response({"processes": summaries, "links": links})
 
@@ -115,12 +119,12 @@ class OgcApi:
         jobs, total = ([], 0) if filters is None else await run_in_threadpool(
             partial(self.manager.list, limit=limit, offset=offset, **filters))
         query = request.url.remove_query_params("offset")
-        links = [encode.link(str(request.url), "self", "This page")]
+        links = [encode.link(self.url(request), "self", "This page")]
         if offset + len(jobs) < total:
-            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
-                                     "next", "Next page"))
+            links.append(encode.link(self.url(request, query.include_query_params(
+                offset=offset + limit)), "next", "Next page"))
         if offset > 0:
-            links.append(encode.link(str(query.include_query_params(
+            links.append(encode.link(self.url(request, query.include_query_params(
                 offset=max(0, offset - limit))), "prev", "Previous page"))
         document = encode.job_list(jobs, base, links)
         document["numberMatched"] = total
