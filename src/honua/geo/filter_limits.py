@@ -32,7 +32,7 @@ from pygeofilter import ast, values
 from honua.errors import InvalidParameter
 from honua.settings import Settings
 
-__all__ = ["DEFAULT_LIMITS", "FilterLimits", "check_json", "finish", "prepare_text"]
+__all__ = ["DEFAULT_LIMITS", "FilterLimits", "check_json", "combine", "finish", "prepare_text"]
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,12 @@ def _balanced(chain: ast.Combination) -> ast.Node:
             stack += [node.rhs, node.lhs]
         else:
             operands.append(node)
+    return combine(kind, operands)
+
+
+def combine(kind: Any, operands: list[Any]) -> Any:
+    """``operands`` joined pairwise by ``kind(a, b)`` (``ast.And``, ``ast.Or``, or a function
+    joining SQL text), in order, into a tree of logarithmic depth."""
     while len(operands) > 1:
         paired = [kind(operands[i], operands[i + 1]) for i in range(0, len(operands) - 1, 2)]
         operands = paired + ([operands[-1]] if len(operands) % 2 else [])
