@@ -75,7 +75,7 @@ class Settings:
     max_body_mb: float = 100.0
     json_max_depth: int = 64
     """Deepest nesting of arrays/objects in a JSON request body (GeoJSON needs about 8)."""
-    filter_max_length: int = 1_000_000
+    filter_max_length: int = 4_000_000
     """Characters of one CQL2 filter (text, or the JSON's text)."""
     filter_max_terms: int = 5000
     """Predicates one CQL2 filter may join with AND/OR/NOT (longer chains are 400s)."""

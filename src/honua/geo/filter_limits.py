@@ -39,7 +39,7 @@ __all__ = ["DEFAULT_LIMITS", "FilterLimits", "check_json", "combine", "finish", 
 class FilterLimits:
     """The largest filter a request may carry (server settings ``filter_max_*``)."""
 
-    max_length: int = 1_000_000
+    max_length: int = 4_000_000
     """Characters of the filter's text (CQL2 text or the JSON's text)."""
     max_terms: int = 5_000
     """Predicates (comparisons, spatial tests, ...) joined by AND/OR/NOT."""
@@ -79,11 +79,12 @@ def prepare_text(text: str, limits: FilterLimits = DEFAULT_LIMITS
     pieces: list[str] = []
     geometries: list[dict[str, Any]] = []
     vertices = 0
-    position = 0
-    for match in _LITERAL_OR_GEOMETRY.finditer(text):
-        if match.start() < position or match.group()[0] in "'\"":
-            continue  # inside a geometry already cut out, or a quoted literal
-        end = _closing(text, match.end() - 1)
+    position = scan = 0
+    while (match := _LITERAL_OR_GEOMETRY.search(text, scan)) is not None:
+        scan = match.end()
+        if match.group()[0] in "'\"":
+            continue  # a quoted literal
+        end = scan = _closing(text, match.end() - 1)  # never scans a geometry's inside twice
         try:
             geometry = shapely.from_wkt(text[match.start():end])
         except shapely.errors.GEOSException as exc:
