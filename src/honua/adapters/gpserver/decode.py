@@ -21,8 +21,7 @@ import orjson
 import shapely
 from pyproj import CRS
 
-from honua.adapters.gpserver import featureset, gptypes, spatialref
-from honua.adapters.gpserver import geometry as esrigeom
+from honua.adapters.gpserver import gptypes
 from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference, is_reference
@@ -31,6 +30,8 @@ from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform, transform_bounds
+from honua.web.esrijson import featureset, spatialref
+from honua.web.esrijson import geometry as esrigeom
 from honua.web.literals import parse_literal
 from honua.web.own_urls import reference_from_url
 
