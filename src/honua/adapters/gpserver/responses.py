@@ -1,9 +1,8 @@
 """HTTP responses the ArcGIS way: JSON (``f=json``), pretty JSON (``pjson``), JSONP, HTML.
 
 Errors are JSON with HTTP 200 (the code is inside), HTML pages carry the real
-status. Requests with an ``Origin`` get that origin back in
-``Access-Control-Allow-Origin``, as ArcGIS Server does by default, so browser
-clients (the JS SDK in a page, Esri Leaflet) work; preflights are answered too.
+status. CORS, for browser clients (the JS SDK in a page, Esri Leaflet), is
+``honua.web.cors``'s: the same rule (setting ``cors_origins``) as on every surface.
 """
 
 from __future__ import annotations
