@@ -217,10 +217,10 @@ def _to_string(value: Any, name: str) -> str:
 
 def _to_features(value: Any, name: str) -> FeatureCollection:
     try:
-        if not isinstance(value, FeatureCollection):
-            value = read_features(value, where=f"input {name!r}")
-        finite_coordinates(value.geometry, f"input {name!r}")  # whichever adapter built it
-        return value
+        collection = (value if isinstance(value, FeatureCollection)
+                      else read_features(value, where=f"input {name!r}"))
+        finite_coordinates(collection.geometry, f"input {name!r}")  # whichever adapter built it
+        return collection
     except InvalidParameter as exc:
         raise InvalidParameter(exc.message, parameter=name) from None
 

@@ -20,7 +20,7 @@ Every refusal is an ``InvalidParameter`` on ``filter`` naming the limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +148,7 @@ def check_json(document: Any, limits: FilterLimits = DEFAULT_LIMITS) -> None:
             stack.extend((v, depth + 1, coordinates) for v in node)
 
 
-def finish(tree: Any, geometries: list[dict[str, Any]] = (),  # type: ignore[assignment]
+def finish(tree: Any, geometries: Sequence[dict[str, Any]] = (),
            limits: FilterLimits = DEFAULT_LIMITS) -> Any:
     """The parsed tree with placeholders replaced, AND/OR chains balanced, and checked."""
     holder = [tree]
@@ -212,7 +212,8 @@ def combine(kind: Any, operands: list[Any]) -> Any:
     return operands[0]
 
 
-def _restored(placeholder: dict[str, Any], geometries: list[dict[str, Any]]) -> dict[str, Any]:
+def _restored(placeholder: dict[str, Any], geometries: Sequence[dict[str, Any]]
+              ) -> dict[str, Any]:
     index = int(placeholder["coordinates"][0])
     extra = {k: v for k, v in placeholder.items() if k not in ("type", "coordinates")}
     return {**geometries[index], **extra}  # keeps an EWKT SRID's "crs"

@@ -199,9 +199,10 @@ def plan(ast: Any, geometry_names: Sequence[str], layer_crs: CRS) -> Plan:
     # balanced, not chained: SQLite refuses expressions nested over 1000 deep, and the
     # residual is evaluated recursively
     rest = combine(nodes.And, residual) if residual else None
-    sql = combine(lambda a, b: f"({a} AND {b})", where) if where else None
-    if len(where) > 1:
-        sql = sql[1:-1]  # the outermost AND needs no parentheses
+    sql: str | None = None
+    if where:
+        joined: str = combine(lambda a, b: f"({a} AND {b})", where)
+        sql = joined[1:-1] if len(where) > 1 else joined  # the outermost AND needs none
     return Plan(sql, mask, rest)
 
 

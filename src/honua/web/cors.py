@@ -18,8 +18,7 @@ when a cookie is present, hence this small middleware.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
-from typing import Any
+from collections.abc import Iterable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -97,6 +96,6 @@ class CorsMiddleware:
         return Response(status_code=204, headers=headers)
 
 
-def _drop_cors(headers: MutableMapping[str, Any]) -> None:
+def _drop_cors(headers: MutableHeaders) -> None:
     for name in [k for k in headers if k.lower().startswith("access-control-")]:
         del headers[name]

@@ -32,8 +32,8 @@ def load_json(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH,
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise InvalidParameter(f"{what} is not valid JSON: {exc}") from None
-    opened = data.count(b"[" if isinstance(data, bytes) else "[") + data.count(
-        b"{" if isinstance(data, bytes) else "{")
+    raw = data if isinstance(data, bytes) else data.encode()
+    opened = raw.count(b"[") + raw.count(b"{")
     if opened > max_depth:  # otherwise it cannot nest that deep
         check_depth(document, max_depth, what)
     return document
