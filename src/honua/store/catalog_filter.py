@@ -199,11 +199,11 @@ def plan(ast: Any, geometry_names: Sequence[str], layer_crs: CRS) -> Plan:
     # balanced, not chained: SQLite refuses expressions nested over 1000 deep, and the
     # residual is evaluated recursively
     rest = combine(nodes.And, residual) if residual else None
-    sql: str | None = None
+    clause: str | None = None
     if where:
         joined: str = combine(lambda a, b: f"({a} AND {b})", where)
-        sql = joined[1:-1] if len(where) > 1 else joined  # the outermost AND needs none
-    return Plan(sql, mask, rest)
+        clause = joined[1:-1] if len(where) > 1 else joined  # the outermost AND needs none
+    return Plan(clause, mask, rest)
 
 
 # -- evaluation of the residual on one chunk ------------------------------------------------------
