@@ -66,6 +66,8 @@ class Settings:
     fast_path_max_features: int = 1000
     """Synchronous runs of built-in processes on at most this many features run on the
     server's own threads (no worker round trip); 0 sends everything to the workers."""
+    fast_path_max_vertices: int = 100_000
+    """...and at most this many vertices: anything bigger runs in a memory-limited worker."""
     retention_hours: float = 6.0
     cleanup_interval_seconds: float = 300.0
     rerun_interrupted: bool = True
@@ -120,6 +122,15 @@ class Settings:
     """Largest accepted expansion ratio of a zip entry (zip bomb guard)."""
     upload_max_entries: int = 1000
     upload_ttl_hours: float = 24.0
+    allowed_formats: tuple[str, ...] = ("geojson", "geopackage", "flatgeobuf", "shapefile",
+                                        "csv", "kml", "gml")
+    """Formats accepted as uploads, each opened only with its own GDAL driver (names or
+    drivers: ``geojson``/``GeoJSON``, ``geopackage``/``GPKG``, ``flatgeobuf``,
+    ``shapefile``/``ESRI Shapefile`` (zipped), ``csv``, ``kml``, ``gml``). Virtual datasets
+    (VRT, GDALG) and GDAL's virtual file systems are never accepted."""
+    max_vertices: int = 5_000_000
+    """Vertices of all geometries of one request (inline, uploads, references), on every
+    path; more is refused as too large (HTTP 413)."""
 
     @property
     def resolved_layers_dir(self) -> Path:
