@@ -138,6 +138,9 @@ def confine(plan: Plan, user: str) -> Report:
     needed = needed_paths()
     layers: list[str] = []
     failed: dict[str, str] = {}
+    threads = _threads()
+    if threads > 1:  # unshare and Landlock confine only the calling thread
+        failed["a single thread"] = f"{threads} threads run while the worker confines itself"
     if os.geteuid() == 0:
         _try(layers, failed, "mount namespace",
              lambda: namespaces.isolate_mounts(plan.hidden, needed, plan.workdir))
@@ -179,12 +182,14 @@ def _try(layers: list[str], failed: dict[str, str], name: str,
 
 
 def _missing(layers: list[str], failed: dict[str, str], abi: int, user: str) -> tuple[str, ...]:
-    missing = []
+    missing = [f"a single thread ({failed['a single thread']})"] if "a single thread" in failed \
+        else []
     unprivileged = os.getuid() != 0
     landlocked = any(layer.startswith("Landlock") for layer in layers)
     if not landlocked and not ("mount namespace" in layers and unprivileged):
         missing.append("file isolation (" + "; ".join(
-            f"{name}: {why}" for name, why in failed.items() if name != "network namespace") + ")")
+            f"{name}: {why}" for name, why in failed.items()
+            if name not in ("network namespace", "a single thread")) + ")")
     if "network namespace" not in layers and not (landlocked and abi >= 4):
         why = failed.get("network namespace", "")
         missing.append(f"network isolation (network namespace: {why}; Landlock ABI {abi} < 4)")
@@ -232,6 +237,13 @@ def _world_readable(path: str) -> bool:
         target = target.parent
     return namespaces.blocked_at(str(target)) is None and bool(
         os.stat(target).st_mode & 0o005 == 0o005)
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
 
 
 def _name(uid: int) -> str:
