@@ -24,10 +24,12 @@ What is missing is reported by every worker (``Report``) and logged by the
 pool as one WARNING at start; ``required`` makes the pool refuse to start.
 
 Measured on this machine (Linux 6.18, root, Python 3.11 under /root/.pyenv,
-2 cores; ``bench/worker_start.py``): a worker is ready (fresh interpreter,
-process modules imported) in about 0.42 s without the sandbox and 0.43 s
-with it; the confinement itself takes about 4 ms (two unshares, ~12 mounts,
-a Landlock ruleset of ~15 rules). Bubblewrap was not used: it is not
+2 shared cores; ``python bench/worker_start.py --repeat 25``, modes
+interleaved): a worker is ready (fresh interpreter, modules imported) in a
+median 0.66 s without the sandbox and 0.64 s with it -- no difference within
+the noise; the confinement itself (two unshares, ~12 mounts, a Landlock
+ruleset of ~15 rules, the user switch) takes 5-7 ms.
+Bubblewrap was not used: it is not
 installed here, and it would have to start the worker through an extra
 executable, for the same namespaces this module enters in-process.
 """
