@@ -232,7 +232,7 @@ _CONVERTERS: dict[DataType, Callable[[Any, str], Any]] = {
     DataType.LINEAR_UNIT: lambda v, n: LinearUnit.coerce(v, f"input {n!r}"),
     DataType.AREAL_UNIT: lambda v, n: ArealUnit.coerce(v, f"input {n!r}"),
     DataType.FEATURES: _to_features,
-    DataType.GEOMETRY: lambda v, n: Geometry.coerce(v, f"input {n!r}"),
+    DataType.GEOMETRY: lambda v, n: Geometry.coerce(v, n),
     DataType.ENVELOPE: lambda v, n: Envelope.coerce(v, f"input {n!r}"),
     DataType.SPATIAL_REFERENCE: lambda v, n: SpatialReference.coerce(v, f"input {n!r}"),
     DataType.FILE: lambda v, n: File.coerce(v, f"input {n!r}"),

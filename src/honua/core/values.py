@@ -192,9 +192,19 @@ class Geometry:
             return value
         if isinstance(value, shapely.Geometry):
             return cls(value)
-        collection = read_features(value, where=name)
+        return cls.only_one(read_features(value, where=f"input {name!r}"), name)
+
+    @classmethod
+    def only_one(cls, collection: FeatureCollection, name: str) -> Geometry:
+        """The one geometry of ``collection``: the rule every adapter's geometry input follows.
+
+        A geometry input takes exactly one non-null geometry; zero, several or
+        a null one is the same clear error on every surface.
+        """
         if len(collection) != 1 or collection.geometry[0] is None:
-            raise InvalidParameter(f"{name}: expected exactly one geometry", parameter=name)
+            got = "a null geometry" if len(collection) == 1 else f"{len(collection)} features"
+            raise InvalidParameter(f"input {name!r} takes exactly one geometry, got {got}",
+                                   parameter=name)
         return cls(collection.geometry[0], collection.crs)
 
 

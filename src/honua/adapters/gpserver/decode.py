@@ -262,10 +262,7 @@ def _features(parameter: Parameter, value: Any, where: str, base: str) -> Any:
         declared = value.get("geometryType") if isinstance(value, Mapping) else None
         check_geometry(parameter, collection, declared, where)
     if parameter.data_type is DataType.GEOMETRY:
-        if len(collection) != 1 or collection.geometry[0] is None:
-            raise InvalidParameter(f"{where} takes exactly one geometry, got {len(collection)}",
-                                   parameter=parameter.name)
-        return Geometry(collection.geometry[0], collection.crs)
+        return Geometry.only_one(collection, parameter.name)
     return collection
 
 

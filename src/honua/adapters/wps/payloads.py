@@ -152,10 +152,7 @@ def decode_complex(parameter: Parameter, text: str | None, element: Any, mime_ty
 
 def _typed(parameter: Parameter, collection: FeatureCollection) -> Any:
     if parameter.data_type is DataType.GEOMETRY:
-        if len(collection) != 1 or collection.geometry[0] is None:
-            raise InvalidParameter(f"input {parameter.name!r}: expected exactly one geometry",
-                                   parameter=parameter.name)
-        return Geometry(collection.geometry[0], collection.crs)
+        return Geometry.only_one(collection, parameter.name)
     return collection
 
 

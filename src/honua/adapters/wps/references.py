@@ -188,9 +188,5 @@ def adapt(parameter: Parameter, value: Any) -> Any:
     if parameter.data_type is DataType.FEATURES and isinstance(value, Geometry):
         return FeatureCollection.from_geometries([value.shape], crs=value.crs)
     if parameter.data_type is DataType.GEOMETRY and isinstance(value, FeatureCollection):
-        if len(value) != 1:
-            raise InvalidParameter(f"input {parameter.name!r}: expected one geometry, the "
-                                   f"referenced output has {len(value)} features",
-                                   parameter=parameter.name)
-        return Geometry(value.geometry[0], value.crs)
+        return Geometry.only_one(value, parameter.name)
     return value
