@@ -51,6 +51,10 @@ class Settings:
     """A worker process is replaced after this many jobs (leaks cannot pile up)."""
     worker_user: str = field(default_factory=_default_worker_user)
     """Unprivileged user the workers switch to when the server runs as root; empty = stay."""
+    sandbox: str = "auto"
+    """Job sandbox of the workers (``executors/sandbox.py``): ``auto`` uses what this machine
+    allows and warns at start about what is missing, ``required`` refuses to start without
+    all of it, ``off`` only switches user (and warns)."""
     job_memory_mb: int = 4096
     """Address-space limit of a job's worker process."""
     job_cpu_seconds: int = 3600
