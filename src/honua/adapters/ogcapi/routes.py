@@ -25,6 +25,7 @@ from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.body import public_base, read_body
+from honua.web.identity import principal_of
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -85,7 +86,9 @@ class OgcApi:
                 decode.decode_execute, body, definition.description, prefer, base)
         else:
             inputs, options = decode.decode_execute(body, definition.description, prefer, base)
-        run = await start_run(self.manager, definition.id, inputs, options, offload=large)
+        caller = principal_of(request)
+        run = await start_run(self.manager, definition.id, inputs, options, offload=large,
+                              owner=caller.subject, tenant=caller.tenant)
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
             headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
             if run.plan is Plan.ASYNC:
@@ -200,6 +203,12 @@ def _guard(handler: Handler) -> Handler:
                            instance=request.url.path)
 
     return guarded
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    problem+json, 401 with ``WWW-Authenticate``."""
+    return problem_from_error(error, instance=request.url.path)
 
 
 def routes(services: Services) -> list[Route]:
