@@ -136,6 +136,29 @@ class Settings:
     """Vertices of all geometries of one request (inline, uploads, references), on every
     path; more is refused as too large (HTTP 413)."""
 
+    anonymous: bool | None = None
+    """Whether callers without credentials are served: unset = while no API key, user or
+    OIDC issuer exists (the demo), refused once one does; true = always; false = never."""
+    admin_roles: tuple[str, ...] = ("admin",)
+    """Roles whose holders administer the server (see every tenant's jobs)."""
+    oidc_issuer: str = ""
+    """Issuer (``iss``) of the OIDC bearer tokens accepted; empty = no OIDC."""
+    oidc_audience: str = ""
+    """Audience (``aud``) the OIDC tokens must name; required with ``oidc_issuer``."""
+    oidc_jwks: str = ""
+    """The issuer's signing keys: a JWKS file path or an ``https://`` URL (fetched, cached)."""
+    oidc_roles_claim: str = "roles"
+    oidc_tenant_claim: str = "tenant"
+    oidc_leeway_seconds: float = 60.0
+    """Clock skew allowed on ``exp``/``nbf``/``iat`` (at most 300 s)."""
+    token_secret: str = ""
+    """Key that signs ArcGIS tokens; empty = one generated once and kept in the job store's
+    database, so that every front process agrees."""
+    token_minutes: int = 60
+    """Validity of an ArcGIS token when generateToken asks for no ``expiration``."""
+    token_max_minutes: int = 1440
+    """Longest ``expiration`` generateToken grants."""
+
     @property
     def resolved_layers_dir(self) -> Path:
         return self.layers_dir or self.data_dir / "layers"
@@ -194,6 +217,10 @@ def _convert(settings: Settings, name: str, value: Any) -> Any:
     hint = _HINTS[name]
     if hint in (Path, Path | None):
         return Path(value) if value not in (None, "") else None if hint != Path else Path(".")
+    if hint == bool | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hint = bool
     if hint is bool:
         if isinstance(value, str):
             return value.strip().lower() in ("1", "true", "yes", "on")

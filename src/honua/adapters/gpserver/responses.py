@@ -35,5 +35,6 @@ def error_response(code: int, message: str, details: list[str], f: str,
                    params: Mapping[str, str] | None = None, html: Any = None) -> Response:
     """ArcGIS error JSON with HTTP 200 (or an HTML page with the real status)."""
     if f == "html" and html is not None:
-        return HTMLResponse(html(code, message, details), status_code=code if code < 600 else 500)
+        status = 401 if code in (498, 499) else code if code < 600 else 500
+        return HTMLResponse(html(code, message, details), status_code=status)
     return json_response(error_document(code, message, details), f, params)

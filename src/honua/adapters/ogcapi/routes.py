@@ -27,6 +27,7 @@ from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.body import public_base, public_url, read_body
+from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
@@ -92,7 +93,9 @@ class OgcApi:
             inputs, options = decode.decode_execute(*arguments)
         # big inputs and references (CQL2 parsing, catalog reads) are checked off the loop
         offload = large or any(is_reference(v) for v in _items(inputs))
-        run = await start_run(self.manager, definition.id, inputs, options, offload=offload)
+        caller = principal_of(request)
+        run = await start_run(self.manager, definition.id, inputs, options, offload=offload,
+                              owner=caller.subject, tenant=caller.tenant)
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
             headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
             if run.plan is Plan.ASYNC:
@@ -212,6 +215,12 @@ def _guard(handler: Handler) -> Handler:
                            instance=request.url.path)
 
     return guarded
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    problem+json, 401 with ``WWW-Authenticate``."""
+    return problem_from_error(error, instance=request.url.path)
 
 
 def routes(services: Services) -> list[Route]:

@@ -29,6 +29,7 @@ from honua.core.planning import Plan, RunResult
 from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
@@ -105,8 +106,10 @@ class Wps:
             isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
         prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
                     else self.runs.prepare(execute, base))
+        caller = principal_of(request)
         run = await start_run(self.manager, prepared.definition.id, prepared.inputs,
-                              prepared.options, offload=blocking)
+                              prepared.options, offload=blocking, owner=caller.subject,
+                              tenant=caller.tenant)
         if run.plan is not Plan.SYNC:  # a job: queued, or stored and waited for
             return await run_in_threadpool(self._job_answer, run.job, execute, base)
         if blocking or _is_large(run.outputs or {}):
@@ -221,6 +224,14 @@ def _guard(handler: Handler, *, resource: bool = False) -> Handler:
         return response
 
     return guarded
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    an ExceptionReport, 401 with ``WWW-Authenticate``, in the version the request names."""
+    params = {k.lower(): v for k, v in request.query_params.items()}
+    version = params.get("version") or params.get("acceptversions", "").split(",")[0]
+    return exception_response(error, errors.version_of(version))
 
 
 def routes(services: Services) -> list[Route]:
