@@ -17,6 +17,7 @@ from starlette.routing import Route
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
 from honua.adapters.wps.errors import exception_response as wps_exception_response
+from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
@@ -48,6 +49,7 @@ class Services:
     catalog: Catalog
     uploads: UploadStore
     authenticator: Authenticator
+    access: AccessPolicy
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -61,7 +63,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                          layers=LayerService.from_settings(catalog, uploads, settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     authenticator = Authenticator(open_identity_store(settings), settings)
-    return Services(settings, registry, manager, catalog, uploads, authenticator)
+    access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
+    return Services(settings, registry, manager, catalog, uploads, authenticator, access)
 
 
 def _refusal(request: Request, error: HonuaError) -> Response:

@@ -141,6 +141,8 @@ class Settings:
     OIDC issuer exists (the demo), refused once one does; true = always; false = never."""
     admin_roles: tuple[str, ...] = ("admin",)
     """Roles whose holders administer the server (see every tenant's jobs)."""
+    access: tuple[dict[str, Any], ...] = ()
+    """Per-process rules, ``[[honua.access]]`` tables (process, public, roles, disabled)."""
     oidc_issuer: str = ""
     """Issuer (``iss``) of the OIDC bearer tokens accepted; empty = no OIDC."""
     oidc_audience: str = ""

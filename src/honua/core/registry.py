@@ -25,6 +25,12 @@ GROUP = "honua.processes"
 log = logging.getLogger(__name__)
 
 
+def no_such_process(process_id: str) -> NoSuchProcess:
+    """The one error for an unknown process id (also for one the caller may not see)."""
+    return NoSuchProcess(f"there is no process {process_id!r}; "
+                         "GET the process list for the ones available")
+
+
 class Registry:
     def __init__(self, definitions: Iterable[ProcessDefinition] = ()) -> None:
         self._definitions: dict[str, ProcessDefinition] = {}
@@ -45,8 +51,7 @@ class Registry:
         try:
             return self._definitions[process_id]
         except KeyError:
-            raise NoSuchProcess(f"there is no process {process_id!r}; "
-                                "GET the process list for the ones available") from None
+            raise no_such_process(process_id) from None
 
     def __contains__(self, process_id: object) -> bool:
         return process_id in self._definitions

@@ -8,6 +8,7 @@ with and without the ``{folder}`` segment.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,6 +44,7 @@ from honua.errors import (
     NotSupported,
 )
 from honua.types import Services
+from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
@@ -67,7 +69,11 @@ class GPServer:
 
     # -- locating ---------------------------------------------------------------------------
     def service(self, call: Call) -> Service:
-        return self.catalog.service(call.path("folder"), call.path("service"))
+        """The service with only the tasks the caller may use (the others are absent)."""
+        service = self.catalog.service(call.path("folder"), call.path("service"))
+        visible = processes_for(call.request, self.registry)
+        return dataclasses.replace(service, tasks={
+            name: task for name, task in service.tasks.items() if task.process_id in visible})
 
     def task(self, call: Call) -> tuple[Service, Task, ProcessDefinition]:
         service = self.service(call)

@@ -26,6 +26,7 @@ from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
+from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
@@ -53,7 +54,7 @@ class OgcApi:
         return json_response(encode.conformance())
 
     async def openapi(self, request: Request) -> Response:
-        descriptions = [d.description for d in self.manager.registry]
+        descriptions = [d.description for d in processes_for(request, self.manager.registry)]
         return json_response(openapi_document(descriptions, self.base(request)),
                              media_type=encode.OPENAPI)
 
@@ -62,7 +63,7 @@ class OgcApi:
         base = self.base(request)
         limit = decode.int_param(request.query_params, "limit", 10_000, 1, 10_000)
         offset = decode.int_param(request.query_params, "offset", 0, 0, 10**9)
-        definitions = list(self.manager.registry)
+        definitions = list(processes_for(request, self.manager.registry))
         summaries = [encode.process_summary(d.description, base)
                      for d in definitions[offset:offset + limit]]
         query = request.url.remove_query_params("offset")
@@ -76,13 +77,15 @@ class OgcApi:
         return json_response({"processes": summaries, "links": links})
 
     async def process(self, request: Request) -> Response:
-        definition = self.manager.registry.get(request.path_params["process_id"])
+        definition = processes_for(request, self.manager.registry).get(
+            request.path_params["process_id"])
         return json_response(encode.process_description(definition.description,
                                                         self.base(request)))
 
     async def execute(self, request: Request) -> Response:
         base = self.base(request)
-        definition = self.manager.registry.get(request.path_params["process_id"])
+        definition = processes_for(request, self.manager.registry).get(
+            request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
         prefer = request.headers.get("prefer")
         large = len(body) > OFFLOAD_BYTES

@@ -28,6 +28,7 @@ from honua.core.jobs import Job
 from honua.core.planning import Plan, RunResult
 from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
+from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
@@ -78,11 +79,11 @@ class Wps:
 
     # -- discovery ---------------------------------------------------------------------------
     async def capabilities(self, operation: Operation, request: Request) -> Response:
-        descriptions = [d.description for d in self.manager.registry]
+        descriptions = [d.description for d in processes_for(request, self.manager.registry)]
         return xml(describe.capabilities(descriptions, operation.version, self.base(request)))
 
     async def describe(self, operation: Operation, request: Request) -> Response:
-        registry = self.manager.registry
+        registry = processes_for(request, self.manager.registry)
         if any(i.lower() == "all" for i in operation.identifiers):
             descriptions = [d.description for d in registry]
         else:  # each process once, and few enough that the answer stays small
@@ -102,6 +103,7 @@ class Wps:
         execute = operation.execute
         assert execute is not None
         base = self.base(request)
+        processes_for(request, self.manager.registry).get(execute.process_id)  # hidden = unknown
         blocking = getattr(request.state, "wps_large", False) or any(
             isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
         prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
