@@ -64,6 +64,7 @@ class JobStore(Protocol):
 
     def list(self, *, statuses: Iterable[JobStatus] | None = None,
              process_id: str | None = None, owner: str | None = None,
+             tenant: str | None = None,
              created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
              limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
         """Newest first, and the total count matching the filters (creation time inclusive)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from honua.core.context import MessageLevel
 from honua.core.requests import ExecutionOptions
-from honua.errors import InvalidTransition, JobFailed
+from honua.errors import InvalidTransition, JobFailed, NoSuchJob
 
 
 class JobStatus(enum.StrEnum):
@@ -150,3 +150,9 @@ class Job:
                           status=self.status.value)
         error.kind = self.error_kind or error.kind
         return error
+
+
+def no_such_job(job_id: str) -> NoSuchJob:
+    """The one error for an unknown job id (also for a job the caller may not see)."""
+    return NoSuchJob(f"there is no job {job_id!r}: check the id, or the job may have been "
+                     "dismissed or expired (finished jobs are kept only for a limited time)")

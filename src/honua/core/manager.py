@@ -26,7 +26,7 @@ from honua.core.description import ProcessDefinition
 from honua.core.dispatcher import Dispatcher
 from honua.core.execution import Execution, WorkItem, run_limits
 from honua.core.invoke import bind_inputs, select_outputs
-from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, utcnow
+from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
@@ -34,6 +34,7 @@ from honua.core.references import LayerService
 from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode
 from honua.core.sizes import check_vertices, vertex_count
+from honua.core.tenancy import may_see, tenant_filter
 from honua.core.values import File
 from honua.errors import NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
@@ -252,26 +253,37 @@ class JobManager:
 
     # -- following --------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
-        return self.recorder.get(job_id)
+        return self._job(job_id)
 
     def wait(self, job_id: str, timeout: float) -> Job:
         """The job once finished, or as it is when ``timeout`` seconds have passed."""
         deadline = time.monotonic() + timeout
         while True:
-            job = self.recorder.get(job_id)
+            job = self._job(job_id)
             left = deadline - time.monotonic()
             if job.status.finished or left <= 0:
                 return job
             self.recorder.wait_for_end(min(left, 0.2))
 
     def messages(self, job_id: str) -> list[Message]:
+        self._job(job_id)
         return self.recorder.store.messages(job_id)
+
+    def _job(self, job_id: str) -> Job:
+        """The job, if the current viewer may see it; else the unknown-id error, word for word."""
+        job = self.recorder.get(job_id)
+        if not may_see(job.tenant):
+            raise no_such_job(job_id)
+        return job
 
     def list(self, *, min_duration: float | None = None, max_duration: float | None = None,
              limit: int = 100, offset: int = 0, **filters: Any) -> tuple[list[Job], int]:
         """Jobs newest first and their total; durations in seconds (finished - started, or
         now - started while running; jobs not started have none and never match them)."""
         store = self.recorder.store
+        tenant = tenant_filter()
+        if tenant is not None:
+            filters["tenant"] = tenant
         if min_duration is None and max_duration is None:
             return store.list(limit=limit, offset=offset, **filters)
         everything, _ = store.list(limit=10**9, **filters)
@@ -284,7 +296,7 @@ class JobManager:
 
     def inputs(self, job_id: str) -> dict[str, Any]:
         """The validated inputs a queued job was submitted with."""
-        job = self.recorder.get(job_id)
+        job = self._job(job_id)
         definition = self.registry.get(job.process_id)
         try:
             data = self.artifacts.get(inputs_key(job_id))
@@ -315,7 +327,7 @@ class JobManager:
         return stored_outputs.materialise(self.artifacts.get(outputs_key(job_id)), self.artifacts)
 
     def _with_results(self, job_id: str) -> Job:
-        job = self.recorder.get(job_id)
+        job = self._job(job_id)
         if job.status is JobStatus.SUCCEEDED and job.has_outputs:
             return job
         if job.status is JobStatus.SUCCEEDED:
@@ -329,20 +341,20 @@ class JobManager:
     # -- stopping ---------------------------------------------------------------------------
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued or running job; a finished job is returned unchanged."""
-        job = self.recorder.get(job_id)
+        job = self._job(job_id)
         if job.status.finished:
             return job
         if job.status.queued:
             cancelled = self.recorder.finish(job_id, JobEvent.CANCEL,
                                              "Job cancelled before it started")
-            return cancelled or self.recorder.get(job_id)
+            return cancelled or self._job(job_id)
         job = self.recorder.apply(job_id, JobEvent.CANCEL, message="Cancellation requested")
         self.executor.cancel(job_id)
         return job
 
     def dismiss(self, job_id: str) -> Job:
         """Cancel if running, then forget the job and its stored inputs and outputs."""
-        job = self.recorder.get(job_id)
+        job = self._job(job_id)
         running = job.status in (JobStatus.RUNNING, JobStatus.CANCELLING)
         dismissed = self.recorder.apply(job_id, JobEvent.DISMISS, message="Job dismissed")
         if running:

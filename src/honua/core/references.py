@@ -36,6 +36,7 @@ from honua.core.catalog import (
 from honua.core.invoke import bind_inputs, known_inputs
 from honua.core.parameters import DataType
 from honua.core.requests import ExecutionOptions, LayerRegistration
+from honua.core.tenancy import current_viewer
 from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits
@@ -163,11 +164,13 @@ def is_reference(value: Any) -> bool:
 
 
 def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:
-    """Whether ``owner`` of ``tenant`` may read ``layer``: where tenant/role rules plug in.
+    """Whether ``owner`` of ``tenant`` may read ``layer``: where tenant rules plug in.
 
-    Today every caller may read every layer.
+    Configured layers are everyone's; a layer a job registered belongs to the job's
+    tenant (and to the admins viewing the current request).
     """
-    return True
+    viewer = current_viewer()
+    return not layer.registered or layer.tenant == tenant or (viewer is not None and viewer.admin)
 
 
 class UploadReader(Protocol):

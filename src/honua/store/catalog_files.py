@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from honua.core.catalog import GEOMETRY_NAMES, FeatureQuery, LayerInfo, NoSuchLayer, check_layer_id
+from honua.core.tenancy import may_see
 from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from honua.geo.crs import crs84
 from honua.geo.features import FeatureCollection
@@ -190,7 +191,7 @@ class FileCatalog:
         with self._lock:
             self._refresh()
             entry = self._fixed.get(collection_id) or self._registered.get(collection_id)
-        if entry is None:
+        if entry is None or not _visible(entry.info):  # another tenant's: as if unknown
             raise NoSuchLayer(f"there is no collection {collection_id!r}; GET /api/collections "
                               "lists the layers available")
         return entry
@@ -200,7 +201,7 @@ class FileCatalog:
         with self._lock:
             self._refresh()
             entries = [*self._fixed.values(), *self._registered.values()]
-        return sorted((e.info for e in entries), key=lambda layer: layer.id)
+        return sorted((e.info for e in entries if _visible(e.info)), key=lambda layer: layer.id)
 
     def get(self, collection_id: str) -> LayerInfo:
         return self._entry(collection_id).info
@@ -388,3 +389,8 @@ def _window(chunks: Iterator[FeatureCollection], offset: int, limit: int | None,
     ids = [i for p in parts for i in (p.ids or [None] * len(p))]
     return FeatureCollection(np.concatenate([p.geometry for p in parts]), columns, info.crs, ids,
                              parts[0].fields)
+
+
+def _visible(layer: LayerInfo) -> bool:
+    """Configured layers are everyone's; a registered one its tenant's (and the admins')."""
+    return not layer.registered or may_see(layer.tenant)

@@ -19,12 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from honua.core.context import MessageLevel
-from honua.core.jobs import FINISHED, Job, JobStatus, Message
+from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
 from honua.store.records import (
     as_utc,
     check_page,
     clamp_percent,
-    no_such_job,
     normalise_job,
     normalise_message,
     normalise_statuses,
@@ -157,6 +156,7 @@ class SqlJobStore:
 
     def list(self, *, statuses: Iterable[JobStatus] | None = None,
              process_id: str | None = None, owner: str | None = None,
+             tenant: str | None = None,
              created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
              limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
         check_page(limit, offset)
@@ -172,6 +172,8 @@ class SqlJobStore:
             conditions.append(jobs.c.process_id == process_id)
         if owner is not None:
             conditions.append(jobs.c.owner == owner)
+        if tenant is not None:
+            conditions.append(jobs.c.tenant == tenant)
         page = (sa.select(jobs).where(*conditions)
                 .order_by(jobs.c.created.desc(), jobs.c.id.desc()).limit(limit).offset(offset))
         count = sa.select(sa.func.count()).select_from(jobs).where(*conditions)

@@ -16,14 +16,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from honua.core.identity import ApiKey, User
-from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.jobs import Job, JobEvent, JobStatus, Message, no_such_job
 from honua.errors import Conflict, NotFound
 from honua.store.artifact_keys import check_key, check_prefix
 from honua.store.records import (
     as_utc,
     check_page,
     clamp_percent,
-    no_such_job,
     normalise_job,
     normalise_message,
     normalise_statuses,
@@ -110,6 +109,7 @@ class MemoryJobStore:
 
     def list(self, *, statuses: Iterable[JobStatus] | None = None,
              process_id: str | None = None, owner: str | None = None,
+             tenant: str | None = None,
              created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
              limit: int = 100, offset: int = 0) -> tuple[list[Job], int]:
         check_page(limit, offset)
@@ -121,6 +121,7 @@ class MemoryJobStore:
                         if (wanted is None or job.status in wanted)
                         and (process_id is None or job.process_id == process_id)
                         and (owner is None or job.owner == owner)
+                        and (tenant is None or job.tenant == tenant)
                         and (start is None or job.created >= start)
                         and (end is None or job.created <= end)]
         matching.sort(key=_newest_first, reverse=True)

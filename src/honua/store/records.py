@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from honua.core.context import MessageLevel
 from honua.core.jobs import Job, JobStatus, Message
 from honua.core.requests import ExecutionOptions
-from honua.errors import NoSuchJob
 
 _TIME_FIELDS = ("created", "updated", "started", "finished", "expires")
 
@@ -66,7 +65,3 @@ def check_page(limit: int, offset: int) -> None:
         raise ValueError(f"limit and offset must not be negative (got limit={limit}, "
                          f"offset={offset})")
 
-
-def no_such_job(job_id: str) -> NoSuchJob:
-    return NoSuchJob(f"there is no job {job_id!r}: check the id, or the job may have been "
-                     "dismissed or expired (finished jobs are kept only for a limited time)")

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from honua.core.authenticate import Authenticator, Credentials
 from honua.core.identity import ANONYMOUS, Principal
+from honua.core.tenancy import Viewer, viewing_as
 from honua.errors import HonuaError, InvalidToken, Unauthenticated
 
 __all__ = ["IdentityMiddleware", "OPEN_PATHS", "challenge", "principal_of"]
@@ -91,7 +92,9 @@ class IdentityMiddleware:
             return
         scope[SCOPE_KEY] = principal
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+        viewer = Viewer(principal.tenant, principal.is_admin(self.authenticator.settings))
+        with viewing_as(viewer):  # core's job lookups answer for this caller only
+            await self.app(scope, receive, send)
 
     async def _principal(self, scope: Scope, credentials: Credentials) -> Principal:
         open_path = scope["path"] in OPEN_PATHS
