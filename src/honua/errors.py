@@ -128,6 +128,13 @@ class Busy(HonuaError):
         self.retry_after = retry_after
 
 
+class OverQuota(Busy):
+    """A tenant's quota (running or queued jobs, upload bytes) is used up: refused at once,
+    never accepted and left waiting; retry once some of the tenant's work has finished."""
+
+    kind = "over-quota"
+
+
 class Unavailable(HonuaError):
     kind = "unavailable"
 

@@ -141,6 +141,12 @@ class Settings:
     OIDC issuer exists (the demo), refused once one does; true = always; false = never."""
     admin_roles: tuple[str, ...] = ("admin",)
     """Roles whose holders administer the server (see every tenant's jobs)."""
+    quota_running_jobs: int = 0
+    """Jobs one tenant may have running at once (sync runs included); 0 = no quota."""
+    quota_queued_jobs: int = 0
+    """Jobs one tenant may have waiting in the queue; 0 = no quota."""
+    quota_upload_mb: float = 0.0
+    """Megabytes of uploads one tenant may keep at once; 0 = no quota."""
     access: tuple[dict[str, Any], ...] = ()
     """Per-process rules, ``[[honua.access]]`` tables (process, public, roles, disabled)."""
     oidc_issuer: str = ""

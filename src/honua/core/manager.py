@@ -29,6 +29,7 @@ from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
+from honua.core.quotas import check_job_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
 from honua.core.references import LayerService
 from honua.core.registry import Registry
@@ -147,6 +148,7 @@ class JobManager:
                                                   tenant=tenant)
         if plan is Plan.SYNC and chunked_input(bound) is not None:
             plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
+        check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant)
         if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)

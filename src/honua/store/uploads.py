@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from honua.errors import InvalidParameter, NotFound, PayloadTooLarge
+from honua.errors import InvalidParameter, NotFound, OverQuota, PayloadTooLarge
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.store.ogr_isolated import IsolatedOgr, ReaderLimits
@@ -75,6 +75,8 @@ class UploadLimits:
     ttl: dt.timedelta = dt.timedelta(hours=24)
     max_vertices: int = 5_000_000
     """An upload with more vertices could never be used as a process input: refused."""
+    tenant_quota_bytes: int = 0
+    """Bytes of uploads one tenant may keep at once; 0 = no quota."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,8 @@ class UploadStore:
                                   max_ratio=settings.upload_max_ratio,
                                   max_entries=settings.upload_max_entries),
             ttl=dt.timedelta(hours=settings.upload_ttl_hours),
-            max_vertices=settings.max_vertices),
+            max_vertices=settings.max_vertices,
+            tenant_quota_bytes=int(settings.quota_upload_mb * mb)),
             formats=allowed_formats(settings.allowed_formats),
             reader=IsolatedOgr(ReaderLimits.from_settings(settings)))
 
@@ -163,7 +166,14 @@ class UploadStore:
         name = safe_name(filename, default="upload" + fmt.extensions[0])
         if not name.lower().endswith(fmt.extensions):
             name += fmt.extensions[0]
-        return Incoming(self, fmt, name, owner, tenant, description)
+        incoming = Incoming(self, fmt, name, owner, tenant, description)
+        quota = self.limits.tenant_quota_bytes
+        if quota > 0:
+            incoming.allowance = quota - sum(u.size for u in self.list(tenant=tenant))
+            if incoming.allowance <= 0:
+                incoming.abort()
+                raise _over_quota(tenant, quota)
+        return incoming
 
     def add(self, data: bytes | BinaryIO | Iterable[bytes], filename: str, *, owner: str = "",
             tenant: str = "", media_type: str = "", description: str = "") -> Upload:
@@ -309,6 +319,8 @@ class Incoming:
         self.tenant = tenant
         self.description = description
         self.size = 0
+        self.allowance: int | None = None
+        """Bytes this upload may still take under its tenant's quota (None: no quota)."""
         self.path = store.root / _INCOMING / secrets.token_hex(16)
         self._file: BinaryIO | None = self.path.open("xb")
 
@@ -316,6 +328,9 @@ class Incoming:
         if self._file is None:
             raise ValueError("this upload is already finished")
         self.size += len(chunk)
+        if self.allowance is not None and self.size > self.allowance:
+            self.abort()
+            raise _over_quota(self.tenant, self.store.limits.tenant_quota_bytes)
         limit = self.store.limits.max_bytes
         if self.size > limit:
             self.abort()
@@ -336,3 +351,9 @@ class Incoming:
             self._file = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+def _over_quota(tenant: str, quota: int) -> OverQuota:
+    return OverQuota(f"tenant {tenant or 'anonymous'!r} has used its upload quota of "
+                     f"{quota / 1048576:g} MB; delete uploads or wait for them to expire",
+                     retry_after=60)

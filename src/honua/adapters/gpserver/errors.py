@@ -33,6 +33,7 @@ CODES: dict[str, int] = {
     "unauthenticated": 499,
     "invalid-token": 498,
     "busy": 429,
+    "over-quota": 429,
     "unavailable": 503,
     "job-failed": 500,
     "internal": 500,

@@ -35,6 +35,7 @@ from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
 from honua.core.values import File
 from honua.errors import (
+    Busy,
     Conflict,
     HonuaError,
     InvalidParameter,
@@ -383,6 +384,8 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
             body = document["error"]
             response = error_response(code, body["message"], body["details"], f, params,
                                       lambda c, m, d: gp.pages.error(request, c, m, d))
+            if isinstance(error, Busy):  # 429 in the body; the header tells when to retry
+                response.headers["Retry-After"] = str(error.retry_after)
         except Exception:
             log.exception("unexpected error on %s", request.url.path)
             response = error_response(500, "The server hit an unexpected error; it has been "

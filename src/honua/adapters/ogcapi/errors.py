@@ -37,6 +37,7 @@ TABLE: dict[str, tuple[int, str, str]] = {
     "unauthenticated": (401, "urn:honua:problem:unauthenticated", "Authentication required"),
     "invalid-token": (401, "urn:honua:problem:invalid-token", "Invalid credentials"),
     "busy": (429, "urn:honua:problem:busy", "Server busy"),
+    "over-quota": (429, "urn:honua:problem:over-quota", "Quota exceeded"),
     "unavailable": (503, "urn:honua:problem:unavailable", "Service unavailable"),
     "job-failed": (500, "urn:honua:problem:job-failed", "Job failed"),
     "internal": (500, "urn:honua:problem:internal", "Internal server error"),

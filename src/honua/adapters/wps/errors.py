@@ -57,6 +57,7 @@ TABLE: dict[str, tuple[int, str, str, str | None]] = {
     "unauthenticated": (401, "NoApplicableCode", "NoApplicableCode", None),
     "invalid-token": (401, "NoApplicableCode", "NoApplicableCode", None),
     "busy": (503, "ServerBusy", "NoApplicableCode", None),
+    "over-quota": (429, "ServerBusy", "NoApplicableCode", None),
     "unavailable": (503, "NoApplicableCode", "NoApplicableCode", None),
     "job-failed": (500, "NoApplicableCode", "NoApplicableCode", None),
     "internal": (500, "NoApplicableCode", "NoApplicableCode", None),

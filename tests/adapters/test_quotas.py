@@ -1,0 +1,75 @@
+"""Per-tenant quotas: a request over quota is refused at once with 429 and Retry-After on
+every surface, nothing is recorded for it, and other tenants are not affected."""
+
+import datetime as dt
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from honua.app import build_services, create_app
+from honua.core.identity import ApiKey, hash_key, new_key
+from honua.settings import Settings
+from tests.adapters.gpserver.toolbox import MODULE
+
+GP = "/arcgis/rest/services/Geoprocessing/GPServer"
+POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                    "geometry": {"type": "Point",
+                                                                 "coordinates": [10, 50]}}]}
+
+
+@pytest.fixture
+def server(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
+                        process_modules=(MODULE,), quota_queued_jobs=1, quota_running_jobs=1,
+                        quota_upload_mb=0.001)
+    services = build_services(settings)
+    keys = {}
+    for name, tenant in (("a", "t1"), ("b", "t2")):
+        keys[name] = {"X-API-Key": new_key()}
+        services.authenticator.store.add_key(ApiKey(
+            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset({"user"}),
+            dt.datetime.now(dt.UTC)))
+    with TestClient(create_app(settings, services=services),
+                    raise_server_exceptions=False) as client:
+        yield client, keys, services
+        for job in services.manager.list(limit=100)[0]:
+            services.manager.cancel(job.id)
+
+
+def _slow(client, headers):
+    return client.post("/api/processes/slow/execution", headers={
+        **headers, "Prefer": "respond-async"}, json={"inputs": {"seconds": 8}})
+
+
+def test_queued_and_running_quotas_refuse_at_once_on_every_surface(server):
+    client, keys, services = server
+    accepted = [_slow(client, keys["a"]) for _ in range(2)]  # one runs, one waits
+    assert [r.status_code for r in accepted] == [201, 201]
+    before = services.manager.list(limit=100)[1]
+    over = _slow(client, keys["a"])
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
+    assert "quota" in over.json()["detail"]
+    gp = client.post(f"{GP}/Slow/submitJob", data={"f": "json", "seconds": "8"},
+                     headers=keys["a"])
+    assert gp.json()["error"]["code"] == 429 and "Retry-After" in gp.headers
+    wps = client.post("/wps", headers={**keys["a"], "Content-Type": "text/xml"}, content=(
+        '<wps:Execute service="WPS" version="2.0.0" mode="async" response="document" '
+        'xmlns:wps="http://www.opengis.net/wps/2.0" xmlns:ows="http://www.opengis.net/ows/2.0">'
+        "<ows:Identifier>slow</ows:Identifier><wps:Input id=\"seconds\"><wps:Data>8</wps:Data>"
+        "</wps:Input><wps:Output id=\"result\" transmission=\"value\"/></wps:Execute>"))
+    assert wps.status_code == 429 and "Retry-After" in wps.headers, wps.text
+    assert services.manager.list(limit=100)[1] == before  # nothing recorded for the refusals
+    assert _slow(client, keys["b"]).status_code == 201    # another tenant is not affected
+
+
+def test_upload_quota_is_per_tenant(server):
+    client, keys, _ = server
+    body = json.dumps(POINT).encode()  # ~150 bytes; the quota is ~1 kB
+    sent = [client.post("/api/uploads", headers=keys["a"],
+                        files={"file": ("p.geojson", body, "application/geo+json")})
+            for _ in range(8)]
+    codes = [r.status_code for r in sent]
+    assert 201 in codes and codes[-1] == 429 and "Retry-After" in sent[-1].headers
+    assert client.post("/api/uploads", headers=keys["b"], files={
+        "file": ("p.geojson", body, "application/geo+json")}).status_code == 201
