@@ -29,6 +29,7 @@ from honua.store import open_artifact_store, open_identity_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web.cors import CorsMiddleware
 from honua.web.identity import IdentityMiddleware
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,10 @@ def create_app(settings: Settings, *, services: Services | None = None,
         routes.extend(adapter.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes)
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[identity],
-                    exception_handlers={HTTPException: _http_error})
+    # CORS outermost: a refusal (401/499) must still reach a browser page it may read
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error},
+                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins),
+                                identity])
     app.state.services = services
     return app

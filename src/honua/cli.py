@@ -8,6 +8,7 @@ with no server, on the same job store and worker pool a server would use.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,12 +64,24 @@ def serve(
     from honua.demo import install_demo
 
     settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    _log_warnings()
     if demo or settings.demo_data:
         install_demo(settings, console)
     console.print(f"Honua serving on http://{settings.host}:{settings.port}/api "
                   f"(data in {settings.data_dir.resolve()}, {settings.workers} workers)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level="info", access_log=False)
+
+
+def _log_warnings() -> None:
+    """Honua's warnings at start (the job sandbox, processes that failed to load) go to
+    stderr with their level; uvicorn configures only its own loggers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     honua: %(message)s"))
+    logger = logging.getLogger("honua")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 @app.command()

@@ -101,3 +101,23 @@ def test_convert_value_allowed_values_enforced():
     p = parameter_from_annotation("cap", Literal["round", "flat"], "round", True)
     with pytest.raises(InvalidParameter, match="choose one of 'round', 'flat'"):
         p.convert("pointy")
+
+
+@pytest.mark.parametrize(("value", "got"), [
+    ({"type": "FeatureCollection", "features": []}, "got 0 features"),
+    ({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 1]}, "properties": {}},
+    ]}, "got 2 features"),
+    ({"type": "Feature", "geometry": None, "properties": {}}, "got a null geometry"),
+])
+def test_a_geometry_input_takes_exactly_one_geometry(value, got):
+    """The one rule (core.values.Geometry.only_one) every surface's geometry input follows."""
+    with pytest.raises(InvalidParameter, match=f"input 'area' takes exactly one geometry, {got}"):
+        convert_value(DataType.GEOMETRY, value, "area")
+
+
+def test_a_geometry_input_of_one_feature_is_that_geometry():
+    value = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2, 3]},
+             "properties": {}}
+    assert convert_value(DataType.GEOMETRY, value, "area").shape.coords[0] == (2.0, 3.0)

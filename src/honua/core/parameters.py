@@ -28,6 +28,7 @@ from honua.core.values import (
     Geometry,
     LinearUnit,
     SpatialReference,
+    finite_coordinates,
 )
 from honua.errors import InvalidParameter, TooManyValues
 from honua.geo.features import FeatureCollection
@@ -215,10 +216,11 @@ def _to_string(value: Any, name: str) -> str:
 
 
 def _to_features(value: Any, name: str) -> FeatureCollection:
-    if isinstance(value, FeatureCollection):
-        return value
     try:
-        return read_features(value, where=f"input {name!r}")
+        collection = (value if isinstance(value, FeatureCollection)
+                      else read_features(value, where=f"input {name!r}"))
+        finite_coordinates(collection.geometry, f"input {name!r}")  # whichever adapter built it
+        return collection
     except InvalidParameter as exc:
         raise InvalidParameter(exc.message, parameter=name) from None
 
@@ -232,7 +234,7 @@ _CONVERTERS: dict[DataType, Callable[[Any, str], Any]] = {
     DataType.LINEAR_UNIT: lambda v, n: LinearUnit.coerce(v, f"input {n!r}"),
     DataType.AREAL_UNIT: lambda v, n: ArealUnit.coerce(v, f"input {n!r}"),
     DataType.FEATURES: _to_features,
-    DataType.GEOMETRY: lambda v, n: Geometry.coerce(v, f"input {n!r}"),
+    DataType.GEOMETRY: lambda v, n: Geometry.coerce(v, n),
     DataType.ENVELOPE: lambda v, n: Envelope.coerce(v, f"input {n!r}"),
     DataType.SPATIAL_REFERENCE: lambda v, n: SpatialReference.coerce(v, f"input {n!r}"),
     DataType.FILE: lambda v, n: File.coerce(v, f"input {n!r}"),

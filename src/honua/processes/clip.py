@@ -8,16 +8,17 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     NULLS_NOTE,
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
-    overlay_progress,
-    prepare,
 )
+from honua.processes._overlay_run import Pairwise, run_pairwise
+
+_CLIP = Pairwise("clip_features", overlay.clip, "Clipping {a} features by {b} polygons",
+                 "{n} features clipped", "Clipped")
 
 
 @process(
@@ -44,12 +45,4 @@ def clip(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Clip features to polygons."""
-    features = prepare(features, "features", invalid=invalid)
-    clipper = prepare(clip_features, "clip_features", kinds=("polygon",), invalid=invalid,
-                      crs=features.crs)
-    ctx.progress(5, f"Clipping {len(features)} features by {len(clipper)} polygons")
-    pieces, ia = overlay.clip(features.geometry, clipper.geometry, progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} features clipped")
-    result = join_rows(pieces, features.crs, [(features, ia)], keep_ids=True)
-    ctx.progress(100, "Clipped")
-    return result
+    return run_pairwise(ctx, _CLIP, features, clip_features, invalid)

@@ -8,16 +8,17 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     NULLS_NOTE,
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
-    overlay_progress,
-    prepare,
 )
+from honua.processes._overlay_run import Pairwise, run_pairwise
+
+_ERASE = Pairwise("erase_features", overlay.erase, "Erasing {b} polygons from {a} features",
+                  "{n} features remain", "Erased")
 
 
 @process(
@@ -43,12 +44,4 @@ def erase(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Erase the area of polygons from features."""
-    features = prepare(features, "features", invalid=invalid)
-    eraser = prepare(erase_features, "erase_features", kinds=("polygon",), invalid=invalid,
-                     crs=features.crs)
-    ctx.progress(5, f"Erasing {len(eraser)} polygons from {len(features)} features")
-    pieces, ia = overlay.erase(features.geometry, eraser.geometry, progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} features remain")
-    result = join_rows(pieces, features.crs, [(features, ia)], keep_ids=True)
-    ctx.progress(100, "Erased")
-    return result
+    return run_pairwise(ctx, _ERASE, features, erase_features, invalid)

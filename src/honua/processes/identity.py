@@ -8,7 +8,6 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     CLASH_NOTE,
@@ -16,9 +15,11 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
-    overlay_progress,
-    prepare,
 )
+from honua.processes._overlay_run import Pairwise, run_pairwise
+
+_IDENTITY = Pairwise("identity_features", overlay.identity,
+                     "Splitting {a} features by {b} polygons", "{n} pieces", "Done")
 
 
 @process(
@@ -44,12 +45,4 @@ def identity(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Split features by polygons, taking the polygons' attributes."""
-    features = prepare(features, "features", invalid=invalid)
-    other = prepare(identity_features, "identity_features", kinds=("polygon",), invalid=invalid,
-                    crs=features.crs)
-    ctx.progress(5, f"Splitting {len(features)} features by {len(other)} polygons")
-    pieces, ia, ib = overlay.identity(features.geometry, other.geometry, progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} pieces")
-    result = join_rows(pieces, features.crs, [(features, ia), (other, ib)])
-    ctx.progress(100, "Done")
-    return result
+    return run_pairwise(ctx, _IDENTITY, features, identity_features, invalid)

@@ -7,16 +7,13 @@ from typing import Annotated
 from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
-from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     CLASH_NOTE,
     NULLS_NOTE,
     InvalidChoice,
-    overlay_progress,
-    prepare_each,
 )
+from honua.processes._overlay_run import run_layers
 
 
 @process(
@@ -44,11 +41,4 @@ def intersect(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Intersect two or more layers."""
-    layers = prepare_each(layers, "layers", invalid=invalid)
-    ctx.progress(5, f"Intersecting {len(layers)} layers")
-    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "intersection",
-                                            progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} intersections")
-    result = join_rows(pieces, layers[0].crs, list(zip(layers, indices, strict=True)))
-    ctx.progress(100, "Intersected")
-    return result
+    return run_layers(ctx, layers, "intersection", invalid=invalid, verb="Intersecting")

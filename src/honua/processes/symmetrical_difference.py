@@ -8,7 +8,6 @@ from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
 from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     CLASH_NOTE,
@@ -16,9 +15,12 @@ from honua.processes._overlay_inputs import (
     POLYGON_TYPES,
     SECOND_LAYER_NOTE,
     InvalidChoice,
-    overlay_progress,
-    prepare,
 )
+from honua.processes._overlay_run import Pairwise, run_pairwise
+
+_SYMMETRICAL_DIFFERENCE = Pairwise("update_features", overlay.symmetric_difference,
+                                   "Comparing {a} and {b} polygons", "{n} pieces", "Done",
+                                   first_kinds=("polygon",))
 
 
 @process(
@@ -42,13 +44,4 @@ def symmetrical_difference(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Keep the parts of two polygon layers that do not overlap."""
-    features = prepare(features, "features", kinds=("polygon",), invalid=invalid)
-    update = prepare(update_features, "update_features", kinds=("polygon",), invalid=invalid,
-                     crs=features.crs)
-    ctx.progress(5, f"Comparing {len(features)} and {len(update)} polygons")
-    pieces, ia, ib = overlay.symmetric_difference(features.geometry, update.geometry,
-                                                 progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} pieces")
-    result = join_rows(pieces, features.crs, [(features, ia), (update, ib)])
-    ctx.progress(100, "Done")
-    return result
+    return run_pairwise(ctx, _SYMMETRICAL_DIFFERENCE, features, update_features, invalid)

@@ -7,17 +7,14 @@ from typing import Annotated
 from honua.core.context import Context
 from honua.core.decorator import process
 from honua.core.parameters import Input
-from honua.geo import overlay
-from honua.geo.attributes import join_rows
 from honua.geo.features import FeatureCollection
 from honua.processes._overlay_inputs import (
     CLASH_NOTE,
     NULLS_NOTE,
     POLYGON_TYPES,
     InvalidChoice,
-    overlay_progress,
-    prepare_each,
 )
+from honua.processes._overlay_run import run_layers
 
 
 @process(
@@ -43,11 +40,5 @@ def union(
     invalid: InvalidChoice = "repair",
 ) -> FeatureCollection:
     """Union two or more polygon layers."""
-    layers = prepare_each(layers, "layers", kinds=("polygon",), invalid=invalid)
-    ctx.progress(5, f"Overlaying {len(layers)} layers")
-    pieces, indices = overlay.overlay_layers([layer.geometry for layer in layers], "union",
-                                            progress=overlay_progress(ctx))
-    ctx.progress(95, f"{len(pieces)} pieces")
-    result = join_rows(pieces, layers[0].crs, list(zip(layers, indices, strict=True)))
-    ctx.progress(100, "Unioned")
-    return result
+    return run_layers(ctx, layers, "union", kinds=("polygon",), invalid=invalid,
+                      verb="Overlaying")

@@ -8,11 +8,9 @@ import pytest
 import shapely
 from lxml import etree
 
-from honua.adapters.wps import esrijson, kvp
+from honua.adapters.wps import kvp
 from honua.adapters.wps.errors import OwsException
 from honua.adapters.wps.model import Data, Reference
-from honua.errors import NotSupported
-from honua.geo.features import FeatureCollection
 from tests.adapters.wps.conftest import (
     NS,
     complex_input,
@@ -99,16 +97,37 @@ def test_features_as_esri_json_output(wps):
                                form=form))
     feature_set = json.loads(_outputs(root)["features"].findtext("wps:Data/wps:ComplexData", namespaces=NS))
     assert feature_set["geometryType"] == "esriGeometryPolygon"
-    assert feature_set["spatialReference"] == {"wkid": 4326}
+    assert feature_set["spatialReference"] == {"wkid": 4326, "latestWkid": 4326}
     ring = feature_set["features"][0]["geometry"]["rings"][0]
     assert not shapely.LinearRing(ring).is_ccw  # Esri outer rings run clockwise
-    assert feature_set["features"][0]["attributes"] == {"n": 1}
+    assert feature_set["features"][0]["attributes"]["n"] == 1
 
 
-def test_esri_json_refuses_mixed_geometry_types():
-    collection = FeatureCollection.from_geometries([shapely.Point(0, 0), shapely.box(0, 0, 1, 1)])
-    with pytest.raises(NotSupported, match="one geometry type"):
-        esrijson.write_features(collection)
+def test_esri_json_output_writes_web_mercator_as_arcgis_does(wps):
+    """The same Esri JSON as the GPServer face: {"wkid": 102100, "latestWkid": 3857}."""
+    point = json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::3857"}}, "features": [{"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [1113194.9, 0.0]}, "properties": {}}]})
+    form = document(output10("features", mimeType="application/json",
+                             schema="https://developers.arcgis.com/documentation/common-data-types/featureset-object.htm"))
+    root = post(wps, execute10("wps_echo", literal("text", "x"), complex_input("features", point),
+                               form=form))
+    feature_set = json.loads(_outputs(root)["features"].findtext("wps:Data/wps:ComplexData", namespaces=NS))
+    assert feature_set["spatialReference"] == {"wkid": 102100, "latestWkid": 3857}
+    assert feature_set["features"][0]["geometry"]["x"] == pytest.approx(1113194.9)
+
+
+def test_esri_json_output_of_mixed_geometry_types_is_refused_clearly(wps):
+    mixed = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+         "properties": {}}]})
+    form = document(output10("features", mimeType="application/json",
+                             schema="https://developers.arcgis.com/documentation/common-data-types/featureset-object.htm"))
+    root = post(wps, execute10("wps_echo", literal("text", "x"), complex_input("features", mixed),
+                               form=form), status=None)
+    text = etree.tostring(root).decode()
+    assert "one geometry type" in text and "GeoJSON" in text
 
 
 def test_kvp_data_inputs_escaping_and_attributes():

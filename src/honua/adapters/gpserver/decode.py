@@ -21,8 +21,7 @@ import orjson
 import shapely
 from pyproj import CRS
 
-from honua.adapters.gpserver import featureset, gptypes, spatialref
-from honua.adapters.gpserver import geometry as esrigeom
+from honua.adapters.gpserver import gptypes
 from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference, is_reference
@@ -31,6 +30,9 @@ from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform, transform_bounds
+from honua.web.esrijson import featureset, spatialref
+from honua.web.esrijson import geometry as esrigeom
+from honua.web.json_body import DEFAULT_MAX_DEPTH, check_depth
 from honua.web.literals import parse_literal
 from honua.web.own_urls import reference_from_url
 
@@ -71,11 +73,17 @@ def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
 
 def parse_json(raw: str, name: str) -> Any:
     try:
-        return orjson.loads(raw)
+        document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidParameter(f"parameter {name!r} is not valid JSON ({exc}); structured values "
                                'are JSON text, e.g. {"distance": 100, "units": "esriMeters"}',
                                parameter=name) from None
+    if raw.count("[") + raw.count("{") > DEFAULT_MAX_DEPTH:
+        try:
+            check_depth(document, DEFAULT_MAX_DEPTH, f"parameter {name!r}")
+        except InvalidParameter as exc:
+            raise InvalidParameter(exc.message, parameter=name) from None
+    return document
 
 
 def _literal(raw: str, name: str) -> Any:
@@ -261,10 +269,7 @@ def _features(parameter: Parameter, value: Any, where: str, base: str) -> Any:
         declared = value.get("geometryType") if isinstance(value, Mapping) else None
         check_geometry(parameter, collection, declared, where)
     if parameter.data_type is DataType.GEOMETRY:
-        if len(collection) != 1 or collection.geometry[0] is None:
-            raise InvalidParameter(f"{where} takes exactly one geometry, got {len(collection)}",
-                                   parameter=parameter.name)
-        return Geometry(collection.geometry[0], collection.crs)
+        return Geometry.only_one(collection, parameter.name)
     return collection
 
 

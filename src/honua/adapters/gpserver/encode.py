@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from honua.adapters.gpserver import featureset, gptypes, spatialref
+from honua.adapters.gpserver import gptypes
 from honua.adapters.gpserver.catalog import Catalog, Service, Task
 from honua.adapters.gpserver.decode import Environment
 from honua.core.context import MessageLevel
@@ -17,6 +17,7 @@ from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform_bounds
+from honua.web.esrijson import featureset, spatialref
 
 CURRENT_VERSION = 11.3
 FULL_VERSION = "11.3.0"

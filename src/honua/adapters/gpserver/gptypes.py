@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from honua.adapters.gpserver import geometry as esrigeom
 from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, LinearUnit
 from honua.errors import InvalidParameter
+from honua.web.esrijson import geometry as esrigeom
 
 _TYPES = {
     DataType.STRING: "GPString", DataType.INTEGER: "GPLong", DataType.DOUBLE: "GPDouble",

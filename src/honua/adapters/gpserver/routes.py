@@ -24,7 +24,7 @@ from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.html import Pages
-from honua.adapters.gpserver.responses import cors, error_response, json_response, preflight
+from honua.adapters.gpserver.responses import error_response, json_response
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
@@ -45,10 +45,10 @@ from honua.errors import (
 from honua.types import Services
 from honua.web.body import public_base, read_body
 from honua.web.identity import principal_of
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
-LARGE_BODY = 1 << 20
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -157,7 +157,7 @@ class GPServer:
         size = sum(len(v) for v in call.params.values())
         args = (definition.description, call.params, env, self.uploads.source_for(call),
                 call.base)
-        if size > LARGE_BODY:
+        if size > OFFLOAD_BYTES:
             inputs = await run_in_threadpool(decode.read_inputs, *args)
         else:
             inputs = decode.read_inputs(*args)
@@ -218,7 +218,10 @@ class GPServer:
                    inputs: dict[str, Any], options: ExecutionOptions) -> RunResult:
         caller = principal_of(call.request)
         try:
+            offload = any(is_reference(v) for value in inputs.values()
+                          for v in (value if isinstance(value, list) else [value]))
             return await start_run(self.manager, definition.id, inputs, options,
+                                   offload=offload or _big(inputs),
                                    owner=caller.subject, tenant=caller.tenant)
         except ModeNotAllowed as exc:  # say which operation the task does take
             other = ("submitJob, then poll jobs/<jobId>" if exc.mode == "sync" else "execute")
@@ -323,6 +326,11 @@ class GPServer:
 _MODE_WORDS = {"sync": "runs only as a job", "async": "runs only synchronously"}
 
 
+def _big(inputs: Mapping[str, Any]) -> bool:
+    """Inputs whose checking is worth doing on the thread pool."""
+    return any(hasattr(v, "geometry") and len(v) > 1000 for v in inputs.values())
+
+
 def _inline_files(outputs: Mapping[str, Any]) -> Callable[[str], str]:
     """Files of a synchronous run are not kept: their ``url`` carries the bytes (data: URL)."""
 
@@ -342,7 +350,7 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == FORM or (not media and request.headers.get("content-length")):
             raw = await read_body(request, limit)
-            body = await run_in_threadpool(form.parse, raw) if len(raw) > LARGE_BODY else \
+            body = await run_in_threadpool(form.parse, raw) if len(raw) > OFFLOAD_BYTES else \
                 form.parse(raw)
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
@@ -352,8 +360,8 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
     """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
 
     async def guarded(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight(request)
+        if request.method == "OPTIONS":  # CORS preflights are answered by web.cors
+            return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
         f = "json"
         params: dict[str, str] = dict(request.query_params)
         try:
@@ -374,7 +382,7 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
             response = error_response(500, "The server hit an unexpected error; it has been "
                                       "logged.", [], f, params,
                                       lambda c, m, d: gp.pages.error(request, c, m, d))
-        return cors(request, response)
+        return response
 
     return guarded
 
@@ -394,7 +402,7 @@ def refusal(request: Request, error: HonuaError) -> Response:
     response = error_response(code, body["message"], body["details"], f,
                               dict(request.query_params),
                               lambda c, m, d: _pages().error(request, c, m, d))
-    return cors(request, response)
+    return response  # CORS headers come from web.cors, outside the identity middleware
 
 
 SERVICE = "/{service}/GPServer"

@@ -12,13 +12,15 @@ import base64
 import binascii
 import datetime as dt
 import enum
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 from lxml import etree
 
-from honua.adapters.wps import crsnames, esrijson, formats, gml, wkt
+from honua.adapters.wps import crsnames, formats, gml, wkt
 from honua.adapters.wps.model import Data, OutputRequest
 from honua.adapters.wps.safexml import parse_xml
 from honua.core import codec
@@ -26,6 +28,8 @@ from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection
+from honua.web.esrijson import featureset, spatialref
+from honua.web.esrijson import geometry as esrigeom
 from honua.web.literals import parse_literal
 
 # -- decoding --------------------------------------------------------------------------------
@@ -64,7 +68,10 @@ def decode(parameter: Parameter, data: Data) -> Any:
     if kind in (DataType.LINEAR_UNIT, DataType.AREAL_UNIT):
         measure = LinearUnit if kind is DataType.LINEAR_UNIT else ArealUnit
         if not data.uom:  # "100 meters" or a number in the default unit
-            return measure.coerce(text, f"input {name!r}")
+            try:
+                return measure.coerce(text, f"input {name!r}")
+            except InvalidParameter as exc:  # the locator is the input's name
+                raise InvalidParameter(exc.message, parameter=name) from None
         number = parse_literal(DataType.DOUBLE, text, name)
         return measure(number, formats.unit_from_uom(kind, data.uom, name))
     return parse_literal(kind, text, name)
@@ -148,10 +155,7 @@ def decode_complex(parameter: Parameter, text: str | None, element: Any, mime_ty
 
 def _typed(parameter: Parameter, collection: FeatureCollection) -> Any:
     if parameter.data_type is DataType.GEOMETRY:
-        if len(collection) != 1 or collection.geometry[0] is None:
-            raise InvalidParameter(f"input {parameter.name!r}: expected exactly one geometry",
-                                   parameter=parameter.name)
-        return Geometry(collection.geometry[0], collection.crs)
+        return Geometry.only_one(collection, parameter.name)
     return collection
 
 
@@ -228,6 +232,15 @@ def _render_bbox(value: Envelope) -> Rendered:
                     corners=(lower, upper))
 
 
+_ESRI_ALL = featureset.WriteOptions(return_z=True, maximum_records=sys.maxsize)
+"""WPS has no transfer limit: an Esri JSON output holds every feature."""
+
+
+def _esri_geometry(value: Geometry) -> dict[str, Any]:
+    written = esrigeom.write(np.array([value.shape], dtype=object), return_z=True)[0] or {}
+    return {**written, "spatialReference": spatialref.write(value.crs)}
+
+
 def _render_complex(parameter: Parameter, value: Any, fmt: formats.Format) -> Rendered:
     if isinstance(value, File):
         data = value.read()
@@ -243,8 +256,8 @@ def _render_complex(parameter: Parameter, value: Any, fmt: formats.Format) -> Re
     if fmt.codec == "wkt":
         text = wkt.write_geometry(value.shape) if is_geometry else wkt.write_features(value)
     elif fmt.codec == "esrijson":
-        text = (esrijson.write_geometry(value.shape, value.crs) if is_geometry
-                else esrijson.write_features(value)).decode()
+        text = orjson.dumps(_esri_geometry(value) if is_geometry
+                            else featureset.write(value, _ESRI_ALL)).decode()
     else:
         text = orjson.dumps(codec.to_neutral(parameter.data_type, value),
                             option=orjson.OPT_SERIALIZE_NUMPY).decode()

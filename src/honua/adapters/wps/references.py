@@ -167,7 +167,10 @@ def _multiple(description: ProcessDescription, name: str) -> bool:
 def _geoserver_chain(href: str) -> bool:
     """GeoServer's name for "this server's WPS" in a chained Execute (``http://geoserver/wps``,
     as its request builder writes it): never fetched, always run here."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # not a URL at all: the fetcher refuses it with its reason
+        return False
     return (parts.scheme in ("http", "https") and parts.hostname == "geoserver"
             and parts.path.rstrip("/") in ("/wps", "/geoserver/wps", "/ows", "/geoserver/ows"))
 
@@ -188,9 +191,5 @@ def adapt(parameter: Parameter, value: Any) -> Any:
     if parameter.data_type is DataType.FEATURES and isinstance(value, Geometry):
         return FeatureCollection.from_geometries([value.shape], crs=value.crs)
     if parameter.data_type is DataType.GEOMETRY and isinstance(value, FeatureCollection):
-        if len(value) != 1:
-            raise InvalidParameter(f"input {parameter.name!r}: expected one geometry, the "
-                                   f"referenced output has {len(value)} features",
-                                   parameter=parameter.name)
-        return Geometry(value.geometry[0], value.crs)
+        return Geometry.only_one(value, parameter.name)
     return value

@@ -30,11 +30,11 @@ from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
 from honua.web.body import public_base, read_body
 from honua.web.identity import principal_of
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
-LARGE_BODY = 1 << 20
 
 
 def xml(element: Any, status: int = 200) -> Response:
@@ -62,10 +62,10 @@ class Wps:
     async def post(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
         request.state.wps_version = V2 if decode.WPS20.encode() in body[:4096] else V1
-        root = (await run_in_threadpool(parse_xml, body) if len(body) > LARGE_BODY
+        root = (await run_in_threadpool(parse_xml, body) if len(body) > OFFLOAD_BYTES
                 else parse_xml(body))
         request.state.wps_version = decode.request_version(root) or V1
-        request.state.wps_large = len(body) > LARGE_BODY
+        request.state.wps_large = len(body) > OFFLOAD_BYTES
         operation = decode.operation(root)
         request.state.wps_version = operation.version
         return await self.dispatch(operation, request)
@@ -85,10 +85,17 @@ class Wps:
         registry = self.manager.registry
         if any(i.lower() == "all" for i in operation.identifiers):
             descriptions = [d.description for d in registry]
-        else:
-            descriptions = [registry.get(i).description for i in operation.identifiers]
-        return xml(describe.process_descriptions(descriptions, operation.version,
-                                                 self.settings.max_body_mb))
+        else:  # each process once, and few enough that the answer stays small
+            identifiers = list(dict.fromkeys(operation.identifiers))
+            limit = self.settings.describe_max_identifiers
+            if len(identifiers) > limit:
+                raise OwsException("InvalidParameterValue", f"a DescribeProcess request names "
+                                   f"{len(identifiers)} processes; at most {limit} are answered "
+                                   "at once (or ask for identifier=all)", locator="identifier")
+            descriptions = [registry.get(i).description for i in identifiers]
+        document = await run_in_threadpool(describe.process_descriptions, descriptions,
+                                           operation.version, self.settings.max_body_mb)
+        return xml(document)
 
     # -- execution ---------------------------------------------------------------------------
     async def execute(self, operation: Operation, request: Request) -> Response:

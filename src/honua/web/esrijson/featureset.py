@@ -23,10 +23,10 @@ import orjson
 import shapely
 from pyproj import CRS
 
-from honua.adapters.gpserver import geometry as esrigeom
-from honua.adapters.gpserver import spatialref
 from honua.errors import InvalidParameter
 from honua.geo.features import FeatureCollection, Field
+from honua.web.esrijson import geometry as esrigeom
+from honua.web.esrijson import spatialref
 
 OID = "esriFieldTypeOID"
 # Esri field type -> core field type

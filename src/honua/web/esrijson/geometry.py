@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from honua.errors import InvalidParameter
+from honua.errors import InvalidParameter, NotSupported
 
 POINT, MULTIPOINT = "esriGeometryPoint", "esriGeometryMultipoint"
 POLYLINE, POLYGON, ENVELOPE = "esriGeometryPolyline", "esriGeometryPolygon", "esriGeometryEnvelope"
@@ -169,13 +169,13 @@ def family(geometry: np.ndarray) -> str | None:
     ids = shapely.get_type_id(geometry)
     kinds = {_FAMILY.get(int(i)) for i in (set(ids.tolist()) - {-1})}
     if None in kinds:
-        raise InvalidParameter("geometry collections cannot be written as Esri JSON")
+        raise NotSupported("geometry collections cannot be written as Esri JSON; ask for GeoJSON")
     if kinds == {POINT, MULTIPOINT}:
         return MULTIPOINT
     if len(kinds) > 1:
-        raise InvalidParameter(
+        raise NotSupported(
             f"the output mixes {' and '.join(sorted(kinds))}; an Esri feature set holds one "
-            "geometry type (use the OGC API for mixed outputs)")
+            "geometry type (ask for GeoJSON for mixed outputs)")
     return kinds.pop() if kinds else None
 
 
