@@ -5,7 +5,8 @@
 //
 // Scenario: {"mode": "execute" | "submitJob" | "cancel", "url": "<task url>",
 //            "params": {<name>: <value spec>}, "options": {GPOptions properties},
-//            "outputs": ["result", ...]}
+//            "outputs": ["result", ...], "token": {"server", "token"} (optional: sent as the
+//            token parameter on every request to server)}
 // A value spec is {"featureSet": <FeatureSet JSON>}, {"linearUnit": {"distance", "units"}},
 // or a plain JSON value. The answer says what the SDK made of the server's responses:
 // {"ok": true, "results": {<name>: {"dataType", "value"}}, "jobStatus", "messages"} or
@@ -15,6 +16,7 @@ import readline from "node:readline";
 import * as geoprocessor from "@arcgis/core/rest/geoprocessor.js";
 import FeatureSet from "@arcgis/core/rest/support/FeatureSet.js";
 import LinearUnit from "@arcgis/core/rest/support/LinearUnit.js";
+import esriConfig from "@arcgis/core/config.js";
 
 function toSdk(spec) {
   if (spec && typeof spec === "object" && "featureSet" in spec) return FeatureSet.fromJSON(spec.featureSet);
@@ -36,6 +38,17 @@ function messages(list) {
 }
 
 async function run(scenario) {
+  if (scenario.token) {
+    // IdentityManager.registerToken cannot be loaded under Node (its sign-in dialog needs a
+    // DOM: window, ResizeObserver, CSS modules); a request interceptor adds the token to every
+    // request to the server instead, as apps with a token from their own sign-in do.
+    esriConfig.request.interceptors.push({
+      urls: scenario.token.server,
+      before(params) {
+        params.requestOptions.query = { ...(params.requestOptions.query || {}), token: scenario.token.token };
+      },
+    });
+  }
   const params = Object.fromEntries(Object.entries(scenario.params).map(([k, v]) => [k, toSdk(v)]));
   const options = scenario.options || {};
   if (scenario.mode === "execute") {
