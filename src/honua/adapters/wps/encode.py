@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -201,7 +202,7 @@ def lineage_inputs(description: ProcessDescription, inputs: Iterable[InputItem])
         else:
             entry.append(_lineage_data(parameter, item.value))
         element.append(entry)
-    return etree.tostring(element).decode()
+    return cast(bytes, etree.tostring(element)).decode()
 
 
 # -- WPS 2.0 --------------------------------------------------------------------------------
