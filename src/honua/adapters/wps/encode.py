@@ -91,7 +91,7 @@ def _status10(state: State) -> etree._Element:
 def _bbox(version: str, rendered: Rendered, tag: str) -> etree._Element:
     ows = OWS20 if version == V2 else OWS11
     lower, upper = rendered.corners or ((0.0, 0.0), (0.0, 0.0))
-    return E(tag, {"crs": rendered.crs, "dimensions": "2"},
+    return E(tag, {"crs": rendered.crs, "dimensions": str(len(lower))},
              E(qname(ows, "LowerCorner"), text=" ".join(repr(float(v)) for v in lower)),
              E(qname(ows, "UpperCorner"), text=" ".join(repr(float(v)) for v in upper)))
 
