@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -16,17 +17,20 @@ from starlette.routing import Route
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
 from honua.adapters.wps.errors import exception_response as wps_exception_response
+from honua.core.authenticate import Authenticator
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
-from honua.errors import NotFound, NotSupported
+from honua.errors import HonuaError, NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
-from honua.store import open_artifact_store, open_job_store
+from honua.store import open_artifact_store, open_identity_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web.cors import CorsMiddleware
+from honua.web.identity import IdentityMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Services:
     manager: JobManager
     catalog: Catalog
     uploads: UploadStore
+    authenticator: Authenticator
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -55,7 +60,19 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
-    return Services(settings, registry, manager, catalog, uploads)
+    authenticator = Authenticator(open_identity_store(settings), settings)
+    return Services(settings, registry, manager, catalog, uploads, authenticator)
+
+
+def _refusal(request: Request, error: HonuaError) -> Response:
+    """A request refused for its credentials, in the format of the protocol whose path it
+    asked for (each adapter maps ``unauthenticated``/``invalid-token`` in its own table)."""
+    path = request.url.path
+    if path == "/arcgis" or path.startswith("/arcgis/"):
+        return gpserver.refusal(request, error)
+    if path == "/wps" or path.startswith("/wps/"):
+        return wps.refusal(request, error)
+    return ogcapi.refusal(request, error)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -95,7 +112,12 @@ def create_app(settings: Settings, *, services: Services | None = None,
     routes = [Route("/", root)]
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
+    identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
+                          refuse=_refusal, max_body=settings.max_body_bytes)
+    # CORS outermost: a refusal (401/499) must still reach a browser page it may read
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error})
+                    exception_handlers={HTTPException: _http_error},
+                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins),
+                                identity])
     app.state.services = services
     return app

@@ -8,6 +8,7 @@ with no server, on the same job store and worker pool a server would use.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +28,17 @@ app = typer.Typer(help="Honua geoprocessing server", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 jobs_app = typer.Typer(help="List, inspect and cancel jobs", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+keys_app = typer.Typer(help="API keys (kept hashed in the job store's database)",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+users_app = typer.Typer(help="Built-in users (passwords hashed with scrypt)", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 Server = Annotated[str, typer.Option("--server", "-s", envvar="HONUA_SERVER",
                                      help="URL of a running Honua server")]
+ApiKeyOption = Annotated[str, typer.Option("--api-key", envvar="HONUA_API_KEY",
+                                           help="API key for a server that needs one")]
 Local = Annotated[bool, typer.Option("--local", help="Use the data directory, no server")]
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (HONUA_DATA_DIR)")]
 DEFAULT_SERVER = "http://127.0.0.1:8080"
@@ -56,6 +64,7 @@ def serve(
     from honua.demo import install_demo
 
     settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    _log_warnings()
     if demo or settings.demo_data:
         install_demo(settings, console)
     console.print(f"Honua serving on http://{settings.host}:{settings.port}/api "
@@ -64,8 +73,20 @@ def serve(
                 log_level="info", access_log=False)
 
 
+def _log_warnings() -> None:
+    """Honua's warnings at start (the job sandbox, processes that failed to load) go to
+    stderr with their level; uvicorn configures only its own loggers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     honua: %(message)s"))
+    logger = logging.getLogger("honua")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 @app.command()
-def processes(server: Server = DEFAULT_SERVER, local: Local = False) -> None:
+def processes(server: Server = DEFAULT_SERVER, local: Local = False,
+              api_key: ApiKeyOption = "") -> None:
     """List the processes offered."""
     table = Table("id", "title", "version", "modes")
     if local:
@@ -76,7 +97,7 @@ def processes(server: Server = DEFAULT_SERVER, local: Local = False) -> None:
             d = definition.description
             table.add_row(d.id, d.title, d.version, ", ".join(m.value for m in d.job_control))
     else:
-        with _remote(server) as client:
+        with _remote(server, api_key) as client:
             for summary in client.processes():
                 modes = [m.removesuffix("-execute") for m in summary.get("jobControlOptions", [])
                          if m.endswith("-execute")]
@@ -86,10 +107,10 @@ def processes(server: Server = DEFAULT_SERVER, local: Local = False) -> None:
 
 
 @contextlib.contextmanager
-def _remote(server: str) -> Iterator[HonuaClient]:
+def _remote(server: str, api_key: str = "") -> Iterator[HonuaClient]:
     """A client for ``server``; its errors become one clear line and exit code 1."""
     try:
-        with HonuaClient(server) as client:
+        with HonuaClient(server, api_key=api_key) as client:
             yield client
     except RemoteError as exc:
         _fail(exc.detail)
@@ -124,13 +145,14 @@ def submit(
     local: Local = False,
     data_dir: DataDir = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait")] = 3600.0,
+    api_key: ApiKeyOption = "",
 ) -> None:
     """Run a process as a job, show its progress, and print or save its results."""
     values = dict(parse_input(text) for text in inputs or [])
     if local:
         document = _submit_local(process_id, values, data_dir, timeout)
     else:
-        document = _submit_remote(process_id, values, server, timeout)
+        document = _submit_remote(process_id, values, server, timeout, api_key)
     data = orjson.dumps(document, option=orjson.OPT_INDENT_2)
     if output:
         output.write_bytes(data)
@@ -144,8 +166,9 @@ def _progress_bar() -> Progress:
                     TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console)
 
 
-def _submit_remote(process_id: str, values: dict[str, Any], server: str, timeout: float) -> Any:
-    with _remote(server) as client, _progress_bar() as bar:
+def _submit_remote(process_id: str, values: dict[str, Any], server: str, timeout: float,
+                   api_key: str = "") -> Any:
+    with _remote(server, api_key) as client, _progress_bar() as bar:
         info = client.submit(process_id, values)
         task = bar.add_task(f"job {info['jobID'][:8]}", total=100)
 
@@ -195,10 +218,11 @@ def jobs_list(
     process: Annotated[str | None, typer.Option(help="Only jobs of this process")] = None,
     limit: int = 50,
     server: Server = DEFAULT_SERVER,
+    api_key: ApiKeyOption = "",
 ) -> None:
     """List jobs, newest first."""
     table = Table("job", "process", "status", "progress", "created", "message")
-    with _remote(server) as client:
+    with _remote(server, api_key) as client:
         for info in client.jobs(status=status, process_id=process, limit=limit):
             table.add_row(info["jobID"], info.get("processID", ""), info["status"],
                           f"{info.get('progress', 0)}%", info.get("created", ""),
@@ -207,19 +231,147 @@ def jobs_list(
 
 
 @jobs_app.command("show")
-def jobs_show(job_id: str, server: Server = DEFAULT_SERVER) -> None:
+def jobs_show(job_id: str, server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "") -> None:
     """Show one job's status."""
-    with _remote(server) as client:
+    with _remote(server, api_key) as client:
         sys.stdout.write(orjson.dumps(client.job(job_id), option=orjson.OPT_INDENT_2).decode()
                          + "\n")
 
 
 @jobs_app.command("cancel")
-def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER) -> None:
+def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER,
+                api_key: ApiKeyOption = "") -> None:
     """Cancel (dismiss) a job: a running job is stopped, its results discarded."""
-    with _remote(server) as client:
+    with _remote(server, api_key) as client:
         info = client.dismiss(job_id)
         console.print(f"job {info['jobID']} {info['status']}")
+
+
+# -- identities: straight on the database every front process reads ----------------------------
+Roles = Annotated[list[str], typer.Option("--role", help="A role (repeat for several)")]
+Tenant = Annotated[str, typer.Option("--tenant", help="The tenant it belongs to")]
+
+
+@contextlib.contextmanager
+def _identities(data_dir: Path | None) -> Iterator[Any]:
+    from honua.errors import HonuaError
+    from honua.store import open_identity_store
+
+    store = None
+    try:
+        store = open_identity_store(load_settings(data_dir=data_dir))
+        yield store
+    except (HonuaError, ValueError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _checked(names: list[str], what: str) -> frozenset[str]:
+    from honua.core.identity import check_name
+
+    try:
+        return frozenset(check_name(name, what) for name in names)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="Unique name of the key")],
+    role: Roles,
+    tenant: Tenant,
+    expires: Annotated[str | None, typer.Option(help="Lifetime, e.g. 30d, 12h, 2w")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key; the key itself is printed once, alone on the last line."""
+    import datetime as dt
+
+    from honua.core.identity import ApiKey, hash_key, new_key, parse_duration
+
+    (name,) = _checked([name], "key name")
+    tenant = tenant and next(iter(_checked([tenant], "tenant")))
+    try:
+        lifetime = parse_duration(expires) if expires else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--expires") from None
+    now = dt.datetime.now(dt.UTC)
+    key = new_key()
+    record = ApiKey(name=name, digest=hash_key(key), tenant=tenant, roles=_checked(role, "role"),
+                    created=now, expires=now + lifetime if lifetime else None)
+    with _identities(data_dir) as store:
+        store.add_key(record)
+    until = f"until {record.expires:%Y-%m-%d %H:%M} UTC" if record.expires else "no expiry"
+    console.print(f"API key {name!r} created (tenant {tenant!r}, roles "
+                  f"{', '.join(sorted(record.roles))}, {until}); it is shown only now:")
+    sys.stdout.write(key + "\n")
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """List API keys (names, tenants, roles, state; never the keys)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    table = Table("name", "tenant", "roles", "created", "expires", "state")
+    with _identities(data_dir) as store:
+        for key in store.all_keys():
+            state = "revoked" if key.revoked else "active" if key.usable(now) else "expired"
+            table.add_row(key.name, key.tenant, " ".join(sorted(key.roles)),
+                          f"{key.created:%Y-%m-%d %H:%M}",
+                          f"{key.expires:%Y-%m-%d %H:%M}" if key.expires else "never", state)
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: str, data_dir: DataDir = None) -> None:
+    """Revoke an API key for good: requests with it, and tokens got with it, are refused."""
+    with _identities(data_dir) as store:
+        store.revoke_key(name)
+    console.print(f"API key {name!r} revoked")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Roles,
+    tenant: Tenant,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (one line)")] = False,
+    replace: Annotated[bool, typer.Option(help="Replace an existing user of that name")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a built-in user (for generateToken and ArcGIS clients)."""
+    import datetime as dt
+
+    from honua.core.identity import User, hash_password
+
+    (name,) = _checked([name], "user name")
+    tenant = tenant and next(iter(_checked([tenant], "tenant")))
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        _fail("the password must have at least 8 characters")
+    user = User(name=name, tenant=tenant, roles=_checked(role, "role"),
+                password_hash=hash_password(password), created=dt.datetime.now(dt.UTC))
+    with _identities(data_dir) as store:
+        store.add_user(user, replace=replace)
+    console.print(f"user {name!r} {'replaced' if replace else 'added'} (tenant {tenant!r}, "
+                  f"roles {', '.join(sorted(user.roles))})")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = None) -> None:
+    """List built-in users (never their password hashes)."""
+    table = Table("name", "tenant", "roles", "created")
+    with _identities(data_dir) as store:
+        for user in store.all_users():
+            table.add_row(user.name, user.tenant, " ".join(sorted(user.roles)),
+                          f"{user.created:%Y-%m-%d %H:%M}")
+    Console().print(table)
 
 
 def main() -> None:

@@ -104,6 +104,20 @@ class Forbidden(HonuaError, PermissionError):
     kind = "forbidden"
 
 
+class Unauthenticated(HonuaError, PermissionError):
+    """The request carries no credentials and this server does not serve anonymous callers
+    (OGC API/WPS: 401 with ``WWW-Authenticate``; GPServer: 499 "Token Required")."""
+
+    kind = "unauthenticated"
+
+
+class InvalidToken(Unauthenticated):
+    """The credentials sent are not valid: unknown, revoked, expired or forged (OGC API/WPS:
+    401 with ``WWW-Authenticate``; GPServer: 498 "Invalid Token")."""
+
+    kind = "invalid-token"
+
+
 class Busy(HonuaError):
     """No capacity now; the client should retry after ``retry_after`` seconds."""
 

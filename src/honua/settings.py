@@ -51,6 +51,10 @@ class Settings:
     """A worker process is replaced after this many jobs (leaks cannot pile up)."""
     worker_user: str = field(default_factory=_default_worker_user)
     """Unprivileged user the workers switch to when the server runs as root; empty = stay."""
+    sandbox: str = "auto"
+    """Job sandbox of the workers (``executors/sandbox.py``): ``auto`` uses what this machine
+    allows and warns at start about what is missing, ``required`` refuses to start without
+    all of it, ``off`` only switches user (and warns)."""
     job_memory_mb: int = 4096
     """Address-space limit of a job's worker process."""
     job_cpu_seconds: int = 3600
@@ -66,6 +70,8 @@ class Settings:
     fast_path_max_features: int = 1000
     """Synchronous runs of built-in processes on at most this many features run on the
     server's own threads (no worker round trip); 0 sends everything to the workers."""
+    fast_path_max_vertices: int = 100_000
+    """...and at most this many vertices: anything bigger runs in a memory-limited worker."""
     retention_hours: float = 6.0
     cleanup_interval_seconds: float = 300.0
     rerun_interrupted: bool = True
@@ -73,6 +79,23 @@ class Settings:
     max_attempts: int = 2
 
     max_body_mb: float = 100.0
+    json_max_depth: int = 64
+    """Deepest nesting of arrays/objects in a JSON request body (GeoJSON needs about 8)."""
+    filter_max_length: int = 4_000_000
+    """Characters of one CQL2 filter (text, or the JSON's text)."""
+    filter_max_terms: int = 5000
+    """Predicates one CQL2 filter may join with AND/OR/NOT (longer chains are 400s)."""
+    filter_max_depth: int = 50
+    """Nesting depth of a CQL2 filter (parentheses, NOT, arithmetic; AND/OR chains are
+    balanced first, so 5,000 ORed terms nest 13 deep)."""
+    filter_max_vertices: int = 100_000
+    """Vertices of all geometry literals of one CQL2 filter together."""
+    describe_max_identifiers: int = 100
+    """Distinct process identifiers one WPS DescribeProcess may name (``all`` is always fine)."""
+    cors_origins: tuple[str, ...] = ("*",)
+    """Web origins allowed to call the server from a browser. ``*``: any origin, without
+    credentials; a list (``https://app.example.org``): only those, echoed, with credentials;
+    empty: no CORS headers at all."""
     reference_allow_hosts: tuple[str, ...] = ()
     """Hosts whose URLs may be fetched as process inputs by reference (``data.example.org``,
     ``*.example.org``, ``host:port``); loopback/private addresses only if listed as IPs or
@@ -103,6 +126,38 @@ class Settings:
     """Largest accepted expansion ratio of a zip entry (zip bomb guard)."""
     upload_max_entries: int = 1000
     upload_ttl_hours: float = 24.0
+    allowed_formats: tuple[str, ...] = ("geojson", "geopackage", "flatgeobuf", "shapefile",
+                                        "csv", "kml", "gml")
+    """Formats accepted as uploads, each opened only with its own GDAL driver (names or
+    drivers: ``geojson``/``GeoJSON``, ``geopackage``/``GPKG``, ``flatgeobuf``,
+    ``shapefile``/``ESRI Shapefile`` (zipped), ``csv``, ``kml``, ``gml``). Virtual datasets
+    (VRT, GDALG) and GDAL's virtual file systems are never accepted."""
+    max_vertices: int = 5_000_000
+    """Vertices of all geometries of one request (inline, uploads, references), on every
+    path; more is refused as too large (HTTP 413)."""
+
+    anonymous: bool | None = None
+    """Whether callers without credentials are served: unset = while no API key, user or
+    OIDC issuer exists (the demo), refused once one does; true = always; false = never."""
+    admin_roles: tuple[str, ...] = ("admin",)
+    """Roles whose holders administer the server (see every tenant's jobs)."""
+    oidc_issuer: str = ""
+    """Issuer (``iss``) of the OIDC bearer tokens accepted; empty = no OIDC."""
+    oidc_audience: str = ""
+    """Audience (``aud``) the OIDC tokens must name; required with ``oidc_issuer``."""
+    oidc_jwks: str = ""
+    """The issuer's signing keys: a JWKS file path or an ``https://`` URL (fetched, cached)."""
+    oidc_roles_claim: str = "roles"
+    oidc_tenant_claim: str = "tenant"
+    oidc_leeway_seconds: float = 60.0
+    """Clock skew allowed on ``exp``/``nbf``/``iat`` (at most 300 s)."""
+    token_secret: str = ""
+    """Key that signs ArcGIS tokens; empty = one generated once and kept in the job store's
+    database, so that every front process agrees."""
+    token_minutes: int = 60
+    """Validity of an ArcGIS token when generateToken asks for no ``expiration``."""
+    token_max_minutes: int = 1440
+    """Longest ``expiration`` generateToken grants."""
 
     @property
     def resolved_layers_dir(self) -> Path:
@@ -162,6 +217,10 @@ def _convert(settings: Settings, name: str, value: Any) -> Any:
     hint = _HINTS[name]
     if hint in (Path, Path | None):
         return Path(value) if value not in (None, "") else None if hint != Path else Path(".")
+    if hint == bool | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hint = bool
     if hint is bool:
         if isinstance(value, str):
             return value.strip().lower() in ("1", "true", "yes", "on")

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 if TYPE_CHECKING:
+    from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
     from honua.core.execution import Execution, ExecutionListener, WorkItem
+    from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
     from honua.core.planning import RunResult
     from honua.core.references import LayerService
@@ -190,6 +192,46 @@ class UploadStore(Protocol):
     def cleanup(self, now: dt.datetime | None = None) -> int: ...
 
 
+class IdentityStore(Protocol):
+    """API keys, built-in users and server secrets, in the job store's database so that every
+    front process sees the same ones. Keys and users are unique by name."""
+
+    def add_key(self, key: ApiKey) -> None:
+        """Store a new key; ``Conflict`` if one of that name exists."""
+        ...
+
+    def key(self, name: str) -> ApiKey | None: ...
+
+    def key_by_digest(self, digest: str) -> ApiKey | None: ...
+
+    def all_keys(self) -> builtins.list[ApiKey]:
+        """Every key, revoked and expired ones too, by name."""
+        ...
+
+    def revoke_key(self, name: str) -> ApiKey:
+        """Mark the key revoked (for good); ``NotFound`` if there is none of that name."""
+        ...
+
+    def add_user(self, user: User, *, replace: bool = False) -> None:
+        """Store a user; ``Conflict`` if one of that name exists, unless ``replace``."""
+        ...
+
+    def user(self, name: str) -> User | None: ...
+
+    def all_users(self) -> builtins.list[User]: ...
+
+    def has_identities(self) -> bool:
+        """Whether any key or user exists (anonymous callers are then refused by default)."""
+        ...
+
+    def secret(self, name: str) -> bytes:
+        """The server secret ``name``: made (32 random bytes) the first time any process asks,
+        the same for every process afterwards."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class JobService(Protocol):
     """What adapters ask of the job manager (``honua.core.manager.JobManager``)."""
 
@@ -239,3 +281,4 @@ class Services(Protocol):
     manager: JobService
     catalog: Catalog
     uploads: UploadStore
+    authenticator: Authenticator

@@ -28,9 +28,11 @@ class RemoteError(Exception):
 
 class HonuaClient:
     def __init__(self, base_url: str = "http://127.0.0.1:8080", *, timeout: float = 600.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, api_key: str = "") -> None:
         self.base = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport)
+        headers = {"X-API-Key": api_key} if api_key else None
+        self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
+                                 headers=headers)
 
     def close(self) -> None:
         self.http.close()

@@ -23,6 +23,7 @@ from pyproj import CRS
 from honua.errors import InvalidParameter, NotFound, NotSupported
 from honua.geo.crs import crs84
 from honua.geo.features import Field
+from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 
 __all__ = [
     "FILTER_LANGS", "GEOMETRY_NAMES", "FeatureQuery", "LayerInfo", "NoSuchLayer", "check_filter",
@@ -88,8 +89,10 @@ def _position(exc: Exception) -> str:
     return f" at line {line}, column {column}" if line and column else ""
 
 
-def parse_filter(value: Any, lang: str | None = None) -> Any:
-    """A pygeofilter AST from CQL2 text (a string) or CQL2 JSON (an object or its text)."""
+def parse_filter(value: Any, lang: str | None = None,
+                 limits: FilterLimits = DEFAULT_LIMITS) -> Any:
+    """A pygeofilter AST from CQL2 text (a string) or CQL2 JSON (an object or its text),
+    within ``limits`` (``honua.geo.filter_limits``)."""
     if value is None or value == "":
         return None
     if lang is None:
@@ -104,16 +107,20 @@ def parse_filter(value: Any, lang: str | None = None) -> Any:
 
             if not isinstance(value, str):
                 raise InvalidParameter("a cql2-text filter must be a string", parameter="filter")
-            return parse_text(value)
+            text, geometries = prepare_text(value, limits)
+            return finish(parse_text(text), geometries, limits)
         from pygeofilter.parsers.cql2_json import parse as parse_json
 
         if isinstance(value, str):
             import orjson
 
+            if len(value) > limits.max_length:
+                prepare_text(value, limits)  # refuses it with the length's message
             value = orjson.loads(value)
         if not isinstance(value, Mapping):
             raise InvalidParameter("a cql2-json filter must be a JSON object", parameter="filter")
-        return parse_json(dict(value))
+        check_json(value, limits)
+        return finish(parse_json(dict(value)), (), limits)
     except InvalidParameter:
         raise
     except Exception as exc:  # lark and pygeofilter raise many kinds for bad input

@@ -32,6 +32,8 @@ class Limits:
     cpu_seconds: int | None = None
     max_input_bytes: int | None = None
     max_features: int | None = None
+    max_vertices: int | None = None
+    """Vertices of all geometries in one request; at most the server's ``max_vertices``."""
 
 
 @dataclass(frozen=True)

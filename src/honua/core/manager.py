@@ -33,6 +33,7 @@ from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_k
 from honua.core.references import LayerService
 from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode
+from honua.core.sizes import check_vertices, vertex_count
 from honua.core.values import File
 from honua.errors import NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
@@ -124,7 +125,15 @@ class JobManager:
             bound = self.layers.bind(description, raw_inputs, options, owner=owner, tenant=tenant)
         else:
             bound = bind_inputs(description, raw_inputs)
+        check_vertices(bound, self.max_vertices(definition))
         return definition, bound, outputs
+
+    def max_vertices(self, definition: ProcessDefinition) -> int:
+        """The vertex cap of one request to ``definition``: the process's own, within the
+        server's ``max_vertices``."""
+        own = definition.description.limits.max_vertices
+        server = self.settings.max_vertices
+        return min(own, server) if own and server > 0 else (own or server)
 
     def run(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
             *, owner: str = "", tenant: str = "") -> Future[RunResult]:
@@ -205,6 +214,8 @@ class JobManager:
         limit = self.settings.fast_path_max_features
         if self.fast_executor is None or limit <= 0 or not definition.module.startswith(BUILTINS):
             return False
+        if vertex_count(bound) > self.settings.fast_path_max_vertices:
+            return False  # one feature can be a million vertices: cost is bounded by vertices
         size = 0
         for value in bound.values():
             for item in value if isinstance(value, list) else [value]:

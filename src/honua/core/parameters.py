@@ -28,6 +28,7 @@ from honua.core.values import (
     Geometry,
     LinearUnit,
     SpatialReference,
+    finite_coordinates,
 )
 from honua.errors import InvalidParameter, TooManyValues
 from honua.geo.features import FeatureCollection
@@ -215,10 +216,11 @@ def _to_string(value: Any, name: str) -> str:
 
 
 def _to_features(value: Any, name: str) -> FeatureCollection:
-    if isinstance(value, FeatureCollection):
-        return value
     try:
-        return read_features(value, where=f"input {name!r}")
+        collection = (value if isinstance(value, FeatureCollection)
+                      else read_features(value, where=f"input {name!r}"))
+        finite_coordinates(collection.geometry, f"input {name!r}")  # whichever adapter built it
+        return collection
     except InvalidParameter as exc:
         raise InvalidParameter(exc.message, parameter=name) from None
 

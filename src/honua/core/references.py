@@ -38,6 +38,7 @@ from honua.core.parameters import DataType
 from honua.core.requests import ExecutionOptions, LayerRegistration
 from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
 from honua.geo.features import FeatureCollection
+from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits
 
 if TYPE_CHECKING:
     from honua.core.description import ProcessDescription
@@ -138,10 +139,11 @@ class LayerReference:
                    data.get("filter-lang") or data.get("filterLang"), data.get("bbox"),
                    data.get("properties"), data.get("limit"))
 
-    def query(self, layer: LayerInfo) -> FeatureQuery:
-        """The checked query for ``layer`` (unknown properties and bad filters refused)."""
-        ast, bbox = _bbox_query(check_filter(parse_filter(self.filter, self.filter_lang), layer),
-                                self.bbox)
+    def query(self, layer: LayerInfo, limits: FilterLimits = DEFAULT_LIMITS) -> FeatureQuery:
+        """The checked query for ``layer`` (unknown properties, bad or too large filters
+        refused)."""
+        ast, bbox = _bbox_query(check_filter(parse_filter(self.filter, self.filter_lang, limits),
+                                             layer), self.bbox)
         return FeatureQuery(filter=ast, bbox=bbox,
                             properties=check_properties(self.properties, layer), limit=self.limit)
 
@@ -180,9 +182,11 @@ class UploadReader(Protocol):
 class ReferenceResolver:
     """Checks and reads references for the job manager (see the module docstring)."""
 
-    def __init__(self, catalog: Catalog, uploads: UploadReader | None = None) -> None:
+    def __init__(self, catalog: Catalog, uploads: UploadReader | None = None,
+                 filter_limits: FilterLimits = DEFAULT_LIMITS) -> None:
         self.catalog = catalog
         self.uploads = uploads
+        self.filter_limits = filter_limits
 
     def check(self, reference: LayerReference, owner: str = "", tenant: str = ""
               ) -> tuple[LayerInfo, FeatureQuery]:
@@ -190,7 +194,7 @@ class ReferenceResolver:
         layer = self.catalog.get(reference.collection_id)
         if not can_read(layer, owner, tenant):
             raise Forbidden(f"you may not read collection {reference.collection_id!r}")
-        return layer, reference.query(layer)
+        return layer, reference.query(layer, self.filter_limits)
 
     def read(self, value: LayerReference | UploadReference, owner: str = "",
              tenant: str = "") -> FeatureCollection:
@@ -259,8 +263,9 @@ class LayerService(ReferenceResolver):
 
     def __init__(self, catalog: Catalog, uploads: UploadReader | None = None, *,
                  default_ttl: dt.timedelta = dt.timedelta(days=7),
-                 max_ttl: dt.timedelta = dt.timedelta(days=365), chunk_size: int = 50000) -> None:
-        super().__init__(catalog, uploads)
+                 max_ttl: dt.timedelta = dt.timedelta(days=365), chunk_size: int = 50000,
+                 filter_limits: FilterLimits = DEFAULT_LIMITS) -> None:
+        super().__init__(catalog, uploads, filter_limits)
         self.default_ttl = default_ttl
         self.max_ttl = max_ttl
         self.chunk_size = chunk_size
@@ -271,7 +276,8 @@ class LayerService(ReferenceResolver):
         return cls(catalog, uploads,
                    default_ttl=dt.timedelta(hours=settings.layer_default_ttl_hours),
                    max_ttl=dt.timedelta(hours=settings.layer_max_ttl_hours),
-                   chunk_size=settings.chunk_features)
+                   chunk_size=settings.chunk_features,
+                   filter_limits=FilterLimits.from_settings(settings))
 
     # -- inputs ---------------------------------------------------------------------------------
     @staticmethod

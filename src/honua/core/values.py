@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import CRS
 
@@ -60,6 +61,15 @@ def _finite(value: Any, what: str) -> float:
     if not math.isfinite(number):
         raise InvalidParameter(f"{what} must be a finite number, got {value!r}")
     return number
+
+
+def finite_coordinates(geometry: Any, what: str) -> None:
+    """InvalidParameter if any x/y of ``geometry`` (one shapely geometry or an array of
+    them) is NaN or infinite: GEOS answers those with nonsense or errors, never a result."""
+    coordinates = shapely.get_coordinates(geometry)
+    if coordinates.size and not np.isfinite(coordinates).all():
+        raise InvalidParameter(f"{what}: coordinates must be finite numbers (not NaN or "
+                               "Infinity)")
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,8 @@ class Envelope:
     crs: CRS = field(default_factory=crs84)
 
     def __post_init__(self) -> None:
+        for name in ("minx", "miny", "maxx", "maxy"):
+            object.__setattr__(self, name, _finite(getattr(self, name), "an envelope's " + name))
         if self.minx > self.maxx or self.miny > self.maxy:
             raise InvalidParameter("an envelope needs min <= max on both axes")
 
@@ -191,6 +203,7 @@ class Geometry:
         if isinstance(value, cls):
             return value
         if isinstance(value, shapely.Geometry):
+            finite_coordinates(value, f"input {name!r}")
             return cls(value)
         return cls.only_one(read_features(value, where=f"input {name!r}"), name)
 
@@ -205,6 +218,7 @@ class Geometry:
             got = "a null geometry" if len(collection) == 1 else f"{len(collection)} features"
             raise InvalidParameter(f"input {name!r} takes exactly one geometry, got {got}",
                                    parameter=name)
+        finite_coordinates(collection.geometry[0], f"input {name!r}")
         return cls(collection.geometry[0], collection.crs)
 
 

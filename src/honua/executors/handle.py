@@ -10,6 +10,7 @@ stderr go to the server's stderr, where a job's prints cannot corrupt frames.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -23,8 +24,10 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
 from honua.executors import limits as oslimits
+from honua.executors import sandbox
 from honua.executors.cgroup import PidsGroup
 from honua.executors.protocol import Fatal, Hello, Ready, dumps, loads
+from honua.executors.sandbox import Report
 from honua.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,11 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+def _for_worker(settings: Settings) -> Settings:
+    """The settings a worker gets: without the job store's URL (and its password)."""
+    return dataclasses.replace(settings, database_url="")
+
+
 def _absolute_sys_path() -> tuple[str, ...]:
     return tuple(os.path.abspath(entry) if entry else os.getcwd() for entry in sys.path)
 
@@ -68,6 +76,7 @@ class WorkerHandle:
         self.jobs = 0
         """Jobs sent to this worker so far (for recycling)."""
         self.problems: tuple[str, ...] = ()
+        self.sandbox = Report()
         self._popen = popen
         self._conn = conn
         self._workdir = workdir
@@ -80,9 +89,11 @@ class WorkerHandle:
         """Start a worker and send it its settings (without waiting for it)."""
         try:
             ids = oslimits.worker_ids(settings.worker_user)
+            sandbox.check_mode(settings.sandbox)
         except ValueError as exc:
             raise WorkerStartError(str(exc)) from exc
-        workdir = tempfile.mkdtemp(prefix="honua-worker-")
+        workdir = os.path.realpath(tempfile.mkdtemp(prefix="honua-worker-"))
+        plan = sandbox.plan(settings, workdir)
         if ids is not None:
             os.chown(workdir, *ids)
         ours, theirs = socket.socketpair()
@@ -99,7 +110,7 @@ class WorkerHandle:
             theirs.close()
         handle = cls(popen, Connection(ours.detach()), workdir)
         try:
-            handle.send(Hello(settings, _absolute_sys_path(), workdir))
+            handle.send(Hello(_for_worker(settings), _absolute_sys_path(), workdir, plan))
         except OSError as exc:
             handle.terminate()
             raise WorkerStartError(f"the worker process exited at once: {exc}") from exc
@@ -115,7 +126,7 @@ class WorkerHandle:
             remaining = deadline - time.monotonic()
             event = self.next_event(remaining, wake_fd) if remaining > 0 else None
             if isinstance(event, Ready):
-                self.uid, self.problems = event.uid, event.problems
+                self.uid, self.problems, self.sandbox = event.uid, event.problems, event.sandbox
                 return
             if isinstance(event, Fatal):
                 reason = event.message

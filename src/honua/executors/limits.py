@@ -16,6 +16,7 @@ the kernel ignores it for root: that is why workers started by root switch to
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import pwd
@@ -27,6 +28,7 @@ from honua.core.execution import RunLimits
 from honua.executors.cgroup import PidsGroup
 
 MIB = 1024 * 1024
+PR_SET_NO_NEW_PRIVS = 38  # <linux/prctl.h>
 _SAVED = (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC, resource.RLIMIT_FSIZE)
 
 
@@ -107,6 +109,15 @@ def worker_ids(user: str) -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+def forbid_new_privileges() -> None:
+    """Set no_new_privs: no program this process runs (a setuid one included) can gain
+    privileges, for good; also what lets an unprivileged process enter Landlock."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(error)}")
+
+
 def drop_privileges(user: str) -> None:
     """Become ``user`` for good: no supplementary groups, then group, then user."""
     ids = worker_ids(user)
@@ -116,3 +127,5 @@ def drop_privileges(user: str) -> None:
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid or os.getgroups():
+        raise OSError(f"could not switch to {user!r} (uid {uid}, gid {gid})")

@@ -28,6 +28,7 @@ from honua.core.execution import ExecutionListener, WorkItem
 from honua.errors import Unavailable
 from honua.executors import outcomes
 from honua.executors.backlog import Backlog, Ticket
+from honua.executors.sandbox import Report
 from honua.executors.slot import START_TIMEOUT, Slot
 from honua.settings import Settings
 
@@ -119,6 +120,11 @@ class LocalPool:
         """Wait until every slot has a worker ready (e.g. after replacements); False on timeout."""
         deadline = time.monotonic() + timeout
         return all(slot.ready.wait(max(0.0, deadline - time.monotonic())) for slot in self._slots)
+
+    @property
+    def sandbox(self) -> Report:
+        """How the workers are confined (their first report): layers in place, and missing."""
+        return self._slots[0].sandbox if self._slots else Report()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for monitoring, and tests)."""

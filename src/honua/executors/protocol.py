@@ -27,6 +27,7 @@ import shapely
 
 from honua.core.execution import OutcomeStatus, WorkItem
 from honua.core.values import File
+from honua.executors.sandbox import Plan, Report
 from honua.settings import Settings
 
 PROTOCOL = 5
@@ -41,6 +42,7 @@ class Hello:
     sys_path: tuple[str, ...]
     workdir: str
     """Scratch directory of this worker (already owned by the worker user)."""
+    sandbox: Plan
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Ready:
     pid: int
     uid: int
     problems: tuple[str, ...] = ()
+    sandbox: Report = Report()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from honua.executors import outcomes
 from honua.executors.backlog import Backlog, Ticket
 from honua.executors.handle import EXITED, WorkerHandle, WorkerStartError
 from honua.executors.protocol import Cancel, Done, Note, Progress, Run, dumps, inline_files
+from honua.executors.sandbox import Report
 from honua.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class Slot:
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
         self.start_error = ""
+        self.sandbox = Report()
+        """How the last worker started here is confined."""
         self.ready = threading.Event()
         """Set while the slot has a worker process ready (or busy); clear while replacing it."""
         self._backlog = backlog
@@ -120,6 +123,11 @@ class Slot:
         for problem in set(handle.problems) - self._reported:
             self._reported.add(problem)
             log.warning("worker processes: %s", problem)
+        self.sandbox = handle.sandbox
+        warning = handle.sandbox.warning()
+        if warning and warning not in self._reported:
+            self._reported.add(warning)
+            log.warning("%s", warning)
         return handle
 
     def _started(self, error: str) -> None:

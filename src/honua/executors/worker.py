@@ -7,9 +7,10 @@ time on its main thread. A small reader thread takes frames from the pool
 meanwhile, so a cancel reaches ``Context.cancelled`` while the job runs; if
 the pool goes away, the reader kills the worker's whole process group.
 
-Modules are imported *before* the switch of user, so the worker can only
-count on what it imported then: a process that imports lazily, inside its
-function, needs those files to be readable by the worker user.
+Modules are imported *before* the worker confines itself (``sandbox.py``:
+namespaces, Landlock, the switch of user), so imports cannot be blocked by the
+sandbox; lazy imports (inside a process function) still work, since the
+interpreter and ``sys.path`` stay readable to the worker user.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import os
 import queue
 import shutil
 import signal
-import stat
 import sys
 import threading
 from functools import partial
@@ -32,10 +32,10 @@ from pathlib import Path
 
 from honua.core.context import Context, MessageLevel
 from honua.core.registry import Registry, discover
-from honua.executors import job
+from honua.executors import job, sandbox
 from honua.executors import limits as oslimits
-from honua.executors.cgroup import PidsGroup
 from honua.executors.protocol import Cancel, Done, Fatal, Hello, Note, Progress, Ready, Run, dumps, loads
+from honua.executors.sandbox import Report
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -44,7 +44,7 @@ class Worker:
     """The job loop of one worker process."""
 
     def __init__(self, conn: Connection, registry: Registry, workdir: Path,
-                 problems: tuple[str, ...] = ()) -> None:
+                 problems: tuple[str, ...] = (), report: Report | None = None) -> None:
         self._conn = conn
         self._registry = registry
         self._workdir = workdir
@@ -55,12 +55,13 @@ class Worker:
         self._cancel_events: dict[str, threading.Event] = {}
         self._threads = 0
         self._problems = problems
+        self._report = report or Report()
 
     def serve(self) -> None:
         """Run jobs until the pool kills this process (it never asks nicely)."""
         threading.Thread(target=self._read, name="honua-worker-reader", daemon=True).start()
         self._threads = threading.active_count()
-        self.send(Ready(self._pid, os.getuid(), self._problems))
+        self.send(Ready(self._pid, os.getuid(), self._problems, self._report))
         while True:
             run, cancel_event = self._jobs.get()
             done = self._run(run, cancel_event)
@@ -153,23 +154,18 @@ def _build(conn: Connection, hello: Hello) -> Worker:
     oslimits.prepare_process()
     faulthandler.enable()  # a native crash leaves a Python stack in the server's log
     registry = discover(hello.settings.process_modules)
-    existing = [entry for entry in sys.path if os.path.isdir(entry)]
-    _confine(hello.settings.worker_user, existing)
+    report = _confine(hello)
     _die_with_parent()
     workdir = Path(hello.workdir)
     os.chdir(workdir)
-    return Worker(conn, registry, workdir, (*registry.problems, *_unreadable(existing)))
+    existing = [entry for entry in sys.path if os.path.isdir(entry)]
+    return Worker(conn, registry, workdir, (*registry.problems, *_unreadable(existing)), report)
 
 
-def _confine(user: str, paths: list[str]) -> None:
-    """Switch to ``user``, unless that user could not read Python itself and a pids
-    cgroup can confine the worker as root instead (lazy imports keep working)."""
-    if oslimits.worker_ids(user) is not None and not all(_world_readable(p) for p in paths):
-        group = PidsGroup.for_worker(os.getpid())
-        if group is not None:
-            oslimits.confine_with_cgroup(group)
-            return
-    oslimits.drop_privileges(user)
+def _confine(hello: Hello) -> Report:
+    """Confine this worker before its first job: sandbox (as far as the settings ask and
+    the machine allows), then the unprivileged worker user."""
+    return sandbox.confine(hello.sandbox, hello.settings.worker_user)
 
 
 def _die_with_parent() -> None:
@@ -181,16 +177,6 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the server died before the request took effect
         os._exit(1)
-
-
-def _world_readable(path: str) -> bool:
-    """Whether any user may list ``path`` (every parent searchable, the folder readable)."""
-    target = Path(path).resolve()
-    for folder in (*reversed(target.parents), target):
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            return False
-    return bool(target.stat().st_mode & stat.S_IROTH)
 
 
 def _unreadable(paths: list[str]) -> list[str]:

@@ -41,6 +41,7 @@ from honua.errors import InvalidParameter
 from honua.geo import filter_values as fv
 from honua.geo.crs import crs84, parse_crs
 from honua.geo.features import FeatureCollection
+from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits, check_json, finish, prepare_text
 from honua.geo.measure import distances_m
 from honua.geo.reproject import transform
 from honua.geo.units import to_meters
@@ -71,15 +72,23 @@ for _name, _node in (("s_dwithin", ast.DistanceWithin), ("dwithin", ast.Distance
     _json_parser.BINARY_OP_PREDICATES_MAP.setdefault(_name, _node)
 
 
-def parse_filter(text: str | dict[str, Any], lang: str = "auto") -> Any:
-    """The pygeofilter tree of a CQL2 filter; ``lang``: auto, cql2-text or cql2-json."""
+def parse_filter(text: str | dict[str, Any], lang: str = "auto",
+                 limits: FilterLimits = DEFAULT_LIMITS) -> Any:
+    """The pygeofilter tree of a CQL2 filter; ``lang``: auto, cql2-text or cql2-json;
+    within ``limits`` (``honua.geo.filter_limits``)."""
     if lang == "auto":
         lang = "cql2-json" if isinstance(text, dict) or str(text).lstrip()[:1] in "{[" else "cql2-text"
     try:
         if lang == "cql2-json":
+            if isinstance(text, str | bytes) and len(text) > limits.max_length:
+                prepare_text(str(text), limits)  # refuses it with the length's message
             document = orjson.loads(text) if isinstance(text, str | bytes) else text
-            return parse_json(_standard_json(document))
-        return parse_text(str(text))
+            check_json(document, limits)
+            return finish(parse_json(_standard_json(document)), (), limits)
+        prepared, geometries = prepare_text(str(text), limits)
+        return finish(parse_text(prepared), geometries, limits)
+    except InvalidParameter:
+        raise
     except Exception as exc:  # pygeofilter raises lark, JSON and plain Python errors alike
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = (" (put property names of one letter, or with spaces, in double quotes: \"b\" > 1)"

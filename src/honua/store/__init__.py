@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from honua.settings import Settings
 from honua.store.artifacts_fs import FilesystemArtifactStore
+from honua.store.identity_sql import SqlIdentityStore
 from honua.store.jobs_sql import SqlJobStore
-from honua.store.memory import MemoryArtifactStore, MemoryJobStore
-from honua.types import ArtifactStore, JobStore
+from honua.store.memory import MemoryArtifactStore, MemoryIdentityStore, MemoryJobStore
+from honua.types import ArtifactStore, IdentityStore, JobStore
 
 __all__ = [
-    "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryJobStore", "SqlJobStore",
-    "open_artifact_store", "open_job_store",
+    "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore",
+    "SqlIdentityStore", "SqlJobStore", "open_artifact_store", "open_identity_store",
+    "open_job_store",
 ]
 
 
 def open_job_store(settings: Settings) -> JobStore:
     """The job store at ``settings.resolved_database_url`` (``sqlite:`` or ``postgresql:``)."""
     return SqlJobStore(settings.resolved_database_url)
+
+
+def open_identity_store(settings: Settings) -> IdentityStore:
+    """API keys and users in the job store's database (every front process sees them)."""
+    return SqlIdentityStore(settings.resolved_database_url)
 
 
 def open_artifact_store(settings: Settings) -> ArtifactStore:

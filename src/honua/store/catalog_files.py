@@ -46,6 +46,7 @@ __all__ = ["FileCatalog", "NoSuchFeature"]
 log = logging.getLogger(__name__)
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".fgb", ".shp", ".zip")
 _RECORD = ".layer.json"
+_FID_MIN, _FID_MAX = -(2**63), 2**63 - 1
 
 
 class NoSuchFeature(NotFound):
@@ -277,6 +278,8 @@ class FileCatalog:
             fid = int(feature_id)
         except (TypeError, ValueError):
             raise missing from None
+        if not _FID_MIN <= fid <= _FID_MAX:  # OGR feature ids are 64-bit: no such feature
+            raise missing
         found = catalog_ogr.read(entry.source, entry.info.fields, fids=[fid], crs=entry.info.crs)
         if len(found) != 1:
             raise missing

@@ -32,6 +32,7 @@ from pyproj import CRS
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.crs import crs84
 from honua.geo.features import FeatureCollection
+from honua.geo.filter_limits import combine
 from honua.geo.reproject import transform
 
 __all__ = ["Plan", "evaluate", "literal_geometry", "plan"]
@@ -135,9 +136,14 @@ def _sql(node: Any, geometry_names: set[str]) -> str:
 
 
 def _conjuncts(node: Any) -> list[Any]:
-    if isinstance(node, nodes.And):
-        return _conjuncts(node.lhs) + _conjuncts(node.rhs)
-    return [node]
+    found, stack = [], [node]
+    while stack:  # without recursion: an AND of thousands of terms
+        node = stack.pop()
+        if isinstance(node, nodes.And):
+            stack += [node.rhs, node.lhs]
+        else:
+            found.append(node)
+    return found
 
 
 def _nodes(node: Any) -> list[Any]:
@@ -190,10 +196,14 @@ def plan(ast: Any, geometry_names: Sequence[str], layer_crs: CRS) -> Plan:
     mask = None
     if masks:
         mask = masks[0] if len(masks) == 1 else shapely.intersection_all(masks)
-    rest = None
-    for part in residual:
-        rest = part if rest is None else nodes.And(rest, part)
-    return Plan(" AND ".join(where) or None, mask, rest)
+    # balanced, not chained: SQLite refuses expressions nested over 1000 deep, and the
+    # residual is evaluated recursively
+    rest = combine(nodes.And, residual) if residual else None
+    clause: str | None = None
+    if where:
+        joined: str = combine(lambda a, b: f"({a} AND {b})", where)
+        clause = joined[1:-1] if len(where) > 1 else joined  # the outermost AND needs none
+    return Plan(clause, mask, rest)
 
 
 # -- evaluation of the residual on one chunk ------------------------------------------------------

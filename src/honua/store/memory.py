@@ -1,4 +1,4 @@
-"""In-memory job and artifact stores for unit tests.
+"""In-memory job, artifact and identity stores for unit tests.
 
 They behave exactly like the durable stores (the conformance suite in
 ``tests/store`` runs against both): the same normalisation of what goes in, the
@@ -9,11 +9,14 @@ which is what the databases' transactions give the SQL store.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as dt
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from honua.core.identity import ApiKey, User
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
 from honua.errors import Conflict, NotFound
 from honua.store.artifact_keys import check_key, check_prefix
@@ -27,7 +30,7 @@ from honua.store.records import (
     normalise_statuses,
 )
 
-__all__ = ["MemoryArtifactStore", "MemoryJobStore"]
+__all__ = ["MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore"]
 
 
 def _newest_first(job: Job) -> tuple[dt.datetime, str]:
@@ -184,3 +187,63 @@ class MemoryArtifactStore:
         if not self.exists(key):
             raise NotFound(f"there is no stored artifact {key!r}")
         return None
+
+
+class MemoryIdentityStore:
+    """``honua.types.IdentityStore`` in dictionaries, answering as ``SqlIdentityStore``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, ApiKey] = {}
+        self._users: dict[str, User] = {}
+        self._secrets: dict[str, bytes] = {}
+
+    def add_key(self, key: ApiKey) -> None:
+        with self._lock:
+            if key.name in self._keys or any(k.digest == key.digest for k in self._keys.values()):
+                raise Conflict(f"an API key named {key.name!r} already exists")
+            self._keys[key.name] = key
+
+    def key(self, name: str) -> ApiKey | None:
+        with self._lock:
+            return self._keys.get(name)
+
+    def key_by_digest(self, digest: str) -> ApiKey | None:
+        with self._lock:
+            return next((k for k in self._keys.values() if k.digest == digest), None)
+
+    def all_keys(self) -> list[ApiKey]:
+        with self._lock:
+            return [self._keys[name] for name in sorted(self._keys)]
+
+    def revoke_key(self, name: str) -> ApiKey:
+        with self._lock:
+            if name not in self._keys:
+                raise NotFound(f"there is no API key named {name!r} (see 'honua keys list')")
+            self._keys[name] = dataclasses.replace(self._keys[name], revoked=True)
+            return self._keys[name]
+
+    def add_user(self, user: User, *, replace: bool = False) -> None:
+        with self._lock:
+            if user.name in self._users and not replace:
+                raise Conflict(f"a user named {user.name!r} already exists")
+            self._users[user.name] = user
+
+    def user(self, name: str) -> User | None:
+        with self._lock:
+            return self._users.get(name)
+
+    def all_users(self) -> list[User]:
+        with self._lock:
+            return [self._users[name] for name in sorted(self._users)]
+
+    def has_identities(self) -> bool:
+        with self._lock:
+            return bool(self._keys or self._users)
+
+    def secret(self, name: str) -> bytes:
+        with self._lock:
+            return self._secrets.setdefault(name, secrets.token_bytes(32))
+
+    def close(self) -> None:
+        pass

@@ -34,16 +34,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from honua.errors import InvalidParameter, NotFound, PayloadTooLarge
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
-from honua.store import catalog_ogr
+from honua.store.ogr_isolated import IsolatedOgr, ReaderLimits
 from honua.store.uploads_checks import (
     FORMATS,
     ArchiveLimits,
     Format,
+    allowed_formats,
+    check_dataset,
     check_file,
     extract_shapefile_zip,
     format_for_name,
@@ -71,6 +73,8 @@ class UploadLimits:
     max_bytes: int = 200 << 20
     archive: ArchiveLimits = ArchiveLimits()
     ttl: dt.timedelta = dt.timedelta(hours=24)
+    max_vertices: int = 5_000_000
+    """An upload with more vertices could never be used as a process input: refused."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +91,16 @@ class Upload:
     description: str = ""
     dataset: str = ""
     """The file GDAL opens, relative to the upload's folder (e.g. the .shp of a zip)."""
+    features: int = 0
+    vertices: int = 0
+    """Counted when the upload was checked, so a request on it is sized before it is read."""
 
     def to_json(self) -> dict[str, object]:
         return {"id": self.id, "owner": self.owner, "tenant": self.tenant, "name": self.name,
                 "format": self.format, "mediaType": self.media_type, "size": self.size,
                 "created": self.created.isoformat(), "expires": self.expires.isoformat(),
-                "description": self.description, "dataset": self.dataset}
+                "description": self.description, "dataset": self.dataset,
+                "features": self.features, "vertices": self.vertices}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Upload:
@@ -102,7 +110,9 @@ class Upload:
                    created=dt.datetime.fromisoformat(str(data["created"])),
                    expires=dt.datetime.fromisoformat(str(data["expires"])),
                    description=str(data.get("description", "")),
-                   dataset=str(data.get("dataset", "")))
+                   dataset=str(data.get("dataset", "")),
+                   features=int(data.get("features", 0)),  # type: ignore[call-overload]
+                   vertices=int(data.get("vertices", 0)))  # type: ignore[call-overload]
 
 
 def _utcnow() -> dt.datetime:
@@ -110,13 +120,21 @@ def _utcnow() -> dt.datetime:
 
 
 class UploadStore:
-    """Uploaded files under ``root`` (created if missing)."""
+    """Uploaded files under ``root`` (created if missing), in the ``formats`` allowed.
+
+    GDAL never opens an upload in this process: checking one and reading it
+    go through ``reader`` (``IsolatedOgr``, a confined subprocess).
+    """
 
     def __init__(self, root: Path, limits: UploadLimits | None = None,
-                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = _utcnow, *,
+                 formats: tuple[Format, ...] = FORMATS,
+                 reader: IsolatedOgr | None = None) -> None:
         self.root = Path(root).absolute()
         self.limits = limits or UploadLimits()
         self.clock = clock
+        self.formats = formats
+        self.reader = reader or IsolatedOgr()
         self._lock = threading.Lock()
         (self.root / _INCOMING).mkdir(parents=True, exist_ok=True)
 
@@ -132,13 +150,16 @@ class UploadStore:
             archive=ArchiveLimits(max_uncompressed_bytes=int(settings.upload_max_uncompressed_mb * mb),
                                   max_ratio=settings.upload_max_ratio,
                                   max_entries=settings.upload_max_entries),
-            ttl=dt.timedelta(hours=settings.upload_ttl_hours)))
+            ttl=dt.timedelta(hours=settings.upload_ttl_hours),
+            max_vertices=settings.max_vertices),
+            formats=allowed_formats(settings.allowed_formats),
+            reader=IsolatedOgr(ReaderLimits.from_settings(settings)))
 
     # -- adding ---------------------------------------------------------------------------------
     def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",
               description: str = "") -> Incoming:
         """Start receiving a file; refuses unknown formats before any byte is written."""
-        fmt = format_for_name(filename or "", media_type)
+        fmt = format_for_name(filename or "", media_type, self.formats)
         name = safe_name(filename, default="upload" + fmt.extensions[0])
         if not name.lower().endswith(fmt.extensions):
             name += fmt.extensions[0]
@@ -173,19 +194,28 @@ class UploadStore:
             data = staging / "data"
             data.mkdir()
             dataset = self._place(incoming, data)
-            catalog_ogr.describe(self.source_of_path(data / dataset, incoming.format.name))
+            found = self._inspect(data / dataset, incoming.format)
             upload = Upload(upload_id, incoming.owner, incoming.tenant, incoming.name,
                             incoming.format.name, incoming.format.media_type, incoming.size, now,
-                            now + self.limits.ttl, incoming.description, f"data/{dataset}")
+                            now + self.limits.ttl, incoming.description, f"data/{dataset}",
+                            found.count, found.vertices)
             (staging / "upload.json").write_text(json.dumps(upload.to_json()))
             os.replace(staging, final)
-        except InvalidParameter as exc:
+        except (InvalidParameter, PayloadTooLarge) as exc:
             raise type(exc)(f"upload {incoming.name!r} refused: {exc.message}") from None
         finally:
             remove_tree(staging)
             with contextlib.suppress(FileNotFoundError):
                 incoming.path.unlink()
         return upload
+
+    def _inspect(self, path: Path, fmt: Format) -> Any:
+        check_dataset(path, fmt)
+        found = self.reader.inspect(path, fmt.name, _open_options(fmt.name))
+        if found.vertices > self.limits.max_vertices:
+            raise PayloadTooLarge(f"the file has {found.vertices:,} vertices; at most "
+                                  f"{self.limits.max_vertices:,} are accepted in one request")
+        return found
 
     def _place(self, incoming: Incoming, data: Path) -> str:
         check_file(incoming.path, incoming.format)
@@ -223,18 +253,16 @@ class UploadStore:
         """The file GDAL reads for ``upload`` (inside the upload area)."""
         return self.root / upload.id / upload.dataset
 
-    @staticmethod
-    def source_of_path(path: Path, fmt: str) -> catalog_ogr.Source:
-        return catalog_ogr.Source(str(path), open_options=CSV_OPTIONS if fmt == "csv" else ())
-
-    def source(self, upload: Upload) -> catalog_ogr.Source:
-        return self.source_of_path(self.path(upload), upload.format)
-
     def read_features(self, upload: Upload) -> FeatureCollection:
-        """All features of an upload (uploads are bounded by the size limit)."""
-        source = self.source(upload)
-        info = catalog_ogr.describe(source)
-        return catalog_ogr.read(source, info.fields, crs=info.crs)
+        """All features of an upload (bounded by the size and vertex limits), read in the
+        confined reader after the content checks have run again."""
+        fmt = next((f for f in self.formats if f.name == upload.format), None)
+        if fmt is None:
+            raise InvalidParameter(f"upload {upload.name!r} is {upload.format}, a format this "
+                                   "server no longer accepts")
+        path = self.path(upload)
+        check_dataset(path, fmt)
+        return self.reader.read(path, fmt.name, _open_options(fmt.name))
 
     # -- removing -------------------------------------------------------------------------------
     def delete(self, upload_id: str, *, owner: str | None = None, tenant: str | None = None) -> Upload:
@@ -263,6 +291,10 @@ class UploadStore:
                 if entry.stat().st_mtime < cutoff:
                     remove_tree(entry) if entry.is_dir() else entry.unlink()
         return removed
+
+
+def _open_options(fmt: str) -> tuple[tuple[str, str], ...]:
+    return CSV_OPTIONS if fmt == "csv" else ()
 
 
 class Incoming:

@@ -2,10 +2,14 @@
 
 Every check here runs on a file already inside the upload area, before it is
 accepted. A file is refused (``InvalidParameter`` / ``PayloadTooLarge`` with a
-message for the person who sent it) when its name promises one format and its
-bytes are another, when a zip would expand past the limits (total size, ratio,
-number of entries) or names an entry outside its folder (``../``, absolute
-paths, symbolic links), or when GDAL cannot open it as the format it claims.
+message for the person who sent it) when its format is not among the server's
+``allowed_formats``, when its bytes are a dataset that points GDAL at other
+files or URLs (VRT, GDALG: ``uploads_sniff``), when its name promises one
+format and its bytes are another (an SQLite file that is not a GeoPackage
+included), when a zip would expand past the limits (total size, ratio, number
+of entries) or names an entry outside its folder (``../``, absolute paths,
+symbolic links), or when GDAL, in the confined reader, cannot open it as the
+format it claims.
 Archives are extracted entry by entry, counting the bytes actually written, so
 a zip whose directory lies about its sizes is stopped all the same.
 """
@@ -20,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from honua.errors import InvalidParameter, PayloadTooLarge
+from honua.store.uploads_sniff import HEAD_BYTES, indirection, is_geopackage, text_of, xml_root
 
-__all__ = ["FORMATS", "ArchiveLimits", "Format", "check_file", "extract_shapefile_zip",
-           "format_for_name", "safe_name"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "ArchiveLimits", "Format", "allowed_formats",
+           "check_dataset", "check_file", "extract_shapefile_zip", "format_for_name", "safe_name"]
 
 
 @dataclass(frozen=True)
@@ -33,19 +38,44 @@ class Format:
     title: str
     extensions: tuple[str, ...]
     media_type: str
+    driver: str
+    """The one GDAL driver that opens it (never GDAL's guess from the content)."""
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("shapefile", "zipped Shapefile", (".zip",), "application/zip"),
-    Format("geopackage", "GeoPackage", (".gpkg",), "application/geopackage+sqlite3"),
-    Format("geojson", "GeoJSON", (".geojson", ".json"), "application/geo+json"),
-    Format("flatgeobuf", "FlatGeobuf", (".fgb",), "application/flatgeobuf"),
-    Format("kml", "KML", (".kml",), "application/vnd.google-earth.kml+xml"),
-    Format("csv", "CSV with longitude/latitude or WKT columns", (".csv",), "text/csv"),
+    Format("shapefile", "zipped Shapefile", (".zip",), "application/zip", "ESRI Shapefile"),
+    Format("geopackage", "GeoPackage", (".gpkg",), "application/geopackage+sqlite3", "GPKG"),
+    Format("geojson", "GeoJSON", (".geojson", ".json"), "application/geo+json", "GeoJSON"),
+    Format("flatgeobuf", "FlatGeobuf", (".fgb",), "application/flatgeobuf", "FlatGeobuf"),
+    Format("kml", "KML", (".kml",), "application/vnd.google-earth.kml+xml", "KML"),
+    Format("csv", "CSV with longitude/latitude or WKT columns", (".csv",), "text/csv", "CSV"),
+    Format("gml", "GML", (".gml",), "application/gml+xml", "GML"),
 )
-_BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}
-_MEDIA_TYPES = {f.media_type: f for f in FORMATS}
-_ACCEPTED = ", ".join(f"{f.title} ({'/'.join(f.extensions)})" for f in FORMATS)
+DEFAULT_FORMATS = tuple(f.name for f in FORMATS)
+TEXT_FORMATS = ("geojson", "kml", "csv", "gml")
+_GML_NAMESPACE = b"http://www.opengis.net/gml"
+
+
+def allowed_formats(names: tuple[str, ...] | list[str]) -> tuple[Format, ...]:
+    """The formats named (by name, e.g. ``geopackage``, or GDAL driver, e.g. ``GPKG``).
+
+    Raises ``ValueError`` for a name that is not one of ``FORMATS``, so a
+    misconfigured server fails at start.
+    """
+    known = {key.lower(): f for f in FORMATS for key in (f.name, f.driver)}
+    chosen = []
+    for name in names:
+        fmt = known.get(name.strip().lower())
+        if fmt is None:
+            raise ValueError(f"allowed_formats: {name!r} is not one of "
+                             f"{', '.join(f.name for f in FORMATS)}")
+        if fmt not in chosen:
+            chosen.append(fmt)
+    return tuple(chosen)
+
+
+def _accepted(formats: tuple[Format, ...]) -> str:
+    return ", ".join(f"{f.title} ({'/'.join(f.extensions)})" for f in formats)
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 LONGITUDE_NAMES = ("longitude", "lon", "long", "lng", "x")
@@ -67,46 +97,64 @@ def safe_name(name: str, default: str = "upload") -> str:
     return cleaned or default
 
 
-def format_for_name(name: str, media_type: str = "") -> Format:
-    """The format a file's name (else its media type) announces; refuses anything else."""
+def format_for_name(name: str, media_type: str = "",
+                    formats: tuple[Format, ...] = FORMATS) -> Format:
+    """The format a file's name (else its media type) announces, if ``formats`` has it;
+    refuses anything else."""
     suffix = PurePosixPath(name.lower()).suffix
-    if suffix in _BY_EXTENSION:
-        return _BY_EXTENSION[suffix]
-    if suffix in (".shp", ".shx", ".dbf"):
+    by_extension = {ext: f for f in formats for ext in f.extensions}
+    if suffix in by_extension:
+        return by_extension[suffix]
+    if suffix in (".shp", ".shx", ".dbf") and any(f.name == "shapefile" for f in formats):
         raise InvalidParameter("a Shapefile is several files: zip the .shp, .shx, .dbf "
                                "(and .prj) together and upload the .zip")
     bare = media_type.split(";")[0].strip().lower()
-    if not suffix and bare in _MEDIA_TYPES:
-        return _MEDIA_TYPES[bare]
-    raise InvalidParameter(f"cannot accept {name!r}: the accepted formats are {_ACCEPTED}")
+    by_media_type = {f.media_type: f for f in formats}
+    if not suffix and bare in by_media_type:
+        return by_media_type[bare]
+    raise InvalidParameter(f"cannot accept {name!r}: the accepted formats are "
+                           f"{_accepted(formats)}")
 
 
 # -- magic bytes ----------------------------------------------------------------------------------
-def _head(path: Path, size: int = 65536) -> bytes:
+def _head(path: Path, size: int = HEAD_BYTES) -> bytes:
     with path.open("rb") as handle:
         return handle.read(size)
 
 
 def _text_start(head: bytes) -> bytes:
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text_of(head).lstrip()
 
 
-def _looks_like(fmt: Format, path: Path) -> bool:
-    head = _head(path)
+_SHP_MAGIC = b"\x00\x00\x27\x0a"
+"""File code 9994 (big-endian) that starts every .shp and .shx."""
+
+
+def _looks_like(fmt: Format, head: bytes) -> bool:
     if fmt.name == "shapefile":
         return head.startswith(b"PK\x03\x04")
     if fmt.name == "geopackage":
-        return head.startswith(b"SQLite format 3\x00")
+        return is_geopackage(head)
     if fmt.name == "flatgeobuf":
         return head[:3] == b"fgb" and head[4:7] == b"fgb"
-    if b"\x00" in head:
+    if b"\x00" in text_of(head):
         return False  # binary bytes in a text format
     start = _text_start(head)
     if fmt.name == "geojson":
         return start.startswith(b"{")
     if fmt.name == "kml":
-        return start.startswith(b"<") and b"<kml" in head
+        return xml_root(head) == "kml"
+    if fmt.name == "gml":
+        return xml_root(head) is not None and _GML_NAMESPACE in head
     return _decodes(head)
+
+
+def _mismatch(fmt: Format, head: bytes) -> InvalidParameter:
+    if fmt.name == "geopackage" and head.startswith(b"SQLite format 3\x00"):
+        return InvalidParameter("the file is an SQLite database but not a GeoPackage (its "
+                                "application_id is not GPKG); only GeoPackages are accepted")
+    return InvalidParameter(f"the file's name says {fmt.title} but its content is not; upload "
+                            "the file in the format its name announces")
 
 
 def _decodes(head: bytes) -> bool:
@@ -117,15 +165,16 @@ def _decodes(head: bytes) -> bool:
     return True
 
 
-def _scan_for_entities(path: Path) -> None:
-    """KML is XML: refuse DTDs outright (entity expansion, external entities)."""
+def _scan_for_entities(path: Path, fmt: Format) -> None:
+    """KML and GML are XML: refuse DTDs outright (entity expansion, external entities)."""
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             window = (tail + chunk).upper()
             if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                raise InvalidParameter("the KML file declares a DOCTYPE or entities, which this "
-                                       "server does not accept; remove the <!DOCTYPE ...> part")
+                raise InvalidParameter(f"the {fmt.title} file declares a DOCTYPE or entities, "
+                                       "which this server does not accept; remove the "
+                                       "<!DOCTYPE ...> part")
             tail = chunk[-16:]
 
 
@@ -229,18 +278,40 @@ def _copy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, wri
 
 
 # -- the whole check ------------------------------------------------------------------------------
+def refuse_indirection(head: bytes) -> None:
+    """Refuse a virtual dataset (VRT, GDALG...) whatever its name, naming what it is."""
+    what = indirection(head)
+    if what is not None:
+        raise InvalidParameter(
+            f"the file is {what}, which makes GDAL read other files or URLs; such files are "
+            "refused: upload the data itself (GeoJSON, GeoPackage, FlatGeobuf, zipped "
+            "Shapefile, CSV, KML or GML)")
+
+
 def check_file(path: Path, fmt: Format) -> None:
     """Refuse ``path`` unless its bytes are what ``fmt`` says (before any extraction)."""
     if path.stat().st_size == 0:
         raise InvalidParameter("the uploaded file is empty")
-    if not _looks_like(fmt, path):
-        raise InvalidParameter(
-            f"the file's name says {fmt.title} but its content is not; upload the file "
-            "in the format its name announces")
-    if fmt.name == "kml":
-        _scan_for_entities(path)
+    head = _head(path)
+    if fmt.name in TEXT_FORMATS:  # binary formats are told by their magic bytes
+        refuse_indirection(head)
+    if fmt.name in ("kml", "gml"):
+        _scan_for_entities(path, fmt)
+    if not _looks_like(fmt, head):
+        raise _mismatch(fmt, head)
     if fmt.name == "csv":
         _check_csv_header(path)
+
+
+def check_dataset(path: Path, fmt: Format) -> None:
+    """The check of the file GDAL is about to open (the .shp of a zip, or the file itself):
+    run again just before every open, so a file changed or planted meanwhile is caught."""
+    if fmt.name == "shapefile":
+        head = _head(path, 4)
+        if not head.startswith(_SHP_MAGIC):
+            raise InvalidParameter("the zip file's .shp is not a Shapefile")
+        return
+    check_file(path, fmt)
 
 
 def remove_tree(path: Path) -> None:

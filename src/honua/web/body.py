@@ -8,6 +8,7 @@ own protocol's format.
 
 from __future__ import annotations
 
+from starlette.datastructures import URL
 from starlette.requests import Request
 
 from honua.errors import PayloadTooLarge
@@ -34,7 +35,19 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def public_base(request: Request, configured: str) -> str:
-    """The server's public root URL, without a trailing slash."""
+    """The server's public root URL, without a trailing slash: ``configured`` (setting
+    ``base_url``) when set, so that a forged ``Host`` header never shapes a link."""
     if configured:
         return configured.rstrip("/")
     return str(request.base_url).rstrip("/")
+
+
+def public_url(request: Request, configured: str, url: URL | None = None) -> str:
+    """``url`` (default: the request's own URL, e.g. with query parameters changed) under
+    the public root: with ``base_url`` set, its host comes from there, never from ``Host``."""
+    url = url or request.url
+    if not configured:
+        return str(url)
+    root = request.scope.get("root_path", "")
+    path = url.path[len(root):] if root and url.path.startswith(root) else url.path
+    return public_base(request, configured) + path + (f"?{url.query}" if url.query else "")

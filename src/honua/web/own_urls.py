@@ -32,7 +32,10 @@ def reference_from_url(url: str, base_url: str) -> LayerReference | None:
     """
     if not isinstance(url, str) or not base_url:
         return None
-    target, base = urlsplit(url), urlsplit(base_url.rstrip("/"))
+    try:
+        target, base = urlsplit(url), urlsplit(base_url.rstrip("/"))
+    except ValueError:  # e.g. an unclosed [IPv6]: not ours; the fetcher refuses it clearly
+        return None
     if (target.scheme.lower(), target.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
         return None
     path = target.path

@@ -116,10 +116,12 @@ def test_jsonp_callback_wraps_the_document(client):
     assert text.startswith("cb({") and text.endswith("});")
 
 
-def test_cors_echoes_origin_and_answers_preflight(client):
+def test_cors_allows_any_origin_without_credentials_and_answers_preflight(client):
+    """The default (cors_origins = *): never the caller's Origin echoed (tests/web/test_cors.py)."""
     origin = {"Origin": "https://maps.example.org"}
-    assert client.get(GP, params={"f": "json"}, headers=origin).headers[
-        "access-control-allow-origin"] == "https://maps.example.org"
+    answer = client.get(GP, params={"f": "json"}, headers=origin)
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in answer.headers
     preflight = client.options(f"{GP}/uploads/upload", headers={
         **origin, "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 204

@@ -1,5 +1,5 @@
 """Esri GeoservicesREST GPServer adapter: ArcGIS clients run Honua processes unchanged."""
 
-from honua.adapters.gpserver.routes import routes
+from honua.adapters.gpserver.routes import refusal, routes
 
-__all__ = ["routes"]
+__all__ = ["refusal", "routes"]

@@ -32,6 +32,7 @@ from honua.geo.features import FeatureCollection
 from honua.geo.reproject import to_crs, transform, transform_bounds
 from honua.web.esrijson import featureset, spatialref
 from honua.web.esrijson import geometry as esrigeom
+from honua.web.json_body import DEFAULT_MAX_DEPTH, check_depth
 from honua.web.literals import parse_literal
 from honua.web.own_urls import reference_from_url
 
@@ -72,11 +73,17 @@ def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
 
 def parse_json(raw: str, name: str) -> Any:
     try:
-        return orjson.loads(raw)
+        document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidParameter(f"parameter {name!r} is not valid JSON ({exc}); structured values "
                                'are JSON text, e.g. {"distance": 100, "units": "esriMeters"}',
                                parameter=name) from None
+    if raw.count("[") + raw.count("{") > DEFAULT_MAX_DEPTH:
+        try:
+            check_depth(document, DEFAULT_MAX_DEPTH, f"parameter {name!r}")
+        except InvalidParameter as exc:
+            raise InvalidParameter(exc.message, parameter=name) from None
+    return document
 
 
 def _literal(raw: str, name: str) -> Any:

@@ -42,9 +42,9 @@ FileUrl = Callable[[str], str]
 
 
 # -- catalog ------------------------------------------------------------------------------------
-def info() -> dict[str, Any]:
+def info(auth_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"currentVersion": CURRENT_VERSION, "fullVersion": FULL_VERSION,
-            "authInfo": {"isTokenBasedSecurity": False}}
+            "authInfo": dict(auth_info or {"isTokenBasedSecurity": False})}
 
 
 def catalog(catalog: Catalog, folder: str) -> dict[str, Any]:

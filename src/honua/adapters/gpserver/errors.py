@@ -2,9 +2,10 @@
 
 ArcGIS answers ``{"error": {"code", "message", "details"}}`` with HTTP 200 for
 ``f=json``/``pjson`` (the code inside is HTTP-like); clients read the body, not
-the status. HTML pages get the real status. The message is what a person
-needs to fix the request; ``details`` lists it again, the way ArcGIS lists
-validation errors there.
+the status. HTML pages get the real status (401 for the token codes 498 and
+499, which are not HTTP's). The message is what a person needs to fix the
+request; ``details`` lists it again, the way ArcGIS lists validation errors
+there (for 498/499 the message is ArcGIS's own, the reason is in ``details``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,19 @@ CODES: dict[str, int] = {
     "result-not-ready": 400,
     "conflict": 400,
     "forbidden": 403,
+    "unauthenticated": 499,
+    "invalid-token": 498,
     "busy": 429,
     "unavailable": 503,
     "job-failed": 500,
     "internal": 500,
     "method": 405,
 }
+
+
+# ArcGIS Server's own words for its token codes (clients such as the JS SDK's IdentityManager
+# act on the code; people read the message)
+MESSAGES = {499: "Token Required", 498: "Invalid Token"}
 
 
 def error_document(code: int, message: str, details: list[str] | None = None) -> dict[str, Any]:
@@ -51,7 +59,7 @@ def code_of(error: HonuaError) -> int:
 def from_error(error: HonuaError) -> tuple[int, dict[str, Any]]:
     """The ArcGIS code and error document of a Honua error."""
     code = code_of(error)
-    message = error.message
+    message = MESSAGES.get(code, error.message)
     if isinstance(error, JobFailed) and code == 500:
         message = f"Error executing tool. {message}"
     return code, error_document(code, message, [error.message])

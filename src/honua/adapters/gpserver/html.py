@@ -32,8 +32,8 @@ class Pages:
                **context: Any) -> str:
         json_url = request.url.remove_query_params(["f", "callback"]).include_query_params(
             f="pjson")
-        return self.env.get_template(template).render(
-            crumbs=crumbs, json_url=str(json_url), **context)
+        return self.env.get_template(template).render(  # relative: Host never shapes it
+            crumbs=crumbs, json_url=f"{json_url.path}?{json_url.query}", **context)
 
     def error(self, request: Request, code: int, message: str, details: list[str]) -> str:
         return self.render("error.html", request, [], code=code, message=message,

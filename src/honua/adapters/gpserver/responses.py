@@ -1,9 +1,8 @@
 """HTTP responses the ArcGIS way: JSON (``f=json``), pretty JSON (``pjson``), JSONP, HTML.
 
 Errors are JSON with HTTP 200 (the code is inside), HTML pages carry the real
-status. Requests with an ``Origin`` get that origin back in
-``Access-Control-Allow-Origin``, as ArcGIS Server does by default, so browser
-clients (the JS SDK in a page, Esri Leaflet) work; preflights are answered too.
+status. CORS, for browser clients (the JS SDK in a page, Esri Leaflet), is
+``honua.web.cors``'s: the same rule (setting ``cors_origins``) as on every surface.
 """
 
 from __future__ import annotations
@@ -13,30 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from honua.adapters.gpserver.errors import error_document
 
 JSON = "application/json; charset=utf-8"
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,127}$")
-
-
-def cors(request: Request, response: Response) -> Response:
-    origin = request.headers.get("origin")
-    if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
-    return response
-
-
-def preflight(request: Request) -> Response:
-    response = Response(status_code=204, headers={
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers",
-                                                            "Content-Type"),
-        "Access-Control-Max-Age": "86400"})
-    return cors(request, response)
 
 
 def json_response(document: Any, f: str = "json", params: Mapping[str, str] | None = None,
@@ -54,5 +35,6 @@ def error_response(code: int, message: str, details: list[str], f: str,
                    params: Mapping[str, str] | None = None, html: Any = None) -> Response:
     """ArcGIS error JSON with HTTP 200 (or an HTML page with the real status)."""
     if f == "html" and html is not None:
-        return HTMLResponse(html(code, message, details), status_code=code if code < 600 else 500)
+        status = 401 if code in (498, 499) else code if code < 600 else 500
+        return HTMLResponse(html(code, message, details), status_code=status)
     return json_response(error_document(code, message, details), f, params)

@@ -8,6 +8,7 @@ with and without the ``{folder}`` segment.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -23,7 +24,8 @@ from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.html import Pages
-from honua.adapters.gpserver.responses import cors, error_response, json_response, preflight
+from honua.adapters.gpserver.responses import error_response, json_response
+from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
@@ -42,10 +44,11 @@ from honua.errors import (
 )
 from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.identity import principal_of
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
-LARGE_BODY = 1 << 20
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -60,6 +63,7 @@ class GPServer:
         self.catalog = gpcatalog.build(self.settings.gp_services, self.registry)
         self.pages = Pages()
         self.uploads = UploadResources(open_uploads(services), self.pages)
+        self.tokens = TokenService(services.authenticator)
 
     # -- locating ---------------------------------------------------------------------------
     def service(self, call: Call) -> Service:
@@ -101,7 +105,8 @@ class GPServer:
                        f"{call.root}")
 
     async def info(self, call: Call) -> Response:
-        return self.answer(call, encode.info(), "info.html", self.crumbs(call), root=call.root)
+        document = encode.info(await self.tokens.auth_info(call.base))
+        return self.answer(call, document, "info.html", self.crumbs(call), root=call.root)
 
     async def services(self, call: Call) -> Response:
         folder = call.path("folder")
@@ -150,24 +155,29 @@ class GPServer:
     async def _inputs(self, call: Call, definition: ProcessDefinition,
                       env: decode.Environment) -> dict[str, Any]:
         size = sum(len(v) for v in call.params.values())
-        args = (definition.description, call.params, env, self.uploads.source, call.base)
-        if size > LARGE_BODY:
+        args = (definition.description, call.params, env, self.uploads.source_for(call),
+                call.base)
+        if size > OFFLOAD_BYTES:
             inputs = await run_in_threadpool(decode.read_inputs, *args)
         else:
             inputs = decode.read_inputs(*args)
         for name, value in inputs.items():
             if decode.needs_features(value, env):
-                inputs[name] = await run_in_threadpool(self._read_references, name, value, env)
+                inputs[name] = await run_in_threadpool(self._read_references, call, name, value,
+                                                       env)
         return inputs
 
-    def _read_references(self, name: str, value: Any, env: decode.Environment) -> Any:
+    def _read_references(self, call: Call, name: str, value: Any,
+                         env: decode.Environment) -> Any:
         """Referenced features read by the core now, so that processSR/extent apply to them."""
         layers = self.manager.layers
         if layers is None:
             raise NotSupported(f"input {name!r}: this server has no catalog or uploads to read")
         items = value if isinstance(value, list) else [value]
+        caller = principal_of(call.request)
         try:
-            read = [layers.read(v) if is_reference(v) else v for v in items]
+            read = [layers.read(v, caller.subject, caller.tenant) if is_reference(v) else v
+                    for v in items]
         except NotFound as exc:
             raise InvalidParameter(f"input {name!r}: {exc.message}", parameter=name) from None
         return decode.apply_environment(read if isinstance(value, list) else read[0], env)
@@ -180,7 +190,7 @@ class GPServer:
         inputs = await self._inputs(call, definition, env)
         options = decode.options(Mode.SYNC, env, service.path, task.name,
                                  decode.registered_outputs(call.params, definition.description))
-        run = await self._run(task, definition, inputs, options)
+        run = await self._run(call, task, definition, inputs, options)
         outputs = run.require_outputs()
         document = encode.execute(task, definition.description, outputs, run.messages, env,
                                   service.maximum_records, _inline_files(outputs))
@@ -197,17 +207,22 @@ class GPServer:
         inputs = await self._inputs(call, definition, env)
         options = decode.options(Mode.ASYNC, env, service.path, task.name,
                                  decode.registered_outputs(call.params, definition.description))
-        job = (await self._run(task, definition, inputs, options)).job
+        job = (await self._run(call, task, definition, inputs, options)).job
         if call.f == "html":
             url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}?f=html"
             return RedirectResponse(url, status_code=303)
         return json_response(encode.job(job, task, definition.description, []), call.f,
                              call.params)
 
-    async def _run(self, task: Task, definition: ProcessDefinition, inputs: dict[str, Any],
-                   options: ExecutionOptions) -> RunResult:
+    async def _run(self, call: Call, task: Task, definition: ProcessDefinition,
+                   inputs: dict[str, Any], options: ExecutionOptions) -> RunResult:
+        caller = principal_of(call.request)
         try:
-            return await start_run(self.manager, definition.id, inputs, options)
+            offload = any(is_reference(v) for value in inputs.values()
+                          for v in (value if isinstance(value, list) else [value]))
+            return await start_run(self.manager, definition.id, inputs, options,
+                                   offload=offload or _big(inputs),
+                                   owner=caller.subject, tenant=caller.tenant)
         except ModeNotAllowed as exc:  # say which operation the task does take
             other = ("submitJob, then poll jobs/<jobId>" if exc.mode == "sync" else "execute")
             raise NotSupported(f"task {task.name!r} {_MODE_WORDS[exc.mode]}: call {other}"
@@ -312,6 +327,11 @@ class GPServer:
 _MODE_WORDS = {"sync": "runs only as a job", "async": "runs only synchronously"}
 
 
+def _big(inputs: Mapping[str, Any]) -> bool:
+    """Inputs whose checking is worth doing on the thread pool."""
+    return any(hasattr(v, "geometry") and len(v) > 1000 for v in inputs.values())
+
+
 def _inline_files(outputs: Mapping[str, Any]) -> Callable[[str], str]:
     """Files of a synchronous run are not kept: their ``url`` carries the bytes (data: URL)."""
 
@@ -331,7 +351,7 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == FORM or (not media and request.headers.get("content-length")):
             raw = await read_body(request, limit)
-            body = await run_in_threadpool(form.parse, raw) if len(raw) > LARGE_BODY else \
+            body = await run_in_threadpool(form.parse, raw) if len(raw) > OFFLOAD_BYTES else \
                 form.parse(raw)
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
@@ -341,8 +361,8 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
     """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
 
     async def guarded(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight(request)
+        if request.method == "OPTIONS":  # CORS preflights are answered by web.cors
+            return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
         f = "json"
         params: dict[str, str] = dict(request.query_params)
         try:
@@ -363,9 +383,27 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
             response = error_response(500, "The server hit an unexpected error; it has been "
                                       "logged.", [], f, params,
                                       lambda c, m, d: gp.pages.error(request, c, m, d))
-        return cors(request, response)
+        return response
 
     return guarded
+
+
+@functools.cache
+def _pages() -> Pages:
+    return Pages()
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    ArcGIS error JSON (499 Token Required, 498 Invalid Token), an HTML page for ``f=html``."""
+    f = request.query_params.get("f", "json").strip().lower()
+    f = f if f in decode.FORMATS else "json"
+    code, document = from_error(error)
+    body = document["error"]
+    response = error_response(code, body["message"], body["details"], f,
+                              dict(request.query_params),
+                              lambda c, m, d: _pages().error(request, c, m, d))
+    return response  # CORS headers come from web.cors, outside the identity middleware
 
 
 SERVICE = "/{service}/GPServer"
@@ -392,6 +430,9 @@ def routes(services: Services) -> list[BaseRoute]:
     ]
     out: list[BaseRoute] = [
         Route("/arcgis/rest/info", _guard(gp, gp.info), methods=METHODS),
+        Route(TOKENS_PATH, _guard(gp, gp.tokens.generate), methods=METHODS),
+        Route("/arcgis/tokens", _guard(gp, gp.tokens.generate), methods=METHODS),
+        Route("/arcgis/tokens/", _guard(gp, gp.tokens.generate), methods=METHODS),
         Route("/arcgis/rest/services", _guard(gp, gp.services), methods=METHODS),
         Route("/arcgis/rest/services/", _guard(gp, gp.services), methods=METHODS),
     ]

@@ -10,6 +10,7 @@ data files are handed over as files).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,12 +24,12 @@ from honua.core.values import File
 from honua.errors import InvalidParameter, NotFound, NotSupported, PayloadTooLarge
 from honua.store.uploads import Upload
 from honua.types import Services, UploadStore
+from honua.web.identity import principal_of
 
 if TYPE_CHECKING:
     from honua.adapters.gpserver.html import Pages
 
 CHUNK = 1 << 20
-OWNER = ""  # anonymous until authentication arrives; the store keeps uploads per owner
 
 
 def open_uploads(services: Services) -> UploadStore:
@@ -45,11 +46,13 @@ class StoreSource:
     """Data-file inputs given as ``{"itemID": ...}`` (see ``decode.Uploads``); feature inputs
     become core ``UploadReference``s instead, read by the core."""
 
-    def __init__(self, store: UploadStore) -> None:
+    def __init__(self, store: UploadStore, owner: str = "", tenant: str = "") -> None:
         self.store = store
+        self.owner = owner
+        self.tenant = tenant
 
     def file(self, item_id: str) -> File:
-        upload = self.store.get(item_id, owner=OWNER)
+        upload = self.store.get(item_id, owner=self.owner, tenant=self.tenant)
         return File(name=upload.name, media_type=upload.media_type, path=self.store.path(upload))
 
 
@@ -57,8 +60,12 @@ class UploadResources:
     def __init__(self, store: UploadStore, pages: Pages) -> None:
         self.store = store
         self.pages = pages
-        self.source = StoreSource(store)
         self.enabled = True
+
+    def source_for(self, call: Call) -> StoreSource:
+        """Uploaded items as the caller of ``call`` may use them (their own)."""
+        caller = principal_of(call.request)
+        return StoreSource(self.store, caller.subject, caller.tenant)
 
     @property
     def max_mb(self) -> float:
@@ -66,17 +73,19 @@ class UploadResources:
 
     async def dispatch(self, call: Call, url: str, crumbs: list[tuple[str, str]]) -> Response:
         parts = [p for p in call.path("item").split("/") if p]
+        caller = principal_of(call.request)
+        mine = {"owner": caller.subject, "tenant": caller.tenant}
         if not parts or parts == ["info"]:
             return self._answer(call, {"maxUploadFileSize": self.max_mb}, url, crumbs)
         if parts == ["upload"]:
             return await self.upload(call, url, crumbs)
         if len(parts) == 1:
-            upload = await run_in_threadpool(self.store.get, parts[0], owner=OWNER)
+            upload = await run_in_threadpool(functools.partial(self.store.get, parts[0], **mine))
             return self._answer(call, item(upload), url, crumbs, item(upload))
         if len(parts) == 2 and parts[1] == "delete":
             if call.request.method != "POST":
                 raise NotSupported("delete changes the server: send it as a POST request")
-            await run_in_threadpool(self.store.delete, parts[0], owner=OWNER)
+            await run_in_threadpool(functools.partial(self.store.delete, parts[0], **mine))
             return json_response({"success": True}, "json" if call.f == "html" else call.f)
         raise NotFound(f"there is no uploads resource {'/'.join(parts)!r}; use upload, info, "
                        "<itemID> or <itemID>/delete")
@@ -99,14 +108,15 @@ class UploadResources:
         if declared.isdigit() and int(declared) > limit + CHUNK:
             raise PayloadTooLarge(f"the uploaded file is larger than the limit of "
                                   f"{limit / 1048576:g} MB")
+        caller = principal_of(request)
         async with request.form(max_files=1) as form:
             part = form.get("file")
             if not isinstance(part, UploadFile):
                 raise InvalidParameter("the upload has no file part named 'file'", parameter="file")
             description = str(form.get("description") or "")
             upload = await run_in_threadpool(
-                self.store.add, part.file, part.filename or "upload", owner=OWNER,
-                media_type=part.content_type or "", description=description)
+                self.store.add, part.file, part.filename or "upload", owner=caller.subject,
+                tenant=caller.tenant, media_type=part.content_type or "", description=description)
             call.f = decode.response_format({"f": str(form.get("f") or call.params.get("f") or
                                                       "json")})
         return self._answer(call, {"success": True, "item": item(upload)}, url, crumbs,

@@ -1,5 +1,5 @@
 """OGC API - Processes - Part 1: Core 1.0 at ``/api``."""
 
-from honua.adapters.ogcapi.routes import routes
+from honua.adapters.ogcapi.routes import refusal, routes
 
-__all__ = ["routes"]
+__all__ = ["refusal", "routes"]

@@ -16,6 +16,7 @@ from honua.adapters.ogcapi.responses import json_response
 from honua.core.catalog import FeatureQuery, check_filter
 from honua.core.references import LayerReference, can_read
 from honua.errors import Forbidden, InvalidParameter, NotSupported
+from honua.geo.filter_limits import FilterLimits
 from honua.settings import Settings
 from honua.types import Catalog
 from honua.web.body import public_base
@@ -31,6 +32,7 @@ class Collections:
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.filter_limits = FilterLimits.from_settings(settings)
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
@@ -58,7 +60,7 @@ class Collections:
     async def items(self, request: Request) -> Response:
         collection_id = request.path_params["collection_id"]
         layer = await run_in_threadpool(self._layer, collection_id)
-        query, limit, offset = self._query(request, layer)
+        query, limit, offset = await run_in_threadpool(self._query, request, layer)  # CQL2 parse
         page = await run_in_threadpool(self.catalog.read, collection_id, query)
         matched = await run_in_threadpool(self.catalog.count, collection_id, query)
         links = self._page_links(request, collection_id, offset, limit, len(page), matched)
@@ -99,7 +101,7 @@ class Collections:
             "collectionId": layer.id, "filter": params.get("filter"),
             "filter-lang": params.get("filter-lang"), "bbox": bbox,
             "properties": params.get("properties")})
-        query = reference.query(layer)
+        query = reference.query(layer, self.filter_limits)
         equal = _property_filter(params, layer)
         if equal is not None:
             query = FeatureQuery(filter=equal if query.filter is None else _and(query.filter, equal),

@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from honua.adapters.ogcapi.schemas import accepted_media_types
 from honua.core.description import ProcessDescription
 from honua.core.references import LayerReference, UploadReference
@@ -20,19 +18,17 @@ from honua.core.requests import (
     Transmission,
 )
 from honua.errors import InvalidParameter, NotSupported
+from honua.web.json_body import DEFAULT_MAX_DEPTH, load_json
 from honua.web.own_urls import reference_from_url
 
 TRANSMISSIONS = ("value", "reference")
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     if not body.strip():
         raise InvalidParameter("the request body is empty; send a JSON execute request "
                                'such as {"inputs": {...}}')
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidParameter(f"the request body is not valid JSON: {exc}") from None
+    return load_json(body, max_depth=max_depth)
 
 
 def _reference(name: str, value: Mapping[str, Any]) -> Any:
@@ -131,8 +127,9 @@ def asked_mode(prefer: str | None) -> Mode:
 
 
 def decode_execute(body: bytes, description: ProcessDescription, prefer: str | None,
-                   base_url: str = "") -> tuple[dict[str, Any], ExecutionOptions]:
-    document = parse_json(body)
+                   base_url: str = "", max_depth: int = DEFAULT_MAX_DEPTH
+                   ) -> tuple[dict[str, Any], ExecutionOptions]:
+    document = parse_json(body, max_depth)
     inputs = decode_inputs(document, base_url)
     outputs = decode_outputs(document)
     _check_formats(outputs, description)

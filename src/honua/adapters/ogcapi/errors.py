@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from honua.errors import INPUT_KINDS, Busy, HonuaError, JobFailed
+from honua.errors import INPUT_KINDS, Busy, HonuaError, JobFailed, Unauthenticated
+from honua.web.identity import challenge
 
 OGC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 PROBLEM_JSON = "application/problem+json"
@@ -33,6 +34,8 @@ TABLE: dict[str, tuple[int, str, str]] = {
     "not-supported": (400, "urn:honua:problem:not-supported", "Not supported"),
     "conflict": (409, "urn:honua:problem:conflict", "Conflict"),
     "forbidden": (403, "urn:honua:problem:forbidden", "Forbidden"),
+    "unauthenticated": (401, "urn:honua:problem:unauthenticated", "Authentication required"),
+    "invalid-token": (401, "urn:honua:problem:invalid-token", "Invalid credentials"),
     "busy": (429, "urn:honua:problem:busy", "Server busy"),
     "unavailable": (503, "urn:honua:problem:unavailable", "Service unavailable"),
     "job-failed": (500, "urn:honua:problem:job-failed", "Job failed"),
@@ -67,4 +70,6 @@ def problem_from_error(error: HonuaError, *, instance: str | None = None) -> Res
             kind = "job-failed"
     if isinstance(error, Busy):
         headers = {"Retry-After": str(error.retry_after)}
+    if isinstance(error, Unauthenticated):
+        headers = {"WWW-Authenticate": challenge(error)}
     return problem(kind, error.message, instance=instance, headers=headers, **extra)

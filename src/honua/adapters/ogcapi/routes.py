@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -20,15 +21,17 @@ from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
+from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
 from honua.types import JobService, Services
-from honua.web.body import public_base, read_body
+from honua.web.body import public_base, public_url, read_body
+from honua.web.identity import principal_of
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
-LARGE_BODY = 1 << 20
 
 
 class OgcApi:
@@ -38,6 +41,9 @@ class OgcApi:
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
+
+    def url(self, request: Request, url: URL | None = None) -> str:
+        return public_url(request, self.settings.base_url, url)
 
     # -- capabilities -------------------------------------------------------------------------
     async def landing(self, request: Request) -> Response:
@@ -62,10 +68,10 @@ class OgcApi:
         query = request.url.remove_query_params("offset")
         links = [encode.link(f"{base}/api/processes", "self", "Process list")]
         if offset + limit < len(definitions):
-            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
-                                     "next", "Next page"))
+            links.append(encode.link(self.url(request, query.include_query_params(
+                offset=offset + limit)), "next", "Next page"))
         if offset > 0:
-            links.append(encode.link(str(query.include_query_params(
+            links.append(encode.link(self.url(request, query.include_query_params(
                 offset=max(0, offset - limit))), "prev", "Previous page"))
         return json_response({"processes": summaries, "links": links})
 
@@ -79,13 +85,17 @@ class OgcApi:
         definition = self.manager.registry.get(request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
         prefer = request.headers.get("prefer")
-        large = len(body) > LARGE_BODY
+        large = len(body) > OFFLOAD_BYTES
+        arguments = (body, definition.description, prefer, base, self.settings.json_max_depth)
         if large:
-            inputs, options = await run_in_threadpool(
-                decode.decode_execute, body, definition.description, prefer, base)
+            inputs, options = await run_in_threadpool(decode.decode_execute, *arguments)
         else:
-            inputs, options = decode.decode_execute(body, definition.description, prefer, base)
-        run = await start_run(self.manager, definition.id, inputs, options, offload=large)
+            inputs, options = decode.decode_execute(*arguments)
+        # big inputs and references (CQL2 parsing, catalog reads) are checked off the loop
+        offload = large or any(is_reference(v) for v in _items(inputs))
+        caller = principal_of(request)
+        run = await start_run(self.manager, definition.id, inputs, options, offload=offload,
+                              owner=caller.subject, tenant=caller.tenant)
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
             headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
             if run.plan is Plan.ASYNC:
@@ -112,12 +122,12 @@ class OgcApi:
         jobs, total = ([], 0) if filters is None else await run_in_threadpool(
             partial(self.manager.list, limit=limit, offset=offset, **filters))
         query = request.url.remove_query_params("offset")
-        links = [encode.link(str(request.url), "self", "This page")]
+        links = [encode.link(self.url(request), "self", "This page")]
         if offset + len(jobs) < total:
-            links.append(encode.link(str(query.include_query_params(offset=offset + limit)),
-                                     "next", "Next page"))
+            links.append(encode.link(self.url(request, query.include_query_params(
+                offset=offset + limit)), "next", "Next page"))
         if offset > 0:
-            links.append(encode.link(str(query.include_query_params(
+            links.append(encode.link(self.url(request, query.include_query_params(
                 offset=max(0, offset - limit))), "prev", "Previous page"))
         document = encode.job_list(jobs, base, links)
         document["numberMatched"] = total
@@ -179,6 +189,11 @@ class OgcApi:
         return FileResponse(path, media_type="application/geo+json")
 
 
+def _items(inputs: Mapping[str, Any]) -> list[Any]:
+    return [item for value in inputs.values()
+            for item in (value if isinstance(value, list) else [value])]
+
+
 def _is_large(outputs: Mapping[str, Any]) -> bool:
     return any(hasattr(v, "geometry") and len(v) > 1000 for v in outputs.values())
 
@@ -200,6 +215,12 @@ def _guard(handler: Handler) -> Handler:
                            instance=request.url.path)
 
     return guarded
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    problem+json, 401 with ``WWW-Authenticate``."""
+    return problem_from_error(error, instance=request.url.path)
 
 
 def routes(services: Services) -> list[Route]:

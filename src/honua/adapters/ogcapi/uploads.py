@@ -14,9 +14,8 @@ from honua.settings import Settings
 from honua.store.uploads import Upload
 from honua.types import UploadStore
 from honua.web.body import public_base
+from honua.web.identity import principal_of
 from honua.web.multipart import receive_upload
-
-OWNER = ""  # anonymous until authentication arrives; the store keeps uploads per owner
 
 
 def upload_document(upload: Upload, base: str) -> dict[str, Any]:
@@ -38,8 +37,11 @@ class Uploads:
         self.settings = settings
 
     async def create(self, request: Request) -> Response:
+        caller = principal_of(request)
+
         def begin(filename: str, media_type: str) -> Any:
-            return self.store.begin(filename, owner=OWNER, media_type=media_type)
+            return self.store.begin(filename, owner=caller.subject, tenant=caller.tenant,
+                                    media_type=media_type)
 
         incoming, fields = await receive_upload(request, begin, self.store.limits.max_bytes)
         incoming.description = fields.get("description", "")[:1000]
@@ -49,10 +51,13 @@ class Uploads:
                              headers={"Location": f"{base}/api/uploads/{upload.id}"})
 
     async def get(self, request: Request) -> Response:
+        caller = principal_of(request)
         upload = await run_in_threadpool(self.store.get, request.path_params["upload_id"],
-                                         owner=OWNER)
+                                         owner=caller.subject, tenant=caller.tenant)
         return json_response(upload_document(upload, public_base(request, self.settings.base_url)))
 
     async def delete(self, request: Request) -> Response:
-        await run_in_threadpool(self.store.delete, request.path_params["upload_id"], owner=OWNER)
+        caller = principal_of(request)
+        await run_in_threadpool(self.store.delete, request.path_params["upload_id"],
+                                owner=caller.subject, tenant=caller.tenant)
         return Response(status_code=204)

@@ -6,7 +6,8 @@ unknown operation, a version it does not speak, a reference it will not
 fetch) are ``OwsException``s carrying their own code. HTTP statuses follow
 OWS Common 2.0 (OperationNotSupported 501, NoApplicableCode 500, the rest
 400); the WPS-specific codes are client errors (400); a busy server answers
-503 with ``Retry-After``.
+503 with ``Retry-After``; missing or invalid credentials 401 with
+``WWW-Authenticate`` (HTTP's, as OGC API does: OWS defines no code for it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from starlette.responses import Response
 
 from honua.adapters.wps.model import V1, V2
 from honua.adapters.wps.safexml import OWS11, OWS20, XML_NS, E, qname, to_bytes
-from honua.errors import Busy, HonuaError, JobFailed
+from honua.errors import Busy, HonuaError, JobFailed, Unauthenticated
+from honua.web.identity import challenge
 
 XML_MEDIA_TYPE = "text/xml; charset=utf-8"
 
@@ -52,6 +54,8 @@ TABLE: dict[str, tuple[int, str, str, str | None]] = {
     "not-supported": (400, "InvalidParameterValue", "InvalidParameterValue", None),
     "conflict": (409, "NoApplicableCode", "NoApplicableCode", None),
     "forbidden": (403, "NoApplicableCode", "NoApplicableCode", None),
+    "unauthenticated": (401, "NoApplicableCode", "NoApplicableCode", None),
+    "invalid-token": (401, "NoApplicableCode", "NoApplicableCode", None),
     "busy": (503, "ServerBusy", "NoApplicableCode", None),
     "unavailable": (503, "NoApplicableCode", "NoApplicableCode", None),
     "job-failed": (500, "NoApplicableCode", "NoApplicableCode", None),
@@ -99,7 +103,9 @@ def exception_response(error: HonuaError, version: str = V1, *,
                        status: int | None = None) -> Response:
     """An ExceptionReport response for ``error``; ``status`` overrides the table's."""
     shape = classify(error, version)
-    headers = {"Retry-After": str(shape.retry_after)} if shape.retry_after else None
+    headers = {"Retry-After": str(shape.retry_after)} if shape.retry_after else {}
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = challenge(error)
     body = to_bytes(report_element(version, shape.code, shape.text, shape.locator))
     return Response(body, status_code=status or shape.status, media_type=XML_MEDIA_TYPE,
                     headers=headers)

@@ -122,13 +122,17 @@ class Fetcher:
 
     def _checked(self, url: str, name: str) -> tuple[str, str, str]:
         """The URL to connect to (host replaced by a checked address), Host header and SNI name."""
-        parts = urlsplit(url)
+        try:  # urllib raises ValueError for a port out of range or not a number, a bad [v6]
+            parts = urlsplit(url)
+            explicit_port = parts.port
+        except ValueError as exc:
+            raise _refused(name, f"{url!r} is not a valid URL: {exc}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _refused(name, f"only http and https references can be fetched, not {url!r}")
-        if parts.username or parts.password:
+        if "@" in parts.netloc:
             raise _refused(name, "references must not carry credentials in the URL")
         host = parts.hostname.lower()
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = explicit_port or (443 if parts.scheme == "https" else 80)
         if not self.allow.allows_host(host, port):
             raise _refused(name, f"host {host!r} is not allowed: add it to the server setting "
                                  "reference_allow_hosts to fetch references from it")
@@ -143,7 +147,7 @@ class Fetcher:
         address = addresses[0]
         literal = f"[{address}]" if address.version == 6 else str(address)
         netloc = f"{literal}:{port}"
-        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        host_header = host if explicit_port is None else f"{host}:{explicit_port}"
         return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header, host
 
     def _check_address(self, address: IPAddress, host: str, name: str) -> None:

@@ -68,7 +68,10 @@ def decode(parameter: Parameter, data: Data) -> Any:
     if kind in (DataType.LINEAR_UNIT, DataType.AREAL_UNIT):
         measure = LinearUnit if kind is DataType.LINEAR_UNIT else ArealUnit
         if not data.uom:  # "100 meters" or a number in the default unit
-            return measure.coerce(text, f"input {name!r}")
+            try:
+                return measure.coerce(text, f"input {name!r}")
+            except InvalidParameter as exc:  # the locator is the input's name
+                raise InvalidParameter(exc.message, parameter=name) from None
         number = parse_literal(DataType.DOUBLE, text, name)
         return measure(number, formats.unit_from_uom(kind, data.uom, name))
     return parse_literal(kind, text, name)

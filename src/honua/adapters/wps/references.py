@@ -167,7 +167,10 @@ def _multiple(description: ProcessDescription, name: str) -> bool:
 def _geoserver_chain(href: str) -> bool:
     """GeoServer's name for "this server's WPS" in a chained Execute (``http://geoserver/wps``,
     as its request builder writes it): never fetched, always run here."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # not a URL at all: the fetcher refuses it with its reason
+        return False
     return (parts.scheme in ("http", "https") and parts.hostname == "geoserver"
             and parts.path.rstrip("/") in ("/wps", "/geoserver/wps", "/ows", "/geoserver/ows"))
 

@@ -29,11 +29,12 @@ from honua.core.planning import Plan, RunResult
 from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
 from honua.web.body import public_base, read_body
+from honua.web.identity import principal_of
+from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
-LARGE_BODY = 1 << 20
 
 
 def xml(element: Any, status: int = 200) -> Response:
@@ -61,10 +62,10 @@ class Wps:
     async def post(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
         request.state.wps_version = V2 if WPS20.encode() in body[:4096] else V1
-        root = (await run_in_threadpool(parse_xml, body) if len(body) > LARGE_BODY
+        root = (await run_in_threadpool(parse_xml, body) if len(body) > OFFLOAD_BYTES
                 else parse_xml(body))
         request.state.wps_version = decode.request_version(root) or V1
-        request.state.wps_large = len(body) > LARGE_BODY
+        request.state.wps_large = len(body) > OFFLOAD_BYTES
         operation = decode.operation(root)
         request.state.wps_version = operation.version
         return await self.dispatch(operation, request)
@@ -84,10 +85,17 @@ class Wps:
         registry = self.manager.registry
         if any(i.lower() == "all" for i in operation.identifiers):
             descriptions = [d.description for d in registry]
-        else:
-            descriptions = [registry.get(i).description for i in operation.identifiers]
-        return xml(describe.process_descriptions(descriptions, operation.version,
-                                                 self.settings.max_body_mb))
+        else:  # each process once, and few enough that the answer stays small
+            identifiers = list(dict.fromkeys(operation.identifiers))
+            limit = self.settings.describe_max_identifiers
+            if len(identifiers) > limit:
+                raise OwsException("InvalidParameterValue", f"a DescribeProcess request names "
+                                   f"{len(identifiers)} processes; at most {limit} are answered "
+                                   "at once (or ask for identifier=all)", locator="identifier")
+            descriptions = [registry.get(i).description for i in identifiers]
+        document = await run_in_threadpool(describe.process_descriptions, descriptions,
+                                           operation.version, self.settings.max_body_mb)
+        return xml(document)
 
     # -- execution ---------------------------------------------------------------------------
     async def execute(self, operation: Operation, request: Request) -> Response:
@@ -98,8 +106,10 @@ class Wps:
             isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
         prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
                     else self.runs.prepare(execute, base))
+        caller = principal_of(request)
         run = await start_run(self.manager, prepared.definition.id, prepared.inputs,
-                              prepared.options, offload=blocking)
+                              prepared.options, offload=blocking, owner=caller.subject,
+                              tenant=caller.tenant)
         if run.plan is not Plan.SYNC:  # a job: queued, or stored and waited for
             return await run_in_threadpool(self._job_answer, run.job, execute, base)
         if blocking or _is_large(run.outputs or {}):
@@ -214,6 +224,14 @@ def _guard(handler: Handler, *, resource: bool = False) -> Handler:
         return response
 
     return guarded
+
+
+def refusal(request: Request, error: HonuaError) -> Response:
+    """The answer to a request refused before it reached a handler (no or bad credentials):
+    an ExceptionReport, 401 with ``WWW-Authenticate``, in the version the request names."""
+    params = {k.lower(): v for k, v in request.query_params.items()}
+    version = params.get("version") or params.get("acceptversions", "").split(",")[0]
+    return exception_response(error, errors.version_of(version))
 
 
 def routes(services: Services) -> list[Route]:

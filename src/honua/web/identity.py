@@ -1,0 +1,161 @@
+"""Identity on every surface: the one middleware that finds out who is calling.
+
+Every HTTP request passes here before any adapter sees it. Credentials are
+taken the ways each ecosystem sends them — ``Authorization: Bearer`` (an OIDC
+JWT, a server token or an API key), ``X-API-Key``, ArcGIS's
+``X-Esri-Authorization: Bearer`` and ``token`` parameter (query string, or the
+form body of a POST under ``/arcgis``, which is read here and handed on
+unchanged) — and turned into a ``Principal`` by the core's ``Authenticator``
+(off the event loop: it reads the database). The principal is put on
+``request.state.principal`` and ``scope["honua.principal"]``; adapters read it
+with ``principal_of``.
+
+Credentials that do not hold, or none where the server wants some, are
+answered at once by ``refuse`` (given by ``app.py``, which knows which
+protocol owns a path): OGC API and WPS answer 401 with ``WWW-Authenticate``,
+GPServer its 499/498 error JSON. Discovery and log-in stay reachable without
+credentials, as on ArcGIS Server and pygeoapi: ``/arcgis/rest/info``, the
+token service, the ``/api`` landing page and conformance, and CORS preflights.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import unquote_plus
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from honua.core.authenticate import Authenticator, Credentials
+from honua.core.identity import ANONYMOUS, Principal
+from honua.errors import HonuaError, InvalidToken, Unauthenticated
+
+__all__ = ["IdentityMiddleware", "OPEN_PATHS", "challenge", "principal_of"]
+
+log = logging.getLogger(__name__)
+SCOPE_KEY = "honua.principal"
+REALM = "honua"
+OPEN_PATHS = frozenset({
+    "/", "/api", "/api/", "/api/conformance", "/arcgis/rest/info", "/arcgis/tokens",
+    "/arcgis/tokens/", "/arcgis/tokens/generateToken",
+})
+FORM = "application/x-www-form-urlencoded"
+Refusal = Callable[[Request, HonuaError], Response]
+
+
+def principal_of(request: Request) -> Principal:
+    """The caller of ``request`` as the middleware found it (``ANONYMOUS`` without one)."""
+    principal = request.scope.get(SCOPE_KEY)
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def challenge(error: HonuaError) -> str:
+    """The ``WWW-Authenticate`` value of a 401 (RFC 6750: ``invalid_token`` when the token
+    sent did not hold)."""
+    if isinstance(error, InvalidToken):
+        return f'Bearer realm="{REALM}", error="invalid_token"'
+    return f'Bearer realm="{REALM}"'
+
+
+def unauthenticated() -> Unauthenticated:
+    return Unauthenticated(
+        "this server needs credentials: an API key (X-API-Key, or Authorization: Bearer), an "
+        "OIDC bearer token, or for ArcGIS clients a token from /arcgis/tokens/generateToken "
+        "(token parameter)")
+
+
+class IdentityMiddleware:
+    def __init__(self, app: ASGIApp, authenticator: Authenticator, refuse: Refusal, *,
+                 max_body: int) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.refuse = refuse
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        credentials, receive = await self._credentials(scope, receive)
+        try:
+            principal = await self._principal(scope, credentials)
+        except HonuaError as error:  # Unauthenticated, InvalidToken, an unavailable store
+            if not isinstance(error, Unauthenticated):
+                log.warning("cannot authenticate a request to %s: %s", scope["path"],
+                            error.message)
+            await self.refuse(Request(scope, receive), error)(scope, receive, send)
+            return
+        scope[SCOPE_KEY] = principal
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    async def _principal(self, scope: Scope, credentials: Credentials) -> Principal:
+        open_path = scope["path"] in OPEN_PATHS
+        principal = ANONYMOUS
+        if not credentials.empty:
+            try:
+                principal = await run_in_threadpool(self.authenticator.authenticate,
+                                                    credentials)
+            except InvalidToken:
+                if not open_path:  # discovery and log-in answer even with a stale token
+                    raise
+        if principal.anonymous and not open_path:
+            allowed = self.authenticator.cached_anonymous_decision()
+            if allowed is None:
+                allowed = await run_in_threadpool(self.authenticator.anonymous_may_proceed)
+            if not allowed:
+                raise unauthenticated()
+        return principal
+
+    async def _credentials(self, scope: Scope, receive: Receive) -> tuple[Credentials, Receive]:
+        headers = Headers(scope=scope)
+        bearer = _bearer(headers.get("authorization", "")) or _bearer(
+            headers.get("x-esri-authorization", ""))
+        token = form_value(scope.get("query_string", b""), b"token")
+        if (not (bearer or token) and "x-api-key" not in headers
+                and scope["path"].startswith("/arcgis/") and scope["method"] == "POST"
+                and headers.get("content-type", "").split(";")[0].strip().lower() == FORM):
+            body, receive = await _buffered(receive, self.max_body)
+            token = form_value(body, b"token")
+        return Credentials(bearer=bearer, api_key=headers.get("x-api-key", "").strip(),
+                           token=token), receive
+
+
+def _bearer(value: str) -> str:
+    scheme, _, credentials = value.strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+def form_value(raw: bytes, name: bytes) -> str:
+    """The first value of ``name`` in form-encoded ``raw`` ("" if absent), without decoding
+    the rest (a GP request body can hold megabytes of percent-encoded features)."""
+    prefix = name + b"="
+    for part in raw.split(b"&"):
+        if part.startswith(prefix):
+            return unquote_plus(part[len(prefix):].decode("latin-1")).strip()
+    return ""
+
+
+async def _buffered(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """The body so far (up to ``limit`` bytes) and a ``receive`` that gives it again, then
+    whatever the client still sends; an oversized body is left for the adapter to refuse."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False) or size > limit:
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return body, replay

@@ -1,0 +1,105 @@
+"""A live ``honua serve`` keeps its memory when one request is huge (issue 10): a sync buffer of
+one 1,000,000-vertex polygon runs in a memory-limited worker, never on the in-process fast path,
+and a request past ``max_vertices`` is refused with 413 before anything runs."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import orjson
+import pytest
+
+from tests.support.servers import free_port
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def _polygon(vertices: int) -> dict:
+    ring = [[round(10 * math.cos(2 * math.pi * i / vertices), 7),
+             round(10 * math.sin(2 * math.pi * i / vertices), 7)] for i in range(vertices)]
+    ring.append(ring[0])
+    return {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "big"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``honua serve`` in a process of its own on 127.0.0.1 (bounded start-up)."""
+    port = free_port()
+    env = {**os.environ, "HONUA_DATA_DIR": str(tmp_path / "data"), "HONUA_WORKERS": "1",
+           "HONUA_MAX_VERTICES": "2000000", "HONUA_JOB_TIMEOUT_SECONDS": "120"}
+    process = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/api", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+    yield base, process.pid
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.xfail(strict=True, reason="open (issue 10): the 40 MB JSON body is decoded and the "
+                   "buffered output encoded in the server process; measured RSS 168 -> 558 MB "
+                   "(peak 788 MB) although the buffer itself runs in a worker")
+def test_server_memory_of_a_million_vertex_buffer_stays_flat(server):
+    base, pid = server
+    small = {"inputs": {"features": _polygon(50), "distance": {"value": 1, "unit": "meters"}}}
+    assert httpx.post(f"{base}/api/processes/buffer/execution", json=small,
+                      timeout=60).status_code == 200  # everything imported and warm
+    body = orjson.dumps({"inputs": {"features": _polygon(1_000_000),
+                                    "distance": {"value": 1, "unit": "meters"}}})
+    before = _rss_mb(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(_rss_mb(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+    answer = httpx.post(f"{base}/api/processes/buffer/execution", content=body, timeout=180,
+                        headers={"Content-Type": "application/json"})
+    done.set()
+    sampler.join()
+    after = _rss_mb(pid)
+    print(f"RSS before {before:.0f} MB, peak {max(peak):.0f} MB, after {after:.0f} MB, "
+          f"{time.monotonic() - started:.1f} s, HTTP {answer.status_code}")
+    assert answer.status_code in (200, 413), answer.text[:500]
+    assert after - before < 50
+
+
+def test_server_refuses_requests_past_max_vertices(server):
+    base, _ = server
+    body = {"inputs": {"features": _polygon(2_100_000),
+                       "distance": {"value": 1, "unit": "meters"}}}
+    answer = httpx.post(f"{base}/api/processes/buffer/execution", content=orjson.dumps(body),
+                        headers={"Content-Type": "application/json"}, timeout=120)
+    assert answer.status_code == 413, answer.text[:300]
+    assert "2,000,000" in answer.json()["detail"]
