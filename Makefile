@@ -24,11 +24,13 @@ test: $(BIN)/python
 	npm ci --prefix tests/clients/arcgis-js --no-audit --no-fund --loglevel=error
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	set -a && . ./.honua-test.env && set +a && $(BIN)/pytest
 
 lint: $(BIN)/python
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"

@@ -186,7 +186,7 @@ def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None
                   timeout: float) -> Any:
     from honua.adapters.ogcapi.encode import qualified
     from honua.app import build_services
-    from honua.core.requests import ExecutionOptions
+    from honua.core.requests import ExecutionOptions, Mode
     from honua.errors import HonuaError
 
     services = build_services(load_settings(data_dir=data_dir))
@@ -194,7 +194,7 @@ def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None
     manager.start()
     try:
         with _progress_bar() as bar:
-            job = manager.submit(process_id, values, ExecutionOptions(mode="async"))
+            job = manager.submit(process_id, values, ExecutionOptions(mode=Mode.ASYNC))
             task = bar.add_task(f"job {job.id[:8]}", total=100)
             while not job.status.finished:
                 job = manager.wait(job.id, 0.2)
@@ -203,8 +203,8 @@ def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None
             _fail(f"job {job.id} {job.status.value}: {job.message}")
         description = manager.registry.get(process_id).description
         outputs = manager.results(job.id)
-        return {name: qualified(description.output(name), value)["value"]
-                for name, value in outputs.items()}
+        return {name: qualified(parameter, value)["value"] for name, value in outputs.items()
+                if (parameter := description.output(name)) is not None}
     except HonuaError as exc:
         _fail(exc.message)
     finally:

@@ -1,10 +1,15 @@
 """Tests for honua.geo.generalize: exactness of kept vertices, antimeridian, nulls."""
 
 import numpy as np
+import pytest
 import shapely
 
+from honua.errors import InvalidParameter
 from honua.geo.crs import parse_crs
 from honua.geo.generalize import densify, simplify, smooth
+
+LOCAL_CRS = ('ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],AXIS["x",east,'
+             'LENGTHUNIT["metre",1]],AXIS["y",north,LENGTHUNIT["metre",1]]]')
 
 WGS84 = parse_crs(4326)
 
@@ -23,6 +28,13 @@ def test_simplify_keeps_z_and_none():
     line = shapely.LineString([(0, 0, 1), (0.5, 0.000001, 2), (1, 0, 3)])
     out = simplify(np.array([line, None]), 10.0, WGS84)
     assert out[0].coords[:] == [(0, 0, 1), (1, 0, 3)] and out[1] is None
+
+
+def test_densify_geodesic_on_a_local_crs_is_a_clear_error():
+    line = np.array([shapely.LineString([(0, 0), (0, 100)])])
+    with pytest.raises(InvalidParameter, match="not tied to the Earth"):
+        densify(line, 30.0, parse_crs(LOCAL_CRS))
+    assert len(densify(line, 30.0, parse_crs(LOCAL_CRS), method="planar")[0].coords) == 5
 
 
 def test_densify_across_the_antimeridian_stays_continuous():

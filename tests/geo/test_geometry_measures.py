@@ -9,6 +9,9 @@ from honua.geo.centroids import representative_points
 from honua.geo.crs import parse_crs
 from honua.geo.geometry_measures import geometry_measures
 
+LOCAL_CRS = ('ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],AXIS["x",east,'
+             'LENGTHUNIT["metre",1]],AXIS["y",north,LENGTHUNIT["metre",1]]]')
+
 MERC = parse_crs(3857)
 
 
@@ -25,6 +28,15 @@ def test_measures_planar_refused_on_geographic():
     """Planar measures in degrees are refused."""
     with pytest.raises(InvalidParameter, match="projected coordinate system"):
         geometry_measures(np.array([shapely.Point(0, 0)]), parse_crs(4326), ["area"], method="planar")
+
+
+def test_measures_geodesic_on_a_local_crs_is_a_clear_error():
+    """A site grid has no ellipsoid: a 400-style error naming the way out, not a crash."""
+    square = np.array([shapely.box(0, 0, 100, 100)], dtype=object)
+    with pytest.raises(InvalidParameter, match="not tied to the Earth.*planar"):
+        geometry_measures(square, parse_crs(LOCAL_CRS), ["area"], method="geodesic")
+    assert geometry_measures(square, parse_crs(LOCAL_CRS), ["area"], method="planar") == {
+        "area": [10_000.0]}
 
 
 def test_representative_points_methods():

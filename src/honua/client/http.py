@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -53,11 +53,15 @@ class HonuaClient:
             raise RemoteError(response.status_code, detail, problem)
         return response
 
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        """The checked response's JSON document (an object in every OGC API answer used here)."""
+        return cast(dict[str, Any], self._check(response).json())
+
     def processes(self) -> list[dict[str, Any]]:
-        return self._check(self.http.get("/api/processes")).json()["processes"]
+        return cast(list[dict[str, Any]], self._json(self.http.get("/api/processes"))["processes"])
 
     def describe(self, process_id: str) -> dict[str, Any]:
-        return self._check(self.http.get(f"/api/processes/{process_id}")).json()
+        return self._json(self.http.get(f"/api/processes/{process_id}"))
 
     def execute(self, process_id: str, inputs: Mapping[str, Any], *,
                 response: str = "document") -> Any:
@@ -73,10 +77,10 @@ class HonuaClient:
         reply = self._check(self.http.post(
             f"/api/processes/{process_id}/execution", content=body,
             headers={"Content-Type": "application/json", "Prefer": "respond-async"}))
-        return reply.json()
+        return self._json(reply)
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return self._check(self.http.get(f"/api/jobs/{job_id}")).json()
+        return self._json(self.http.get(f"/api/jobs/{job_id}"))
 
     def jobs(self, *, status: str | None = None, process_id: str | None = None,
              limit: int = 50) -> list[dict[str, Any]]:
@@ -85,7 +89,8 @@ class HonuaClient:
             params["status"] = status
         if process_id:
             params["processID"] = process_id
-        return self._check(self.http.get("/api/jobs", params=params)).json()["jobs"]
+        return cast(list[dict[str, Any]],
+                    self._json(self.http.get("/api/jobs", params=params))["jobs"])
 
     def wait(self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.2,
              on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
@@ -103,7 +108,7 @@ class HonuaClient:
         return _unqualify(self._check(self.http.get(f"/api/jobs/{job_id}/results")).json())
 
     def dismiss(self, job_id: str) -> dict[str, Any]:
-        return self._check(self.http.delete(f"/api/jobs/{job_id}")).json()
+        return self._json(self.http.delete(f"/api/jobs/{job_id}"))
 
 
 def _unqualify(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -154,9 +154,10 @@ class WorkerHandle:
         ready = wait(watched, max(0.0, min(timeout, 60.0)))  # the caller loops anyway
         if self._conn in ready:
             try:
-                return loads(self._conn.recv_bytes())
+                message: object = loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 return EXITED
+            return message
         if wake_fd in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(wake_fd, 4096)

@@ -108,7 +108,8 @@ class Done:
 
 # -- pickling -----------------------------------------------------------------------------------
 def _geometries_from_wkb(wkb: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return shapely.from_wkb(wkb).reshape(shape)
+    geometries: np.ndarray = shapely.from_wkb(wkb)
+    return geometries.reshape(shape)
 
 
 def _is_geometry_array(value: np.ndarray) -> bool:

@@ -11,6 +11,7 @@ point gives a point, collinear points a line. Missing geometries stay
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -70,8 +71,10 @@ def rectangle_sides_m(rectangles: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.
     out = np.full((len(rectangles), 3), np.nan)
     present = ~shapely.is_missing(rectangles)
     if present.any():
-        values = [measure_locally(lambda g, k=k: sides(g)[:, k], crs, rectangles[present])
-                  for k in range(3)]
+        def side(k: int) -> Callable[[np.ndarray], np.ndarray]:
+            return lambda g: sides(g)[:, k]
+
+        values = [measure_locally(side(k), crs, rectangles[present]) for k in range(3)]
         out[present] = np.column_stack(values)
     return out[:, 0], out[:, 1], out[:, 2]
 

@@ -71,6 +71,22 @@ def meters_per_unit(crs: CRS) -> float:
     return float(factor or 1.0)
 
 
+def geodetic_of(crs: CRS) -> CRS:
+    """The geographic CRS under ``crs``, for measuring on the ellipsoid.
+
+    A local (engineering) CRS has none: a clear error rather than a crash.
+
+    >>> geodetic_of(parse_crs(3857)).name
+    'WGS 84'
+    """
+    geodetic = crs.geodetic_crs
+    if geodetic is None:
+        raise InvalidParameter(
+            f"{crs.name!r} is a local coordinate system that is not tied to the Earth: geodesic "
+            "measures are impossible on it; use the planar method")
+    return geodetic
+
+
 def geod_of(crs: CRS) -> Geod:
     """The ellipsoid of a geographic ``crs`` for geodesic computations.
 

@@ -100,8 +100,9 @@ class FeatureCollection:
         index = np.asarray(index)
         if index.dtype == bool:
             index = np.flatnonzero(index)
-        columns = {name: [column[i] for i in index] for name, column in self.columns.items()}
-        ids = [self.ids[i] for i in index] if self.ids is not None else None
+        positions: list[int] = index.tolist()
+        columns = {name: [column[i] for i in positions] for name, column in self.columns.items()}
+        ids = [self.ids[i] for i in positions] if self.ids is not None else None
         return FeatureCollection(self.geometry[index], columns, self.crs, ids, self.fields)
 
     @property
@@ -111,4 +112,7 @@ class FeatureCollection:
         if len(present) == 0:
             return None
         box = shapely.total_bounds(present)
-        return None if np.isnan(box).any() else tuple(float(v) for v in box)
+        if np.isnan(box).any():
+            return None
+        minx, miny, maxx, maxy = (float(v) for v in box)
+        return minx, miny, maxx, maxy

@@ -221,14 +221,15 @@ class _Evaluator:
 
     def _array(self, node: Any) -> Truth:
         value, other = self.operand(node.lhs), self.operand(node.rhs)
-        test = {ast.ArrayEquals: lambda a, b: list(a) == list(b),
+        test: Callable[[Any, Any], bool] = {ast.ArrayEquals: lambda a, b: list(a) == list(b),
                 ast.ArrayContains: lambda a, b: set(map(repr, b)) <= set(map(repr, a)),
                 ast.ArrayContainedBy: lambda a, b: set(map(repr, a)) <= set(map(repr, b)),
                 ast.ArrayOverlaps: lambda a, b: bool(set(map(repr, a)) & set(map(repr, b)))
                 }[type(node)]
         known = value.known & other.known
         true = np.array([bool(k) and isinstance(a, list) and isinstance(b, list) and test(a, b)
-                         for a, b, k in zip(value.values, other.values, known, strict=True)], bool)
+                         for a, b, k in zip(value.values, other.values, known, strict=True)],
+                        dtype=np.bool_)
         return true, known
 
     # --- spatial ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from honua.geo.crs import geod_of, meters_per_unit
+from honua.geo.crs import geod_of, geodetic_of, meters_per_unit
 from honua.geo.metric import coords_from_local, coords_to_local, local_zones, select_locally
 from honua.geo.paths import decompose, rebuild
 from honua.geo.reproject import transform
@@ -73,7 +73,7 @@ def densify(geometry: np.ndarray, max_segment_m: float, crs: CRS, *,
         return shapely.segmentize(geometry, max_segment_m / meters_per_unit(crs))
     paths = decompose(geometry)
     coords = paths.coords
-    geographic = crs if crs.is_geographic else crs.geodetic_crs
+    geographic = crs if crs.is_geographic else geodetic_of(crs)
     if not crs.is_geographic and len(coords):
         coords = shapely.get_coordinates(transform(shapely.points(coords), crs, geographic),
                                          include_z=coords.shape[1] == 3)

@@ -85,14 +85,16 @@ def read_features(document: Any, *, where: str = "features", crs: Any = None) ->
     if not isinstance(document, Mapping):
         raise InvalidParameter(f"{where}: expected a GeoJSON object, got {type(document).__name__}")
     kind = document.get("type")
+    features: list[Any]
     if kind in GEOMETRY_TYPES:
         features = [{"type": "Feature", "geometry": document, "properties": {}}]
     elif kind == "Feature":
         features = [document]
     elif kind == "FeatureCollection":
-        features = document.get("features")
-        if not isinstance(features, list):
+        listed = document.get("features")
+        if not isinstance(listed, list):
             raise InvalidParameter(f"{where}: a FeatureCollection needs a 'features' array")
+        features = listed
     else:
         raise InvalidParameter(
             f"{where}: expected a GeoJSON FeatureCollection, Feature or geometry, got type {kind!r}"

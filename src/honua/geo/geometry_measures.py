@@ -21,6 +21,7 @@ from pyproj import CRS
 from honua.errors import InvalidParameter
 from honua.geo import units
 from honua.geo.centroids import representative_points
+from honua.geo.crs import geodetic_of
 from honua.geo.kinds import kinds_of
 from honua.geo.measure import areas_m2, lengths_m
 from honua.geo.reproject import transform
@@ -54,10 +55,10 @@ def geometry_measures(geometry: np.ndarray, crs: CRS, measures: Sequence[str], *
             "longitude/latitude degrees): choose 'geodesic', or project the features first",
             parameter="method")
     kinds = kinds_of(geometry)
-    measured = geometry
+    measured, frame = geometry, crs
     if method == "geodesic" and not crs.is_geographic:
-        measured = transform(geometry, crs, crs.geodetic_crs)
-    frame = crs.geodetic_crs if method == "geodesic" and not crs.is_geographic else crs
+        frame = geodetic_of(crs)
+        measured = transform(geometry, crs, frame)
     out: dict[str, list[Any]] = {}
     points: dict[str, np.ndarray] = {}
     for name in measures:
@@ -66,7 +67,8 @@ def geometry_measures(geometry: np.ndarray, crs: CRS, measures: Sequence[str], *
         elif name in ("length", "perimeter"):
             values = units.from_meters(1.0, length_unit) * lengths_m(measured, frame)
         else:
-            method_of = "centroid" if name.startswith("centroid") else "inside"
+            method_of: Literal["centroid", "inside"] = (
+                "centroid" if name.startswith("centroid") else "inside")
             if method_of not in points:
                 points[method_of] = _points(geometry, crs, method_of, point_crs or crs)
             found = points[method_of]

@@ -52,6 +52,7 @@ def transformer_pair(crs: CRS, conversion: object, proj: str) -> tuple[Transform
     """
     if _plain_degrees(crs):
         ellipsoid = crs.ellipsoid
+        assert ellipsoid is not None  # _plain_degrees checked it
         shape = f"+a={ellipsoid.semi_major_metre!r} +b={ellipsoid.semi_minor_metre!r}"
         projection = f"{proj} {shape}"
         forward = Transformer.from_pipeline(

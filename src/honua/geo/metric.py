@@ -69,6 +69,7 @@ def local_zones(geometry: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=512)
 def local_crs(crs: CRS, zone: int) -> ProjectedCRS:
     """The metric projection for ``zone`` on ``crs``'s datum."""
+    conversion: AzimuthalEquidistantConversion | TransverseMercatorConversion
     if zone in (NORTH_POLAR, SOUTH_POLAR):
         conversion = AzimuthalEquidistantConversion(
             latitude_natural_origin=90.0 if zone == NORTH_POLAR else -90.0)

@@ -144,7 +144,8 @@ def erase(a: np.ndarray, b: np.ndarray, progress: Progress = None) -> tuple[np.n
     return rest[found], found
 
 
-def _ordered(pieces: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, ...]:
+def _ordered(pieces: np.ndarray, ia: np.ndarray, ib: np.ndarray,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pieces by ``a`` feature (``-1`` last), then ``b`` feature (``-1`` last)."""
     if not len(ia):
         return pieces, ia, ib

@@ -16,6 +16,8 @@ to nothing.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -32,6 +34,11 @@ _METERS_PER_DEGREE_LATITUDE = 110_500.0  # less than the least on any common ell
 _METERS_PER_DEGREE_LONGITUDE = 111_250.0  # times cos(latitude); less than on WGS 84
 
 
+@overload
+def _sorted(il: np.ndarray, ir: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def _sorted(il: np.ndarray, ir: np.ndarray, d: np.ndarray, /,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 def _sorted(il: np.ndarray, ir: np.ndarray, *rest: np.ndarray) -> tuple[np.ndarray, ...]:
     """Pairs ordered by ``il`` then ``ir``.
 
@@ -164,14 +171,14 @@ def within_distance_pairs(left: np.ndarray, right: np.ndarray, distance_m: float
     ok = _usable(left) & (limit >= 0)
     rows = np.flatnonzero(ok)
     if not crs.is_geographic:
-        il, ir = [], []
+        il_found: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
+        ir_found: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
         for value in np.unique(limit[ok]):
             at = rows[limit[rows] == value]
             i, j = tree.query(left[at], predicate="dwithin", distance=value / meters_per_unit(crs))
-            il.append(at[i])
-            ir.append(j)
-        il = np.concatenate(il) if il else np.empty(0, dtype=np.intp)
-        ir = np.concatenate(ir) if ir else np.empty(0, dtype=np.intp)
+            il_found.append(at[i])
+            ir_found.append(j)
+        il, ir = np.concatenate(il_found), np.concatenate(ir_found)
         return _sorted(il, ir, ground_distances(left[il], right[ir], crs))
     il_parts, ir_parts = [np.empty(0, dtype=np.intp)], [np.empty(0, dtype=np.intp)]
     for boxes in _ground_boxes(left[rows], limit[rows]):

@@ -22,8 +22,8 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.aoi import AreaOfInterest
 from pyproj.exceptions import ProjError
+from pyproj.transformer import AreaOfInterest  # pyproj.aoi's class, as from_crs is typed
 
 from honua.errors import InvalidParameter
 from honua.geo.crs import crs_name, parse_crs

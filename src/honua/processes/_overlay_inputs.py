@@ -8,7 +8,7 @@ wording lives here once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import shapely
@@ -48,8 +48,12 @@ GROUND_NOTE = (
 
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
-LinearUnitName = Literal[tuple(units.LINEAR_UNITS)]  # type: ignore[valid-type]
-ArealUnitName = Literal[tuple(units.AREAL_UNITS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # choices built from the unit tables at run time; to mypy, plain strings
+    LinearUnitName = str
+    ArealUnitName = str
+else:
+    LinearUnitName = Literal[tuple(units.LINEAR_UNITS)]
+    ArealUnitName = Literal[tuple(units.AREAL_UNITS)]
 
 StatisticsFields = Annotated[list[str] | None, Input(
     title="Statistics fields",

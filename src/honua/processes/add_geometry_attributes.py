@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from honua.core.context import Context
 from honua.core.decorator import process
@@ -15,8 +15,12 @@ from honua.geo.geometry_measures import geometry_measures
 from honua.geo.units import AREAL_UNITS, LINEAR_UNITS
 
 Measure = Literal["area", "length", "perimeter", "centroid_x", "centroid_y", "inside_x", "inside_y"]
-LinearUnitName = Literal[tuple(LINEAR_UNITS)]  # type: ignore[valid-type]
-ArealUnitName = Literal[tuple(AREAL_UNITS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # choices built from the unit tables at run time; to mypy, plain strings
+    LinearUnitName = str
+    ArealUnitName = str
+else:
+    LinearUnitName = Literal[tuple(LINEAR_UNITS)]
+    ArealUnitName = Literal[tuple(AREAL_UNITS)]
 
 
 @process(

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from honua.core.context import Context
 from honua.core.decorator import process
@@ -80,7 +81,7 @@ def create_grid(
 
 
 def _extent(extent: Envelope | None, features: FeatureCollection | None,
-            intersecting_only: bool) -> tuple[shapely.Geometry, object]:
+            intersecting_only: bool) -> tuple[shapely.Geometry, CRS]:
     if (extent is None) == (features is None):
         raise InvalidParameter("give either 'extent' or 'features' (one of them)",
                                parameter="extent" if extent is None else "features")

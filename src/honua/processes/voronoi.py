@@ -77,9 +77,8 @@ def _extent(points: FeatureCollection, extent: Envelope | None,
             margin_percent: float) -> shapely.Polygon | None:
     """The clipping box in the points' CRS (None when there is nothing to clip)."""
     if extent is not None:
-        bounds = transform_bounds((extent.minx, extent.miny, extent.maxx, extent.maxy),
-                                  extent.crs, points.crs)
-        return shapely.box(*bounds)
+        return shapely.box(*transform_bounds((extent.minx, extent.miny, extent.maxx, extent.maxy),
+                                             extent.crs, points.crs))
     bounds = points.bounds
     if bounds is None:
         return None

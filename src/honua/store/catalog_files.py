@@ -18,6 +18,7 @@ evaluated in Python, chunk by chunk.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
@@ -343,7 +344,7 @@ class FileCatalog:
             self._registered.pop(collection_id, None)
             self._registered_stamp = -1.0
 
-    def expired(self, now: dt.datetime) -> list[str]:
+    def expired(self, now: dt.datetime) -> builtins.list[str]:  # list: the method above
         return [layer.id for layer in self.list()
                 if layer.registered and layer.expires is not None and layer.expires <= now]
 

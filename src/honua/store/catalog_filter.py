@@ -157,7 +157,7 @@ def _nodes(node: Any) -> list[Any]:
 def _like_superset(node: Any, negated: bool = False) -> bool:
     """Whether case-insensitive SQL matching of ``node`` selects a superset of CQL2's."""
     if isinstance(node, nodes.Like):
-        return node.not_ == negated
+        return bool(node.not_ == negated)
     if isinstance(node, nodes.Not):
         return _like_superset(node.sub_node, not negated)
     if isinstance(node, nodes.And | nodes.Or):
@@ -220,8 +220,8 @@ _OPS: dict[Any, Callable[[Any, Any], Any]] = {
     nodes.ArithmeticOp.ADD: lambda a, b: a + b, nodes.ArithmeticOp.SUB: lambda a, b: a - b,
     nodes.ArithmeticOp.MUL: lambda a, b: a * b, nodes.ArithmeticOp.DIV: lambda a, b: a / b,
 }
-_FUNCTIONS = {"lower": str.lower, "upper": str.upper, "casei": str.casefold,
-              "accenti": lambda s: s}
+_FUNCTIONS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower, "upper": str.upper, "casei": str.casefold, "accenti": lambda s: s}
 
 
 def _elementwise(op: Callable[[Any, Any], Any], a: Any, b: Any, n: int) -> np.ndarray:

@@ -87,8 +87,13 @@ def describe(source: Source) -> SourceInfo:
     crs = parse_crs(info["crs"]) if info.get("crs") else crs84()
     return SourceInfo(fields, str(info.get("geometry_type") or "Unknown"), crs,
                       max(int(info.get("features") or 0), 0),
-                      tuple(float(v) for v in bounds) if bounds is not None else None,
+                      _box(bounds) if bounds is not None else None,
                       str(info.get("driver") or ""))
+
+
+def _box(bounds: Any) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    return minx, miny, maxx, maxy
 
 
 def _column(values: np.ndarray, field: Field) -> list[Any]:
@@ -97,10 +102,12 @@ def _column(values: np.ndarray, field: Field) -> list[Any]:
         out[np.isnan(values)] = None
         if field.type == "integer":
             return [None if v is None else int(v) for v in out]
-        return out.tolist()
+        floats: list[Any] = out.tolist()
+        return floats
     if values.dtype.kind == "M":
         return [None if np.isnat(v) else str(v) for v in values]
-    return values.tolist()
+    plain: list[Any] = values.tolist()
+    return plain
 
 
 def read(source: Source, fields: Sequence[Field], *, where: str | None = None,
@@ -200,7 +207,8 @@ _WRITE_TYPES = {"integer": np.int64, "double": np.float64, "boolean": np.bool_}
 
 
 def _arrays(collection: FeatureCollection, fields: Sequence[Field]) -> tuple[list[Any], list[Any]]:
-    data, masks = [], []
+    data: list[Any] = []
+    masks: list[Any] = []
     for field in fields:
         values = list(collection.columns.get(field.name, [None] * len(collection)))
         missing = np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in values],

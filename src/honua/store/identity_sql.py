@@ -66,13 +66,13 @@ def _roles(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _key(row: Mapping[str, Any]) -> ApiKey:
+def _key(row: Mapping[Any, Any]) -> ApiKey:  # a RowMapping: keys are names or columns
     return ApiKey(name=row["name"], digest=row["digest"], tenant=row["tenant"],
                   roles=_roles(row["roles"]), created=row["created"], expires=row["expires"],
                   revoked=bool(row["revoked"]))
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: Mapping[Any, Any]) -> User:  # a RowMapping, as above
     return User(name=row["name"], tenant=row["tenant"], roles=_roles(row["roles"]),
                 password_hash=row["password_hash"], created=row["created"])
 

@@ -10,6 +10,7 @@ one short transaction, committed before it returns.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import threading
@@ -182,7 +183,7 @@ class SqlJobStore:
             total = conn.execute(count).scalar_one()
         return [row_to_job(row) for row in rows], int(total)
 
-    def expired(self, now: dt.datetime) -> list[str]:
+    def expired(self, now: dt.datetime) -> builtins.list[str]:  # list: the method above
         """Finished jobs whose expiry is strictly before ``now``, soonest expired first."""
         query = (sa.select(jobs.c.id)
                  .where(jobs.c.status.in_(_FINISHED_VALUES), jobs.c.expires.is_not(None),

@@ -8,6 +8,7 @@ which is what the databases' transactions give the SQL store.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import secrets
@@ -127,7 +128,7 @@ class MemoryJobStore:
         matching.sort(key=_newest_first, reverse=True)
         return [normalise_job(job) for job in matching[offset:offset + limit]], len(matching)
 
-    def expired(self, now: dt.datetime) -> list[str]:
+    def expired(self, now: dt.datetime) -> builtins.list[str]:  # list: the method above
         now = as_utc(now, name="now")
         with self._lock:
             gone = [job for job in self._jobs.values()

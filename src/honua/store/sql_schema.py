@@ -98,7 +98,7 @@ def job_to_row(job: Job) -> dict[str, Any]:
     }
 
 
-def row_to_job(row: Mapping[str, Any]) -> Job:
+def row_to_job(row: Mapping[Any, Any]) -> Job:  # a RowMapping: keys are names or columns
     return Job(
         id=row["id"], process_id=row["process_id"], status=JobStatus(row["status"]),
         owner=row["owner"], tenant=row["tenant"], options=options_from_text(row["options"]),

@@ -184,10 +184,10 @@ class UploadStore:
             if isinstance(data, bytes):
                 incoming.write(data)
             elif hasattr(data, "read"):
-                while chunk := data.read(1 << 20):  # type: ignore[union-attr]
+                while chunk := data.read(1 << 20):
                     incoming.write(chunk)
             else:
-                for chunk in data:  # type: ignore[union-attr]
+                for chunk in data:
                     incoming.write(chunk)
         except BaseException:
             incoming.abort()

@@ -12,13 +12,16 @@ takes uploads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from honua.errors import InvalidParameter, PayloadTooLarge
+
+if TYPE_CHECKING:  # the TypedDict exists for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 __all__ = ["receive_upload"]
 
@@ -36,7 +39,7 @@ class _Receiver:
         self._target: Any = None  # Incoming for the file part, a bytearray for a text field
         self._field = ""
 
-    def callbacks(self) -> dict[str, Any]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin, "on_header_field": self._header_field,
             "on_header_value": self._header_value, "on_header_end": self._header_end,

@@ -54,7 +54,11 @@ def reference_from_url(url: str, base_url: str) -> LayerReference | None:
             "filter (CQL2, e.g. filter=name='x'), filter-lang, bbox (lon/lat), properties or limit",
             parameter=name)
     limit = params.get("limit")
-    return LayerReference(
-        unquote(match.group("id")), params.get("filter"), params.get("filter-lang"),
-        params.get("bbox"), params.get("properties"),
-        int(limit) if limit and limit.isdigit() else None)
+    if limit is not None and not (limit.isascii() and limit.isdigit()):
+        raise InvalidParameter(f"the collection URL's limit must be a whole number, got {limit!r}",
+                               parameter="limit")
+    # from_json: the same wire-form conversion (bbox and properties as comma lists)
+    return LayerReference.from_json({
+        "collectionId": unquote(match.group("id")), "filter": params.get("filter"),
+        "filter-lang": params.get("filter-lang"), "bbox": params.get("bbox"),
+        "properties": params.get("properties"), "limit": int(limit) if limit else None})

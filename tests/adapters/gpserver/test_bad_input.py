@@ -99,3 +99,15 @@ def test_get_on_upload_and_delete_operations_is_refused(client):
     assert "POST" in error_of(client.get(f"{GP}/uploads/upload", params={"f": "json"}))["message"]
     assert "POST" in error_of(client.get(f"{GP}/uploads/abc/delete",
                                          params={"f": "json"}))["message"]
+
+
+def test_an_empty_spatial_reference_is_a_400_not_a_crash(client):
+    """sr='""' once became SpatialReference(None) and a 500 further on."""
+    params = {"text": "beta", "count": "3", "ratio": "1.5", "flag": "true", "when": "0",
+              "distance": METERS, "area": json.dumps({"area": 2, "units": "esriHectares"}),
+              "names": "[]", "sr": '""', "box": json.dumps({"xmin": 1, "ymin": 2, "xmax": 3,
+                                                          "ymax": 4}),
+              "shape": json.dumps({"x": 5, "y": 6, "spatialReference": {"wkid": 4326}})}
+    error = error_of(client.post(f"{GP}/AllTypes/execute", data={**params, "f": "json"}))
+    assert error["code"] == 400
+    assert "input 'sr': a spatial reference is" in error["message"], error["message"]

@@ -141,6 +141,14 @@ def test_reference_from_url_refuses_what_it_cannot_apply(query):
         reference_from_url(f"http://h:8080/api/collections/cities/items?{query}", "http://h:8080")
 
 
+@pytest.mark.parametrize("limit", ["abc", "-5", "%C2%B2"])
+def test_reference_from_url_refuses_a_limit_that_is_not_a_whole_number(limit):
+    """Dropping it would select the whole layer; '²' passes str.isdigit yet int() refuses it."""
+    with pytest.raises(InvalidParameter, match="limit must be a whole number"):
+        reference_from_url(f"http://h:8080/api/collections/cities/items?limit={limit}",
+                           "http://h:8080")
+
+
 def test_layer_reference_chunks_reach_the_workers_one_bounded_chunk_at_a_time(client, services):
     """25 features, chunks of 7: four work items of at most 7 features, never the whole layer."""
     seen = []

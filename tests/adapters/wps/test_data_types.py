@@ -171,3 +171,13 @@ def test_inline_gml_feature_collection_from_another_server(wps):
     assert feature["geometry"]["coordinates"] == [10.0, 50.0]
     assert feature["properties"] == {"NAME": "Somewhere"} and feature["id"] == "states.1"
     assert etree.QName(_outputs(root)["features"].find("wps:Data/wps:ComplexData", NS)).localname
+
+
+def test_lineage_of_a_3d_bbox_declares_its_three_dimensions(wps):
+    """The echoed corners carry three numbers each, so ``dimensions`` must say 3, not 2."""
+    root = kvp_request(wps, request="Execute", version="1.0.0", identifier="wps_echo",
+                       DataInputs="text=x;extent=10,50,0,11,51,100", ResponseDocument="extent",
+                       lineage="true")
+    echoed = root.find("wps:DataInputs/wps:Input/wps:Data/wps:BoundingBoxData", NS)
+    assert echoed.findtext("ows:LowerCorner", namespaces=NS) == "10.0 50.0 0.0"
+    assert echoed.get("dimensions") == "3"

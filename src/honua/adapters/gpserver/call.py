@@ -23,4 +23,4 @@ class Call:
         return f"{self.base}/arcgis/rest/services"
 
     def path(self, name: str) -> str:
-        return self.request.path_params.get(name, "")
+        return str(self.request.path_params.get(name, ""))

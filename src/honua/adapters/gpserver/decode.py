@@ -199,10 +199,10 @@ def registered_outputs(params: Mapping[str, str],
 # -- values ---------------------------------------------------------------------------------
 def read_envelope(value: Mapping[str, Any], where: str, default: CRS | None) -> Envelope:
     sr = value.get("spatialReference") or value.get("spatial_reference")
-    crs = _sr(sr, where) if sr else (default or spatialref.from_wkid(4326))
+    crs = (_sr(sr, where) if sr else None) or default or spatialref.from_wkid(4326)
     try:
-        box = [float(value[k]) for k in ("xmin", "ymin", "xmax", "ymax")]
-        return Envelope(*box, crs=crs)
+        xmin, ymin, xmax, ymax = (float(value[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
+        return Envelope(xmin, ymin, xmax, ymax, crs=crs)
     except (KeyError, TypeError, ValueError):
         raise InvalidParameter(f"{where}: an extent needs numeric xmin, ymin, xmax, ymax") from None
 
@@ -303,7 +303,11 @@ def _one(parameter: Parameter, value: Any, where: str, uploads: Uploads | None,
                                    "spatialReference}")
         return read_envelope(value, where, None)
     if kind is DataType.SPATIAL_REFERENCE:
-        return SpatialReference(_sr(value, where))
+        crs = _sr(value, where)
+        if crs is None:
+            raise InvalidParameter(f'{where}: a spatial reference is {{"wkid": n}} or '
+                                   '{"wkt": "..."}, not empty', parameter=parameter.name)
+        return SpatialReference(crs)
     if kind is DataType.FILE:
         return _file(value, where, uploads)
     if isinstance(value, str):  # numbers and booleans sent as text (Count=345)

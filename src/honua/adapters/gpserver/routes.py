@@ -290,6 +290,7 @@ class GPServer:
                            "results (see its messages)") from None
         core = task.outputs[name]
         param = definition.description.output(core)
+        assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
         document = await run_in_threadpool(

@@ -96,8 +96,11 @@ class Collections:
         limit = min(decode.int_param(params, "limit", s.features_default_limit, 1, 10**9),
                     s.features_max_limit)
         offset = decode.int_param(params, "offset", 0, 0, 10**12)
-        reference = LayerReference(layer.id, params.get("filter"), params.get("filter-lang"),
-                                   bbox, params.get("properties"))
+        # from_json: the wire forms (comma-separated bbox and properties) are converted there
+        reference = LayerReference.from_json({
+            "collectionId": layer.id, "filter": params.get("filter"),
+            "filter-lang": params.get("filter-lang"), "bbox": bbox,
+            "properties": params.get("properties")})
         query = reference.query(layer, self.filter_limits)
         equal = _property_filter(params, layer)
         if equal is not None:

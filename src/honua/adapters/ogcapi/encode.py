@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -125,7 +126,7 @@ def process_description(description: ProcessDescription, base: str) -> dict[str,
     return document
 
 
-def _stamp(value: Any) -> str:
+def _stamp(value: dt.datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
@@ -166,8 +167,8 @@ def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
 
 def results_document(description: ProcessDescription, outputs: Mapping[str, Any]) -> bytes:
     return orjson.dumps({
-        name: qualified(description.output(name), value)
-        for name, value in outputs.items() if description.output(name) is not None
+        name: qualified(parameter, value) for name, value in outputs.items()
+        if (parameter := description.output(name)) is not None
     }, option=orjson.OPT_SERIALIZE_NUMPY)
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from honua.adapters.ogcapi.encode import JSON, raw_value, results_document
 from honua.core.description import ProcessDescription
+from honua.core.parameters import Parameter
 from honua.core.requests import ExecutionOptions
 
 
@@ -45,9 +46,16 @@ def results_response(description: ProcessDescription, options: ExecutionOptions,
         return Response(status_code=204, headers=headers)
     if len(by_value) == 1 and not by_reference:
         (name, value), = by_value.items()
-        body, media_type = raw_value(description.output(name), value)
+        body, media_type = raw_value(_output(description, name), value)
         return Response(body, media_type=media_type, headers=headers)
     return _multipart(description, by_value, by_reference, results_href, headers)
+
+
+def _output(description: ProcessDescription, name: str) -> Parameter:
+    """The declared output ``name`` (a job's outputs are the process's own)."""
+    parameter = description.output(name)
+    assert parameter is not None, name
+    return parameter
 
 
 def _multipart(description: ProcessDescription, by_value: Mapping[str, Any],
@@ -55,7 +63,7 @@ def _multipart(description: ProcessDescription, by_value: Mapping[str, Any],
     boundary = "honua-" + secrets.token_hex(12)
     parts: list[bytes] = []
     for name, value in by_value.items():
-        body, media_type = raw_value(description.output(name), value)
+        body, media_type = raw_value(_output(description, name), value)
         parts.append(f"--{boundary}\r\nContent-Type: {media_type}\r\nContent-ID: <{name}>\r\n\r\n"
                      .encode() + body + b"\r\n")
     for name in sorted(by_reference):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -167,7 +167,7 @@ class OgcApi:
         files are read back as values (their bytes go out raw)."""
         if any(p.data_type is DataType.FILE for p in description.outputs):
             return self.manager.results(job_id)
-        return orjson.loads(self.manager.results_json(job_id))
+        return cast(dict[str, Any], orjson.loads(self.manager.results_json(job_id)))
 
     async def result(self, request: Request) -> Response:
         """One output of a job, raw: where outputs sent by reference point to."""

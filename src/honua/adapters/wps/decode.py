@@ -7,6 +7,8 @@ whose ``Body`` holds another ``wps:Execute`` becomes a nested request
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from lxml import etree
 
 from honua.adapters.wps import kvp
@@ -102,7 +104,13 @@ def _flag(element: etree._Element | None, name: str) -> bool:
     return value.strip().lower() in ("true", "1")
 
 
-def _encoding(element: etree._Element) -> dict[str, str | None]:
+class _Encoding(TypedDict):
+    mime_type: str | None
+    encoding: str | None
+    schema: str | None
+
+
+def _encoding(element: etree._Element) -> _Encoding:
     return {"mime_type": element.get("mimeType"), "encoding": element.get("encoding"),
             "schema": element.get("schema")}
 

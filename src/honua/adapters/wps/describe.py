@@ -43,7 +43,9 @@ def _o(version: str, name: str) -> str:
 # -- capabilities ---------------------------------------------------------------------------
 
 def _service_identification(version: str) -> etree._Element:
-    o = lambda name, text=None: E(_o(version, name), text=text)  # noqa: E731
+    def o(name: str, text: str | None = None) -> etree._Element:
+        return E(_o(version, name), text=text)
+
     return E(_o(version, "ServiceIdentification"), None,
              o("Title", TITLE), o("Abstract", ABSTRACT),
              E(_o(version, "Keywords"), None, o("Keyword", "WPS"), o("Keyword", "geoprocessing")),
@@ -92,7 +94,9 @@ def capabilities(descriptions: Iterable[ProcessDescription], version: str, base:
         brief = E(_w(V1, "Process"), {_w(V1, "processVersion"): d.version})
         brief.extend(identification(V1, d.title, d.description, d.id, d.keywords))
         offerings.append(brief)
-    language = lambda: E(_o(V1, "Language"), text="en-US")  # noqa: E731
+    def language() -> etree._Element:
+        return E(_o(V1, "Language"), text="en-US")
+
     root.extend([offerings, E(_w(V1, "Languages"), None, E(_w(V1, "Default"), None, language()),
                               E(_w(V1, "Supported"), None, language()))])
     return root

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -90,7 +91,7 @@ def _status10(state: State) -> etree._Element:
 def _bbox(version: str, rendered: Rendered, tag: str) -> etree._Element:
     ows = OWS20 if version == V2 else OWS11
     lower, upper = rendered.corners or ((0.0, 0.0), (0.0, 0.0))
-    return E(tag, {"crs": rendered.crs, "dimensions": "2"},
+    return E(tag, {"crs": rendered.crs, "dimensions": str(len(lower))},
              E(qname(ows, "LowerCorner"), text=" ".join(repr(float(v)) for v in lower)),
              E(qname(ows, "UpperCorner"), text=" ".join(repr(float(v)) for v in upper)))
 
@@ -201,7 +202,7 @@ def lineage_inputs(description: ProcessDescription, inputs: Iterable[InputItem])
         else:
             entry.append(_lineage_data(parameter, item.value))
         element.append(entry)
-    return etree.tostring(element).decode()
+    return cast(bytes, etree.tostring(element)).decode()
 
 
 # -- WPS 2.0 --------------------------------------------------------------------------------

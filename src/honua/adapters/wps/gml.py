@@ -265,8 +265,9 @@ def read_features(root: etree._Element, *, where: str = "features") -> FeatureCo
     reading = _Reading(where)
     try:
         if _is_gml_shape(root):
-            return FeatureCollection.from_geometries([_geometry(root, reading, None)],
-                                                     crs=reading.current.crs)
+            shape = _geometry(root, reading, None)
+            assert reading.current is not None  # reading a geometry sets it
+            return FeatureCollection.from_geometries([shape], crs=reading.current.crs)
         elements = _feature_elements(root) or [root]
         bounded = next((c for b in children(root, "boundedBy") for c in children(b)), None)
         inherited = (crsnames.read_crs(bounded.get("srsName"))

@@ -188,7 +188,7 @@ class Rendered:
     uom: str | None = None
     data_type: str | None = None
     crs: str | None = None
-    corners: tuple[tuple[float, float], tuple[float, float]] | None = None
+    corners: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 def literal_text(value: Any) -> str:

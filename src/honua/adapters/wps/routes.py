@@ -23,7 +23,7 @@ from honua.adapters.wps.fetch import Fetcher
 from honua.adapters.wps.model import V1, V2, ExecuteRequest, Operation, Reference
 from honua.adapters.wps.references import internal_resources
 from honua.adapters.wps.runs import Prepared, Runs, output_request
-from honua.adapters.wps.safexml import parse_xml, to_bytes
+from honua.adapters.wps.safexml import WPS20, parse_xml, to_bytes
 from honua.core.jobs import Job
 from honua.core.planning import Plan, RunResult
 from honua.errors import HonuaError, NotFound, ResultNotReady
@@ -62,7 +62,7 @@ class Wps:
 
     async def post(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
-        request.state.wps_version = V2 if decode.WPS20.encode() in body[:4096] else V1
+        request.state.wps_version = V2 if WPS20.encode() in body[:4096] else V1
         root = (await run_in_threadpool(parse_xml, body) if len(body) > OFFLOAD_BYTES
                 else parse_xml(body))
         request.state.wps_version = decode.request_version(root) or V1

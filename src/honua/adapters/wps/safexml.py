@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping
+from typing import cast
 
 from lxml import etree
 
@@ -120,10 +121,11 @@ def child_text(element: etree._Element, name: str) -> str | None:
 
 
 def E(tag: str, attrib: Mapping[str, str | None] | None = None, *kids: etree._Element | None,
-      text: str | None = None, nsmap: Mapping[str | None, str] | None = None) -> etree._Element:
+      text: str | None = None, nsmap: Mapping[str, str] | None = None) -> etree._Element:
     """An element ``{ns}name`` with attributes (None values dropped), children and text."""
+    namespaces: dict[str | None, str] | None = dict(nsmap.items()) if nsmap else None
     element = etree.Element(tag, {k: v for k, v in (attrib or {}).items() if v is not None},
-                            nsmap=dict(nsmap) if nsmap else None)
+                            nsmap=namespaces)
     if text is not None:
         element.text = text
     for kid in kids:
@@ -133,4 +135,4 @@ def E(tag: str, attrib: Mapping[str, str | None] | None = None, *kids: etree._El
 
 
 def to_bytes(element: etree._Element) -> bytes:
-    return etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+    return cast(bytes, etree.tostring(element, xml_declaration=True, encoding="UTF-8"))

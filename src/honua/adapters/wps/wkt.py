@@ -43,7 +43,7 @@ def read_features(text: str, *, where: str = "features") -> FeatureCollection:
 
 
 def write_geometry(shape: Any) -> str:
-    return shapely.to_wkt(shape, rounding_precision=-1, trim=True)
+    return str(shapely.to_wkt(shape, rounding_precision=-1, trim=True))
 
 
 def write_features(collection: FeatureCollection) -> str:

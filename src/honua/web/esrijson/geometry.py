@@ -16,7 +16,7 @@ an error that says so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -150,6 +150,7 @@ def read(geometry: Any, where: str, *, expected: str | None = None,
 
 def read_points(geometries: Sequence[Any], has_z: bool) -> np.ndarray | None:
     """Fast path: an array of points when every geometry is a plain ``{x, y}`` object."""
+    xyz: list[tuple[Any, ...]]
     try:
         if has_z:
             xyz = [(g["x"], g["y"], g.get("z", 0.0)) for g in geometries]
@@ -160,15 +161,16 @@ def read_points(geometries: Sequence[Any], has_z: bool) -> np.ndarray | None:
         return None
     if coords.ndim != 2 or not np.isfinite(coords).all():
         return None
-    return shapely.points(coords)
+    return cast(np.ndarray, shapely.points(coords))
 
 
 # -- writing ----------------------------------------------------------------------------------
 def family(geometry: np.ndarray) -> str | None:
     """The one Esri geometry type of an array (None when it holds no geometry)."""
     ids = shapely.get_type_id(geometry)
-    kinds = {_FAMILY.get(int(i)) for i in (set(ids.tolist()) - {-1})}
-    if None in kinds:
+    found = {_FAMILY.get(int(i)) for i in (set(ids.tolist()) - {-1})}
+    kinds = {k for k in found if k is not None}
+    if None in found:
         raise NotSupported("geometry collections cannot be written as Esri JSON; ask for GeoJSON")
     if kinds == {POINT, MULTIPOINT}:
         return MULTIPOINT
@@ -190,6 +192,7 @@ def write(geometry: np.ndarray, *, return_z: bool = False) -> list[dict[str, Any
     if len(present) == 0:
         return out
     kind = family(geometry[present])
+    assert kind is not None  # present holds geometries
     geoms = geometry[present]
     include_z = bool(return_z and shapely.has_z(geoms).any())
     empty = shapely.is_empty(geoms)
