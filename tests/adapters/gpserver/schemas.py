@@ -4,7 +4,7 @@ Esri publishes no machine-readable schema for these documents (11.1+ servers
 link one for *data types* only), so these are our transcription of the
 documented shapes: the required keys, enumerations and value types of the
 gp-service, gp-task, execute, gp-job, gp-result, featureSet, geometry and
-error pages (see ``../shared/reference/gpserver-wire-format.md``). Every JSON
+error pages (Esri: https://developers.arcgis.com/rest/services-reference/enterprise/gp-service/). Every JSON
 response of the GPServer tests goes through ``assert_valid``.
 """
 
