@@ -10,10 +10,8 @@ then read back, so all processes sign ArcGIS tokens with the same key.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,12 +19,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from honua.core.identity import ApiKey, User
 from honua.errors import NotFound
-from honua.store.sql_engine import create_engine, translated, writer
+from honua.store.sql_engine import Database, translated
 from honua.store.sql_schema import UtcDateTime
 
 __all__ = ["SqlIdentityStore"]
 
-_SCHEMA_LOCK_KEY = 0x686F6E7561  # the job store's: one process creates tables at a time
 _NAME = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 metadata = sa.MetaData()
@@ -81,27 +78,12 @@ class SqlIdentityStore:
     """``honua.types.IdentityStore`` on the database at ``url``; creates its tables."""
 
     def __init__(self, url: str) -> None:
-        self._engine = create_engine(url)
-        self._writer = writer(self._engine)
-        self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if self._engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        try:
-            with translated("create the identity tables"), self._write() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": _SCHEMA_LOCK_KEY})
-                metadata.create_all(conn)
-        except BaseException:
-            self._engine.dispose()
-            raise
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self._write_lock, self._writer.begin() as conn:
-            yield conn
+        self._database = Database(url, metadata, what="identity")
+        self._engine = self._database.engine
+        self._write = self._database.write
 
     def __repr__(self) -> str:
-        return f"SqlIdentityStore({self._engine.url.render_as_string(hide_password=True)!r})"
+        return f"SqlIdentityStore({self._database!r})"
 
     # -- keys ---------------------------------------------------------------------------------
     def add_key(self, key: ApiKey) -> None:

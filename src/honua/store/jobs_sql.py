@@ -11,10 +11,8 @@ one short transaction, committed before it returns.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import datetime as dt
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,13 +27,12 @@ from honua.store.records import (
     normalise_message,
     normalise_statuses,
 )
-from honua.store.sql_engine import create_engine, translated, writer
+from honua.store.sql_engine import Database, translated
 from honua.store.sql_schema import job_messages, job_to_row, jobs, metadata, row_to_job
 
 __all__ = ["SqlJobStore"]
 
 # Serialises table creation when several processes start at once on PostgreSQL.
-_SCHEMA_LOCK_KEY = 0x686F6E7561  # "honua"
 _FINISHED_VALUES = sorted(status.value for status in FINISHED)
 
 
@@ -44,29 +41,12 @@ class SqlJobStore:
     ``postgresql+psycopg://...``); creates its tables if they are missing."""
 
     def __init__(self, url: str) -> None:
-        self._engine = create_engine(url)
-        self._writer = writer(self._engine)
-        # SQLite has one writer at a time; its busy handler waits by sleeping (up to 100 ms
-        # a try), so this process's writers queue on a lock instead and never sleep there.
-        self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if self._engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        try:
-            with translated("create the job tables"), self._write() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": _SCHEMA_LOCK_KEY})
-                metadata.create_all(conn)
-        except BaseException:
-            self._engine.dispose()
-            raise
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self._write_lock, self._writer.begin() as conn:
-            yield conn
+        self._database = Database(url, metadata, what="job")
+        self._engine = self._database.engine
+        self._write = self._database.write
 
     def __repr__(self) -> str:
-        return f"SqlJobStore({self._engine.url.render_as_string(hide_password=True)!r})"
+        return f"SqlJobStore({self._database!r})"
 
     def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         row = job_to_row(normalise_job(job))

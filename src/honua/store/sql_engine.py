@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,43 @@ def create_engine(url: str) -> sa.Engine:
 def writer(engine: sa.Engine) -> sa.Engine:
     """The same engine (and pool) whose transactions are writes: immediate on SQLite."""
     return engine.execution_options(**{_WRITE: True})
+
+
+_SCHEMA_LOCK_KEY = 0x686F6E7561  # "honua": one process creates the tables at a time
+
+
+class Database:
+    """One store's database: its engine, serialised writers, and its tables created once.
+
+    Every SQL store (jobs, identities) opens its database this way. SQLite has one
+    writer at a time and its busy handler waits by sleeping (up to 100 ms a try), so a
+    process's writers queue on a lock instead; on PostgreSQL, concurrent table creation
+    by several front processes is serialised by an advisory lock.
+    """
+
+    def __init__(self, url: str, metadata: sa.MetaData, *, what: str) -> None:
+        self.engine = create_engine(url)
+        self._writer = writer(self.engine)
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        try:
+            with translated(f"create the {what} tables"), self.write() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": _SCHEMA_LOCK_KEY})
+                metadata.create_all(conn)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A writing transaction (immediate on SQLite, one at a time in this process)."""
+        with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    def __repr__(self) -> str:
+        return repr(self.engine.url.render_as_string(hide_password=True))
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
