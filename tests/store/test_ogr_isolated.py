@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
 import textwrap
-import threading
-from contextlib import contextmanager
 
 import pytest
 
 from honua.errors import InvalidParameter, PayloadTooLarge
 from honua.store.ogr_isolated import IsolatedOgr, ReaderLimits, reader_environment
 from tests.support.layers import write_layer
+from tests.support.servers import counting_listener
 
 VRT = (b'<OGRVRTDataSource><OGRVRTLayer name="p"><SrcDataSource>CSV:/etc/passwd'
        b"</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
-
-
-@contextmanager
-def _listener():
-    seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            seen.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"type": "FeatureCollection", "features": []}')
-
-        do_HEAD = do_GET  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
 
 
 def _in_reader(code: str, driver: str) -> subprocess.CompletedProcess[str]:
@@ -72,7 +46,7 @@ def test_reader_gdal_cannot_open_a_vrt_even_unchecked(tmp_path):
 
 def test_reader_gdal_has_no_network(tmp_path):
     """/vsicurl/ to a live local server from inside the reader: no request arrives."""
-    with _listener() as (base, seen):
+    with counting_listener(b'{"type": "FeatureCollection", "features": []}') as (base, seen):
         done = _in_reader(f"""
             import pyogrio
             try:

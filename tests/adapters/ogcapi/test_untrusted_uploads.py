@@ -5,19 +5,17 @@ names what the file is, and must leave the job store and the server process unto
 from __future__ import annotations
 
 import codecs
-import http.server
 import io
 import os
 import sqlite3
-import threading
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from honua.settings import Settings
 from tests.support.layers import write_layer
+from tests.support.servers import counting_listener
 
 
 @pytest.fixture
@@ -102,35 +100,9 @@ def test_untrusted_error_text_is_the_same_for_existing_and_missing_files(client)
     assert existing == missing
 
 
-@contextmanager
-def _listener():
-    """An HTTP server on 127.0.0.1 that counts the requests it gets."""
-    seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            seen.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"lon,lat\n1,2\n")
-
-        def do_HEAD(self):  # noqa: N802
-            self.do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-
-
 def test_untrusted_vsicurl_is_never_fetched(client):
     """A VRT, an OGC API href and a layer of /vsicurl/: refused; GDAL fetches nothing."""
-    with _listener() as (base, seen):
+    with counting_listener(b"lon,lat\n1,2\n") as (base, seen):
         _refused(_upload(client, "r.kml", _vrt(f"/vsicurl/{base}/r.csv", "r")), "VRT")
         body = {"inputs": {"features": {"href": f"/vsicurl/{base}/r.geojson"},
                            "distance": {"value": 1, "unit": "meters"}}}
