@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import orjson
 
 from honua.errors import InvalidParameter
@@ -28,29 +29,44 @@ checking them costs more than the hop, and would hold up every other request."""
 def load_json(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH,
               what: str = "the request body") -> Any:
     """``data`` parsed; InvalidParameter if it is not JSON or nests deeper than ``max_depth``."""
+    check_depth(data, max_depth, what)
     try:
-        document = orjson.loads(data)
+        return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise InvalidParameter(f"{what} is not valid JSON: {exc}") from None
-    raw = data if isinstance(data, bytes) else data.encode()
-    opened = raw.count(b"[") + raw.count(b"{")
-    if opened > max_depth:  # otherwise it cannot nest that deep
-        check_depth(document, max_depth, what)
-    return document
 
 
-def check_depth(document: Any, max_depth: int, what: str = "the request body") -> None:
-    """InvalidParameter if arrays/objects in ``document`` nest deeper than ``max_depth``."""
-    if not isinstance(document, dict | list):
-        return
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth >= max_depth:
-                    raise InvalidParameter(
-                        f"{what} nests arrays/objects deeper than {max_depth} levels "
-                        "(server setting json_max_depth)")
-                stack.append((child, depth + 1))
+def check_depth(text: bytes | str, max_depth: int, what: str = "the request body") -> None:
+    """InvalidParameter if arrays/objects in the JSON ``text`` nest deeper than ``max_depth``.
+
+    Counted on the text, before parsing, with array operations: a 10 MB GeoJSON costs a
+    few milliseconds, not a walk over every coordinate pair in Python.
+    """
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if raw.count(b"[") + raw.count(b"{") <= max_depth:
+        return  # cannot nest that deep
+    if nesting_depth(raw) > max_depth:
+        raise InvalidParameter(f"{what} nests arrays/objects deeper than {max_depth} levels "
+                               "(server setting json_max_depth)")
+
+
+def nesting_depth(raw: bytes) -> int:
+    """The deepest nesting of ``[`` / ``{`` in JSON text, brackets inside strings ignored.
+
+    Escaped backslashes, then escaped quotes, are dropped (what is left of a string's
+    escapes cannot end it); every other byte but brackets and quotes is deleted; a bracket
+    is inside a string when an odd number of quotes precede it.
+    """
+    kept = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    codes = np.frombuffer(kept, dtype=np.uint8)
+    quotes = codes == _QUOTE
+    if quotes.any():  # drop the brackets inside strings, then the quotes
+        inside = (np.cumsum(quotes, dtype=np.int64) & 1).astype(bool)
+        codes = codes[~(inside | quotes)]
+    # "[" 91 and "{" 123 (bit 1 set) open; "]" 93 and "}" 125 (bit 1 clear) close
+    steps = (codes & 2).astype(np.int32) - 1
+    return int(np.cumsum(steps).max(initial=0))
+
+
+_QUOTE = ord('"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')

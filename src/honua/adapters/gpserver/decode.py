@@ -73,17 +73,14 @@ def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
 
 def parse_json(raw: str, name: str) -> Any:
     try:
-        document = orjson.loads(raw)
+        check_depth(raw, DEFAULT_MAX_DEPTH, f"parameter {name!r}")
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidParameter(f"parameter {name!r} is not valid JSON ({exc}); structured values "
                                'are JSON text, e.g. {"distance": 100, "units": "esriMeters"}',
                                parameter=name) from None
-    if raw.count("[") + raw.count("{") > DEFAULT_MAX_DEPTH:
-        try:
-            check_depth(document, DEFAULT_MAX_DEPTH, f"parameter {name!r}")
-        except InvalidParameter as exc:
-            raise InvalidParameter(exc.message, parameter=name) from None
-    return document
+    except InvalidParameter as exc:
+        raise InvalidParameter(exc.message, parameter=name) from None
 
 
 def _literal(raw: str, name: str) -> Any:
