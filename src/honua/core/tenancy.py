@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["Viewer", "current_viewer", "may_see", "viewing_as"]
+__all__ = ["Viewer", "current_viewer", "may_see", "tenant_filter", "viewing_as"]
 
 
 @dataclass(frozen=True)
