@@ -167,6 +167,13 @@ class Settings:
     token_max_minutes: int = 1440
     """Longest ``expiration`` generateToken grants."""
 
+    # -- the engine (issue 11): one block ------------------------------------------------------
+    gp_maximum_records: int = 200_000
+    """Features a GPServer answer carries per output when its service sets no
+    ``maximum_records``: more come back as an empty set with ``exceededTransferLimit`` and a
+    warning linking to the whole result. High, because the server writes 100,000 buffered
+    points (~130 MB of Esri JSON) in a few seconds; ArcGIS Server's own default is 1,000."""
+
     @property
     def resolved_layers_dir(self) -> Path:
         return self.layers_dir or self.data_dir / "layers"

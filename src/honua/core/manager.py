@@ -313,6 +313,15 @@ class JobManager:
         definition = self.registry.get(job.process_id)
         return codec.decode(definition.description.outputs, self._stored(job_id))
 
+    def keep_results(self, job_id: str, outputs: Mapping[str, Any]) -> Job:
+        """Keep a synchronous run's ``outputs`` with its job record, so that its results can
+        be fetched like an asynchronous job's (an adapter whose answer cannot carry an output
+        whole -- a GPServer feature set over ``maximumRecords`` -- links to them)."""
+        job = self._job(job_id)
+        definition = self.registry.get(job.process_id)
+        return self.recorder.keep_outputs(job_id, codec.encode(definition.description.outputs,
+                                                               outputs))
+
     def results_json(self, job_id: str) -> bytes:
         """The stored neutral JSON of a succeeded job's outputs."""
         self._with_results(job_id)

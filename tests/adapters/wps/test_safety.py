@@ -1,12 +1,24 @@
 """XML is parsed with DTDs, entities and network access off: XXE and entity-expansion
 documents are refused at once with an ExceptionReport, and memory stays flat."""
 
+import json
 import resource
 import time
 
 import pytest
 
-from tests.adapters.wps.conftest import NS, checked, complex_input, execute10, job_count, literal
+from tests.adapters.wps.conftest import (
+    NS,
+    checked,
+    complex_input,
+    complex_text,
+    document,
+    execute10,
+    job_count,
+    literal,
+    output10,
+    post,
+)
 
 
 def _billion_laughs(levels: int = 10) -> bytes:
@@ -70,9 +82,41 @@ def test_entities_without_doctype_are_not_expanded(wps):
     assert "not well-formed" in _refused(wps.post("/wps", content=body))
 
 
-def test_inline_text_over_the_parser_limit_asks_for_a_reference(wps):
-    body = execute10("wps_echo", literal("text", "x" * 11_000_000)).encode()
-    root = checked(wps.post("/wps", content=body), 413)
+def test_inline_text_over_libxml2s_ten_megabytes_is_accepted(wps):
+    text = "x" * 11_000_000  # one text node over libxml2's default limit, under max_body_mb
+    root = post(wps, execute10("wps_echo", literal("text", text),
+                               form='<wps:RawDataOutput><ows:Identifier>text</ows:Identifier>'
+                                    "</wps:RawDataOutput>"), status=None)
+    assert root is None  # a raw output is the text itself, not an XML document
+
+
+def test_inline_features_over_ten_megabytes_are_buffered(wps):
+    padding = "p" * 600
+    features = [{"type": "Feature", "id": i, "properties": {"note": padding},
+                 "geometry": {"type": "Point", "coordinates": [10 + i * 1e-4, 50.0]}}
+                for i in range(18_000)]
+    collection = json.dumps({"type": "FeatureCollection", "features": features})
+    assert len(collection) > 10 * 1024 * 1024
+    body = execute10("buffer", complex_input("features", collection), literal("distance", 10),
+                     form=document(output10("result", mimeType="application/geo+json")))
+    result = json.loads(complex_text(post(wps, body)))
+    assert len(result["features"]) == 18_000
+    assert result["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_nesting_deeper_than_the_guard_is_refused(wps):
+    nested = "<a>" * 300 + "x" + "</a>" * 300
+    body = execute10("buffer", complex_input("features", nested, "text/xml"),
+                     literal("distance", 1))
+    before = job_count(wps)
+    root = checked(wps.post("/wps", content=body.encode()), 413)
     exception = root.find("ows:Exception", NS)
     assert exception.get("exceptionCode") == "FileSizeExceeded"
-    assert "by reference" in exception.findtext("ows:ExceptionText", namespaces=NS)
+    assert "256 deep" in exception.findtext("ows:ExceptionText", namespaces=NS)
+    assert job_count(wps) == before
+
+
+def test_request_nested_too_deep_is_refused(wps):
+    body = execute10("wps_echo", literal("text", "<b>" * 400 + "</b>" * 400))
+    root = checked(wps.post("/wps", content=body.encode()), 413)
+    assert root.find("ows:Exception", NS).get("exceptionCode") == "FileSizeExceeded"

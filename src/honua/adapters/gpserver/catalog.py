@@ -10,7 +10,7 @@ in a folder::
     processes = ["buffer"]
     description = "Distance tools"
     execution_type = "sync"      # optional: sync | async (default async)
-    maximum_records = 5000       # optional (default 1000)
+    maximum_records = 5000       # optional (default: the gp_maximum_records setting)
 
 A table named ``Geoprocessing`` without a folder configures the default
 service itself (its ``processes``, if given, replace "every process"). A task
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SERVICE = "Geoprocessing"
 EXECUTION_TYPES = {"sync": "esriExecutionTypeSynchronous", "async": "esriExecutionTypeAsynchronous"}
-DEFAULT_MAX_RECORDS = 1000
+DEFAULT_MAX_RECORDS = 200_000
 _NAME = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 _KEYS = {"name", "folder", "processes", "description", "execution_type", "maximum_records"}
 
@@ -159,7 +159,8 @@ def _entries(configured: Any) -> list[Mapping[str, Any]]:
     return entries
 
 
-def build(configured: Any, registry: Registry) -> Catalog:
+def build(configured: Any, registry: Registry,
+          maximum_records: int = DEFAULT_MAX_RECORDS) -> Catalog:
     """The catalog from the ``gp_services`` setting; raises ValueError on a bad setting."""
     every = [d.description for d in registry]
     entries = _entries(configured)
@@ -184,5 +185,5 @@ def build(configured: Any, registry: Registry) -> Catalog:
         services[(folder, entry["name"])] = _service(
             entry["name"], folder, str(entry.get("description", "")),
             entry.get("execution_type", "async"),
-            int(entry.get("maximum_records", DEFAULT_MAX_RECORDS)), chosen)
+            int(entry.get("maximum_records", maximum_records)), chosen)
     return Catalog(services.values())

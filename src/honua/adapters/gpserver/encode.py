@@ -212,6 +212,29 @@ def execute(task: Task, description: ProcessDescription, outputs: Mapping[str, A
     return {"results": results, "messages": messages(run_messages)}
 
 
+def over_limit(task: Task, description: ProcessDescription, outputs: Mapping[str, Any],
+               maximum_records: int) -> dict[str, int]:
+    """Output name (as the task calls it) -> feature count, for each feature output written
+    empty because it holds more than ``maximum_records`` features."""
+    found: dict[str, int] = {}
+    for param in description.outputs:
+        value = outputs.get(param.name)
+        items = value if isinstance(value, list | tuple) else [value]
+        counts = [len(v) for v in items if isinstance(v, FeatureCollection)]
+        if any(count > maximum_records for count in counts):
+            found[task.output_name(param.name)] = max(counts)
+    return found
+
+
+def limit_warning(name: str, count: int, maximum_records: int, url: str) -> dict[str, str]:
+    """The warning that goes with a feature set left empty by the transfer limit: it names
+    the limit and links to the whole result, so a client is never told a bare "Succeeded"."""
+    return {"type": MESSAGE_TYPE[MessageLevel.WARNING],
+            "description": f"Output {name!r} has {count} features, more than this service's "
+                           f"maximumRecords ({maximum_records}), so the feature set in this "
+                           f"answer is empty (exceededTransferLimit); the whole result: {url}"}
+
+
 def _progress(job: Job) -> dict[str, Any]:
     if job.progress > 0:
         return {"type": "step", "message": job.message or "Executing...",

@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import functools
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -44,6 +45,7 @@ from honua.errors import (
     NotFound,
     NotSupported,
 )
+from honua.geo.features import FeatureCollection
 from honua.types import Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
@@ -63,7 +65,8 @@ class GPServer:
         self.manager = services.manager
         self.settings = services.settings
         self.registry = services.registry
-        self.catalog = gpcatalog.build(self.settings.gp_services, self.registry)
+        self.catalog = gpcatalog.build(self.settings.gp_services, self.registry,
+                                       self.settings.gp_maximum_records)
         self.pages = Pages()
         self.uploads = UploadResources(open_uploads(services), self.pages)
         self.tokens = TokenService(services.authenticator)
@@ -199,8 +202,18 @@ class GPServer:
                                  decode.registered_outputs(call.params, definition.description))
         run = await self._run(call, task, definition, inputs, options)
         outputs = run.require_outputs()
-        document = encode.execute(task, definition.description, outputs, run.messages, env,
-                                  service.maximum_records, _inline_files(outputs))
+        document = await run_in_threadpool(
+            encode.execute, task, definition.description, outputs, run.messages, env,
+            service.maximum_records, _inline_files(outputs))
+        over = encode.over_limit(task, definition.description, outputs, service.maximum_records)
+        if over:
+            if not run.stored:  # a synchronous run keeps its outputs only when linked to
+                await run_in_threadpool(self.manager.keep_results, run.job.id, outputs)
+            job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{run.job.id}"
+            document["messages"].extend(
+                encode.limit_warning(name, count, service.maximum_records,
+                                     f"{job_url}/results/{name}/data")
+                for name, count in over.items())
         if call.f == "html":
             return self._operation_page(call, service, task, definition, "execute",
                                         document["results"], document["messages"])
@@ -296,17 +309,36 @@ class GPServer:
         document = await run_in_threadpool(
             encode.result, param, outputs.get(core), env, service.maximum_records,
             lambda n: f"{job_url}/results/{n}/data", name)
+        over = encode.over_limit(task, definition.description, {core: outputs.get(core)},
+                                 service.maximum_records)
+        if name in over:
+            document["messages"] = [encode.limit_warning(
+                name, over[name], service.maximum_records, f"{job_url}/results/{name}/data")]
         return self.answer(call, document, "param.html",
                            self.crumbs(call, service, task, job.id), kind="Result")
 
     async def result_data(self, call: Call) -> Response:
-        """The bytes of a data-file output (its ``url`` points here)."""
+        """The bytes of a data-file output (its ``url`` points here), or the whole of a
+        feature output, whatever ``maximumRecords`` says (the limit's warning links here)."""
         _, task, definition, job = await self._job(call)
-        core = task.outputs.get(call.path("param"), "")
-        outputs = await run_in_threadpool(self.manager.results, job.id)
+        name = call.path("param")
+        core = task.outputs.get(name, "")
+        try:
+            outputs = await run_in_threadpool(self.manager.results, job.id)
+        except JobFailed:
+            raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
+                           "results (see its messages)") from None
         value = outputs.get(core)
+        param = definition.description.output(core)
+        if param is not None and isinstance(value, FeatureCollection | list):
+            env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+            document = await run_in_threadpool(encode.result, param, value, env, sys.maxsize,
+                                               lambda n: "", name)
+            return json_response(document, "json" if call.f == "html" else call.f, call.params,
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="{name}.json"'})
         if not isinstance(value, File):
-            raise NotFound(f"output {call.path('param')!r} of job {job.id} is not a file")
+            raise NotFound(f"output {name!r} of job {job.id} is not a file")
         return Response(value.read(), media_type=value.media_type, headers={
             "Content-Disposition": f'attachment; filename="{value.name}"'})
 
