@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -25,8 +27,14 @@ from honua.core.registry import Registry, discover
 from honua.errors import HonuaError, NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
-from honua.settings import Settings
-from honua.store import open_artifact_store, open_identity_store, open_job_store
+from honua.executors.worker import die_with_parent
+from honua.settings import Settings, load_settings
+from honua.store import (
+    open_artifact_store,
+    open_identity_store,
+    open_job_store,
+    open_notifier,
+)
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
@@ -58,13 +66,46 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     catalog = FileCatalog.from_settings(settings)
     uploads = UploadStore.from_settings(settings)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
-                         executor or LocalPool(settings), settings,
+                         executor or LocalPool(_front_share(settings)), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
-                         layers=LayerService.from_settings(catalog, uploads, settings))
+                         layers=LayerService.from_settings(catalog, uploads, settings),
+                         notifier=open_notifier(settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     authenticator = Authenticator(open_identity_store(settings), settings)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     return Services(settings, registry, manager, catalog, uploads, authenticator, access)
+
+
+def _front_share(settings: Settings) -> Settings:
+    """The settings of this front's own worker pool: its share of the server's workers."""
+    if settings.front_processes <= 1:
+        return settings
+    return settings.replace(workers=max(1, -(-settings.workers // settings.front_processes)))
+
+
+def log_warnings() -> None:
+    """Honua's warnings at start (the job sandbox, processes that failed to load) go to
+    stderr with their level; uvicorn configures only its own loggers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     honua: %(message)s"))
+    logger = logging.getLogger("honua")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+FRONT_CHILD = "HONUA_FRONT_PARENT"
+"""Set (to the supervisor's pid) in the environment of the front processes of one server."""
+
+
+def serve_app() -> Starlette:
+    """The application of one front process of ``honua serve --processes N`` (an app
+    factory: each process reads the same settings from the environment). A front dies
+    with its supervisor, even by SIGKILL, so that no front outlives the server."""
+    if os.environ.get(FRONT_CHILD) == str(os.getppid()):
+        die_with_parent()
+    log_warnings()
+    return create_app(load_settings())
 
 
 def _refusal(request: Request, error: HonuaError) -> Response:

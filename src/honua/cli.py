@@ -8,7 +8,7 @@ with no server, on the same job store and worker pool a server would use.
 from __future__ import annotations
 
 import contextlib
-import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from honua.client import HonuaClient, RemoteError
-from honua.settings import load_settings
+from honua.settings import ENV_PREFIX, load_settings
 
 app = typer.Typer(help="Honua geoprocessing server", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -55,33 +55,45 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes for jobs")] = None,
+    processes: Annotated[int | None, typer.Option(
+        "--processes", help="HTTP front processes over the one job store (default: CPUs)")
+    ] = None,
     demo: Annotated[bool, typer.Option(help="Install the demo data")] = False,
 ) -> None:
     """Run the server (embedded default: SQLite, local worker pool, files on disk)."""
     import uvicorn
 
-    from honua.app import create_app
+    from honua.app import FRONT_CHILD, create_app
     from honua.demo import install_demo
 
-    settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    fronts = processes or int(os.environ.get(f"{ENV_PREFIX}FRONT_PROCESSES", 0) or 0) or (
+        os.cpu_count() or 1)
+    settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers,
+                             front_processes=max(1, fronts))
     _log_warnings()
     if demo or settings.demo_data:
         install_demo(settings, console)
     console.print(f"Honua serving on http://{settings.host}:{settings.port}/api "
-                  f"(data in {settings.data_dir.resolve()}, {settings.workers} workers)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)
+                  f"(data in {settings.data_dir.resolve()}, {settings.workers} workers, "
+                  f"{settings.front_processes} front processes)")
+    if settings.front_processes == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_level="info", access_log=False)
+        return
+    # Each front builds the app from the environment: hand it what the options said.
+    os.environ.update({f"{ENV_PREFIX}HOST": settings.host, f"{ENV_PREFIX}PORT": str(settings.port),
+                       f"{ENV_PREFIX}DATA_DIR": str(settings.data_dir.resolve()),
+                       f"{ENV_PREFIX}WORKERS": str(settings.workers),
+                       f"{ENV_PREFIX}FRONT_PROCESSES": str(settings.front_processes),
+                       FRONT_CHILD: str(os.getpid())})
+    uvicorn.run("honua.app:serve_app", factory=True, workers=settings.front_processes,
+                host=settings.host, port=settings.port, log_level="info", access_log=False)
 
 
 def _log_warnings() -> None:
-    """Honua's warnings at start (the job sandbox, processes that failed to load) go to
-    stderr with their level; uvicorn configures only its own loggers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s:     honua: %(message)s"))
-    logger = logging.getLogger("honua")
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+    from honua.app import log_warnings
+
+    log_warnings()
 
 
 @app.command()

@@ -173,6 +173,10 @@ class Settings:
     ``maximum_records``: more come back as an empty set with ``exceededTransferLimit`` and a
     warning linking to the whole result. High, because the server writes 100,000 buffered
     points (~130 MB of Esri JSON) in a few seconds; ArcGIS Server's own default is 1,000."""
+    front_processes: int = 1
+    """HTTP front processes sharing this job store (``honua serve --processes``): each one
+    dispatches by claims in the store, at most ``workers`` jobs run in the whole server, and
+    each front keeps ``ceil(workers / front_processes)`` worker processes ready."""
 
     @property
     def resolved_layers_dir(self) -> Path:

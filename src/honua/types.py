@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
     from honua.core.execution import Execution, ExecutionListener, WorkItem
+    from honua.core.fronts import Front
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
     from honua.core.planning import RunResult
@@ -54,8 +55,23 @@ class JobStore(Protocol):
         """Record progress of a running job (ignored if it is no longer running)."""
         ...
 
-    def claim_next(self, now: dt.datetime) -> Job | None:
-        """Atomically move the oldest submitted job to running and return it."""
+    def claim_next(self, now: dt.datetime, *, front: str = "",
+                   limit: int | None = None) -> Job | None:
+        """Atomically move the oldest submitted job to running and return it, recording
+        ``front`` as its holder; None when nothing is queued or, with ``limit``, when that
+        many jobs are running already (in the whole store, whichever front runs them)."""
+        ...
+
+    def heartbeat(self, front: Front, now: dt.datetime) -> None:
+        """Record that ``front`` is alive at ``now`` (``core.fronts``)."""
+        ...
+
+    def fronts(self) -> builtins.list[Front]: ...
+
+    def forget_fronts(self, ids: Iterable[str]) -> None: ...
+
+    def orphans(self, live: Iterable[str]) -> builtins.list[Job]:
+        """Running or cancelling jobs whose holder is none of the ``live`` front ids."""
         ...
 
     def add_messages(self, job_id: str, messages: Sequence[Message]) -> None: ...
@@ -255,6 +271,12 @@ class JobService(Protocol):
     def get(self, job_id: str) -> Job: ...
 
     def wait(self, job_id: str, timeout: float) -> Job: ...
+
+    def wait_for_change(self, job_id: str, since: Job | None, timeout: float) -> Job:
+        """The job once its record differs from ``since`` (or after ``timeout`` s), woken by
+        the store's change notification from any front process: for event streams and
+        long-polls (``core.changes``)."""
+        ...
 
     def messages(self, job_id: str) -> list[Message]: ...
 

@@ -5,6 +5,12 @@ Queued jobs live only in the job store, so a restart loses nothing:
 the oldest queued jobs to the executor as it has room (a job over a layer
 reference runs chunk by chunk, ``core.chunked``). A second loop removes
 expired jobs and runs the clean-up hooks (expired layers, uploads...).
+
+With several front processes on one store (``core.fronts``) every front runs
+this dispatcher: claims are compare-and-set in the store (each job to exactly one
+front, and at most ``settings.workers`` running in the whole server), a third loop
+beats the front's heartbeat, re-queues the jobs of fronts that died, and stops
+the local run of a job another front cancelled or dismissed.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING
 from honua.core import chunked
 from honua.core.context import MessageLevel
 from honua.core.execution import WorkItem, run_limits
+from honua.core.fronts import HEARTBEAT_SECONDS, Front, live_fronts, this_front
 from honua.core.invoke import select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus
 from honua.core.listeners import AsyncListener
@@ -51,11 +58,21 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.front: Front = this_front(recorder.clock())
+        self._handed: set[str] = set()
+        self._handed_lock = threading.Lock()
+
+    @property
+    def _limit(self) -> int | None:
+        """The server-wide count of running jobs, when other fronts claim too."""
+        return self.settings.workers if self.settings.front_processes > 1 else None
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
+        self.recorder.store.heartbeat(self.front, self.recorder.clock())
         for target, name in ((self._dispatch_loop, "honua-dispatcher"),
-                             (self._cleanup_loop, "honua-cleanup")):
+                             (self._cleanup_loop, "honua-cleanup"),
+                             (self._lease_loop, "honua-fronts")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -72,10 +89,26 @@ class Dispatcher:
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> None:
-        """After a restart: nothing stays running; queued jobs go back to the queue."""
-        jobs, _ = self.recorder.store.list(statuses=(JobStatus.RUNNING, JobStatus.CANCELLING,
-                                                     JobStatus.ACCEPTED, JobStatus.WAITING),
-                                           limit=1_000_000)
+        """After a (re)start: nothing held by a dead front stays running; queued jobs go
+        back to the queue. Jobs other live fronts are running are left to them."""
+        store = self.recorder.store
+        store.heartbeat(self.front, self.recorder.clock())
+        live = self.reclaim()
+        if live != {self.front.id}:
+            return  # accepted/waiting jobs may be another live front's, mid-way
+        jobs, _ = store.list(statuses=(JobStatus.ACCEPTED, JobStatus.WAITING), limit=1_000_000)
+        self._recover_all(jobs)
+
+    def reclaim(self) -> set[str]:
+        """Re-queue (or fail) the jobs of fronts that died; returns the live fronts' ids."""
+        store = self.recorder.store
+        everyone = store.fronts()
+        live = live_fronts(everyone, self.recorder.clock()) | {self.front.id}
+        store.forget_fronts(f.id for f in everyone if f.id not in live)
+        self._recover_all(store.orphans(live))
+        return live
+
+    def _recover_all(self, jobs: list[Job]) -> None:
         for job in jobs:
             try:
                 self._recover_one(job)
@@ -107,9 +140,13 @@ class Dispatcher:
         """Hand queued jobs to the executor while it has room; returns how many."""
         handed = 0
         while self.executor.free_slots() > 0:
-            job = self.recorder.store.claim_next(self.recorder.clock())
+            job = self.recorder.store.claim_next(self.recorder.clock(), front=self.front.id,
+                                                 limit=self._limit)
             if job is None:
                 break
+            with self._handed_lock:
+                self._handed.add(job.id)
+            self.recorder.changed(job.id)
             self._hand(job)
             handed += 1
         return handed
@@ -143,6 +180,34 @@ class Dispatcher:
                 self.dispatch_once()
             except Exception:  # keep dispatching whatever one bad job did
                 log.exception("dispatcher error")
+
+    # -- other fronts ------------------------------------------------------------------------
+    def follow_others(self) -> None:
+        """Stop local runs of jobs cancelled or dismissed through another front."""
+        with self._handed_lock:
+            handed = set(self._handed)
+        if not handed:
+            return
+        current, _ = self.recorder.store.list(
+            statuses=(JobStatus.RUNNING, JobStatus.CANCELLING), limit=1_000_000)
+        status = {job.id: job.status for job in current}
+        for job_id in handed:
+            if status.get(job_id) is JobStatus.RUNNING:
+                continue
+            if job_id not in status:  # ended (here or there) or dismissed: done with it
+                with self._handed_lock:
+                    self._handed.discard(job_id)
+            self.executor.cancel(job_id)  # a no-op for a run that has ended
+
+    def _lease_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.recorder.store.heartbeat(self.front, self.recorder.clock())
+                if self.reclaim() != {self.front.id} or self._handed:
+                    self.follow_others()
+            except Exception:
+                log.exception("front heartbeat error")
+            self._stopping.wait(HEARTBEAT_SECONDS)
 
     # -- clean-up -----------------------------------------------------------------------------
     def cleanup(self) -> int:

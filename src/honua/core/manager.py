@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from honua.core import codec, stored_outputs
+from honua.core.changes import FALLBACK_SECONDS, Notifier
 from honua.core.chunked import chunked_input
 from honua.core.description import ProcessDefinition
 from honua.core.dispatcher import Dispatcher
@@ -52,7 +53,8 @@ class JobManager:
                  executor: Executor, settings: Settings,
                  clock: Callable[[], dt.datetime] = utcnow, *,
                  fast_executor: Executor | None = None,
-                 layers: LayerService | None = None) -> None:
+                 layers: LayerService | None = None,
+                 notifier: Notifier | None = None) -> None:
         self.registry = registry
         self.executor = executor
         self.fast_executor = fast_executor
@@ -61,7 +63,7 @@ class JobManager:
         """Layer/upload references, outputs kept as layers, chunked runs."""
         self.recorder = JobRecorder(store, artifacts, registry,
                                     retention=dt.timedelta(hours=settings.retention_hours),
-                                    clock=clock, layers=layers)
+                                    clock=clock, layers=layers, notifier=notifier)
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
         self._background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="honua-submit")
         """Where asynchronous submissions are written, off the callers' event loops."""
@@ -98,6 +100,7 @@ class JobManager:
 
     def stop(self) -> None:
         self.dispatcher.stop()
+        self.recorder.notifier.close()
         self.executor.stop()
         if self.fast_executor is not None:
             self.fast_executor.stop()
@@ -259,13 +262,30 @@ class JobManager:
 
     def wait(self, job_id: str, timeout: float) -> Job:
         """The job once finished, or as it is when ``timeout`` seconds have passed."""
+        return self._wait_until(job_id, timeout, lambda job: job.status.finished)
+
+    def wait_for_change(self, job_id: str, since: Job | None, timeout: float) -> Job:
+        """The job as soon as its record differs from ``since`` (status, progress, message,
+        or any update), or as it is after ``timeout`` seconds; at once when ``since`` is
+        None or the job has ended. Woken by the store's change notification in whichever
+        front process the change happened (``core.changes``), not by polling: the way for
+        sync waits, job-status long-polls and event streams to follow a job."""
+        def moved(job: Job) -> bool:
+            return since is None or job.status.finished or (
+                job.status, job.progress, job.message, job.updated) != (
+                since.status, since.progress, since.message, since.updated)
+        return self._wait_until(job_id, timeout, moved)
+
+    def _wait_until(self, job_id: str, timeout: float, done: Callable[[Job], bool]) -> Job:
+        notifier = self.recorder.notifier
         deadline = time.monotonic() + timeout
         while True:
+            seen = notifier.count(job_id)  # before reading: a change after it wakes us
             job = self._job(job_id)
             left = deadline - time.monotonic()
-            if job.status.finished or left <= 0:
+            if done(job) or left <= 0:
                 return job
-            self.recorder.wait_for_end(min(left, 0.2))
+            notifier.wait(job_id, seen, min(left, FALLBACK_SECONDS))
 
     def messages(self, job_id: str) -> list[Message]:
         self._job(job_id)

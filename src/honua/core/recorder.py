@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from honua.core import codec
+from honua.core.changes import LocalChanges, Notifier
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
@@ -49,15 +49,16 @@ class JobRecorder:
 
     def __init__(self, store: JobStore, artifacts: ArtifactStore, registry: Registry, *,
                  retention: dt.timedelta, clock: Callable[[], dt.datetime],
-                 layers: LayerService | None = None) -> None:
+                 layers: LayerService | None = None, notifier: Notifier | None = None) -> None:
         self.store = store
+        self.notifier: Notifier = notifier or LocalChanges()
+        """Told of every change, so that waiters in every front wake (``core.changes``)."""
         self.artifacts = artifacts
         self.registry = registry
         self.retention = retention
         self.clock = clock
         self.layers = layers
         self._last_progress: dict[str, float] = {}
-        self._ended = threading.Condition()
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -70,11 +71,12 @@ class JobRecorder:
         except NoSuchJob:
             return None
 
-    def wait_for_end(self, timeout: float) -> None:
-        """Sleep until some job ends here or ``timeout`` seconds pass (callers re-read the
-        store: another front process may have finished the job they wait for)."""
-        with self._ended:
-            self._ended.wait(timeout)
+    def changed(self, job_id: str) -> None:
+        """Tell every front that ``job_id``'s record changed (a notifier never raises)."""
+        try:
+            self.notifier.notify(job_id)
+        except Exception:
+            log.exception("could not announce a change of job %s", job_id)
 
     # -- creating -------------------------------------------------------------------------------
     def expiry(self, now: dt.datetime) -> dt.datetime:
@@ -86,6 +88,7 @@ class JobRecorder:
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
+        self.changed(job.id)
         return job
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
@@ -94,6 +97,8 @@ class JobRecorder:
             self.store.create(job, messages)
         except Exception:
             log.exception("could not record synchronous job %s", job.id)
+            return
+        self.changed(job.id)
 
     def keep_outputs(self, job_id: str, outputs_json: bytes) -> Job:
         """Keep the outputs of a succeeded synchronous run after all, so they can be fetched
@@ -109,6 +114,7 @@ class JobRecorder:
                 return job
             kept = job.evolve(has_outputs=True)
             if self.store.update(kept, expected=JobStatus.SUCCEEDED):
+                self.changed(job_id)
                 return kept
             break
         self.artifacts.delete_prefix(outputs_key(job_id))
@@ -123,6 +129,7 @@ class JobRecorder:
             job = self.store.get(job_id)
             updated = job.apply(event, self.clock(), **changes)
             if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
+                self.changed(job_id)
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 
@@ -136,8 +143,6 @@ class JobRecorder:
         except (NoSuchJob, InvalidTransition):
             return None
         self._last_progress.pop(job_id, None)
-        with self._ended:
-            self._ended.notify_all()
         return job
 
     def requeue(self, job_id: str, text: str) -> Job:
@@ -147,6 +152,7 @@ class JobRecorder:
 
     def message(self, job_id: str, level: MessageLevel, text: str) -> None:
         self.store.add_messages(job_id, [Message(self.clock(), level, text)])
+        self.changed(job_id)
 
     def progress(self, job_id: str, percent: float, message: str | None) -> None:
         """Record progress, at most every ``PROGRESS_INTERVAL`` seconds per job."""
@@ -155,11 +161,13 @@ class JobRecorder:
             return
         self._last_progress[job_id] = now
         self.store.set_progress(job_id, int(percent), message, self.clock())
+        self.changed(job_id)
 
     def forget(self, job_id: str) -> None:
         """Remove the job and everything stored for it."""
         self.artifacts.delete_prefix(f"jobs/{job_id}/")
         self.store.delete(job_id)
+        self.changed(job_id)
 
     # -- ending -------------------------------------------------------------------------------
     def register_outputs(self, job: Job, outcome: Outcome) -> Outcome:
@@ -218,6 +226,7 @@ class JobRecorder:
             self.artifacts.delete_prefix(outputs_key(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                               expected=done.status)
+            self.changed(job_id)
 
     def _requeue_after_shutdown(self, job_id: str) -> None:
         """The executor stopped under a running job (server shutdown): not the job's fault,

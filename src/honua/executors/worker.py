@@ -155,7 +155,7 @@ def _build(conn: Connection, hello: Hello) -> Worker:
     faulthandler.enable()  # a native crash leaves a Python stack in the server's log
     registry = discover(hello.settings.process_modules)
     report = _confine(hello)
-    _die_with_parent()
+    die_with_parent()
     workdir = Path(hello.workdir)
     os.chdir(workdir)
     existing = [entry for entry in sys.path if os.path.isdir(entry)]
@@ -168,7 +168,7 @@ def _confine(hello: Hello) -> Report:
     return sandbox.confine(hello.sandbox, hello.settings.worker_user)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when the server dies, even by SIGKILL (no orphans
     holding memory or a job). Set after the user switch, which clears it."""
     parent = os.getppid()

@@ -8,6 +8,7 @@ or PostgreSQL, whichever ``settings.resolved_database_url`` names;
 
 from __future__ import annotations
 
+from honua.core.changes import Notifier
 from honua.settings import Settings
 from honua.store.artifacts_fs import FilesystemArtifactStore
 from honua.store.identity_sql import SqlIdentityStore
@@ -18,13 +19,27 @@ from honua.types import ArtifactStore, IdentityStore, JobStore
 __all__ = [
     "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore",
     "SqlIdentityStore", "SqlJobStore", "open_artifact_store", "open_identity_store",
-    "open_job_store",
+    "open_job_store", "open_notifier",
 ]
 
 
 def open_job_store(settings: Settings) -> JobStore:
     """The job store at ``settings.resolved_database_url`` (``sqlite:`` or ``postgresql:``)."""
     return SqlJobStore(settings.resolved_database_url)
+
+
+def open_notifier(settings: Settings) -> Notifier:
+    """Job change notifications that reach every front process sharing the job store:
+    LISTEN/NOTIFY on PostgreSQL, Unix datagrams between the processes of one machine on
+    SQLite (``core.changes``)."""
+    url = settings.resolved_database_url
+    if url.startswith("postgres"):
+        from honua.store.notify_pg import PostgresChanges
+
+        return PostgresChanges(url)
+    from honua.store.notify_local import SocketChanges
+
+    return SocketChanges(settings.data_dir / "run" / "changes")
 
 
 def open_identity_store(settings: Settings) -> IdentityStore:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from honua.core.context import MessageLevel
+from honua.core.fronts import Front
 from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
 from honua.store.records import (
     as_utc,
@@ -28,11 +29,20 @@ from honua.store.records import (
     normalise_statuses,
 )
 from honua.store.sql_engine import Database, translated
-from honua.store.sql_schema import job_messages, job_to_row, jobs, metadata, row_to_job
+from honua.store.sql_schema import (
+    fronts,
+    job_holders,
+    job_messages,
+    job_to_row,
+    jobs,
+    metadata,
+    row_to_job,
+)
 
 __all__ = ["SqlJobStore"]
 
 # Serialises table creation when several processes start at once on PostgreSQL.
+_CLAIM_LOCK_KEY = 0x686F6E7563  # claims that count running jobs take turns on PostgreSQL
 _FINISHED_VALUES = sorted(status.value for status in FINISHED)
 
 
@@ -94,7 +104,8 @@ class SqlJobStore:
         with translated(f"record progress of job {job_id}"), self._write() as conn:
             conn.execute(statement)
 
-    def claim_next(self, now: dt.datetime) -> Job | None:
+    def claim_next(self, now: dt.datetime, *, front: str = "",
+                   limit: int | None = None) -> Job | None:
         now = as_utc(now, name="now")
         submitted = jobs.c.status == JobStatus.SUBMITTED.value
         oldest = (sa.select(jobs.c.id).where(submitted).order_by(jobs.c.created, jobs.c.id)
@@ -105,8 +116,51 @@ class SqlJobStore:
                              attempts=jobs.c.attempts + 1, progress=0)
                      .returning(*jobs.c))
         with translated("claim the next queued job"), self._write() as conn:
+            if limit is not None:  # the server-wide worker count, whichever front claims
+                if conn.dialect.name == "postgresql":  # claims in turn, so the count holds
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": _CLAIM_LOCK_KEY})
+                running = conn.execute(sa.select(sa.func.count()).select_from(jobs).where(
+                    jobs.c.status == JobStatus.RUNNING.value)).scalar_one()
+                if running >= limit:
+                    return None
             row = conn.execute(statement).mappings().first()
+            if row is not None and front:
+                conn.execute(sa.delete(job_holders).where(job_holders.c.job_id == row["id"]))
+                conn.execute(sa.insert(job_holders).values(job_id=row["id"], front=front))
         return None if row is None else row_to_job(row)
+
+    # -- front processes (core.fronts) ------------------------------------------------------------
+    def heartbeat(self, front: Front, now: dt.datetime) -> None:
+        now = as_utc(now, name="now")
+        with translated("record a front process's heartbeat"), self._write() as conn:
+            written = conn.execute(sa.update(fronts).where(fronts.c.id == front.id)
+                                   .values(heartbeat=now)).rowcount
+            if not written:
+                conn.execute(sa.insert(fronts).values(id=front.id, host=front.host,
+                                                      pid=front.pid, heartbeat=now))
+
+    def fronts(self) -> builtins.list[Front]:
+        with translated("list the front processes"), self._engine.connect() as conn:
+            rows = conn.execute(sa.select(fronts)).mappings().all()
+        return [Front(r["id"], r["host"], r["pid"], r["heartbeat"]) for r in rows]
+
+    def forget_fronts(self, ids: Iterable[str]) -> None:
+        ids = builtins.list(ids)
+        if ids:
+            with translated("forget dead front processes"), self._write() as conn:
+                conn.execute(sa.delete(fronts).where(fronts.c.id.in_(ids)))
+
+    def orphans(self, live: Iterable[str]) -> builtins.list[Job]:
+        """Running or cancelling jobs whose holder is not one of the ``live`` fronts."""
+        live = builtins.list(live)
+        holder = (sa.select(job_holders.c.front).where(job_holders.c.job_id == jobs.c.id)
+                  .scalar_subquery())
+        statement = sa.select(jobs).where(
+            jobs.c.status.in_([JobStatus.RUNNING.value, JobStatus.CANCELLING.value]),
+            sa.or_(holder.is_(None), holder.not_in(live)) if live else sa.true())
+        with translated("list orphaned jobs"), self._engine.connect() as conn:
+            return [row_to_job(r) for r in conn.execute(statement).mappings()]
 
     def add_messages(self, job_id: str, messages: Sequence[Message]) -> None:
         """Append messages; those of a job that no longer exists are dropped.

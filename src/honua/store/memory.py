@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from honua.core.fronts import Front
 from honua.core.identity import ApiKey, User
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, no_such_job
 from honua.errors import Conflict, NotFound
@@ -43,6 +44,8 @@ class MemoryJobStore:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._messages: dict[str, list[Message]] = {}
+        self._holders: dict[str, str] = {}
+        self._fronts: dict[str, Front] = {}
 
     def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         job = normalise_job(job)
@@ -83,15 +86,41 @@ class MemoryJobStore:
             if job is not None and job.status is JobStatus.RUNNING:
                 self._jobs[job_id] = job.evolve(**changes)
 
-    def claim_next(self, now: dt.datetime) -> Job | None:
+    def claim_next(self, now: dt.datetime, *, front: str = "",
+                   limit: int | None = None) -> Job | None:
         now = as_utc(now, name="now")
         with self._lock:
+            if limit is not None and sum(job.status is JobStatus.RUNNING
+                                         for job in self._jobs.values()) >= limit:
+                return None
             queued = [job for job in self._jobs.values() if job.status is JobStatus.SUBMITTED]
             if not queued:
                 return None
             claimed = min(queued, key=_newest_first).apply(JobEvent.START, now)
             self._jobs[claimed.id] = claimed
+            if front:
+                self._holders[claimed.id] = front
         return normalise_job(claimed)
+
+    def heartbeat(self, front: Front, now: dt.datetime) -> None:
+        with self._lock:
+            self._fronts[front.id] = dataclasses.replace(front, heartbeat=as_utc(now, name="now"))
+
+    def fronts(self) -> builtins.list[Front]:
+        with self._lock:
+            return builtins.list(self._fronts.values())
+
+    def forget_fronts(self, ids: Iterable[str]) -> None:
+        with self._lock:
+            for front_id in ids:
+                self._fronts.pop(front_id, None)
+
+    def orphans(self, live: Iterable[str]) -> builtins.list[Job]:
+        alive = set(live)
+        with self._lock:
+            return [job for job in self._jobs.values()
+                    if job.status in (JobStatus.RUNNING, JobStatus.CANCELLING)
+                    and self._holders.get(job.id) not in alive]
 
     def add_messages(self, job_id: str, messages: Sequence[Message]) -> None:
         """Append messages; those of a job that no longer exists are dropped."""

@@ -85,6 +85,24 @@ job_messages = sa.Table(
     sa.Index("ix_honua_job_messages_job_id_seq", "job_id", "seq"),
 )
 
+# Several front processes share one store (issue 11): each front says it is alive here, and
+# each job it claims names it as holder, so that another front can take over the jobs of one
+# that died (its heartbeat stops, or its pid is gone on this host).
+fronts = sa.Table(
+    "honua_fronts", metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("host", sa.String(), nullable=False),
+    sa.Column("pid", sa.Integer(), nullable=False),
+    sa.Column("heartbeat", UtcDateTime(), nullable=False),
+)
+
+job_holders = sa.Table(
+    "honua_job_holders", metadata,
+    sa.Column("job_id", _ID, sa.ForeignKey("honua_jobs.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("front", _ID, nullable=False),
+)
+
 
 def job_to_row(job: Job) -> dict[str, Any]:
     """The column values of ``job`` (already normalised by ``records.normalise_job``)."""
