@@ -1,6 +1,7 @@
 """Engine benchmark: Honua side by side with the raw computation and a bare floor app.
 
     python bench/engine.py [--quick] [--skip-crash] [--processes N]
+    python bench/engine.py --store [--pg URL]     # job store writes/s only
 
 In one run, on the same inputs (buffer of N WGS 84 points by 100 m):
 
@@ -320,6 +321,57 @@ def stuck_after_crash(processes: int | None, in_flight: int = 40) -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def store_writes_per_second(url: str, jobs: int = 2000, threads: int = 4) -> dict[str, float]:
+    """Writes/s of the job store: one-write records of sync runs (``create`` with their
+    messages) and the state changes of a queued job (claim + compare-and-set finish),
+    from ``threads`` threads, as front processes make them."""
+    import datetime as dt
+    from concurrent.futures import ThreadPoolExecutor
+
+    from honua.core.context import MessageLevel
+    from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id
+    from honua.store.jobs_sql import SqlJobStore
+
+    store = SqlJobStore(url)
+    now = dt.datetime.now(dt.UTC)
+
+    def record(_: int) -> None:
+        job = Job(id=new_job_id(), process_id="buffer", created=now, updated=now)
+        for event in (JobEvent.SUBMIT, JobEvent.START, JobEvent.SUCCEED):
+            job = job.apply(event, now)
+        store.create(job, [Message(now, MessageLevel.INFO, "Succeeded in 0.00 s")])
+
+    def queued(_: int) -> None:
+        job = Job(id=new_job_id(), process_id="buffer", created=now, updated=now)
+        store.create(job.apply(JobEvent.SUBMIT, now))
+        claimed = store.claim_next(now, front="bench")
+        if claimed is not None:
+            store.update(claimed.apply(JobEvent.SUCCEED, now), expected=JobStatus.RUNNING)
+
+    figures = {}
+    for name, work, writes in (("sync record", record, 1), ("queued job", queued, 3)):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work, range(jobs)))
+        figures[name] = jobs * writes / (time.perf_counter() - started)
+    store.close()
+    return figures
+
+
+def store_main(pg_url: str | None) -> None:
+    folder = tempfile.mkdtemp(prefix="honua-bench-store-")
+    targets = {"SQLite (WAL, synchronous=NORMAL)": f"sqlite:///{folder}/honua.db"}
+    if pg_url:
+        targets["PostgreSQL"] = pg_url
+    try:
+        for name, url in targets.items():
+            figures = store_writes_per_second(url)
+            print(f"{name:34s} " + "  ".join(f"{k}: {v:,.0f} writes/s" for k, v in
+                                             figures.items()))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 
@@ -339,7 +391,12 @@ def main() -> None:
     parser.add_argument("--skip-crash", action="store_true")
     parser.add_argument("--processes", type=int, default=None,
                         help="honua serve --processes N (default: the server's default)")
+    parser.add_argument("--store", action="store_true", help="job store writes/s only")
+    parser.add_argument("--pg", default=None, help="with --store: a PostgreSQL URL as well")
     args = parser.parse_args()
+    if args.store:
+        store_main(args.pg)
+        return
     ensure_wrk()
     requests, seconds = (200, 5) if args.quick else (1000, 10)
     big = 10_000 if args.quick else 100_000
@@ -413,10 +470,20 @@ def async_floor(body: bytes) -> float:
 
 
 def print_table(rows: dict[str, dict[str, str]]) -> None:
-    columns = ("raw", "floor", "honua")
+    columns = ("raw", "floor", "honua", "honua / floor")
     print(f"{'':42s}" + "".join(f"{c:>28s}" for c in columns))
     for name, values in rows.items():
+        values = {**values, "honua / floor": _ratio(values.get("honua"), values.get("floor"))}
         print(f"{name:42s}" + "".join(f"{values.get(c, '-'):>28s}" for c in columns))
+
+
+def _ratio(honua: str | None, floor: str | None) -> str:
+    number = re.compile(r"[\d,.]+")
+    if not honua or not floor or not number.match(honua) or not number.match(floor):
+        return "-"
+    first = float(number.match(honua).group().replace(",", ""))
+    second = float(number.match(floor).group().replace(",", ""))
+    return f"{first / second:.2f}" if second else "-"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,15 @@ every writing transaction starts with ``BEGIN IMMEDIATE``: a deferred
 transaction that reads first and writes later can fail at once when another
 writer got in between, whatever the timeout, while an immediate one waits its
 turn at the start. Readers use plain ``BEGIN`` so they never block on writers.
+
+Durability chosen (issue 11): WAL with ``synchronous = NORMAL``. A commit is atomic and
+survives the server process being killed (kill -9, OOM): the WAL is in the OS page cache,
+and the crash tests kill fronts and workers mid-job. What it gives up is the last
+commits before a power loss or kernel crash (the WAL is fsynced at checkpoints, not at
+every commit) -- never a corrupt database. ``FULL`` would fsync every commit: on this
+machine's disk that caps a single writer at a few hundred commits per second, while
+``NORMAL`` gives thousands (``python bench/engine.py --store``). PostgreSQL keeps its own
+``synchronous_commit = on`` default (every commit on disk).
 """
 
 from __future__ import annotations
