@@ -177,6 +177,9 @@ class Settings:
     """HTTP front processes sharing this job store (``honua serve --processes``): each one
     dispatches by claims in the store, at most ``workers`` jobs run in the whole server, and
     each front keeps ``ceil(workers / front_processes)`` worker processes ready."""
+    queues: tuple[dict[str, Any], ...] = ()
+    """Resource-class queues (``core.queues``): ``[[honua.queues]]`` tables with ``name``
+    (cpu-burst, db-heavy, long-tail, gpu), ``concurrency``, ``priority``, ``backlog``."""
 
     @property
     def resolved_layers_dir(self) -> Path:

@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 class JobStore(Protocol):
     """Durable job records. Every write is committed before the call returns."""
 
-    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
-        """Store a new job (and its first messages) in one write; ``Conflict`` if the id exists."""
+    def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
+               priority: int = 0) -> None:
+        """Store a new job (and its first messages) in one write; ``Conflict`` if the id exists.
+        A queued job names its ``queue`` (resource class) and that queue's ``priority``."""
         ...
 
     def get(self, job_id: str) -> Job:
@@ -55,11 +57,13 @@ class JobStore(Protocol):
         """Record progress of a running job (ignored if it is no longer running)."""
         ...
 
-    def claim_next(self, now: dt.datetime, *, front: str = "",
-                   limit: int | None = None) -> Job | None:
-        """Atomically move the oldest submitted job to running and return it, recording
-        ``front`` as its holder; None when nothing is queued or, with ``limit``, when that
-        many jobs are running already (in the whole store, whichever front runs them)."""
+    def claim_next(self, now: dt.datetime, *, front: str = "", limit: int | None = None,
+                   queues: Mapping[str, int] | None = None) -> Job | None:
+        """Atomically move the submitted job of highest queue priority (oldest first) to
+        running and return it, recording ``front`` as its holder; None when nothing is
+        queued or, with ``limit``, when that many jobs are running already (in the whole
+        store, whichever front runs them). ``queues`` (name -> concurrency) skips the
+        queues that have that many running."""
         ...
 
     def heartbeat(self, front: Front, now: dt.datetime) -> None:

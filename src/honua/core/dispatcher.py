@@ -29,6 +29,7 @@ from honua.core.fronts import HEARTBEAT_SECONDS, Front, live_fronts, this_front
 from honua.core.invoke import select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus
 from honua.core.listeners import AsyncListener
+from honua.core.queues import queues_from_settings
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key
 from honua.errors import HonuaError, InvalidTransition, NotFound
 
@@ -59,6 +60,8 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.front: Front = this_front(recorder.clock())
+        self.queues = queues_from_settings(settings.workers, settings.queues)
+        self._concurrency = {q.name: q.concurrency for q in self.queues.values()}
         self._handed: set[str] = set()
         self._handed_lock = threading.Lock()
 
@@ -141,7 +144,7 @@ class Dispatcher:
         handed = 0
         while self.executor.free_slots() > 0:
             job = self.recorder.store.claim_next(self.recorder.clock(), front=self.front.id,
-                                                 limit=self._limit)
+                                                 limit=self._limit, queues=self._concurrency)
             if job is None:
                 break
             with self._handed_lock:

@@ -236,7 +236,9 @@ class JobManager:
         tier = CHUNKED_TIER if chunked_input(bound) is not None else "python"
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=tier)
-        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound))
+        queue = self.dispatcher.queues[definition.description.resource_class.value]
+        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound),
+                                   queue=queue.name, priority=queue.priority)
         self.dispatcher.wake()
         return job
 

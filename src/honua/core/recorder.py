@@ -82,12 +82,13 @@ class JobRecorder:
     def expiry(self, now: dt.datetime) -> dt.datetime:
         return now + self.retention
 
-    def submit(self, job: Job, inputs_json: bytes) -> Job:
-        """Store a new queued job; its inputs are written first, so a queued job always
-        has them."""
+    def submit(self, job: Job, inputs_json: bytes, *, queue: str = "",
+               priority: int = 0) -> Job:
+        """Store a new queued job in ``queue``; its inputs are written first, so a queued
+        job always has them."""
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
-        self.store.create(job)
+        self.store.create(job, queue=queue, priority=priority)
         self.changed(job.id)
         return job
 

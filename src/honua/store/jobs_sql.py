@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from honua.store.sql_schema import (
     fronts,
     job_holders,
     job_messages,
+    job_queue,
     job_to_row,
     jobs,
     metadata,
@@ -47,6 +48,7 @@ _CLAIM_LOCK_KEY = 0x686F6E7563  # claims that count running jobs take turns on P
 # cache-key work per write, ten times the SQLite commit itself (bench/engine.py --store).
 _INSERT_JOB = sa.insert(jobs)
 _INSERT_MESSAGE = sa.insert(job_messages)
+_INSERT_QUEUE = sa.insert(job_queue)
 _UPDATE_JOB = sa.update(jobs).where(jobs.c.id == sa.bindparam("b_id"))
 _UPDATE_JOB_IF = _UPDATE_JOB.where(jobs.c.status == sa.bindparam("b_expected"))
 _FINISHED_VALUES = sorted(status.value for status in FINISHED)
@@ -64,12 +66,16 @@ class SqlJobStore:
     def __repr__(self) -> str:
         return f"SqlJobStore({self._database!r})"
 
-    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
+    def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
+               priority: int = 0) -> None:
         row = job_to_row(normalise_job(job))
         notes = self._message_rows(job.id, messages)
         with translated(f"store job {job.id}", conflict=f"a job with id {job.id!r} already "
                         "exists"), self._write() as conn:
             conn.execute(_INSERT_JOB, row)
+            if queue:
+                conn.execute(_INSERT_QUEUE, {"job_id": job.id, "queue": queue,
+                                             "priority": priority})
             if notes:
                 conn.execute(_INSERT_MESSAGE, notes)
 
@@ -110,26 +116,40 @@ class SqlJobStore:
         with translated(f"record progress of job {job_id}"), self._write() as conn:
             conn.execute(statement)
 
-    def claim_next(self, now: dt.datetime, *, front: str = "",
-                   limit: int | None = None) -> Job | None:
+    def claim_next(self, now: dt.datetime, *, front: str = "", limit: int | None = None,
+                   queues: Mapping[str, int] | None = None) -> Job | None:
         now = as_utc(now, name="now")
         submitted = jobs.c.status == JobStatus.SUBMITTED.value
-        oldest = (sa.select(jobs.c.id).where(submitted).order_by(jobs.c.created, jobs.c.id)
-                  .limit(1).with_for_update(skip_locked=True).scalar_subquery())
-        # The same fields as Job.apply(JobEvent.START, now).
-        statement = (sa.update(jobs).where(jobs.c.id == oldest, submitted)
-                     .values(status=JobStatus.RUNNING.value, started=now, updated=now,
-                             attempts=jobs.c.attempts + 1, progress=0)
-                     .returning(*jobs.c))
         with translated("claim the next queued job"), self._write() as conn:
+            if (limit is not None or queues) and conn.dialect.name == "postgresql":
+                # claims that count running jobs take turns, so that the counts hold
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": _CLAIM_LOCK_KEY})
             if limit is not None:  # the server-wide worker count, whichever front claims
-                if conn.dialect.name == "postgresql":  # claims in turn, so the count holds
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": _CLAIM_LOCK_KEY})
                 running = conn.execute(sa.select(sa.func.count()).select_from(jobs).where(
                     jobs.c.status == JobStatus.RUNNING.value)).scalar_one()
                 if running >= limit:
                     return None
+            full: builtins.list[str] = []
+            if queues:  # each queue's concurrency, counted over the whole store
+                per_queue = conn.execute(
+                    sa.select(job_queue.c.queue, sa.func.count())
+                    .select_from(jobs.join(job_queue, job_queue.c.job_id == jobs.c.id))
+                    .where(jobs.c.status == JobStatus.RUNNING.value)
+                    .group_by(job_queue.c.queue)).all()
+                full = [name for name, count in per_queue if count >= queues.get(name, count + 1)]
+            queue_name = sa.func.coalesce(job_queue.c.queue, "")
+            first = (sa.select(jobs.c.id)
+                     .select_from(jobs.outerjoin(job_queue, job_queue.c.job_id == jobs.c.id))
+                     .where(submitted, queue_name.not_in(full) if full else sa.true())
+                     .order_by(sa.func.coalesce(job_queue.c.priority, 0).desc(), jobs.c.created,
+                               jobs.c.id)
+                     .limit(1).with_for_update(skip_locked=True, of=jobs).scalar_subquery())
+            # The same fields as Job.apply(JobEvent.START, now).
+            statement = (sa.update(jobs).where(jobs.c.id == first, submitted)
+                         .values(status=JobStatus.RUNNING.value, started=now, updated=now,
+                                 attempts=jobs.c.attempts + 1, progress=0)
+                         .returning(*jobs.c))
             row = conn.execute(statement).mappings().first()
             if row is not None and front:
                 conn.execute(sa.delete(job_holders).where(job_holders.c.job_id == row["id"]))

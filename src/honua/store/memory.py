@@ -13,7 +13,8 @@ import dataclasses
 import datetime as dt
 import secrets
 import threading
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from honua.core.fronts import Front
@@ -45,9 +46,11 @@ class MemoryJobStore:
         self._jobs: dict[str, Job] = {}
         self._messages: dict[str, list[Message]] = {}
         self._holders: dict[str, str] = {}
+        self._queues: dict[str, tuple[str, int]] = {}
         self._fronts: dict[str, Front] = {}
 
-    def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
+    def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
+               priority: int = 0) -> None:
         job = normalise_job(job)
         notes = [normalise_message(message) for message in messages]
         with self._lock:
@@ -55,6 +58,8 @@ class MemoryJobStore:
                 raise Conflict(f"a job with id {job.id!r} already exists")
             self._jobs[job.id] = job
             self._messages[job.id] = notes
+            if queue:
+                self._queues[job.id] = (queue, priority)
 
     def get(self, job_id: str) -> Job:
         with self._lock:
@@ -86,17 +91,25 @@ class MemoryJobStore:
             if job is not None and job.status is JobStatus.RUNNING:
                 self._jobs[job_id] = job.evolve(**changes)
 
-    def claim_next(self, now: dt.datetime, *, front: str = "",
-                   limit: int | None = None) -> Job | None:
+    def claim_next(self, now: dt.datetime, *, front: str = "", limit: int | None = None,
+                   queues: Mapping[str, int] | None = None) -> Job | None:
         now = as_utc(now, name="now")
         with self._lock:
             if limit is not None and sum(job.status is JobStatus.RUNNING
                                          for job in self._jobs.values()) >= limit:
                 return None
-            queued = [job for job in self._jobs.values() if job.status is JobStatus.SUBMITTED]
+            full: set[str] = set()
+            if queues:
+                running = Counter(self._queues.get(job.id, ("", 0))[0]
+                                  for job in self._jobs.values() if job.status is JobStatus.RUNNING)
+                full = {name for name, count in running.items()
+                        if count >= queues.get(name, count + 1)}
+            queued = [job for job in self._jobs.values() if job.status is JobStatus.SUBMITTED
+                      and self._queues.get(job.id, ("", 0))[0] not in full]
             if not queued:
                 return None
-            claimed = min(queued, key=_newest_first).apply(JobEvent.START, now)
+            claimed = min(queued, key=lambda job: (-self._queues.get(job.id, ("", 0))[1],
+                                                   *_newest_first(job))).apply(JobEvent.START, now)
             self._jobs[claimed.id] = claimed
             if front:
                 self._holders[claimed.id] = front

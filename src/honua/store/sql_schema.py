@@ -103,6 +103,16 @@ job_holders = sa.Table(
     sa.Column("front", _ID, nullable=False),
 )
 
+# The queue (resource class) of each queued job and its priority (core.queues): claims take
+# the highest priority first and skip the queues whose concurrency is used up.
+job_queue = sa.Table(
+    "honua_job_queue", metadata,
+    sa.Column("job_id", _ID, sa.ForeignKey("honua_jobs.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("queue", sa.String(), nullable=False),
+    sa.Column("priority", sa.Integer(), nullable=False, default=0),
+)
+
 
 def job_to_row(job: Job) -> dict[str, Any]:
     """The column values of ``job`` (already normalised by ``records.normalise_job``)."""
