@@ -122,8 +122,8 @@ def wait_for(port: int, path: str, timeout: float = 90) -> None:
 def floor_server() -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir",
-         str(HERE), "--log-level", "warning", "_floor_app:app"],
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout",
+         "600", "--chdir", str(HERE), "--log-level", "warning", "_floor_app:app"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for(port, "/")

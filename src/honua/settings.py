@@ -180,6 +180,9 @@ class Settings:
     queues: tuple[dict[str, Any], ...] = ()
     """Resource-class queues (``core.queues``): ``[[honua.queues]]`` tables with ``name``
     (cpu-burst, db-heavy, long-tail, gpu), ``concurrency``, ``priority``, ``backlog``."""
+    owner_max_jobs: int = 0
+    """Jobs one owner (user or key) may have queued or running at once; more are refused
+    with 429 and a Retry-After from the queue's throughput; 0 = no limit."""
 
     @property
     def resolved_layers_dir(self) -> Path:

@@ -66,6 +66,10 @@ class JobStore(Protocol):
         queues that have that many running."""
         ...
 
+    def queue_stats(self, queue: str, since: dt.datetime) -> tuple[int, int]:
+        """Jobs waiting in ``queue``, and jobs of it that finished since ``since``."""
+        ...
+
     def heartbeat(self, front: Front, now: dt.datetime) -> None:
         """Record that ``front`` is alive at ``now`` (``core.fronts``)."""
         ...

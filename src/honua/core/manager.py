@@ -26,6 +26,7 @@ from honua.core.chunked import chunked_input
 from honua.core.description import ProcessDefinition
 from honua.core.dispatcher import Dispatcher
 from honua.core.execution import Execution, WorkItem, run_limits
+from honua.core.governor import check_backlog, check_owner, expected_wait
 from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
@@ -152,6 +153,14 @@ class JobManager:
         if plan is Plan.SYNC and chunked_input(bound) is not None:
             plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
+        if plan is not Plan.SYNC:
+            store, now = self.recorder.store, self.clock()
+            queue = self.dispatcher.queues[description.resource_class.value]
+            check_backlog(store, queue, now)
+            check_owner(store, queue, owner, self.settings.owner_max_jobs, now)
+            if (plan is Plan.STORED and description.allows_async
+                    and expected_wait(store, queue, now) > self.settings.sync_timeout_seconds):
+                plan = Plan.ASYNC  # it would outlive the synchronous wait: a job at once
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant)
         if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)

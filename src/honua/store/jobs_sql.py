@@ -156,6 +156,18 @@ class SqlJobStore:
                 conn.execute(sa.insert(job_holders).values(job_id=row["id"], front=front))
         return None if row is None else row_to_job(row)
 
+    def queue_stats(self, queue: str, since: dt.datetime) -> tuple[int, int]:
+        """Jobs waiting in ``queue``, and jobs of it that finished since ``since``."""
+        since = as_utc(since, name="since")
+        joined = jobs.join(job_queue, job_queue.c.job_id == jobs.c.id)
+        waiting = (sa.select(sa.func.count()).select_from(joined)
+                   .where(job_queue.c.queue == queue,
+                          jobs.c.status == JobStatus.SUBMITTED.value))
+        done = (sa.select(sa.func.count()).select_from(joined)
+                .where(job_queue.c.queue == queue, jobs.c.finished >= since))
+        with translated(f"count the {queue} queue"), self._engine.connect() as conn:
+            return conn.execute(waiting).scalar_one(), conn.execute(done).scalar_one()
+
     # -- front processes (core.fronts) ------------------------------------------------------------
     def heartbeat(self, front: Front, now: dt.datetime) -> None:
         now = as_utc(now, name="now")

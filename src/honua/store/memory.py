@@ -115,6 +115,14 @@ class MemoryJobStore:
                 self._holders[claimed.id] = front
         return normalise_job(claimed)
 
+    def queue_stats(self, queue: str, since: dt.datetime) -> tuple[int, int]:
+        since = as_utc(since, name="since")
+        with self._lock:
+            mine = [job for job in self._jobs.values()
+                    if self._queues.get(job.id, ("", 0))[0] == queue]
+            return (sum(job.status is JobStatus.SUBMITTED for job in mine),
+                    sum(job.finished is not None and job.finished >= since for job in mine))
+
     def heartbeat(self, front: Front, now: dt.datetime) -> None:
         with self._lock:
             self._fronts[front.id] = dataclasses.replace(front, heartbeat=as_utc(now, name="now"))
