@@ -26,8 +26,7 @@ from honua.errors import HonuaError, NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
-from honua.store import open_artifact_store, open_identity_store, open_job_store
-from honua.store.catalog_files import FileCatalog
+from honua.store import open_artifact_store, open_catalog, open_identity_store, open_job_store
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
@@ -55,7 +54,7 @@ class Services:
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
-    catalog = FileCatalog.from_settings(settings)
+    catalog = open_catalog(settings)
     uploads = UploadStore.from_settings(settings)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
                          executor or LocalPool(settings), settings,
