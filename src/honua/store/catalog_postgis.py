@@ -93,6 +93,10 @@ class LayerSource:
     srid: int
     crs: CRS
     fields: tuple[Field, ...]
+    geometry_type: str = "Unknown"
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
 
 
 def _relation(spec: Mapping[str, Any], layer_id: str) -> tuple[sql.Composable, bool]:
@@ -244,7 +248,8 @@ class PostGISCatalog:
 
     # -- queries -------------------------------------------------------------------------------
     def _select(self, entry: _Entry, query: FeatureQuery, *, window: bool,
-                columns: tuple[str, ...] | None = None) -> tuple[sql.Composed, list[Any]]:
+                columns: tuple[str, ...] | None = None, exclude: Any = None
+                ) -> tuple[sql.Composed, list[Any]]:
         geometry = sql.Identifier(entry.geometry_column)
         conditions: list[sql.Composable] = []
         params: list[Any] = []
@@ -259,6 +264,11 @@ class PostGISCatalog:
             names = {*GEOMETRY_NAMES, entry.info.geometry_name, entry.geometry_column}
             where = where_clause(query.filter, geometry, names, entry.srid)
             conditions.append(where.clause)
+            params += where.params
+        if exclude is not None:
+            names = {*GEOMETRY_NAMES, entry.info.geometry_name, entry.geometry_column}
+            where = where_clause(exclude, geometry, names, entry.srid)
+            conditions.append(sql.SQL("({}) IS NOT TRUE").format(where.clause))
             params += where.params
         wanted = [f.name for f in entry.info.fields] if columns is None else list(columns)
         ident = (sql.Identifier(entry.id_column) if entry.id_column is not None
@@ -384,16 +394,19 @@ class PostGISCatalog:
             raise missing
         return self._collection(entry, rows, names)
 
-    def layer_source(self, collection_id: str, query: FeatureQuery) -> LayerSource:
-        """The features ``query`` selects, as SQL for a tier-2 statement to run over."""
+    def layer_source(self, collection_id: str, query: FeatureQuery, *,
+                     exclude: Any = None) -> LayerSource:
+        """The features ``query`` selects, as SQL for a tier-2 statement to run over; with
+        ``exclude`` (a checked filter), only those it does not select (unknown counts as
+        not selected, as in tier 1's invert)."""
         entry = self._entry(collection_id)
         names = tuple(query.properties) if query.properties is not None else tuple(
             f.name for f in entry.info.fields)
         statement, params = self._select(entry, query, window=query.limit is not None,
-                                         columns=names)
+                                         columns=names, exclude=exclude)
         fields = tuple(f for f in entry.info.fields if f.name in names)
         return LayerSource(entry.spec.url, statement, tuple(params), entry.srid, entry.info.crs,
-                           fields)
+                           fields, entry.info.geometry_type)
 
     # -- registered layers: not kept here (yet) ---------------------------------------------------
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",

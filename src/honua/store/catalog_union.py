@@ -10,6 +10,10 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import psycopg
 
 from honua.core.catalog import FeatureQuery, LayerInfo
 from honua.errors import NotSupported
@@ -49,11 +53,22 @@ class CatalogUnion:
     def feature(self, collection_id: str, feature_id: str) -> FeatureCollection:
         return self._of(collection_id).feature(collection_id, feature_id)
 
-    def layer_source(self, collection_id: str, query: FeatureQuery) -> LayerSource:
+    # -- for tier 2 (``executors.postgis``) --------------------------------------------------------
+    def holds(self, collection_id: str) -> bool:
+        """Whether the layer lives in PostGIS (tier 2 can run over it)."""
+        return self.postgis.has(collection_id)
+
+    def layer_source(self, collection_id: str, query: FeatureQuery, *,
+                     exclude: Any = None) -> LayerSource:
         """The PostGIS layer's query as SQL (``NotSupported`` for a file layer)."""
         if not self.postgis.has(collection_id):
             raise NotSupported(f"collection {collection_id!r} is not held in PostGIS")
-        return self.postgis.layer_source(collection_id, query)
+        return self.postgis.layer_source(collection_id, query, exclude=exclude)
+
+    def sql_connection(self, url: str, timeout: float | None = None
+                       ) -> AbstractContextManager[psycopg.Connection[Any]]:
+        """A pooled connection to a layer database (``PoolUnavailable`` if none in time)."""
+        return self.postgis.pools.connection(url, timeout)
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
