@@ -29,6 +29,7 @@ from honua.executors.postgis import PostGISTier
 from honua.settings import Settings
 from honua.store import open_artifact_store, open_catalog, open_identity_store, open_job_store
 from honua.store.catalog_union import CatalogUnion
+from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
@@ -64,7 +65,9 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                          layers=LayerService.from_settings(catalog, uploads, settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     if isinstance(catalog, CatalogUnion) and manager.layers is not None:  # tier 2
-        manager.add_tier(PostGISTier(registry, manager.layers, catalog,
+        pools = Pools(size=settings.postgis_pool_size,
+                      timeout=settings.postgis_pool_timeout_seconds)  # the tier's own
+        manager.add_tier(PostGISTier(registry, manager.layers, catalog, pools.connection,
                                      threads=settings.postgis_pool_size,
                                      chunk_size=settings.chunk_features,
                                      connect_timeout=settings.postgis_pool_timeout_seconds))

@@ -99,7 +99,7 @@ def test_a_projected_layer_is_served_in_lon_lat(client):
     page = _items(client, "pg-parcels-utm", bbox="4,49,16,51", limit=100)
     assert page["numberMatched"] == 16
     x, y = page["features"][0]["geometry"]["coordinates"][0][0]
-    assert 8 < x < 10 and 49 < y < 51
+    assert 10 < x < 11 and 50 < y < 51
 
 
 def test_hostile_table_and_column_names_are_just_names(client, postgis_layers_url):

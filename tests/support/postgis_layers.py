@@ -74,7 +74,7 @@ def load(conn: psycopg.Connection[Any]) -> None:
     """The test layers (see the module docstring)."""
     create_table(conn, "points", *points(300))
     create_table(conn, "parcels", *parcels(10))
-    utm, utm_columns = parcels(4, origin=(500000.0, 5500000.0), size=1000.0)
+    utm, utm_columns = parcels(4, origin=(600000.0, 5590000.0), size=1000.0)  # ~10.4E 50.4N
     create_table(conn, "parcels_utm", utm, utm_columns, srid=32632)
     from psycopg import sql
 

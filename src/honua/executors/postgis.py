@@ -27,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,6 +51,7 @@ __all__ = ["PostGISTier"]
 log = logging.getLogger(__name__)
 
 Fallback = Callable[[WorkItem, ExecutionListener, str], None]
+Connect = Callable[[str, float], AbstractContextManager[psycopg.Connection[Any]]]
 _HEALTH_SECONDS = 10.0
 
 
@@ -61,7 +63,6 @@ class SqlLayers(Protocol):
     def layer_source(self, collection_id: str, query: FeatureQuery, *,
                      exclude: Any = None) -> Any: ...
 
-    def sql_connection(self, url: str, timeout: float | None = None) -> Any: ...
 
 
 class _Refused(Exception):
@@ -87,9 +88,14 @@ class PostGISTier:
 
     name = POSTGIS
 
-    def __init__(self, registry: Registry, resolver: ReferenceResolver, sql_layers: SqlLayers, *,
-                 threads: int = 4, chunk_size: int = 50000, connect_timeout: float = 5.0) -> None:
+    def __init__(self, registry: Registry, resolver: ReferenceResolver, sql_layers: SqlLayers,
+                 connect: Connect, *, threads: int = 4, chunk_size: int = 50000,
+                 connect_timeout: float = 5.0) -> None:
         self.registry = registry
+        self.connect = connect
+        """A pooled connection to a database URL, within a timeout: the tier's own pool
+        (``store.pg_pools``), apart from the catalog's reads, so that a full tier-2 pool
+        still lets tier 1 read the layer it falls back to."""
         self.resolver = resolver
         self.sql_layers = sql_layers
         self.threads = max(1, threads)
@@ -139,7 +145,7 @@ class PostGISTier:
             if time.monotonic() < self._healthy.get(url, 0.0):
                 continue
             try:
-                with self.sql_layers.sql_connection(url, self.connect_timeout) as conn:
+                with self.connect(url, self.connect_timeout) as conn:
                     found = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"
                                          ).fetchone()
                     conn.rollback()
@@ -301,7 +307,7 @@ class PostGISTier:
     def _execute(self, item: WorkItem, listener: ExecutionListener, running: _Running, url: str,
                  statement: Statement) -> FeatureCollection:
         try:
-            with self.sql_layers.sql_connection(url, self.connect_timeout) as conn:
+            with self.connect(url, self.connect_timeout) as conn:
                 with self._lock:
                     running.connection = conn
                 if running.cancel.is_set():

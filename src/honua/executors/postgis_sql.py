@@ -134,8 +134,8 @@ def _build_buffer(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Stat
     fields = source.fields
     dissolve_fields = list(inputs.get("dissolve_fields") or [])
     if not inputs.get("dissolve") and not dissolve_fields:
-        statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s").format(
-            head, ID, buffered, _cols(fields))
+        statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
+            head, ID, buffered, _cols(fields), ID)
         return Statement(statement, (*head_params, *params), fields, source.crs, True, "Polygon")
     return _grouped(head, head_params, buffered, params, source, dissolve_fields, [], [],
                     multipart=True, kind="polygon")
@@ -263,8 +263,8 @@ def _build_centroid(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
     else:
         point = sql.SQL("ST_Centroid({})").format(geometry)
     head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s").format(
-        head, ID, point, _cols(source.fields))
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
+        head, ID, point, _cols(source.fields), ID)
     return Statement(statement, tuple(params), source.fields, source.crs, True, "Point")
 
 
@@ -278,8 +278,8 @@ def _refuse_select(inputs: Mapping[str, Any]) -> str | None:
 def _build_select(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     source = sources["features"]  # the filter is pushed into the layer's own query
     head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s").format(
-        head, ID, GEOM, _cols(source.fields))
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s ORDER BY s.{}").format(
+        head, ID, GEOM, _cols(source.fields), ID)
     return Statement(statement, tuple(params), source.fields, source.crs)
 
 

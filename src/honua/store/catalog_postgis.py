@@ -3,7 +3,9 @@
 A layer is a table or view (``table = "schema.name"``) or a read-only query
 (``sql = "SELECT ..."``) of a database (``url = "postgresql://..."``), with an
 optional ``geometry_column`` (default: the first geometry column) and
-``id_column`` (default: the table's one-column primary key). Every read runs in a
+``id_column`` (default: the table's one-column primary key). The count and extent
+of a table are read when the catalog opens; a query's are not (it may be costly:
+counts are made when asked, and no extent is advertised). Every read runs in a
 READ ONLY transaction under a statement timeout, on a pooled connection
 (``store.pg_pools``). Names reach SQL only through ``psycopg.sql.Identifier``;
 filter values, bboxes and windows only as bound parameters
@@ -197,12 +199,15 @@ class PostGISCatalog:
                            if k != "geometry" and n != id_column)
             g = sql.Identifier(geometry)
             row = conn.execute(sql.SQL(
-                "SELECT (SELECT ST_SRID({g}) FROM {r} WHERE {g} IS NOT NULL LIMIT 1), "
-                "(SELECT GeometryType({g}) FROM {r} WHERE {g} IS NOT NULL LIMIT 1), "
-                "count(*) FROM {r}").format(g=g, r=spec.relation)).fetchone()
-            srid, kind, count = row if row is not None else (None, None, 0)
+                "SELECT ST_SRID({g}), GeometryType({g}) FROM {r} WHERE {g} IS NOT NULL LIMIT 1"
+            ).format(g=g, r=spec.relation)).fetchone()
+            srid, kind = row if row is not None else (None, None)
             srid = int(srid or 4326)
-            extent = self._extent(conn, spec.relation, g, srid)
+            count, extent = 0, None
+            if spec.is_table:  # a configured query may be costly: counted when asked
+                count = int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+                    spec.relation)).fetchone()[0])  # type: ignore[index]
+                extent = self._extent(conn, spec.relation, g, srid)
         crs = crs84() if srid == 4326 else CRS.from_epsg(srid)
         info = LayerInfo(id=spec.id, title=spec.title, fields=fields,
                          geometry_type=_geometry_type(kind), crs=crs, extent=extent,
@@ -371,7 +376,7 @@ class PostGISCatalog:
 
     def count(self, collection_id: str, query: FeatureQuery) -> int:
         entry = self._entry(collection_id)
-        if query.filter is None and query.bbox is None:
+        if query.filter is None and query.bbox is None and entry.spec.is_table:
             return entry.info.count
         statement, params = self._select(entry, replace(query, limit=None, offset=0),
                                          window=False, columns=())

@@ -10,10 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from typing import Any
-
-import psycopg
 
 from honua.core.catalog import FeatureQuery, LayerInfo
 from honua.errors import NotSupported
@@ -64,11 +61,6 @@ class CatalogUnion:
         if not self.postgis.has(collection_id):
             raise NotSupported(f"collection {collection_id!r} is not held in PostGIS")
         return self.postgis.layer_source(collection_id, query, exclude=exclude)
-
-    def sql_connection(self, url: str, timeout: float | None = None
-                       ) -> AbstractContextManager[psycopg.Connection[Any]]:
-        """A pooled connection to a layer database (``PoolUnavailable`` if none in time)."""
-        return self.postgis.pools.connection(url, timeout)
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
