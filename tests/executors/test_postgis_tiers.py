@@ -102,6 +102,19 @@ CASES = [
     ("centroid", {"features": ref("pg-parcels-utm")}),
     ("centroid", {"features": ref("pg-parcels"), "method": "inside"}),
     ("select_by_attribute", {"features": ref("pg-points"), "filter": "pop > 500 AND kind = 'a'"}),
+    ("erase", {"features": ref("pg-points"), "erase_features": ref("pg-parcels",
+                                                                   filter="zone = 'z1'")}),
+    ("erase", {"features": ref("pg-parcels"), "erase_features": ref("pg-parcels-utm")}),
+    ("convex_hull", {"features": ref("pg-parcels", filter="value < 40")}),
+    ("project", {"features": ref("pg-parcels"), "output_crs": "EPSG:32632"}),
+    ("project", {"features": ref("pg-parcels-utm"), "output_crs": 4326}),
+    ("select_by_location", {"features": ref("pg-points"),
+                            "selecting_features": ref("pg-parcels", filter="zone = 'z2'")}),
+    ("select_by_location", {"features": ref("pg-parcels"), "predicate": "touches",
+                            "selecting_features": ref("pg-parcels", filter="value = 44"),
+                            "invert": True}),
+    ("select_by_location", {"features": ref("pg-parcels"), "predicate": "contains",
+                            "selecting_features": ref("pg-points")}),
     ("select_by_attribute", {"features": ref("pg-points", filter="score < 0.5"),
                              "filter": "name LIKE 'p1%' OR pop BETWEEN 10 AND 90",
                              "invert": True}),
@@ -167,10 +180,11 @@ def test_layer_references_prefer_tier_2_and_inline_data_tier_1(client):
 
 
 def test_a_process_without_sql_runs_on_tier_1_and_refuses_a_pinned_tier_2(client):
-    response = execute(client, "convex_hull", {"features": ref("pg-parcels")})
-    assert response.status_code == 200
-    assert last_job(client, "convex_hull")["tier"] == "shapely"
-    refused = execute(client, "convex_hull", {"features": ref("pg-parcels")}, tier="postgis")
+    response = execute(client, "densify", {"features": ref("pg-parcels"), "max_segment_length": 1000})
+    assert response.status_code == 200, response.text
+    assert last_job(client, "densify")["tier"] == "shapely"
+    refused = execute(client, "densify", {"features": ref("pg-parcels"), "max_segment_length": 1000},
+                      tier="postgis")
     assert refused.status_code == 400 and "postgis" in refused.json()["detail"]
 
 

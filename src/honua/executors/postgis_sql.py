@@ -283,6 +283,92 @@ def _build_select(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Stat
     return Statement(statement, tuple(params), source.fields, source.crs)
 
 
+# -- erase ---------------------------------------------------------------------------------------
+def _build_erase(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    a, b = sources["features"], sources["erase_features"]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform_params: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform_params = [a.srid]
+    rest = sql.SQL(
+        "COALESCE(ST_CollectionExtract(ST_Difference(l.a, (SELECT ST_Union({gb}) FROM c WHERE "
+        "ST_Intersects(l.a, {gb}))), ST_Dimension(l.a) + 1), l.a)").format(gb=gb)
+    statement = sql.SQL(
+        "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {rest} AS piece "
+        "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
+        "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
+        head=head, id=ID, cols=_cols(a.fields, "x"), rest=rest, ga=ga)
+    return Statement(statement, (*params, *transform_params, *transform_params), a.fields, a.crs)
+
+
+# -- convex hull ---------------------------------------------------------------------------------
+def _refuse_hull(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("group", "none") != "none":
+        return "hulls of groups are drawn by tier 1 only"
+    return None
+
+
+def _build_hull(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_ConvexHull(s.{})){} FROM s ORDER BY s.{}"
+                        ).format(head, ID, GEOM, _cols(source.fields), ID)
+    return Statement(statement, tuple(params), source.fields, source.crs)
+
+
+# -- project -------------------------------------------------------------------------------------
+def _refuse_project(inputs: Mapping[str, Any]) -> str | None:
+    target = inputs.get("output_crs")
+    if target is None or target.crs.to_epsg() is None:
+        return "only EPSG coordinate systems are known to PostGIS"
+    return None
+
+
+def _build_project(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    target = inputs["output_crs"].crs
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_Transform(s.{}, %s)){} FROM s "
+                        "ORDER BY s.{}").format(head, ID, GEOM, _cols(source.fields), ID)
+    return Statement(statement, (*params, int(target.to_epsg())), source.fields, target)
+
+
+# -- select by location --------------------------------------------------------------------------
+_RELATIONS = {"intersects": "ST_Intersects", "within": "ST_Within", "contains": "ST_Contains",
+              "touches": "ST_Touches", "crosses": "ST_Crosses", "overlaps": "ST_Overlaps"}
+
+
+def _refuse_location(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("predicate", "intersects") not in _RELATIONS:
+        return f"the {inputs.get('predicate')!r} relationship is evaluated by tier 1 only"
+    if inputs.get("search_distance") is not None:
+        return "a search distance is handled by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_location(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    a, b = sources["features"], sources["selecting_features"]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform_params: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform_params = [a.srid]
+    test = sql.SQL("EXISTS (SELECT 1 FROM c WHERE {}({}, {}))").format(
+        sql.SQL(_RELATIONS[inputs.get("predicate", "intersects")]), ga, gb)
+    if inputs.get("invert"):
+        test = sql.SQL("NOT {}").format(test)
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s WHERE {} ORDER BY s.{}").format(
+        head, ID, GEOM, _cols(a.fields), test, ID)
+    return Statement(statement, (*params, *transform_params), a.fields, a.crs)
+
+
 BUILDERS: dict[str, Builder] = {
     "buffer": Builder(("features",), _refuse_buffer, _build_buffer),
     "dissolve": Builder(("features",), _refuse_dissolve, _build_dissolve),
@@ -290,5 +376,10 @@ BUILDERS: dict[str, Builder] = {
     "centroid": Builder(("features",), _invalid_refusal, _build_centroid),
     "select_by_attribute": Builder(("features",), _refuse_select, _build_select,
                                    filter_input="filter", invert_input="invert"),
+    "erase": Builder(("features", "erase_features"), _invalid_refusal, _build_erase),
+    "convex_hull": Builder(("features",), _refuse_hull, _build_hull),
+    "project": Builder(("features",), _refuse_project, _build_project),
+    "select_by_location": Builder(("features", "selecting_features"), _refuse_location,
+                                  _build_location),
 }
 """The processes that have a tier-2 form."""
