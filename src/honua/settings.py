@@ -179,6 +179,10 @@ class Settings:
     (a read) or falls back to tier 1 (a job that did not pin a tier)."""
     postgis_statement_timeout_seconds: float = 30.0
     """Statement timeout of catalog reads (a tier-2 job's is its own run-time limit)."""
+    postgis_catalog_url: str = ""
+    """A PostGIS database (``postgresql://...``) where outputs registered as layers are kept as
+    tables (schema ``honua_registered``), with the same time-to-live and ownership rules as
+    the GeoPackages they are otherwise; empty = GeoPackages in the data directory."""
 
     @property
     def resolved_layers_dir(self) -> Path:

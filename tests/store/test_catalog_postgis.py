@@ -168,3 +168,61 @@ def test_a_database_that_is_down_leaves_the_other_layers_served(tmp_path):
         assert client.get("/api/collections").status_code == 200
         response = client.get("/api/collections/gone/items")
         assert response.status_code == 404
+
+
+# -- outputs registered as PostGIS tables (postgis_catalog_url) -----------------------------------
+@pytest.fixture
+def pg_store_client(tmp_path, postgis_layers_url):
+    settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                        cleanup_interval_seconds=3600, postgis_catalog_url=postgis_layers_url,
+                        layers=tuple(postgis_layers.layer_specs(postgis_layers_url)))
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client, app.state.services
+
+
+def _register(collection_id, **register):
+    return {"inputs": {"features": {"layerReference": {"collectionId": "pg-parcels",
+                                                       "filter": "value < 10"}},
+                       "distance": 100},
+            "outputs": {"result": {"registerAs": {"collectionId": collection_id, **register}}}}
+
+
+def _tables(url):
+    with psycopg.connect(url) as conn:
+        return {row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'honua_registered'")}
+
+
+def test_registered_outputs_become_postgis_tables_with_ttl_and_owner(pg_store_client,
+                                                                     postgis_layers_url):
+    import datetime as dt
+
+    client, services = pg_store_client
+    done = client.post("/api/processes/buffer/execution", json=_register("kept-buffers", ttl="2h"))
+    assert done.status_code in (200, 201), done.text
+    assert "kept-buffers" in _tables(postgis_layers_url)
+    page = _items(client, "kept-buffers", limit=100)
+    assert page["numberMatched"] == 10 and page["features"][0]["geometry"]["type"] == "Polygon"
+    assert {"zone", "value"} <= set(page["features"][0]["properties"])
+    clash = client.post("/api/processes/buffer/execution", json=_register("kept-buffers"))
+    assert clash.status_code == 409
+    again = client.post("/api/processes/buffer/execution",
+                        json=_register("kept-buffers", overwrite=True, ttl="2h"))
+    assert again.status_code in (200, 201), again.text
+    configured = client.post("/api/processes/buffer/execution", json=_register("pg-points"))
+    assert configured.status_code == 409
+    manager = services.manager
+    real = manager.clock
+    manager.clock = lambda: real() + dt.timedelta(hours=3)
+    manager.cleanup()
+    assert client.get("/api/collections/kept-buffers").status_code == 404
+    assert "kept-buffers" not in _tables(postgis_layers_url)
+
+
+@pytest.mark.parametrize("collection_id", ['x"; DROP TABLE points; --', "ünï", "a;b", ""])
+def test_hostile_registered_ids_are_400(pg_store_client, postgis_layers_url, collection_id):
+    client, _ = pg_store_client
+    response = client.post("/api/processes/buffer/execution", json=_register(collection_id))
+    assert response.status_code == 400
+    assert _count(postgis_layers_url) == 300

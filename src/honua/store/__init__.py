@@ -42,7 +42,7 @@ def open_catalog(settings: Settings) -> Catalog:
     from honua.store.catalog_files import FileCatalog
 
     files = FileCatalog.from_settings(settings)
-    if not any(spec.get("url") for spec in settings.layers):
+    if not any(spec.get("url") for spec in settings.layers) and not settings.postgis_catalog_url:
         return files
     from honua.store.catalog_postgis import PostGISCatalog
     from honua.store.catalog_union import CatalogUnion
@@ -51,6 +51,7 @@ def open_catalog(settings: Settings) -> Catalog:
     pools = Pools(size=settings.postgis_pool_size, timeout=settings.postgis_pool_timeout_seconds)
     postgis = PostGISCatalog([s for s in settings.layers if s.get("url")], pools,
                              statement_timeout=settings.postgis_statement_timeout_seconds,
-                             chunk_size=settings.chunk_features)
+                             chunk_size=settings.chunk_features,
+                             registered_url=settings.postgis_catalog_url)
     return CatalogUnion(files, postgis)
 

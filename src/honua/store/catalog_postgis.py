@@ -35,11 +35,13 @@ from psycopg import sql
 from pyproj import CRS
 
 from honua.core.catalog import GEOMETRY_NAMES, FeatureQuery, LayerInfo, NoSuchLayer, check_layer_id
-from honua.errors import Conflict, InvalidParameter, NotFound, NotSupported
+from honua.core.tenancy import may_see
+from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
 from honua.geo.crs import crs84
 from honua.geo.features import FeatureCollection, Field
 from honua.geo.reproject import transform_bounds
 from honua.store.catalog_pgfilter import where_clause
+from honua.store.catalog_pgregistered import SCHEMA, RegisteredTables
 from honua.store.pg_pools import Pools, PoolUnavailable, read_only
 
 __all__ = ["LayerSource", "PostGISCatalog", "is_postgis_spec"]
@@ -73,6 +75,8 @@ class _Spec:
     title: str
     description: str
     is_table: bool
+    record: Mapping[str, Any] | None = None
+    """A registered layer's owner, tenant, created, expires (``store.catalog_pgregistered``)."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,13 @@ class PostGISCatalog:
     """Layers from PostGIS (see the module docstring)."""
 
     def __init__(self, layers: Iterable[Mapping[str, Any]], pools: Pools, *,
-                 statement_timeout: float = 30.0, chunk_size: int = 50000) -> None:
+                 statement_timeout: float = 30.0, chunk_size: int = 50000,
+                 registered_url: str = "") -> None:
         self.pools = pools
+        self.registered = RegisteredTables(registered_url, pools) if registered_url else None
+        """Where outputs registered as layers are kept (``store.catalog_pgregistered``)."""
+        self._records: dict[str, dict[str, Any]] = {}
+        self._records_read = -1.0
         self.statement_timeout = statement_timeout
         self.chunk_size = chunk_size
         self._specs: dict[str, _Spec] = {}
@@ -213,6 +222,10 @@ class PostGISCatalog:
                          geometry_type=_geometry_type(kind), crs=crs, extent=extent,
                          count=int(count), description=spec.description,
                          geometry_name=geometry if geometry not in GEOMETRY_NAMES else "geometry")
+        if spec.record is not None:
+            info = replace(info, registered=True, owner=spec.record["owner"] or "",
+                           tenant=spec.record["tenant"] or "", created=spec.record["created"],
+                           expires=spec.record["expires"])
         return _Entry(spec, info, geometry, id_column, srid)
 
     @staticmethod
@@ -242,14 +255,44 @@ class PostGISCatalog:
             return None
 
     def _entry(self, collection_id: str) -> _Entry:
+        self._sync()
         entry = self._entry_or_none(collection_id) if collection_id in self._specs else None
-        if entry is None:
+        if entry is None or not _visible(entry.info):  # another tenant's: as if unknown
             raise NoSuchLayer(f"there is no collection {collection_id!r}; GET /api/collections "
                               "lists the layers available")
         return entry
 
     def has(self, collection_id: str) -> bool:
+        self._sync()
         return collection_id in self._specs
+
+    # -- registered layers (``store.catalog_pgregistered``) ----------------------------------------
+    def _sync(self, force: bool = False) -> None:
+        """Follow the records of registered layers (another front process may write them)."""
+        if self.registered is None or (not force and time.monotonic() - self._records_read < 1.0):
+            return
+        try:
+            records = {r["id"]: r for r in self.registered.records()}
+        except (psycopg.Error, PoolUnavailable) as exc:
+            log.warning("the registered PostGIS layers cannot be read now: %s",
+                        getattr(exc, "message", exc))
+            self._records_read = time.monotonic()
+            return
+        with self._lock:
+            for gone in set(self._records) - set(records):
+                self._specs.pop(gone, None)
+                self._entries.pop(gone, None)
+            for layer_id, record in records.items():
+                known = self._records.get(layer_id)
+                if known != record:
+                    self._entries.pop(layer_id, None)
+                    self._failed.pop(layer_id, None)
+                    self._specs[layer_id] = _Spec(
+                        layer_id, self.registered.url, sql.Identifier(SCHEMA, layer_id), "geom",
+                        "honua_fid", record["title"] or layer_id, record["description"] or "",
+                        True, record)
+            self._records = records
+            self._records_read = time.monotonic()
 
     # -- queries -------------------------------------------------------------------------------
     def _select(self, entry: _Entry, query: FeatureQuery, *, window: bool,
@@ -350,8 +393,9 @@ class PostGISCatalog:
                 yield rows
 
     def list(self) -> list[LayerInfo]:
+        self._sync()
         found = [self._entry_or_none(layer_id) for layer_id in sorted(self._specs)]
-        return [e.info for e in found if e is not None]
+        return [e.info for e in found if e is not None and _visible(e.info)]
 
     def get(self, collection_id: str) -> LayerInfo:
         return self._entry(collection_id).info
@@ -413,23 +457,61 @@ class PostGISCatalog:
         return LayerSource(entry.spec.url, statement, tuple(params), entry.srid, entry.info.crs,
                            fields, entry.info.geometry_type)
 
-    # -- registered layers: not kept here (yet) ---------------------------------------------------
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
-        raise NotSupported("outputs are registered in the file catalog")
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 now: dt.datetime | None = None) -> LayerInfo:
+        """Write ``chunks`` as the table of the new layer ``collection_id``; Conflict if the
+        id is taken (unless ``overwrite`` by the same owner), as in the file catalog."""
+        if self.registered is None:
+            raise NotSupported("no PostGIS catalog store is configured (postgis_catalog_url)")
+        check_layer_id(collection_id)
+        self._sync(force=True)
+        spec = self._specs.get(collection_id)
+        if spec is not None and spec.record is None:
+            raise Conflict(f"collection {collection_id!r} is a configured layer and cannot be "
+                           "replaced; choose another collectionId")
+        if spec is not None and spec.record is not None:
+            if not overwrite:
+                raise Conflict(f"collection {collection_id!r} already exists; choose another "
+                               "collectionId, or ask to overwrite it (only its owner may)")
+            if (spec.record["owner"], spec.record["tenant"]) != (owner, tenant):
+                raise Forbidden(f"collection {collection_id!r} belongs to someone else; only "
+                                "its owner may overwrite it")
+        self.registered.write(collection_id, chunks, title=title or collection_id,
+                              description=description, owner=owner, tenant=tenant,
+                              created=now or dt.datetime.now(dt.UTC), expires=expires)
+        self._sync(force=True)
+        return self.get(collection_id)
 
     def remove(self, collection_id: str) -> None:
-        if collection_id in self._specs:
+        self._sync(force=True)
+        spec = self._specs.get(collection_id)
+        if spec is not None and spec.record is None:
             raise Conflict(f"collection {collection_id!r} is a configured layer; remove it "
                            "from the configuration instead")
-        raise NoSuchLayer(f"there is no collection {collection_id!r}")
+        if spec is None or self.registered is None:
+            raise NoSuchLayer(f"there is no collection {collection_id!r}")
+        self.registered.drop(collection_id)
+        self._sync(force=True)
 
     def expired(self, now: dt.datetime) -> builtins.list[str]:
-        return []
+        self._sync(force=True)
+        return sorted(layer_id for layer_id, record in self._records.items()
+                      if record["expires"] is not None and record["expires"] <= now)
 
     def remove_expired(self, now: dt.datetime) -> int:
-        return 0
+        removed = 0
+        for collection_id in self.expired(now):
+            with contextlib.suppress(NotFound):
+                self.remove(collection_id)
+                removed += 1
+        return removed
+
+
+def _visible(layer: LayerInfo) -> bool:
+    """Configured layers are everyone's; a registered one its tenant's (and the admins')."""
+    return not layer.registered or may_see(layer.tenant)
 
 
 def _geometry_type(kind: Any) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from honua.core.catalog import FeatureQuery, LayerInfo
-from honua.errors import NotSupported
+from honua.errors import Conflict, NotSupported
 from honua.geo.features import FeatureCollection
 from honua.store.catalog_files import FileCatalog
 from honua.store.catalog_postgis import LayerSource, PostGISCatalog
@@ -65,6 +65,13 @@ class CatalogUnion:
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
                  expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+        if self.postgis.registered is not None:  # the PostGIS catalog store keeps them
+            if collection_id in {layer.id for layer in self.files.list()}:
+                raise Conflict(f"collection {collection_id!r} already exists; choose another "
+                               "collectionId")
+            return self.postgis.register(collection_id, chunks, title=title,
+                                         description=description, owner=owner, tenant=tenant,
+                                         expires=expires, overwrite=overwrite)
         if self.postgis.has(collection_id):
             self.postgis.remove(collection_id)  # refused: a configured layer, named
         return self.files.register(collection_id, chunks, title=title, description=description,
@@ -75,7 +82,7 @@ class CatalogUnion:
         self._of(collection_id).remove(collection_id)
 
     def expired(self, now: dt.datetime) -> builtins.list[str]:
-        return self.files.expired(now)
+        return sorted([*self.files.expired(now), *self.postgis.expired(now)])
 
     def remove_expired(self, now: dt.datetime) -> int:
-        return self.files.remove_expired(now)
+        return self.files.remove_expired(now) + self.postgis.remove_expired(now)

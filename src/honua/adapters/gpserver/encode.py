@@ -231,7 +231,7 @@ def job(job: Job, task: Task, description: ProcessDescription,
     if job.status is JobStatus.RUNNING:
         document["progress"] = _progress(job)
     document["messages"] = messages(job_messages or ())
-    if job_messages is not None and job.started is not None:  # which tier ran it (core.tiers)
+    if document["messages"] and job.started is not None:  # which tier ran it (core.tiers)
         document["messages"].append({"type": MESSAGE_TYPE[MessageLevel.INFO],
                                      "description": f"Tier: {shown(job.tier)}"})
     return document
