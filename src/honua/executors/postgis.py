@@ -336,22 +336,25 @@ class PostGISTier:
 
     def _fetch(self, item: WorkItem, listener: ExecutionListener, conn: psycopg.Connection[Any],
                statement: Statement) -> FeatureCollection:
-        ids: list[Any] = []
-        wkb: list[Any] = []
-        columns: dict[str, list[Any]] = {f.name: [] for f in statement.fields}
-        names = [f.name for f in statement.fields]
-        with conn.cursor(name=f"honua_{item.job_id[:16]}") as cursor:
+        parts: list[list[tuple[Any, ...]]] = []
+        count = 0
+        # binary: WKB arrives as bytes, not as hex text to decode
+        with conn.cursor(name=f"honua_{item.job_id[:16]}", binary=True) as cursor:
             cursor.itersize = self.chunk_size
             cursor.execute(statement.sql, statement.params)
             while rows := cursor.fetchmany(self.chunk_size):
-                for row in rows:
-                    ids.append(row[0])
-                    wkb.append(row[1])
-                    for k, name in enumerate(names):
-                        columns[name].append(_plain(row[2 + k]))
-                listener.on_progress(item.job_id, 50, f"{len(wkb)} features from PostGIS")
-        geometry = shapely.from_wkb(np.array(wkb, dtype=object)) if wkb else np.empty(
+                parts.append(rows)
+                count += len(rows)
+                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        rows = [row for part in parts for row in part]
+        parts.clear()
+        columns_ = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(statement.fields))
+        rows.clear()
+        ids = list(columns_[0])
+        geometry = shapely.from_wkb(np.array(columns_[1], dtype=object)) if count else np.empty(
             0, dtype=object)
+        columns = {f.name: [_plain(v) for v in columns_[2 + k]]
+                   for k, f in enumerate(statement.fields)}
         return FeatureCollection(geometry, columns, statement.crs,
                                  ids if statement.keep_ids else None, statement.fields)
 
