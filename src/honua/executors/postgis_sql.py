@@ -369,6 +369,51 @@ def _build_location(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
     return Statement(statement, (*params, *transform_params), a.fields, a.crs)
 
 
+# -- near ----------------------------------------------------------------------------------------
+def _refuse_near(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("location"):
+        return "near_x/near_y are found by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_near(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    from honua.geo import units
+
+    a, b = sources["features"], sources["near_features"]
+    head, params = _with([("s", a), ("c", b)])
+    radius = inputs.get("search_radius")
+    if radius is not None and radius.meters < 0:
+        raise InvalidParameter("input 'search_radius' must be zero or more",
+                               parameter="search_radius")
+    unit = inputs.get("distance_unit") or (radius.unit if radius is not None else "meters")
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    extra: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        extra = [a.srid]
+    if a.crs.is_geographic:  # on the spheroid, in metres
+        meters = sql.SQL("ST_Distance(({})::geography, ({})::geography)").format(ga, gb)
+        scale: list[Any] = []
+    else:
+        meters = sql.SQL("(ST_Distance({}, {}) * %s)").format(ga, gb)
+        scale = [meters_per_unit(a.crs)]
+    where: sql.Composable = sql.SQL("")
+    where_params: list[Any] = []
+    if radius is not None:
+        where = sql.SQL("WHERE {} <= %s").format(meters)
+        where_params = [*extra, *scale, radius.meters]
+    statement = sql.SQL(
+        "{head}SELECT s.{id}, ST_AsBinary(s.{g}){cols}, n.fid, n.dist / %s FROM s LEFT JOIN "
+        "LATERAL (SELECT c.{id} AS fid, {m} AS dist FROM c {where} ORDER BY 2, 1 LIMIT 1) AS n "
+        "ON TRUE ORDER BY s.{id}").format(head=head, id=ID, g=GEOM, cols=_cols(a.fields),
+                                          m=meters, where=where)
+    fields = (*a.fields, Field("near_fid", "integer"), Field("near_dist", "double"))
+    return Statement(statement, (*params, units.LINEAR_UNITS[unit], *extra, *scale,
+                                 *where_params), fields, a.crs)
+
+
 BUILDERS: dict[str, Builder] = {
     "buffer": Builder(("features",), _refuse_buffer, _build_buffer),
     "dissolve": Builder(("features",), _refuse_dissolve, _build_dissolve),
@@ -381,5 +426,6 @@ BUILDERS: dict[str, Builder] = {
     "project": Builder(("features",), _refuse_project, _build_project),
     "select_by_location": Builder(("features", "selecting_features"), _refuse_location,
                                   _build_location),
+    "near": Builder(("features", "near_features"), _refuse_near, _build_near),
 }
 """The processes that have a tier-2 form."""
