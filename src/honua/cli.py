@@ -49,6 +49,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+FRONT_HEALTHCHECK_SECONDS = 300
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
@@ -86,8 +89,12 @@ def serve(
                        f"{ENV_PREFIX}WORKERS": str(settings.workers),
                        f"{ENV_PREFIX}FRONT_PROCESSES": str(settings.front_processes),
                        FRONT_CHILD: str(os.getpid())})
+    # uvicorn restarts a front that misses a health check; a front busy with a 100,000-feature
+    # request holds the GIL for seconds, so only a front that is gone or hung for minutes
+    # counts as dead (one that exits is noticed at once either way).
     uvicorn.run("honua.app:serve_app", factory=True, workers=settings.front_processes,
-                host=settings.host, port=settings.port, log_level="info", access_log=False)
+                host=settings.host, port=settings.port, log_level="info", access_log=False,
+                timeout_worker_healthcheck=FRONT_HEALTHCHECK_SECONDS)
 
 
 def _log_warnings() -> None:
