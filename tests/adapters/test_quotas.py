@@ -45,7 +45,7 @@ def _slow(client, headers):
 def test_queued_and_running_quotas_refuse_at_once_on_every_surface(server):
     client, keys, services = server
     accepted = [_slow(client, keys["a"]) for _ in range(2)]  # one runs, one waits
-    assert [r.status_code for r in accepted] == [201, 201]
+    assert [r.status_code for r in accepted] == [201, 201], accepted[1].text
     before = services.manager.list(limit=100)[1]
     over = _slow(client, keys["a"])
     assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
