@@ -31,11 +31,12 @@ from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
-from honua.web.identity import IdentityMiddleware
+from honua.web.identity import IdentityMiddleware, route_matcher
 
 log = logging.getLogger(__name__)
 
-# Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``.
+# Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``, ``refusal`` and
+# ``PUBLIC_ROUTES`` (the templates an anonymous caller of a public process may reach).
 ADAPTERS = (ogcapi, gpserver, wps)
 
 
@@ -115,8 +116,11 @@ def create_app(settings: Settings, *, services: Services | None = None,
     routes = [Route("/", root)]
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
+    public = route_matcher(routes, frozenset().union(*(a.PUBLIC_ROUTES for a in ADAPTERS))
+                           ) if services.access.has_public else None
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
-                          refuse=_refusal, max_body=settings.max_body_bytes)
+                          refuse=_refusal, max_body=settings.max_body_bytes,
+                          public_route=public)
     # CORS outermost: a refusal (401/499) must still reach a browser page it may read
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},

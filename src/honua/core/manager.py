@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from honua.core import codec, stored_outputs
+from honua.core.access import AccessPolicy, check_may_run
 from honua.core.chunked import chunked_input
 from honua.core.description import ProcessDefinition
 from honua.core.dispatcher import Dispatcher
@@ -59,6 +60,8 @@ class JobManager:
         self.settings = settings
         self.layers = layers
         """Layer/upload references, outputs kept as layers, chunked runs."""
+        self.access = AccessPolicy.from_tables(settings.access)
+        """``[[honua.access]]``, checked again for every run (``core.access.check_may_run``)."""
         self.recorder = JobRecorder(store, artifacts, registry,
                                     retention=dt.timedelta(hours=settings.retention_hours),
                                     clock=clock, layers=layers)
@@ -120,6 +123,7 @@ class JobManager:
                 ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
         """Validate a request: the process, its inputs (references read and checked for this
         caller, registrations checked), the outputs asked for."""
+        check_may_run(self.access, process_id)
         definition = self.registry.get(process_id)
         description = definition.description
         outputs = select_outputs(description, list(options.outputs))
@@ -142,6 +146,7 @@ class JobManager:
         """Run a request as ``core.planning`` decides. Validation errors (and a mode the
         process does not allow) are raised here; the future gives the ``RunResult``, or
         raises ``JobFailed`` when a synchronous run fails."""
+        check_may_run(self.access, process_id)
         description = self.registry.get(process_id).description
         plan = plan_run(description, options)
         definition, bound, outputs = self.prepare(process_id, raw_inputs, options, owner=owner,
@@ -274,7 +279,7 @@ class JobManager:
     def _job(self, job_id: str) -> Job:
         """The job, if the current viewer may see it; else the unknown-id error, word for word."""
         job = self.recorder.get(job_id)
-        if not may_see(job.tenant):
+        if not may_see(job.tenant, job.owner):
             raise no_such_job(job_id)
         return job
 

@@ -10,7 +10,10 @@ validates the filter against the layer's queryables, and reads the features
 with the filter pushed down into the store.
 
 ``can_read`` is the single place where tenant and role rules plug in; today
-every caller may read every layer.
+every caller may read every configured layer. An anonymous caller admitted only
+for public processes (``Viewer.public_only``) may reference no layer or upload
+and register no output: those need credentials, as the collections and uploads
+themselves do.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ from honua.core.invoke import bind_inputs, known_inputs
 from honua.core.parameters import DataType
 from honua.core.requests import ExecutionOptions, LayerRegistration
 from honua.core.tenancy import current_viewer
-from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
+from honua.errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    NotSupported,
+    Unauthenticated,
+)
 from honua.geo.features import FeatureCollection
 from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits
 
@@ -173,6 +183,15 @@ def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:
     return not layer.registered or layer.tenant == tenant or (viewer is not None and viewer.admin)
 
 
+def check_credentials(what: str) -> None:
+    """Refuse ``what`` (layer references, uploads, registrations) to a public-only caller."""
+    viewer = current_viewer()
+    if viewer is not None and viewer.public_only:
+        raise Unauthenticated(f"{what} need credentials: anonymous callers may run this "
+                              "server's public processes on inline inputs only; send an API "
+                              "key, a bearer token, or for ArcGIS clients a token")
+
+
 class UploadReader(Protocol):
     """What the resolver needs of the upload store (``honua.store.uploads.UploadStore``)."""
 
@@ -194,6 +213,7 @@ class ReferenceResolver:
     def check(self, reference: LayerReference, owner: str = "", tenant: str = ""
               ) -> tuple[LayerInfo, FeatureQuery]:
         """The layer and checked query; NoSuchLayer, Forbidden or InvalidParameter."""
+        check_credentials("layer references")
         layer = self.catalog.get(reference.collection_id)
         if not can_read(layer, owner, tenant):
             raise Forbidden(f"you may not read collection {reference.collection_id!r}")
@@ -202,6 +222,7 @@ class ReferenceResolver:
     def read(self, value: LayerReference | UploadReference, owner: str = "",
              tenant: str = "") -> FeatureCollection:
         if isinstance(value, UploadReference):
+            check_credentials("upload references")
             if self.uploads is None:
                 raise NotSupported("this server has no upload store")
             upload = self.uploads.get(value.upload_id, owner=owner, tenant=tenant)
@@ -316,6 +337,8 @@ class LayerService(ReferenceResolver):
                       owner: str = "", tenant: str = "") -> dict[str, Registration]:
         """The outputs to register, checked now so that a clash is refused before running."""
         found: dict[str, Registration] = {}
+        if options.registrations:
+            check_credentials("outputs registered as layers")
         for name, asked in options.registrations.items():
             parameter = description.output(name)
             if parameter is None or parameter.data_type is not DataType.FEATURES:

@@ -29,6 +29,13 @@ class Viewer:
 
     tenant: str
     admin: bool = False
+    roles: frozenset[str] = frozenset()
+    """The caller's roles: the job manager checks ``[[honua.access]]`` with them again before
+    any run, so a run no adapter offered (a WPS chained Execute) obeys the same rules."""
+    anonymous: bool = False
+    public_only: bool = False
+    """An anonymous caller admitted only for public processes (``Principal.public_only``):
+    references to layers and uploads, and registering outputs as layers, need credentials."""
 
 
 _VIEWER: ContextVar[Viewer | None] = ContextVar("honua_viewer", default=None)
@@ -49,10 +56,15 @@ def viewing_as(viewer: Viewer) -> Iterator[Viewer]:
         _VIEWER.reset(token)
 
 
-def may_see(tenant: str) -> bool:
-    """Whether the current viewer may see a resource of ``tenant``."""
+def may_see(tenant: str, owner: str | None = None) -> bool:
+    """Whether the current viewer may see a resource of ``tenant`` (made by ``owner``, when
+    known: a public-only anonymous caller sees only what anonymous callers made)."""
     viewer = _VIEWER.get()
-    return viewer is None or viewer.admin or viewer.tenant == tenant
+    if viewer is None or viewer.admin:
+        return True
+    if viewer.public_only and owner is not None and owner != "":
+        return False
+    return viewer.tenant == tenant
 
 
 def tenant_filter() -> str | None:

@@ -28,6 +28,7 @@ from honua.adapters.gpserver.html import Pages
 from honua.adapters.gpserver.responses import error_response, json_response
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
+from honua.core.access import needs_credentials
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
 from honua.core.planning import RunResult
@@ -78,7 +79,12 @@ class GPServer:
 
     def task(self, call: Call) -> tuple[Service, Task, ProcessDefinition]:
         service = self.service(call)
-        task = service.task(call.path("task"))
+        try:
+            task = service.task(call.path("task"))
+        except NotFound:  # an anonymous caller let in for the public tasks: the others need a token
+            if principal_of(call.request).public_only:
+                raise needs_credentials(call.path("task")) from None
+            raise
         return service, task, self.registry.get(task.process_id)
 
     def service_url(self, call: Call, service: Service) -> str:
@@ -418,6 +424,18 @@ def refusal(request: Request, error: HonuaError) -> Response:
 SERVICE = "/{service}/GPServer"
 FOLDER_SERVICE = "/{folder}/{service}/GPServer"
 METHODS = ["GET", "POST", "OPTIONS"]
+
+
+_PUBLIC_SUFFIXES = ("", "/{task}", "/{task}/execute", "/{task}/submitJob", "/{task}/jobs/{job_id}",
+                    "/{task}/jobs/{job_id}/cancel", "/{task}/jobs/{job_id}/delete",
+                    "/{task}/jobs/{job_id}/results/{param}",
+                    "/{task}/jobs/{job_id}/results/{param}/data",
+                    "/{task}/jobs/{job_id}/inputs/{param}")
+PUBLIC_ROUTES = frozenset(f"/arcgis/rest/services{prefix}{suffix}"
+                          for prefix in (SERVICE, FOLDER_SERVICE) for suffix in _PUBLIC_SUFFIXES)
+"""Routes an anonymous caller reaches on a server that refuses anonymity but has public
+processes (``web.identity``): a service's task list and its tasks (narrowed to the public
+ones), their operations and jobs; never uploads (matched first, by their own route)."""
 
 
 def routes(services: Services) -> list[BaseRoute]:

@@ -226,6 +226,15 @@ def refusal(request: Request, error: HonuaError) -> Response:
     return problem_from_error(error, instance=request.url.path)
 
 
+PUBLIC_ROUTES = frozenset({
+    "/api/processes", "/api/processes/{process_id}", "/api/processes/{process_id}/execution",
+    "/api/jobs/{job_id}", "/api/jobs/{job_id}/results", "/api/jobs/{job_id}/results/{output}",
+})
+"""Routes an anonymous caller reaches on a server that refuses anonymity but has public
+processes (``web.identity``): the processes (narrowed to the public ones) and the jobs it
+made; never the job list, uploads or collections."""
+
+
 def routes(services: Services) -> list[Route]:
     """The ``/api`` routes."""
     api = OgcApi(services.manager, services.settings)

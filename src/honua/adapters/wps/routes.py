@@ -236,6 +236,13 @@ def refusal(request: Request, error: HonuaError) -> Response:
     return exception_response(error, errors.version_of(version))
 
 
+PUBLIC_ROUTES = frozenset({"/wps", "/wps/status/{job_id}", "/wps/outputs/{job_id}/{output}",
+                           "/wps/outputs/{job_id}/{output}/{index:int}"})
+"""Routes an anonymous caller reaches on a server that refuses anonymity but has public
+processes (``web.identity``): every WPS operation (GetCapabilities, DescribeProcess and
+Execute narrowed to the public processes; the status and results of its own jobs)."""
+
+
 def routes(services: Services) -> list[Route]:
     """The ``/wps`` routes."""
     wps = Wps(services)
