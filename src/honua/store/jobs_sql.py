@@ -1,10 +1,11 @@
 """The durable job store: SQLAlchemy Core over SQLite (embedded) or PostgreSQL.
 
-One instance is shared by every thread of a server process, and several
-processes may open the same database; all coordination happens in the
-database. State changes are compare-and-set on the stored status, and
-``claim_next`` hands each queued job to exactly one caller (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, an immediate transaction on SQLite). Every method is
+One instance is shared by every thread of a server process, and several processes may
+open the same database; all coordination happens in the database. On PostgreSQL the
+tables carry row-level security on tenant and every transaction declares the current
+viewer's tenant first (``store.sql_tenants``). State changes are compare-and-set on the
+stored status, and ``claim_next`` hands each queued job to exactly one caller (``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, an immediate transaction on SQLite). Every method is
 one short transaction, committed before it returns.
 """
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from honua.core.context import MessageLevel
 from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
+from honua.store import sql_tenants
 from honua.store.records import (
     as_utc,
     check_page,
@@ -27,7 +29,7 @@ from honua.store.records import (
     normalise_message,
     normalise_statuses,
 )
-from honua.store.sql_engine import Database, translated
+from honua.store.sql_engine import Database, parse_url, translated
 from honua.store.sql_schema import job_messages, job_to_row, jobs, metadata, row_to_job
 
 __all__ = ["SqlJobStore"]
@@ -41,8 +43,12 @@ class SqlJobStore:
     ``postgresql+psycopg://...``); creates its tables if they are missing."""
 
     def __init__(self, url: str) -> None:
-        self._database = Database(url, metadata, what="job")
+        postgres = parse_url(url).get_backend_name() == "postgresql"
+        self._database = Database(url, metadata, what="job",
+                                  prepare=sql_tenants.install if postgres else None)
         self._engine = self._database.engine
+        if postgres:
+            sql_tenants.listen(self._engine)
         self._write = self._database.write
 
     def __repr__(self) -> str:
