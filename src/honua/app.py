@@ -26,7 +26,12 @@ from honua.errors import HonuaError, NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.settings import Settings
-from honua.store import open_artifact_store, open_identity_store, open_job_store
+from honua.store import (
+    open_artifact_store,
+    open_identity_store,
+    open_job_store,
+    open_usage_ledger,
+)
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
@@ -57,11 +62,13 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
     catalog = FileCatalog.from_settings(settings)
-    uploads = UploadStore.from_settings(settings)
+    usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
+    uploads = UploadStore.from_settings(settings, usage)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
                          executor or LocalPool(settings), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
-                         layers=LayerService.from_settings(catalog, uploads, settings))
+                         layers=LayerService.from_settings(catalog, uploads, settings),
+                         usage=usage)
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     authenticator = Authenticator(open_identity_store(settings), settings)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named

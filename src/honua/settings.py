@@ -167,6 +167,11 @@ class Settings:
     token_max_minutes: int = 1440
     """Longest ``expiration`` generateToken grants."""
 
+    # -- issue 10, part 2 (kept together, at the end) -------------------------------------------
+    quota_stored_mb: float = 0.0
+    """Megabytes one tenant may keep stored at once, uploads and job inputs/results
+    together; past it new uploads and queued/stored jobs are refused (429); 0 = no quota."""
+
     @property
     def resolved_layers_dir(self) -> Path:
         return self.layers_dir or self.data_dir / "layers"

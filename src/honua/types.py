@@ -79,6 +79,28 @@ class JobStore(Protocol):
     def close(self) -> None: ...
 
 
+class UsageLedger(Protocol):
+    """Bytes each tenant keeps stored, item by item (``uploads/<id>/``, ``jobs/<id>/...``):
+    what the stored-bytes quotas read instead of walking the files."""
+
+    def add(self, key: str, tenant: str, size: int) -> None:
+        """Record ``key`` of ``tenant`` as ``size`` bytes (again: replaces the old size)."""
+        ...
+
+    def remove_prefix(self, prefix: str) -> None:
+        """Forget every item whose key starts with ``prefix``."""
+        ...
+
+    def total(self, tenant: str, prefix: str = "") -> int:
+        """Bytes of ``tenant``'s items whose key starts with ``prefix``."""
+        ...
+
+    def replace_prefix(self, prefix: str, items: Iterable[tuple[str, str, int]]) -> None:
+        """Forget the items under ``prefix`` and record ``items`` (key, tenant, size) instead,
+        in one step: how a store re-counts what it holds at start."""
+        ...
+
+
 class ArtifactStore(Protocol):
     """Stored bytes by key (``jobs/<id>/outputs.json`` ...): files on disk or S3 objects."""
 

@@ -274,6 +274,7 @@ class ChunkedRun:
     def _publish(self, key: str, path: Path) -> None:
         """Move the staged file into the artifact store without reading it into memory."""
         artifacts = self.recorder.artifacts
+        self.recorder.counted(key, self.job.tenant, path.stat().st_size)
         artifacts.put(key, b"")
         target = artifacts.local_path(key)
         if target is None:  # a remote store: upload the bytes

@@ -30,7 +30,7 @@ from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
-from honua.core.quotas import check_job_quota
+from honua.core.quotas import check_job_quota, check_stored_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
 from honua.core.references import LayerService
 from honua.core.registry import Registry
@@ -41,7 +41,7 @@ from honua.core.values import File
 from honua.errors import NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
-from honua.types import ArtifactStore, Executor, JobStore
+from honua.types import ArtifactStore, Executor, JobStore, UsageLedger
 
 __all__ = ["JobManager", "inputs_key", "outputs_key"]
 
@@ -53,7 +53,7 @@ class JobManager:
                  executor: Executor, settings: Settings,
                  clock: Callable[[], dt.datetime] = utcnow, *,
                  fast_executor: Executor | None = None,
-                 layers: LayerService | None = None) -> None:
+                 layers: LayerService | None = None, usage: UsageLedger | None = None) -> None:
         self.registry = registry
         self.executor = executor
         self.fast_executor = fast_executor
@@ -64,7 +64,7 @@ class JobManager:
         """``[[honua.access]]``, checked again for every run (``core.access.check_may_run``)."""
         self.recorder = JobRecorder(store, artifacts, registry,
                                     retention=dt.timedelta(hours=settings.retention_hours),
-                                    clock=clock, layers=layers)
+                                    clock=clock, layers=layers, usage=usage)
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
         self._background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="honua-submit")
         """Where asynchronous submissions are written, off the callers' event loops."""
@@ -154,6 +154,8 @@ class JobManager:
         if plan is Plan.SYNC and chunked_input(bound) is not None:
             plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
+        if plan is not Plan.SYNC:  # a job that keeps its inputs and results
+            check_stored_quota(self.recorder.usage, self.settings, tenant)
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant)
         if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)

@@ -25,7 +25,7 @@ from honua.errors import HonuaError, InvalidTransition, NoSuchJob
 if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
-    from honua.types import ArtifactStore, JobStore
+    from honua.types import ArtifactStore, JobStore, UsageLedger
 
 __all__ = ["CHUNKED_TIER", "JobRecorder", "inputs_key", "outputs_key"]
 
@@ -49,9 +49,11 @@ class JobRecorder:
 
     def __init__(self, store: JobStore, artifacts: ArtifactStore, registry: Registry, *,
                  retention: dt.timedelta, clock: Callable[[], dt.datetime],
-                 layers: LayerService | None = None) -> None:
+                 layers: LayerService | None = None, usage: UsageLedger | None = None) -> None:
         self.store = store
         self.artifacts = artifacts
+        self.usage = usage
+        """Each tenant's stored bytes: every artifact kept here is counted there."""
         self.registry = registry
         self.retention = retention
         self.clock = clock
@@ -80,10 +82,24 @@ class JobRecorder:
     def expiry(self, now: dt.datetime) -> dt.datetime:
         return now + self.retention
 
+    def keep(self, key: str, data: bytes, tenant: str) -> None:
+        """Store an artifact of a job of ``tenant``, counted against its stored bytes."""
+        self.artifacts.put(key, data)
+        self.counted(key, tenant, len(data))
+
+    def counted(self, key: str, tenant: str, size: int) -> None:
+        """Count an artifact already stored (a chunked run moves its files in itself)."""
+        if self.usage is not None:
+            self.usage.add(key, tenant, size)
+
+    def _uncount(self, prefix: str) -> None:
+        if self.usage is not None:
+            self.usage.remove_prefix(prefix)
+
     def submit(self, job: Job, inputs_json: bytes) -> Job:
         """Store a new queued job; its inputs are written first, so a queued job always
         has them."""
-        self.artifacts.put(inputs_key(job.id), inputs_json)
+        self.keep(inputs_key(job.id), inputs_json, job.tenant)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
         return job
@@ -140,6 +156,7 @@ class JobRecorder:
     def forget(self, job_id: str) -> None:
         """Remove the job and everything stored for it."""
         self.artifacts.delete_prefix(f"jobs/{job_id}/")
+        self._uncount(f"jobs/{job_id}/")
         self.store.delete(job_id)
 
     # -- ending -------------------------------------------------------------------------------
@@ -188,15 +205,17 @@ class JobRecorder:
         self.finish(job_id, event, text, level=level, error_kind=outcome.error_kind)
 
     def _succeed(self, job_id: str, outcome: Outcome) -> None:
-        status = self.status(job_id)
-        if status is None:
+        try:
+            job = self.store.get(job_id)
+        except NoSuchJob:
             return  # dismissed while it ran
-        if status is JobStatus.RUNNING:
-            self.artifacts.put(outputs_key(job_id), outcome.outputs_json or b"{}")
+        if job.status is JobStatus.RUNNING:
+            self.keep(outputs_key(job_id), outcome.outputs_json or b"{}", job.tenant)
         done = self.finish(job_id, JobEvent.SUCCEED, f"Succeeded in {outcome.duration:.2f} s",
                            has_outputs=True)
         if done is not None and done.status is not JobStatus.SUCCEEDED:  # cancelled meanwhile
             self.artifacts.delete_prefix(outputs_key(job_id))
+            self._uncount(outputs_key(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                               expected=done.status)
 

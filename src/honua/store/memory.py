@@ -248,3 +248,32 @@ class MemoryIdentityStore:
 
     def close(self) -> None:
         pass
+
+
+class MemoryUsageLedger:
+    """``honua.types.UsageLedger`` in a dict, for tests and stores built without a database."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, tenant: str, size: int) -> None:
+        with self._lock:
+            self._items[key] = (tenant, max(0, size))
+
+    def remove_prefix(self, prefix: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k.startswith(prefix)]:
+                del self._items[key]
+
+    def total(self, tenant: str, prefix: str = "") -> int:
+        with self._lock:
+            return sum(size for key, (owner, size) in self._items.items()
+                       if owner == tenant and key.startswith(prefix))
+
+    def replace_prefix(self, prefix: str, items: Iterable[tuple[str, str, int]]) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k.startswith(prefix)]:
+                del self._items[key]
+            for key, tenant, size in items:
+                self._items[key] = (tenant, max(0, size))
