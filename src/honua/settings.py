@@ -171,6 +171,11 @@ class Settings:
     quota_stored_mb: float = 0.0
     """Megabytes one tenant may keep stored at once, uploads and job inputs/results
     together; past it new uploads and queued/stored jobs are refused (429); 0 = no quota."""
+    worker_uid_base: int = 0
+    """Root only: workers of slot N run as uid and gid ``worker_uid_base + N`` (no passwd
+    entry needed; e.g. 60000) instead of all as ``worker_user``, so that RLIMIT_NPROC, which
+    counts per user, holds one slot's fork bomb without stopping other slots' jobs from
+    forking; 0 = every slot runs as ``worker_user``."""
 
     @property
     def resolved_layers_dir(self) -> Path:

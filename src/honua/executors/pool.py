@@ -59,7 +59,7 @@ class LocalPool:
             if self._slots or self._stopped:
                 return
             reported: set[str] = set()
-            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog, reported)
+            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog, reported, n)
                            for n in range(max(1, self.settings.workers))]
         for slot in self._slots:
             slot.start()

@@ -36,8 +36,10 @@ FAIL_AFTER = 3
 
 class Slot:
     def __init__(self, name: str, settings: Settings, backlog: Backlog,
-                 reported: set[str] | None = None) -> None:
+                 reported: set[str] | None = None, index: int = 0) -> None:
         self.name = name
+        self.index = index
+        """The slot's number: with ``worker_uid_base``, its workers' uid is base + index."""
         self.settings = settings
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
@@ -116,7 +118,7 @@ class Slot:
 
     def _launch(self) -> WorkerHandle:
         try:
-            handle = WorkerHandle.launch(self.settings)
+            handle = WorkerHandle.launch(self.settings, self.index)
         except OSError as exc:  # no temporary directory, no processes left...
             raise WorkerStartError(f"{type(exc).__name__}: {exc}") from exc
         handle.await_ready(START_TIMEOUT, self._wake_r, lambda: self._stopping)
