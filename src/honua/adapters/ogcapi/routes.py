@@ -28,6 +28,7 @@ from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
@@ -140,6 +141,25 @@ class OgcApi:
         job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
 
+    async def events(self, request: Request) -> Response:
+        """The job live, as Server-Sent Events (``web/events.py``); an unknown job, or one
+        the caller may not see, is a 404 before the stream starts."""
+        job_id = request.path_params["job_id"]
+        await run_in_threadpool(self.manager.get, job_id)
+        base = self.base(request)
+
+        def describe(job: Any) -> dict[str, Any]:
+            info = encode.status_info(job, base)
+            info.pop("links", None)
+            info.pop("updated", None)  # moves with every write; the rest says what changed
+            return info
+
+        def links(job: Any) -> list[dict[str, Any]]:
+            return cast(list[dict[str, Any]], encode.status_info(job, base)["links"])
+
+        after = last_event_id(request.headers.get("last-event-id"))
+        return sse_response(event_stream(self.manager, job_id, describe, links, after=after))
+
     async def dismiss(self, request: Request) -> Response:
         job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
@@ -239,6 +259,7 @@ def routes(services: Services) -> list[Route]:
         ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
         ("/api/jobs", api.jobs, ["GET"]),
         ("/api/jobs/{job_id}", api.job, ["GET"]),
+        ("/api/jobs/{job_id}/events", api.events, ["GET"]),
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
         ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
     ]
