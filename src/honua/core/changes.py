@@ -17,6 +17,7 @@ two methods, without the followers changing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import defaultdict
 
@@ -36,10 +37,8 @@ class JobChanges:
         with self._lock:
             waiters = self._waiters.pop(job_id, set())
         for loop, event in waiters:
-            try:
+            with contextlib.suppress(RuntimeError):  # the follower's loop has closed
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # the follower's loop has closed
-                pass
 
     async def wait(self, job_id: str, timeout: float) -> bool:
         """Until ``job_id`` changes (True) or ``timeout`` seconds pass (False)."""
