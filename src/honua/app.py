@@ -30,7 +30,7 @@ from honua.store import open_artifact_store, open_identity_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
-from honua.web import static
+from honua.web import admin, static
 from honua.web.cors import CorsMiddleware
 from honua.web.identity import IdentityMiddleware
 
@@ -117,6 +117,7 @@ def create_app(settings: Settings, *, services: Services | None = None,
     routes: list[BaseRoute] = [Route("/", root), static.mount()]
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
+    routes.extend(admin.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes)
     # CORS outermost: a refusal (401/499) must still reach a browser page it may read
