@@ -114,7 +114,7 @@ def test_the_process_page_has_a_form_with_runnable_examples_and_pickers(client):
     page = client.get("/api/processes/buffer", headers=BROWSER).text
     assert '<form class="run' in page and 'action="/api/processes/buffer/execution"' in page
     assert "Honolulu" in page  # example features, escaped JSON in the textarea
-    assert "{&#34;value&#34;: 1000" in page.replace('{&#34;value&#34;:1000', '{&#34;value&#34;: 1000')
+    assert "{&#34;value&#34;:10,&#34;unit&#34;:&#34;kilometers&#34;}" in page
     assert '<option value="cities">' in page  # the catalog-layer picker
     assert 'data-upload-for=' in page  # the upload picker
     assert '<option selected>round</option>' in page  # a choice list with its default

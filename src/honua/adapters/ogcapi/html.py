@@ -37,7 +37,7 @@ EXAMPLE_POLYGONS = {"type": "FeatureCollection", "features": [
      "geometry": {"type": "Polygon", "coordinates": [[[-158.3, 21.2], [-157.6, 21.2],
                                                       [-157.6, 21.75], [-158.3, 21.75],
                                                       [-158.3, 21.2]]]}}]}
-EXAMPLE_DISTANCE = {"value": 1000, "unit": "meters"}
+EXAMPLE_DISTANCE = {"value": 10, "unit": "kilometers"}
 EXAMPLE_AREA = {"value": 1, "unit": "square_kilometers"}
 
 
@@ -60,8 +60,7 @@ def _example(parameter: Parameter, index: int) -> str:
             example = example["features"][0]["geometry"]
         return _json([example] if parameter.multiple else example)
     if kind is DataType.LINEAR_UNIT:
-        unit = parameter.unit or "meters"
-        return _json({**EXAMPLE_DISTANCE, "unit": unit})
+        return _json(EXAMPLE_DISTANCE)
     if kind is DataType.AREAL_UNIT and parameter.required:
         return _json(EXAMPLE_AREA)
     return ""
