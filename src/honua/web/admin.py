@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,8 @@ from starlette.routing import Route
 
 from honua.core.jobs import Job, JobStatus
 from honua.errors import HonuaError, NoSuchJob
-from honua.types import Services
+from honua.settings import Settings
+from honua.types import JobService
 from honua.web.identity import principal_of
 from honua.web.negotiate import wants_html
 from honua.web.pages import environment
@@ -59,8 +60,18 @@ def _job_row(job: Job) -> dict[str, Any]:
             "finished": job.status.finished}
 
 
+class AdminServices(Protocol):
+    """What the dashboard needs of the app's services."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def manager(self) -> JobService: ...
+
+
 class Dashboard:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: AdminServices) -> None:
         self.services = services
         self.manager = services.manager
         self.env = environment("admin")
@@ -99,7 +110,7 @@ class Dashboard:
             classes[kind]["queued" if job.status in QUEUED else "running"] += 1
         failures, _ = manager.list(statuses=FAILED, limit=10)
         executor = getattr(manager, "executor", None)
-        pids = getattr(executor, "worker_pids", lambda: [])()
+        pids: list[int] = getattr(executor, "worker_pids", lambda: [])()
         return {
             "counts": counts,
             "queueDepth": sum(counts[s.value] for s in QUEUED),
@@ -163,7 +174,7 @@ class Dashboard:
         return handler
 
 
-def routes(services: Services) -> list[Route]:
+def routes(services: AdminServices) -> list[Route]:
     dashboard = Dashboard(services)
     return [
         Route("/admin", dashboard.page, methods=["GET"]),
