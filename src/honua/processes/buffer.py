@@ -41,6 +41,7 @@ from honua.processes._steps import concatenate, in_steps
     keywords=("buffer", "proximity", "distance"),
     feature_wise=True,
     whole_layer_when=("dissolve", "dissolve_fields"),
+    tiers=("shapely", "postgis"),
 )
 def buffer(
     ctx: Context,
