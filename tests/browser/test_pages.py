@@ -71,12 +71,13 @@ def page(browser, site):
 
 
 def painted(page, selector: str) -> int:
-    """Pixels drawn on the map's canvas (0 for a blank canvas)."""
+    """Pixels of the features' blue on the map's canvas (the graticule is grey: not counted)."""
     return page.evaluate("""selector => {
         let total = 0;
         for (const canvas of document.querySelectorAll(selector + " canvas")) {
             const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-            for (let i = 3; i < data.length; i += 4) if (data[i] > 0) total++;
+            for (let i = 0; i < data.length; i += 4)
+                if (data[i + 3] > 0 && data[i] < 120 && data[i + 2] > 150) total++;
         }
         return total;
     }""", selector)
@@ -102,7 +103,8 @@ def test_run_a_buffer_from_the_form_and_see_it_on_the_map(page):
     shot(page, "process-buffer")
     page.get_by_role("button", name="Run buffer").click()
     page.wait_for_url("**/api/jobs/*?f=html")
-    page.wait_for_function("document.getElementById('job-status').textContent === 'successful'"
+    page.wait_for_function("document.getElementById('job-status') !== null"
+                           " && document.getElementById('job-status').textContent === 'successful'"
                            " && document.querySelector('[data-features]') !== null")
     map_ = page.locator(".map").first
     page.wait_for_function("Number(document.querySelector('.map').dataset.features) > 0")
@@ -125,7 +127,8 @@ def test_the_job_page_follows_a_running_job_to_success(page, site):
     shot(page, "job-running")
     messages = page.locator("#job-messages li")
     assert "going to sleep" in " ".join(messages.all_inner_texts())
-    page.wait_for_function("document.getElementById('job-status').textContent === 'successful'",
+    page.wait_for_function("document.getElementById('job-status') !== null && "
+                           "document.getElementById('job-status').textContent === 'successful'",
                            timeout=30_000)
     shot(page, "job-sleepy-succeeded")
 
@@ -167,3 +170,18 @@ def test_cancel_a_running_job_from_the_dashboard(page, site):
 
 def teardown_module() -> None:
     shutil.rmtree(SHOTS / "tmp", ignore_errors=True)
+
+
+def test_a_gpserver_job_page_follows_its_job_and_maps_the_result(page):
+    task = "/arcgis/rest/services/Geoprocessing/GPServer/Buffer"
+    page.goto(f"{task}/submitJob?f=html")
+    assert "/api/collections/" in page.locator("textarea[name=features]").input_value()
+    shot(page, "gpserver-submit-form")
+    page.get_by_role("button", name="Submit Job (POST)").click()
+    page.wait_for_url("**/jobs/*?f=html")
+    page.wait_for_function("document.getElementById('job-status') !== null"
+                           " && document.getElementById('job-status').textContent === 'esriJobSucceeded'"
+                           " && document.querySelector('.map') !== null"
+                           " && Number(document.querySelector('.map').dataset.features) > 0")
+    assert painted(page, ".map") > 300
+    shot(page, "gpserver-job-succeeded")

@@ -43,6 +43,7 @@
       source.close();
       if (live) live.textContent = "ended";
       root.dataset.ended = "true";
+      document.querySelectorAll("[data-hide-on-end]").forEach(function (el) { el.hidden = true; });
       if (root.dataset.finished !== "true") window.setTimeout(function () { window.location.reload(); }, 300);
     });
     source.onerror = function () { if (live && source.readyState === 2) live.textContent = "disconnected"; };

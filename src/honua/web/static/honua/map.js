@@ -34,6 +34,23 @@
     for (var x = -180; x <= 180; x += 30) lines.push([[-85, x], [85, x]]);
     for (var y = -60; y <= 60; y += 30) lines.push([[y, -180], [y, 180]]);
     L.polyline(lines, { color: "#b8c7d6", weight: 0.8, interactive: false, renderer: renderer }).addTo(map);
+    // features smaller than a few pixels at this zoom get a dot, so a far-out view still
+    // shows where they are
+    var dots = L.layerGroup().addTo(map);
+    function markSmall() {
+      dots.clearLayers();
+      layer.eachLayer(function (drawn) {
+        if (!drawn.getBounds) return;
+        var b = drawn.getBounds();
+        var a = map.latLngToLayerPoint(b.getSouthWest()), c = map.latLngToLayerPoint(b.getNorthEast());
+        if (Math.abs(c.x - a.x) < 4 && Math.abs(c.y - a.y) < 4) {
+          dots.addLayer(L.circleMarker(b.getCenter(), { renderer: renderer, radius: 3, color: "#2b6cb0",
+                                                         weight: 1, fillColor: "#4299e1", fillOpacity: 0.9,
+                                                         interactive: false }));
+        }
+      });
+    }
+    map.on("zoomend", markSmall);
     var caption = options.caption ? document.getElementById(options.caption) : null;
     var limit = options.limit || 2000, first = true, pending = null;
     map.setView([0, 0], 1);
@@ -65,7 +82,9 @@
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
         .then(function (data) {
           layer.clearLayers();
+          dots.clearLayers();
           layer.addData(data);
+          markSmall();
           var returned = data.type === "Feature" ? 1 : (data.features || []).length;
           var matched = data.numberMatched !== undefined ? data.numberMatched : returned;
           element.dataset.features = String(returned);
