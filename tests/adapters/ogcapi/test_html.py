@@ -194,3 +194,13 @@ def test_leaflet_is_served_by_honua_with_its_licence(client):
     assert script.status_code == 200 and "Leaflet" in script.text[:400]
     assert "BSD" in client.get("/static/leaflet/LICENSE").text
     assert client.get("/static/leaflet/../../settings.py").status_code == 404
+
+
+def test_an_upload_is_a_page_for_a_browser(client):
+    created = client.post("/api/uploads", files={"file": ("pts.geojson", json.dumps(
+        HOSTILE_FEATURES).encode(), "application/geo+json")}, data={"description": SCRIPT})
+    assert created.status_code == 201, created.text
+    path = f"/api/uploads/{created.json()['uploadId']}"
+    page = client.get(path, headers=BROWSER)
+    assert page.headers["content-type"].startswith("text/html") and "<script>alert" not in page.text
+    assert client.get(path).json()["uploadId"] == created.json()["uploadId"]

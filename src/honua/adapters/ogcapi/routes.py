@@ -373,7 +373,7 @@ def routes(services: Services) -> list[Route]:
         ("/api/jobs/{job_id}/results/{output}/map", api.result_map, ["GET"]),
     ]
     collections = Collections(services.catalog, services.settings, api.pages)
-    uploads = Uploads(services.uploads, services.settings)
+    uploads = Uploads(services.uploads, services.settings, api.pages)
     table += [
         ("/api/collections", collections.collections, ["GET"]),
         ("/api/collections/{collection_id}", collections.collection, ["GET"]),

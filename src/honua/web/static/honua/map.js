@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   function honuaMap(element, options) {
-    var map = L.map(element, { preferCanvas: true, worldCopyJump: false, attributionControl: false });
+    var map = L.map(element, { preferCanvas: true, worldCopyJump: false, attributionControl: false, zoomSnap: 0.25 });
     var renderer = L.canvas({ padding: 0.2 });
     var style = { color: "#2b6cb0", weight: 1.5, fillColor: "#4299e1", fillOpacity: 0.35 };
     var layer = L.geoJSON(null, {
