@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
+    from honua.core.provenance import ProvenanceRecord
     from honua.core.planning import RunResult
     from honua.core.references import LayerService
     from honua.core.registry import Registry
@@ -74,7 +75,29 @@ class JobStore(Protocol):
         """Ids of finished jobs whose expiry time has passed."""
         ...
 
-    def delete(self, job_id: str) -> None: ...
+    def delete(self, job_id: str) -> None:
+        """Remove the job, its messages and its provenance record (unless that record
+        made layers, which keep pointing to it)."""
+        ...
+
+    # -- the provenance ledger (``core.provenance``) ---------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        """Write (or replace) a job's provenance record."""
+        ...
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None: ...
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        """The records of the runs that were part of job ``parent``, oldest first."""
+        ...
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        """The newest record of a run that registered ``collection_id``."""
+        ...
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        """Succeeded runs of ``tenant`` with cache key ``key``, newest first."""
+        ...
 
     def close(self) -> None: ...
 
@@ -272,6 +295,13 @@ class JobService(Protocol):
     def cancel(self, job_id: str) -> Job: ...
 
     def dismiss(self, job_id: str) -> Job: ...
+
+    def provenance(self, job_id: str
+                   ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]: ...
+
+    def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
+
+    def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
 
 
 class Services(Protocol):

@@ -61,6 +61,8 @@ class Outcome:
     error_kind: str = ""
     """The neutral error kind for a failure caused by the request (e.g. invalid-parameter)."""
     duration: float = 0.0
+    worker: Mapping[str, Any] = field(default_factory=dict)
+    """Where it ran (host, pid, kind), for the provenance ledger."""
 
 
 @dataclass(frozen=True)

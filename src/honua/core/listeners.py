@@ -8,7 +8,8 @@ when it ends, then handed to the waiting request through its future.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from concurrent.futures import Future
 
 from honua.core.context import MessageLevel
@@ -49,11 +50,16 @@ class AsyncListener(ExecutionListener):
 class SyncListener(ExecutionListener):
     """Collects a synchronous run in memory and records it in one write at the end."""
 
-    def __init__(self, recorder: JobRecorder, job: Job, future: Future[Execution]) -> None:
+    def __init__(self, recorder: JobRecorder, job: Job, future: Future[Execution], *,
+                 inputs: Mapping[str, Any] | None = None,
+                 origins: Mapping[str, Any] | None = None) -> None:
         self.recorder = recorder
         self.job = job
         self.future = future
         self.messages: list[Message] = []
+        self.inputs = inputs or {}
+        """The bound inputs, for the provenance ledger."""
+        self.origins = origins
 
     def on_start(self, job_id: str) -> None:
         self.job = self.job.apply(JobEvent.START, self.recorder.clock())
@@ -80,6 +86,7 @@ class SyncListener(ExecutionListener):
         job = self.job.apply(event, now, message=text, expires=recorder.expiry(now),
                              error_kind=outcome.error_kind)
         recorder.record_run(job, self.messages)
+        recorder.record_sync_provenance(job, self.inputs, self.origins, outcome)
         if event is JobEvent.SUCCEED:
             self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
         else:

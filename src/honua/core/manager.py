@@ -29,6 +29,7 @@ from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
+from honua.core.provenance import ProvenanceRecord, origins_of
 from honua.core.quotas import check_job_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
 from honua.core.references import LayerService
@@ -149,15 +150,16 @@ class JobManager:
         if plan is Plan.SYNC and chunked_input(bound) is not None:
             plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
+        origins = origins_of(raw_inputs)
         if plan is Plan.SYNC:
-            return self._run_now(definition, bound, outputs, options, owner, tenant)
+            return self._run_now(definition, bound, outputs, options, owner, tenant, origins)
         if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)
             return self._background.submit(lambda: RunResult(Plan.ASYNC, self._submit_bound(
-                definition, bound, options, owner, tenant)))
+                definition, bound, options, owner, tenant, origins)))
         future: Future[RunResult] = Future()
         threading.Thread(target=self._run_stored, name="honua-stored-run", daemon=True,
-                         args=(definition, bound, outputs, options, owner, tenant, future)
-                         ).start()
+                         args=(definition, bound, outputs, options, owner, tenant, future,
+                               origins)).start()
         return future
 
     def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
@@ -188,7 +190,7 @@ class JobManager:
 
     def _run_now(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                  outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
-                 tenant: str) -> Future[RunResult]:
+                 tenant: str, origins: Mapping[str, Any] | None = None) -> Future[RunResult]:
         now = self.clock()
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier="python")
@@ -209,7 +211,8 @@ class JobManager:
                 future.set_result(RunResult(Plan.SYNC, run.job, run.outputs, run.messages))
 
         finished.add_done_callback(done)
-        executor.submit(item, SyncListener(self.recorder, job, finished), priority=True)
+        executor.submit(item, SyncListener(self.recorder, job, finished, inputs=bound,
+                                           origins=origins), priority=True)
         return future
 
     def _fast(self, definition: ProcessDefinition, bound: Mapping[str, Any]) -> bool:
@@ -228,22 +231,25 @@ class JobManager:
         return size <= limit
 
     def _submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
-                      options: ExecutionOptions, owner: str, tenant: str) -> Job:
+                      options: ExecutionOptions, owner: str, tenant: str,
+                      origins: Mapping[str, Any] | None = None) -> Job:
         now = self.clock()
         tier = CHUNKED_TIER if chunked_input(bound) is not None else "python"
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=tier)
-        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound))
+        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound),
+                                   origins)
         self.dispatcher.wake()
         return job
 
     def _run_stored(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                     outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
-                    tenant: str, future: Future[RunResult]) -> None:
+                    tenant: str, future: Future[RunResult],
+                    origins: Mapping[str, Any] | None = None) -> None:
         """A stored run: queue it, wait up to the synchronous limit, then answer with the job
         (and its outputs, read from the store on first use, when it succeeded)."""
         try:
-            job = self._submit_bound(definition, bound, options, owner, tenant)
+            job = self._submit_bound(definition, bound, options, owner, tenant, origins)
             done = self.wait(job.id, self.settings.sync_timeout_seconds)
             values = None
             if done.status is JobStatus.SUCCEEDED:
@@ -339,6 +345,27 @@ class JobManager:
             raise ResultNotReady(f"job {job.id} is {job.status.value}; its results are not "
                                  "ready yet (poll the job until it has succeeded)")
         raise job.failure()
+
+    # -- provenance ---------------------------------------------------------------------------
+    def provenance(self, job_id: str) -> tuple[ProvenanceRecord, list[ProvenanceRecord]]:
+        """A job's ledger entry and those of the runs that were part of it (a workflow's
+        steps), if the current viewer may see the job."""
+        job = self._job(job_id)
+        record = self.recorder.store.provenance(job.id)
+        if record is None:
+            raise NotFound(f"job {job_id} has no provenance record")
+        return record, self.recorder.store.provenance_children(job.id)
+
+    def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None:
+        """The ledger entry of the run that registered layer ``collection_id``, if any."""
+        record = self.recorder.store.provenance_of_layer(collection_id)
+        return record if record is not None and may_see(record.tenant) else None
+
+    def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]:
+        """Run the job again with its recorded inputs; see ``core.reproduce``."""
+        from honua.core.reproduce import reproduce
+
+        return reproduce(self, job_id, owner=owner, tenant=tenant)
 
     # -- stopping ---------------------------------------------------------------------------
     def cancel(self, job_id: str) -> Job:

@@ -16,10 +16,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from honua.core import codec
+import os
+
+import orjson
+
+from honua.core import codec, provenance
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.provenance import ProvenanceRecord
 from honua.errors import HonuaError, InvalidTransition, NoSuchJob
 
 if TYPE_CHECKING:
@@ -80,13 +85,80 @@ class JobRecorder:
     def expiry(self, now: dt.datetime) -> dt.datetime:
         return now + self.retention
 
-    def submit(self, job: Job, inputs_json: bytes) -> Job:
+    def submit(self, job: Job, inputs_json: bytes,
+               origins: Mapping[str, Any] | None = None) -> Job:
         """Store a new queued job; its inputs are written first, so a queued job always
-        has them."""
+        has them. Its provenance record starts here, with the inputs and their origins."""
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
+        try:
+            entries, spilled = provenance.input_entries(orjson.loads(inputs_json), origins)
+            self.store.put_provenance(self._record(
+                job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        except Exception:
+            log.exception("could not start the provenance record of job %s", job.id)
         return job
+
+    # -- provenance -----------------------------------------------------------------------------
+    def _record(self, job: Job, inputs: Mapping[str, Any], **changes: Any) -> ProvenanceRecord:
+        try:
+            version = self.registry.get(job.process_id).description.version
+        except HonuaError:
+            version = ""
+        succeeded = job.status is JobStatus.SUCCEEDED
+        layers = tuple(r.collection_id for r in job.options.registrations.values()) \
+            if succeeded else ()
+        fields: dict[str, Any] = {
+            "job_id": job.id, "process_id": job.process_id, "process_version": version,
+            "owner": job.owner, "tenant": job.tenant, "parent": job.options.parent,
+            "status": job.status.value, "tier": job.tier, "created": job.created,
+            "started": job.started, "finished": job.finished, "inputs": dict(inputs),
+            "outputs_asked": tuple(sorted(job.options.outputs)),
+            "software": provenance.software_versions(), "layers": layers}
+        fields.update(changes)
+        return ProvenanceRecord(**fields)
+
+    def record_sync_provenance(self, job: Job, inputs: Mapping[str, Any],
+                               origins: Mapping[str, Any] | None, outcome: Outcome) -> None:
+        """The ledger entry of a synchronous run, from its bound inputs and output values."""
+        try:
+            description = self.registry.get(job.process_id).description
+            neutral = provenance.neutral_values(description.inputs, inputs)
+            entries, spilled = provenance.input_entries(neutral, origins)
+            artifact = ""
+            if spilled:
+                artifact = provenance.inputs_artifact_key(job.id)
+                self.artifacts.put(artifact, orjson.dumps(neutral))
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = provenance.output_hashes(
+                    provenance.neutral_values(description.outputs, outcome.outputs))
+            self.store.put_provenance(self._record(job, entries, outputs=outputs,
+                                                   worker=dict(outcome.worker),
+                                                   inputs_artifact=artifact))
+        except Exception:
+            log.exception("could not record the provenance of job %s", job.id)
+
+    def record_end_provenance(self, job_id: str, outcome: Outcome, *,
+                              reused_from: str = "") -> None:
+        """Complete a queued job's ledger entry with how it ended and what it made."""
+        try:
+            job = self.store.get(job_id)
+            pending = self.store.provenance(job_id)
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = provenance.output_hashes(orjson.loads(
+                    self.artifacts.get(outputs_key(job_id))))
+            worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
+            record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
+                                  worker=worker, reused_from=reused_from,
+                                  inputs_artifact=pending.inputs_artifact if pending else "")
+            self.store.put_provenance(record)
+        except NoSuchJob:
+            return
+        except Exception:
+            log.exception("could not record the provenance of job %s", job_id)
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
         """A synchronous run that has ended, recorded in one write."""
@@ -165,11 +237,16 @@ class JobRecorder:
         return outcome
 
     def complete(self, job_id: str, outcome: Outcome) -> None:
-        """A queued job's run ended: store its outputs, then its final state."""
+        """A queued job's run ended: store its outputs, then its final state, then its
+        provenance."""
         try:
             outcome = self.register_outputs(self.store.get(job_id), outcome)
         except NoSuchJob:
             return  # dismissed while it ran
+        self._complete(job_id, outcome)
+        self.record_end_provenance(job_id, outcome)
+
+    def _complete(self, job_id: str, outcome: Outcome) -> None:
         if outcome.status is OutcomeStatus.SUCCEEDED:
             self._succeed(job_id, outcome)
             return

@@ -145,6 +145,8 @@ class ExecutionOptions:
     hints: Mapping[str, Any] = field(default_factory=dict)
     strict: bool = False
     keep: bool = False
+    parent: str = ""
+    """The job this run is part of (a workflow's), for the provenance ledger."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -166,7 +168,7 @@ class ExecutionOptions:
     def to_json(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
-                "keep": self.keep}
+                "keep": self.keep, **({"parent": self.parent} if self.parent else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -175,4 +177,5 @@ class ExecutionOptions:
         return cls(mode=Mode(data.get("mode") or "auto"),
                    outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
-                   strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)))
+                   strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
+                   parent=str(data.get("parent") or ""))

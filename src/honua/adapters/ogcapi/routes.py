@@ -21,6 +21,7 @@ from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
+from honua.core.provenance import prov_document
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
@@ -33,6 +34,8 @@ from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
+PROV_JSON = "application/json"
+"""PROV-JSON has no registered media type of its own; it is JSON."""
 
 
 class OgcApi:
@@ -144,6 +147,22 @@ class OgcApi:
         job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
 
+    async def provenance(self, request: Request) -> Response:
+        """The job's ledger entry as W3C PROV-JSON (a workflow's steps included)."""
+        record, children = await run_in_threadpool(self.manager.provenance,
+                                                   request.path_params["job_id"])
+        document = prov_document(record, children=children,
+                                 namespace=f"{self.base(request)}/api/")
+        return json_response(document, media_type=PROV_JSON)
+
+    async def reproduce(self, request: Request) -> Response:
+        """Run the job again with its recorded inputs; say whether each output matches."""
+        caller = principal_of(request)
+        answer = await run_in_threadpool(partial(
+            self.manager.reproduce, request.path_params["job_id"], owner=caller.subject,
+            tenant=caller.tenant))
+        return json_response(answer)
+
     async def results(self, request: Request) -> Response:
         return await self._job_results(request.path_params["job_id"], self.base(request))
 
@@ -240,9 +259,11 @@ def routes(services: Services) -> list[Route]:
         ("/api/jobs", api.jobs, ["GET"]),
         ("/api/jobs/{job_id}", api.job, ["GET"]),
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
+        ("/api/jobs/{job_id}/provenance", api.provenance, ["GET"]),
+        ("/api/jobs/{job_id}/reproduce", api.reproduce, ["POST"]),
         ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
     ]
-    collections = Collections(services.catalog, services.settings)
+    collections = Collections(services.catalog, services.settings, services.manager)
     uploads = Uploads(services.uploads, services.settings)
     table += [
         ("/api/collections", collections.collections, ["GET"]),
