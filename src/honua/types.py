@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
-    from honua.core.provenance import ProvenanceRecord
     from honua.core.planning import RunResult
+    from honua.core.provenance import ProvenanceRecord
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.requests import ExecutionOptions

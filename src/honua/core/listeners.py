@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
 from concurrent.futures import Future
+from typing import Any
 
 from honua.core.context import MessageLevel
 from honua.core.execution import Execution, ExecutionListener, Outcome, OutcomeStatus

@@ -8,8 +8,8 @@ a timeout is reported when the run ends late, not enforced.
 from __future__ import annotations
 
 import heapq
-import os
 import itertools
+import os
 import threading
 import time
 import traceback
