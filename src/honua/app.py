@@ -116,7 +116,8 @@ def create_app(settings: Settings, *, services: Services | None = None,
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
-                          refuse=_refusal, max_body=settings.max_body_bytes)
+                          refuse=_refusal, max_body=settings.max_body_bytes,
+                          access=services.access)
     # CORS outermost: a refusal (401/499) must still reach a browser page it may read
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
+    from honua.core.description import ProcessDefinition
     from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
@@ -302,6 +303,14 @@ class JobService(Protocol):
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
 
     def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
+
+    def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
+        """The process of an ad-hoc workflow document, checked for the caller."""
+        ...
+
+    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
+                *, owner: str = "", tenant: str = ""
+                ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]: ...
 
 
 class Services(Protocol):

@@ -11,6 +11,7 @@ end.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import threading
@@ -19,6 +20,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from honua.core import codec, stored_outputs
 from honua.core.chunked import chunked_input
@@ -38,7 +41,9 @@ from honua.core.requests import ExecutionOptions, Mode
 from honua.core.sizes import check_vertices, vertex_count
 from honua.core.tenancy import may_see, tenant_filter
 from honua.core.values import File
-from honua.errors import NotFound, ResultNotReady
+from honua.core.workflow_document import parse_workflow
+from honua.core.workflows import WorkflowEngine
+from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore
@@ -46,6 +51,7 @@ from honua.types import ArtifactStore, Executor, JobStore
 __all__ = ["JobManager", "inputs_key", "outputs_key"]
 
 BUILTINS = "honua.processes."
+ADHOC_KEPT = 1000
 
 
 class JobManager:
@@ -66,6 +72,13 @@ class JobManager:
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
         self._background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="honua-submit")
         """Where asynchronous submissions are written, off the callers' event loops."""
+        self.workflows = WorkflowEngine(self, reuse=settings.workflow_reuse,
+                                        no_reuse=settings.workflow_no_reuse,
+                                        max_parallel=settings.workflow_max_parallel)
+        self.dispatcher.workflows = self.workflows
+        self._adhoc: dict[str, ProcessDefinition] = {}
+        if registry.fallback is None:
+            registry.fallback = self._adhoc_workflow
 
     # -- shared parts, for the app and tests --------------------------------------------------
     @property
@@ -98,6 +111,7 @@ class JobManager:
             self.dispatcher.start()
 
     def stop(self) -> None:
+        self.workflows.stop()
         self.dispatcher.stop()
         self.executor.stop()
         if self.fast_executor is not None:
@@ -147,6 +161,10 @@ class JobManager:
         plan = plan_run(description, options)
         definition, bound, outputs = self.prepare(process_id, raw_inputs, options, owner=owner,
                                                   tenant=tenant)
+        if definition.workflow is not None:  # run by the workflow engine, as one job
+            check_job_quota(self.recorder.store, self.settings, tenant, queued=True)
+            return self.workflows.run(definition, bound, options, owner=owner, tenant=tenant,
+                                      origins=origins_of(raw_inputs))
         if plan is Plan.SYNC and chunked_input(bound) is not None:
             plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
@@ -229,6 +247,12 @@ class JobManager:
                     return False
                 size += len(item) if isinstance(item, FeatureCollection) else 0
         return size <= limit
+
+    def submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
+                     options: ExecutionOptions, owner: str, tenant: str,
+                     origins: Mapping[str, Any] | None = None) -> Job:
+        """Queue a job whose inputs are already bound (a workflow's step)."""
+        return self._submit_bound(definition, bound, options, owner, tenant, origins)
 
     def _submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                       options: ExecutionOptions, owner: str, tenant: str,
@@ -346,8 +370,45 @@ class JobManager:
                                  "ready yet (poll the job until it has succeeded)")
         raise job.failure()
 
+    # -- workflows ----------------------------------------------------------------------------
+    def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
+        """The process of an ad-hoc workflow document, checked (against ``processes``, the
+        caller's view of the registry; InvalidParameter naming the step otherwise) and kept
+        so that its job's results can be read later by any front process."""
+        workflow = parse_workflow(document, processes or self.registry,
+                                  max_steps=self.settings.workflow_max_steps)
+        self.workflows.check_access(workflow, None)
+        process_id = f"workflow-{workflow.digest[:32]}"
+        definition = workflow.definition(process_id)
+        if process_id not in self._adhoc:
+            self.artifacts.put(f"workflows/{process_id}.json", orjson.dumps(workflow.document))
+            self._remember(process_id, definition)
+        return definition
+
+    def _adhoc_workflow(self, process_id: str) -> ProcessDefinition | None:
+        """An ad-hoc workflow run earlier (maybe by another front process), by its id."""
+        if not process_id.startswith("workflow-") or len(process_id) != 41:
+            return None
+        found = self._adhoc.get(process_id)
+        if found is not None:
+            return found
+        try:
+            document = orjson.loads(self.artifacts.get(f"workflows/{process_id}.json"))
+            definition = parse_workflow(document, self.registry).definition(process_id)
+        except HonuaError:
+            return None
+        self._remember(process_id, definition)
+        return definition
+
+    def _remember(self, process_id: str, definition: ProcessDefinition) -> None:
+        """Keep at most ``ADHOC_KEPT`` parsed ad-hoc workflows (the rest are re-read)."""
+        while len(self._adhoc) >= ADHOC_KEPT:
+            self._adhoc.pop(next(iter(self._adhoc)))
+        self._adhoc[process_id] = definition
+
     # -- provenance ---------------------------------------------------------------------------
-    def provenance(self, job_id: str) -> tuple[ProvenanceRecord, list[ProvenanceRecord]]:
+    def provenance(self, job_id: str
+                   ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]:
         """A job's ledger entry and those of the runs that were part of it (a workflow's
         steps), if the current viewer may see the job."""
         job = self._job(job_id)

@@ -99,6 +99,43 @@ class JobRecorder:
             log.exception("could not start the provenance record of job %s", job.id)
         return job
 
+    def start_direct(self, job: Job, inputs_json: bytes,
+                     origins: Mapping[str, Any] | None = None) -> Job:
+        """Store a new job already running in this process (a workflow, run by the engine
+        rather than handed to an executor): its inputs, its record, its provenance."""
+        self.artifacts.put(inputs_key(job.id), inputs_json)
+        now = self.clock()
+        job = job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+        self.store.create(job)
+        entries, spilled = provenance.input_entries(orjson.loads(inputs_json), origins)
+        self.store.put_provenance(self._record(
+            job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
+    def record_reuse(self, definition: Any, bound: Mapping[str, Any], options: Any,
+                     hit: ProvenanceRecord, *, owner: str, tenant: str) -> Job:
+        """A run answered from the partial-result cache: a succeeded job whose outputs are
+        a copy of ``hit``'s, its ledger entry saying which job it reused."""
+        from honua.core.jobs import new_job_id
+
+        now = self.clock()
+        job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier="cache")
+        text = f"Reused the outputs of job {hit.job_id} (same process, version and inputs)"
+        job = (job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+               .apply(JobEvent.SUCCEED, now, message=text, expires=self.expiry(now),
+                      has_outputs=True))
+        inputs_json = codec.encode(definition.description.inputs, bound)
+        self.artifacts.put(inputs_key(job.id), inputs_json)
+        self.artifacts.put(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)))
+        self.store.create(job, [Message(now, MessageLevel.INFO, text)])
+        entries, spilled = provenance.input_entries(orjson.loads(inputs_json))
+        self.store.put_provenance(self._record(
+            job, entries, outputs=dict(hit.outputs), reused_from=hit.job_id,
+            worker=provenance.worker_here(os.getpid(), "cache"),
+            inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
     # -- provenance -----------------------------------------------------------------------------
     def _record(self, job: Job, inputs: Mapping[str, Any], **changes: Any) -> ProvenanceRecord:
         try:

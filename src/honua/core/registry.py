@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -35,6 +35,8 @@ class Registry:
     def __init__(self, definitions: Iterable[ProcessDefinition] = ()) -> None:
         self._definitions: dict[str, ProcessDefinition] = {}
         self.problems: list[str] = []
+        self.fallback: Callable[[str], ProcessDefinition | None] | None = None
+        """Asked for ids not registered here: the workflows run ad hoc (not listed)."""
         for definition in definitions:
             self.add(definition)
 
@@ -51,7 +53,15 @@ class Registry:
         try:
             return self._definitions[process_id]
         except KeyError:
-            raise no_such_process(process_id) from None
+            pass
+        found = self.fallback(process_id) if self.fallback is not None else None
+        if found is None:
+            raise no_such_process(process_id)
+        return found
+
+    def remove(self, process_id: str) -> None:
+        """Forget a process (an undeployed workflow); nothing happens if it is not here."""
+        self._definitions.pop(process_id, None)
 
     def __contains__(self, process_id: object) -> bool:
         return process_id in self._definitions

@@ -147,6 +147,9 @@ class ExecutionOptions:
     keep: bool = False
     parent: str = ""
     """The job this run is part of (a workflow's), for the provenance ledger."""
+    reuse: bool | None = None
+    """Whether a workflow's steps may reuse earlier identical results (None: the server's
+    ``workflow_reuse``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -168,7 +171,8 @@ class ExecutionOptions:
     def to_json(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
-                "keep": self.keep, **({"parent": self.parent} if self.parent else {})}
+                "keep": self.keep, **({"parent": self.parent} if self.parent else {}),
+                **({"reuse": self.reuse} if self.reuse is not None else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -178,4 +182,5 @@ class ExecutionOptions:
                    outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
                    strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
-                   parent=str(data.get("parent") or ""))
+                   parent=str(data.get("parent") or ""),
+                   reuse=None if data.get("reuse") is None else bool(data["reuse"]))

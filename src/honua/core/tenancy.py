@@ -16,7 +16,7 @@ and sees everything, as the server itself must.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -29,6 +29,9 @@ class Viewer:
 
     tenant: str
     admin: bool = False
+    may_use: Callable[[str], bool] | None = None
+    """Whether the caller may run a process (its view of ``core.access``), for the steps of
+    a workflow and nested processes, which the core checks itself; None: no rules."""
 
 
 _VIEWER: ContextVar[Viewer | None] = ContextVar("honua_viewer", default=None)

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator, Credentials
 from honua.core.identity import ANONYMOUS, Principal
 from honua.core.tenancy import Viewer, viewing_as
@@ -71,9 +72,10 @@ def unauthenticated() -> Unauthenticated:
 
 class IdentityMiddleware:
     def __init__(self, app: ASGIApp, authenticator: Authenticator, refuse: Refusal, *,
-                 max_body: int) -> None:
+                 max_body: int, access: AccessPolicy | None = None) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.access = access
         self.refuse = refuse
         self.max_body = max_body
 
@@ -92,7 +94,12 @@ class IdentityMiddleware:
             return
         scope[SCOPE_KEY] = principal
         scope.setdefault("state", {})["principal"] = principal
-        viewer = Viewer(principal.tenant, principal.is_admin(self.authenticator.settings))
+        admin = principal.is_admin(self.authenticator.settings)
+        access = self.access
+        may_use = None if access is None else (
+            lambda process_id: access.may_use(process_id, roles=principal.roles,
+                                              anonymous=principal.anonymous, admin=admin))
+        viewer = Viewer(principal.tenant, admin, may_use)
         with viewing_as(viewer):  # core's job lookups answer for this caller only
             await self.app(scope, receive, send)
 

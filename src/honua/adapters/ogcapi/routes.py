@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, cast
@@ -24,13 +25,13 @@ from honua.core.planning import Plan
 from honua.core.provenance import prov_document
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
-from honua.errors import HonuaError
+from honua.errors import HonuaError, InvalidParameter
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
 from honua.web.identity import principal_of
-from honua.web.json_body import OFFLOAD_BYTES
+from honua.web.json_body import OFFLOAD_BYTES, load_json
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -86,10 +87,49 @@ class OgcApi:
                                                         self.base(request)))
 
     async def execute(self, request: Request) -> Response:
-        base = self.base(request)
         definition = processes_for(request, self.manager.registry).get(
             request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
+        return await self._execute(request, definition, body)
+
+    # -- workflows ----------------------------------------------------------------------------
+    async def _workflow(self, request: Request) -> tuple[Any, bytes, bool | None]:
+        """The checked workflow of a ``{"workflow", "inputs", ...}`` body, the execute body
+        that remains, and the ``reuse`` asked for."""
+        body = await read_body(request, self.settings.max_body_bytes)
+        document = await run_in_threadpool(load_json, body,
+                                           max_depth=self.settings.json_max_depth)
+        if not isinstance(document, dict) or not isinstance(document.get("workflow"), dict):
+            raise InvalidParameter('the body must be {"workflow": {...}, "inputs": {...}}',
+                                   parameter="workflow")
+        reuse = document.pop("reuse", None)
+        if reuse is not None and not isinstance(reuse, bool):
+            raise InvalidParameter("reuse must be true or false", parameter="reuse")
+        workflow = document.pop("workflow")
+        definition = await run_in_threadpool(
+            self.manager.workflow, workflow, processes_for(request, self.manager.registry))
+        return definition, orjson.dumps(document), reuse
+
+    async def workflow_execution(self, request: Request) -> Response:
+        definition, body, reuse = await self._workflow(request)
+        return await self._execute(request, definition, body, reuse=reuse)
+
+    async def workflow_validation(self, request: Request) -> Response:
+        """Check a workflow (and its inputs) without running it."""
+        definition, body, _ = await self._workflow(request)
+        inputs, options = decode.decode_execute(body, definition.description, None,
+                                                self.base(request), self.settings.json_max_depth)
+        caller = principal_of(request)
+        await run_in_threadpool(partial(self.manager.prepare, definition.id, inputs, options,
+                                        owner=caller.subject, tenant=caller.tenant))
+        workflow = definition.workflow
+        return json_response({
+            "valid": True, "processID": definition.id, "steps": list(workflow.order),
+            "process": encode.process_description(definition.description, self.base(request))})
+
+    async def _execute(self, request: Request, definition: Any, body: bytes, *,
+                       reuse: bool | None = None) -> Response:
+        base = self.base(request)
         prefer = request.headers.get("prefer")
         large = len(body) > OFFLOAD_BYTES
         arguments = (body, definition.description, prefer, base, self.settings.json_max_depth)
@@ -97,6 +137,8 @@ class OgcApi:
             inputs, options = await run_in_threadpool(decode.decode_execute, *arguments)
         else:
             inputs, options = decode.decode_execute(*arguments)
+        if reuse is not None:
+            options = dataclasses.replace(options, reuse=reuse)
         # big inputs and references (CQL2 parsing, catalog reads) are checked off the loop
         offload = large or any(is_reference(v) for v in _items(inputs))
         caller = principal_of(request)
@@ -108,7 +150,9 @@ class OgcApi:
                 headers["Preference-Applied"] = "respond-async"
             return json_response(encode.status_info(run.job, base), status=201, headers=headers)
         if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
-            return await self._job_results(run.job.id, base)
+            answer = await self._job_results(run.job.id, base)
+            answer.headers["Link"] = f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'
+            return answer
         assert run.outputs is not None
         headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
         if prefer:
@@ -256,6 +300,8 @@ def routes(services: Services) -> list[Route]:
         ("/api/processes", api.processes, ["GET"]),
         ("/api/processes/{process_id}", api.process, ["GET"]),
         ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
+        ("/api/workflows/execution", api.workflow_execution, ["POST"]),
+        ("/api/workflows/validation", api.workflow_validation, ["POST"]),
         ("/api/jobs", api.jobs, ["GET"]),
         ("/api/jobs/{job_id}", api.job, ["GET"]),
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
