@@ -151,7 +151,7 @@ class OgcApi:
             return json_response(encode.status_info(run.job, base), status=201, headers=headers)
         if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
             answer = await self._job_results(run.job.id, base)
-            answer.headers["Link"] = f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'
+            answer.headers.append("Link", f'<{base}/api/jobs/{run.job.id}>; rel="monitor"')
             return answer
         assert run.outputs is not None
         headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
