@@ -49,6 +49,14 @@ def _unwrap(name: str, value: Any, base_url: str = "") -> Any:
     """A qualified value gives its ``value``; a reference to this server's own collection
     becomes a layer reference; other links by reference are not resolved here."""
     if isinstance(value, Mapping):
+        if "collection" in value and isinstance(value["collection"], str):  # Part 3
+            own = reference_from_url(value["collection"], base_url)
+            if own is None or set(value) - {"collection"}:
+                raise InvalidParameter(
+                    f"input {name!r}: a collection input is {{\"collection\": \"<this server's "
+                    f"/api/collections/{{id}} URL>\"}}, got {str(value['collection'])[:200]!r}",
+                    parameter=name)
+            return own
         reference = _reference(name, value)
         if reference is not None:
             return reference

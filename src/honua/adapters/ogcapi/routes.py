@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from honua.adapters.ogcapi import decode, encode
+from honua.adapters.ogcapi import decode, encode, nested
 from honua.adapters.ogcapi.collections import Collections
 from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.openapi import openapi_document
@@ -90,6 +90,16 @@ class OgcApi:
         definition = processes_for(request, self.manager.registry).get(
             request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
+        if b'"process"' in body:  # maybe OGC API Part 3 nested processes: run as a workflow
+            document = await run_in_threadpool(load_json, body,
+                                               max_depth=self.settings.json_max_depth)
+            if nested.has_nested(document):
+                processes = processes_for(request, self.manager.registry)
+                workflow, execute = nested.nested_workflow(
+                    definition.id, document,
+                    lambda pid: [p.name for p in processes.get(pid).description.outputs])
+                definition = await run_in_threadpool(self.manager.workflow, workflow, processes)
+                body = orjson.dumps(execute)
         return await self._execute(request, definition, body)
 
     # -- workflows ----------------------------------------------------------------------------
