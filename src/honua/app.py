@@ -62,6 +62,7 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
+    manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     return Services(settings, registry, manager, catalog, uploads, authenticator, access)

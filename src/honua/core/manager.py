@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -43,14 +44,22 @@ from honua.core.tenancy import may_see, tenant_filter
 from honua.core.values import File
 from honua.core.workflow_document import parse_workflow
 from honua.core.workflows import WorkflowEngine
-from honua.errors import HonuaError, NotFound, ResultNotReady
+from honua.errors import Conflict, Forbidden, HonuaError, NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore
 
 __all__ = ["JobManager", "inputs_key", "outputs_key"]
 
+log = logging.getLogger(__name__)
+
 BUILTINS = "honua.processes."
+DEPLOYED_INDEX = "deployed/index.json"
+
+
+def _deployed_key(workflow_id: str) -> str:
+    return f"deployed/{workflow_id}.json"
+
 ADHOC_KEPT = 1000
 
 
@@ -405,6 +414,55 @@ class JobManager:
         while len(self._adhoc) >= ADHOC_KEPT:
             self._adhoc.pop(next(iter(self._adhoc)))
         self._adhoc[process_id] = definition
+
+    # -- workflows deployed as processes ------------------------------------------------------
+    def load_deployed(self) -> None:
+        """Deploy the workflows of the ``workflows`` setting and those deployed earlier
+        (kept in the artifact store); a bad one is logged and skipped."""
+        documents = list(self.settings.workflows)
+        try:
+            for workflow_id in orjson.loads(self.artifacts.get(DEPLOYED_INDEX)):
+                documents.append(orjson.loads(self.artifacts.get(_deployed_key(workflow_id))))
+        except (NotFound, ValueError):
+            pass
+        for document in documents:
+            try:
+                self.deploy(document, keep=False)
+            except HonuaError as exc:
+                log.warning("workflow %r not deployed: %s", document.get("id"), exc.message)
+
+    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition:
+        """Make a workflow document a named process on every surface (OGC API Part 2);
+        Conflict if the id is taken by another process."""
+        workflow = parse_workflow(document, self.registry,
+                                  max_steps=self.settings.workflow_max_steps)
+        if workflow.id in self.registry:
+            raise Conflict(f"there is already a process {workflow.id!r}; undeploy it first "
+                           "(only deployed workflows can be) or choose another id")
+        definition = workflow.definition()
+        if keep:
+            self.artifacts.put(_deployed_key(workflow.id), orjson.dumps(workflow.document))
+            self._deployed_index(add=workflow.id)
+        self.registry.add(definition)
+        return definition
+
+    def undeploy(self, process_id: str) -> None:
+        """Remove a deployed workflow; a built-in or plugin process cannot be removed."""
+        definition = self.registry.get(process_id)
+        if definition.workflow is None:
+            raise Forbidden(f"process {process_id!r} is not a deployed workflow; only those "
+                            "can be undeployed")
+        self.registry.remove(process_id)
+        self.artifacts.delete_prefix(_deployed_key(process_id))
+        self._deployed_index(remove=process_id)
+
+    def _deployed_index(self, *, add: str = "", remove: str = "") -> None:
+        try:
+            ids = list(orjson.loads(self.artifacts.get(DEPLOYED_INDEX)))
+        except NotFound:
+            ids = []
+        ids = [i for i in ids if i not in (add, remove)] + ([add] if add else [])
+        self.artifacts.put(DEPLOYED_INDEX, orjson.dumps(ids))
 
     # -- provenance ---------------------------------------------------------------------------
     def provenance(self, job_id: str

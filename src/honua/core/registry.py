@@ -35,6 +35,8 @@ class Registry:
     def __init__(self, definitions: Iterable[ProcessDefinition] = ()) -> None:
         self._definitions: dict[str, ProcessDefinition] = {}
         self.problems: list[str] = []
+        self.generation = 0
+        """Counts changes (workflows deployed, undeployed), for adapters that cache lists."""
         self.fallback: Callable[[str], ProcessDefinition | None] | None = None
         """Asked for ids not registered here: the workflows run ad hoc (not listed)."""
         for definition in definitions:
@@ -48,6 +50,7 @@ class Registry:
                 f"{existing.module}; the second one is ignored")
             return
         self._definitions[definition.id] = definition
+        self.generation += 1
 
     def get(self, process_id: str) -> ProcessDefinition:
         try:
@@ -61,7 +64,8 @@ class Registry:
 
     def remove(self, process_id: str) -> None:
         """Forget a process (an undeployed workflow); nothing happens if it is not here."""
-        self._definitions.pop(process_id, None)
+        if self._definitions.pop(process_id, None) is not None:
+            self.generation += 1
 
     def __contains__(self, process_id: object) -> bool:
         return process_id in self._definitions

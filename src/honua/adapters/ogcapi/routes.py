@@ -25,7 +25,7 @@ from honua.core.planning import Plan
 from honua.core.provenance import prov_document
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
-from honua.errors import HonuaError, InvalidParameter
+from honua.errors import Forbidden, HonuaError, InvalidParameter
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.access import processes_for
@@ -101,6 +101,30 @@ class OgcApi:
                 definition = await run_in_threadpool(self.manager.workflow, workflow, processes)
                 body = orjson.dumps(execute)
         return await self._execute(request, definition, body)
+
+    async def deploy(self, request: Request) -> Response:
+        """OGC API - Processes Part 2 (deploy, replace, undeploy) style: a workflow document
+        becomes a process; admin role only."""
+        self._admin(request)
+        body = await read_body(request, self.settings.max_body_bytes)
+        document = await run_in_threadpool(load_json, body,
+                                           max_depth=self.settings.json_max_depth)
+        definition = await run_in_threadpool(self.manager.deploy, document)
+        base = self.base(request)
+        return json_response(encode.process_summary(definition.description, base), status=201,
+                             headers={"Location": f"{base}/api/processes/{definition.id}"})
+
+    async def undeploy(self, request: Request) -> Response:
+        self._admin(request)
+        process_id = request.path_params["process_id"]
+        processes_for(request, self.manager.registry).get(process_id)
+        await run_in_threadpool(self.manager.undeploy, process_id)
+        return Response(status_code=204)
+
+    def _admin(self, request: Request) -> None:
+        if not principal_of(request).is_admin(self.settings):
+            raise Forbidden("deploying and undeploying processes needs the admin role (a key "
+                            "made with `honua keys create --role admin`)")
 
     # -- workflows ----------------------------------------------------------------------------
     async def _workflow(self, request: Request) -> tuple[Any, bytes, bool | None]:
@@ -308,6 +332,7 @@ def routes(services: Services) -> list[Route]:
         ("/api/conformance", api.conformance, ["GET"]),
         ("/api/openapi", api.openapi, ["GET"]),
         ("/api/processes", api.processes, ["GET"]),
+        ("/api/processes", api.deploy, ["POST"]),
         ("/api/processes/{process_id}", api.process, ["GET"]),
         ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
         ("/api/workflows/execution", api.workflow_execution, ["POST"]),
@@ -332,5 +357,6 @@ def routes(services: Services) -> list[Route]:
     ]
     out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
+    out.append(Route("/api/processes/{process_id}", _guard(api.undeploy), methods=["DELETE"]))
     out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
     return out
