@@ -30,6 +30,7 @@ from honua.store import open_artifact_store, open_identity_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web.callbacks import Callbacks
 from honua.web.cors import CorsMiddleware
 from honua.web.identity import IdentityMiddleware
 
@@ -64,6 +65,9 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
+    secret = (settings.webhook_secret.encode() if settings.webhook_secret
+              else authenticator.store.secret("webhook"))
+    manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     return Services(settings, registry, manager, catalog, uploads, authenticator, access)
 

@@ -31,6 +31,7 @@ class AsyncListener(ExecutionListener):
 
     def on_start(self, job_id: str) -> None:
         self.recorder.message(job_id, MessageLevel.INFO, "Job started")
+        self.recorder.tell("started", job_id)
 
     def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
         self.recorder.progress(job_id, percent, message)

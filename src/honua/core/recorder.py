@@ -62,6 +62,8 @@ class JobRecorder:
         self.layers = layers
         self._last_progress: dict[str, float] = {}
         self._ended = threading.Condition()
+        self.listeners: list[Callable[[str, Job], None]] = []
+        """Told ``("started" | "finished", job)`` (the callback sender); must not block."""
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -202,6 +204,22 @@ class JobRecorder:
             self.store.create(job, messages)
         except Exception:
             log.exception("could not record synchronous job %s", job.id)
+            return
+        self.tell("finished", job)
+
+    def tell(self, event: str, job: Job | str) -> None:
+        """Tell the listeners of a job's start or end (a listener's failure is logged)."""
+        if not self.listeners:
+            return
+        try:
+            record = self.store.get(job) if isinstance(job, str) else job
+        except NoSuchJob:
+            return
+        for listener in self.listeners:
+            try:
+                listener(event, record)
+            except Exception:
+                log.exception("job listener failed for job %s", record.id)
 
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
@@ -227,6 +245,7 @@ class JobRecorder:
         self._last_progress.pop(job_id, None)
         with self._ended:
             self._ended.notify_all()
+        self.tell("finished", job)
         return job
 
     def requeue(self, job_id: str, text: str) -> Job:

@@ -19,7 +19,9 @@ from typing import Any
 from honua.core.catalog import check_layer_id, parse_duration
 from honua.errors import InvalidParameter
 
-__all__ = ["ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat", "OutputRequest",
+SUBSCRIBER_KEYS = ("successUri", "inProgressUri", "failedUri")
+
+__all__ = ["SUBSCRIBER_KEYS", "ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat", "OutputRequest",
            "Transmission"]
 
 
@@ -147,6 +149,9 @@ class ExecutionOptions:
     keep: bool = False
     parent: str = ""
     """The job this run is part of (a workflow's), for the provenance ledger."""
+    subscriber: Mapping[str, str] = field(default_factory=dict)
+    """Callback URLs told of the job's progress and end (OGC ``subscriber``: successUri,
+    inProgressUri, failedUri), delivered by the server's callback sender."""
     reuse: bool | None = None
     """Whether a workflow's steps may reuse earlier identical results (None: the server's
     ``workflow_reuse``)."""
@@ -172,7 +177,8 @@ class ExecutionOptions:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
                 "keep": self.keep, **({"parent": self.parent} if self.parent else {}),
-                **({"reuse": self.reuse} if self.reuse is not None else {})}
+                **({"reuse": self.reuse} if self.reuse is not None else {}),
+                **({"subscriber": dict(self.subscriber)} if self.subscriber else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -183,4 +189,26 @@ class ExecutionOptions:
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
                    strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
                    parent=str(data.get("parent") or ""),
-                   reuse=None if data.get("reuse") is None else bool(data["reuse"]))
+                   reuse=None if data.get("reuse") is None else bool(data["reuse"]),
+                   subscriber=dict(data.get("subscriber") or {}))
+
+
+def subscriber_from_json(value: Any) -> dict[str, str]:
+    """An OGC ``subscriber`` object checked: only its three URIs, each an http(s) URL."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidParameter("subscriber must be an object with successUri, inProgressUri "
+                               "and/or failedUri", parameter="subscriber")
+    unknown = set(value) - set(SUBSCRIBER_KEYS)
+    if unknown:
+        raise InvalidParameter(f"subscriber has no member {sorted(unknown)[0][:80]!r}; use "
+                               + ", ".join(SUBSCRIBER_KEYS), parameter="subscriber")
+    out = {}
+    for key, uri in value.items():
+        if not isinstance(uri, str) or len(uri) > 2048 or not uri.startswith(
+                ("http://", "https://")):
+            raise InvalidParameter(f"subscriber.{key} must be an http(s) URL of at most 2048 "
+                                   "characters", parameter="subscriber")
+        out[key] = uri
+    return out

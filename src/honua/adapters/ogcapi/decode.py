@@ -16,6 +16,7 @@ from honua.core.requests import (
     OutputFormat,
     OutputRequest,
     Transmission,
+    subscriber_from_json,
 )
 from honua.errors import InvalidParameter, NotSupported
 from honua.web.json_body import DEFAULT_MAX_DEPTH, load_json
@@ -144,7 +145,8 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     response = document.get("response", "raw")
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
-    return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response)
+    return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response,
+                                    subscriber=subscriber_from_json(document.get("subscriber")))
 
 
 def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
