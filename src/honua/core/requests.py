@@ -21,8 +21,8 @@ from honua.errors import InvalidParameter
 
 SUBSCRIBER_KEYS = ("successUri", "inProgressUri", "failedUri")
 
-__all__ = ["SUBSCRIBER_KEYS", "ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat", "OutputRequest",
-           "Transmission"]
+__all__ = ["SUBSCRIBER_KEYS", "ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat",
+           "OutputRequest", "Transmission", "subscriber_from_json"]
 
 
 class Mode(enum.StrEnum):
