@@ -270,8 +270,8 @@ class JobManager:
         tier = CHUNKED_TIER if chunked_input(bound) is not None else "python"
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=tier)
-        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound),
-                                   origins)
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        job = self.recorder.submit(job, codec.join_parts(parts), origins, parts)
         self.dispatcher.wake()
         return job
 

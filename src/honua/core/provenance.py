@@ -61,17 +61,18 @@ def neutral_values(parameters: Iterable[Parameter], values: Mapping[str, Any]) -
     return dict(orjson.loads(codec.encode(parameters, values)))
 
 
-def input_entries(neutral: Mapping[str, Any], origins: Mapping[str, Any] | None = None, *,
+def input_entries(parts: Mapping[str, bytes], origins: Mapping[str, Any] | None = None, *,
                   inline_limit: int = INLINE_LIMIT) -> tuple[dict[str, Any], bool]:
-    """Per input ``{"sha256", "bytes", "value"?, "origin"?}``; and whether any value was
-    too big to keep inline (the caller then stores the whole neutral JSON aside)."""
+    """Per input ``{"sha256", "bytes", "value"?, "origin"?}`` from the codec's bytes of each
+    value (``codec.encode_parts``); and whether any value was too big to keep inline (the
+    caller then stores the whole neutral JSON aside). Only small values are parsed."""
     entries: dict[str, Any] = {}
     spilled = False
-    for name in sorted(neutral):
-        data = canonical(neutral[name])
+    for name in sorted(parts):
+        data = parts[name]
         entry: dict[str, Any] = {"sha256": sha256(data), "bytes": len(data)}
         if len(data) <= inline_limit:
-            entry["value"] = neutral[name]
+            entry["value"] = orjson.loads(data)
         else:
             spilled = True
         if origins and name in origins:
@@ -80,13 +81,17 @@ def input_entries(neutral: Mapping[str, Any], origins: Mapping[str, Any] | None 
     return entries, spilled
 
 
-def output_hashes(neutral: Mapping[str, Any]) -> dict[str, Any]:
-    """Per output ``{"sha256", "bytes"}`` of its canonical JSON."""
-    out = {}
-    for name in sorted(neutral):
-        data = canonical(neutral[name])
-        out[name] = {"sha256": sha256(data), "bytes": len(data)}
-    return out
+def output_hashes(parts: Mapping[str, bytes]) -> dict[str, Any]:
+    """Per output ``{"sha256", "bytes"}`` of the codec's bytes of its value."""
+    return {name: {"sha256": sha256(parts[name]), "bytes": len(parts[name])}
+            for name in sorted(parts)}
+
+
+def parts_of(document: bytes) -> dict[str, bytes]:
+    """Each member's JSON bytes of a stored outputs document (a fallback that parses: the
+    codec writes values in orjson's own form, so a round trip gives the same bytes)."""
+    return {name: orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+            for name, value in orjson.loads(document).items()}
 
 
 def cache_key(process_id: str, version: str, inputs: Mapping[str, Any],

@@ -17,8 +17,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from honua.core import codec, provenance
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
@@ -87,29 +85,31 @@ class JobRecorder:
         return now + self.retention
 
     def submit(self, job: Job, inputs_json: bytes,
-               origins: Mapping[str, Any] | None = None) -> Job:
+               origins: Mapping[str, Any] | None = None,
+               parts: Mapping[str, bytes] | None = None) -> Job:
         """Store a new queued job; its inputs are written first, so a queued job always
         has them. Its provenance record starts here, with the inputs and their origins."""
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
         try:
-            entries, spilled = provenance.input_entries(orjson.loads(inputs_json), origins)
+            entries, spilled = provenance.input_entries(
+                parts if parts is not None else provenance.parts_of(inputs_json), origins)
             self.store.put_provenance(self._record(
                 job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
         except Exception:
             log.exception("could not start the provenance record of job %s", job.id)
         return job
 
-    def start_direct(self, job: Job, inputs_json: bytes,
+    def start_direct(self, job: Job, parts: Mapping[str, bytes],
                      origins: Mapping[str, Any] | None = None) -> Job:
         """Store a new job already running in this process (a workflow, run by the engine
         rather than handed to an executor): its inputs, its record, its provenance."""
-        self.artifacts.put(inputs_key(job.id), inputs_json)
+        self.artifacts.put(inputs_key(job.id), codec.join_parts(parts))
         now = self.clock()
         job = job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
         self.store.create(job)
-        entries, spilled = provenance.input_entries(orjson.loads(inputs_json), origins)
+        entries, spilled = provenance.input_entries(parts, origins)
         self.store.put_provenance(self._record(
             job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
         return job
@@ -127,11 +127,11 @@ class JobRecorder:
         job = (job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
                .apply(JobEvent.SUCCEED, now, message=text, expires=self.expiry(now),
                       has_outputs=True))
-        inputs_json = codec.encode(definition.description.inputs, bound)
-        self.artifacts.put(inputs_key(job.id), inputs_json)
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        self.artifacts.put(inputs_key(job.id), codec.join_parts(parts))
         self.artifacts.put(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)))
         self.store.create(job, [Message(now, MessageLevel.INFO, text)])
-        entries, spilled = provenance.input_entries(orjson.loads(inputs_json))
+        entries, spilled = provenance.input_entries(parts)
         self.store.put_provenance(self._record(
             job, entries, outputs=dict(hit.outputs), reused_from=hit.job_id,
             worker=provenance.worker_here(os.getpid(), "cache"),
@@ -162,16 +162,16 @@ class JobRecorder:
         """The ledger entry of a synchronous run, from its bound inputs and output values."""
         try:
             description = self.registry.get(job.process_id).description
-            neutral = provenance.neutral_values(description.inputs, inputs)
-            entries, spilled = provenance.input_entries(neutral, origins)
+            parts = codec.encode_parts(description.inputs, inputs)
+            entries, spilled = provenance.input_entries(parts, origins)
             artifact = ""
             if spilled:
                 artifact = provenance.inputs_artifact_key(job.id)
-                self.artifacts.put(artifact, orjson.dumps(neutral))
+                self.artifacts.put(artifact, codec.join_parts(parts))
             outputs: dict[str, Any] = {}
             if job.status is JobStatus.SUCCEEDED:
-                outputs = provenance.output_hashes(
-                    provenance.neutral_values(description.outputs, outcome.outputs))
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    codec.encode_parts(description.outputs, outcome.outputs))
             self.store.put_provenance(self._record(job, entries, outputs=outputs,
                                                    worker=dict(outcome.worker),
                                                    inputs_artifact=artifact))
@@ -186,8 +186,8 @@ class JobRecorder:
             pending = self.store.provenance(job_id)
             outputs: dict[str, Any] = {}
             if job.status is JobStatus.SUCCEEDED:
-                outputs = provenance.output_hashes(orjson.loads(
-                    self.artifacts.get(outputs_key(job_id))))
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    provenance.parts_of(self.artifacts.get(outputs_key(job_id))))
             worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
             record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
                                   worker=worker, reused_from=reused_from,

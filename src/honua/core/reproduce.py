@@ -10,6 +10,7 @@ Outputs registered as layers are not registered again: only the hashes matter.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,19 @@ def recorded_inputs(manager: JobManager, record: provenance.ProvenanceRecord) ->
             for name, value in values.items()}
 
 
+def _recorded_outputs(manager: JobManager, job_id: str) -> dict[str, Any]:
+    """The re-run's output hashes as its own ledger entry has them (written just after the
+    job ends: waited for briefly), hashed exactly as the original's were."""
+    deadline = time.monotonic() + 10.0
+    while True:
+        record = manager.store.provenance(job_id)
+        if record is not None and record.status == JobStatus.SUCCEEDED.value:
+            return dict(record.outputs)
+        if time.monotonic() > deadline:
+            return provenance.output_hashes(provenance.parts_of(manager.results_json(job_id)))
+        time.sleep(0.02)
+
+
 def reproduce(manager: JobManager, job_id: str, *, owner: str = "",
               tenant: str = "") -> dict[str, Any]:
     """``{"jobID", "outputs": {name: {"recorded", "reproduced", "match"}}, "match"}``."""
@@ -55,7 +69,7 @@ def reproduce(manager: JobManager, job_id: str, *, owner: str = "",
     done = manager.wait(job.id, manager.settings.job_timeout_seconds)
     if done.status is not JobStatus.SUCCEEDED:
         raise Conflict(f"the re-run (job {done.id}) ended {done.status.value}: {done.message}")
-    hashes = provenance.output_hashes(orjson.loads(manager.results_json(done.id)))
+    hashes = _recorded_outputs(manager, done.id)
     outputs = {}
     for name in sorted(set(record.outputs) | set(hashes)):
         recorded = record.outputs.get(name, {}).get("sha256")

@@ -107,9 +107,10 @@ class WorkflowEngine:
         now = self.manager.clock()
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=WORKFLOW_TIER)
-        inputs_json = codec.encode(definition.description.inputs, bound)
-        job = self.manager.recorder.start_direct(job, inputs_json, origins)
-        self._threads.submit(self._execute, job, workflow, orjson.loads(inputs_json))
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        job = self.manager.recorder.start_direct(job, parts, origins)
+        self._threads.submit(self._execute, job, workflow,
+                             {name: orjson.loads(part) for name, part in parts.items()})
         future: Future[RunResult] = Future()
         if plan is Plan.ASYNC:
             future.set_result(RunResult(Plan.ASYNC, job))
@@ -251,8 +252,8 @@ class WorkflowEngine:
     def _reusable(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                   tenant: str) -> provenance.ProvenanceRecord | None:
         """A succeeded run of the same process, version and inputs whose outputs are kept."""
-        neutral = provenance.neutral_values(definition.description.inputs, bound)
-        entries, _ = provenance.input_entries(neutral)
+        entries, _ = provenance.input_entries(
+            codec.encode_parts(definition.description.inputs, bound), inline_limit=0)
         key = provenance.cache_key(definition.id, definition.description.version, entries)
         for record in self.manager.store.reusable(tenant, key):
             if self.manager.artifacts.exists(outputs_key(record.job_id)):

@@ -19,7 +19,7 @@ from honua.core import codec
 from honua.core.context import Context
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
 from honua.core.invoke import call_process
-from honua.core.provenance import worker_here
+from honua.core.provenance import output_hashes, worker_here
 from honua.core.registry import Registry
 from honua.errors import HonuaError
 
@@ -123,6 +123,8 @@ class InlineExecutor:
                            error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s")
         worker = worker_here(os.getpid(), "inline")
         if item.return_json:
+            parts = codec.encode_parts(definition.description.outputs, outputs)
             return Outcome(OutcomeStatus.SUCCEEDED, duration=duration, worker=worker,
-                           outputs_json=codec.encode(definition.description.outputs, outputs))
+                           outputs_json=codec.join_parts(parts),
+                           output_hashes=output_hashes(parts))
         return Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs, duration=duration, worker=worker)

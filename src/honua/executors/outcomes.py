@@ -41,7 +41,7 @@ def from_done(done: Done, duration: float, worker: Mapping[str, Any] | None = No
                                  f"{type(exc).__name__}: {exc}")
     return Outcome(done.status, outputs=outputs, outputs_json=done.outputs_json,
                    error=done.error, error_kind=done.error_kind, duration=duration,
-                   worker=worker or {})
+                   worker=worker or {}, output_hashes=done.output_hashes)
 
 
 def from_exit(returncode: int | None, limits: RunLimits, duration: float) -> Outcome:
