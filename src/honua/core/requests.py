@@ -147,6 +147,9 @@ class ExecutionOptions:
     hints: Mapping[str, Any] = field(default_factory=dict)
     strict: bool = False
     keep: bool = False
+    tier: str = ""
+    """The tier the client pinned (``shapely``, ``postgis``...); empty = the server chooses
+    (``core.tiers``) and may fall back."""
     parent: str = ""
     """The job this run is part of (a workflow's), for the provenance ledger."""
     subscriber: Mapping[str, str] = field(default_factory=dict)
@@ -176,7 +179,8 @@ class ExecutionOptions:
     def to_json(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
-                "keep": self.keep, **({"parent": self.parent} if self.parent else {}),
+                "keep": self.keep, "tier": self.tier,
+                **({"parent": self.parent} if self.parent else {}),
                 **({"reuse": self.reuse} if self.reuse is not None else {}),
                 **({"subscriber": dict(self.subscriber)} if self.subscriber else {})}
 
@@ -188,6 +192,7 @@ class ExecutionOptions:
                    outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
                    strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
+                   tier=str(data.get("tier") or ""),
                    parent=str(data.get("parent") or ""),
                    reuse=None if data.get("reuse") is None else bool(data["reuse"]),
                    subscriber=dict(data.get("subscriber") or {}))

@@ -45,7 +45,7 @@ def test_async_run_records_times_worker_and_inputs(client, services, buffer_requ
     job_id = response.json()["jobID"]
     assert poll(client, job_id)["status"] == "successful"
     record = services.manager.recorder.store.provenance(job_id)
-    assert record.status == "succeeded" and record.tier == "python"
+    assert record.status == "succeeded" and record.tier == "shapely"
     assert record.queued_seconds is not None and record.run_seconds is not None
     assert record.worker["kind"] == "pool" and record.worker["pid"] > 0
     assert record.inputs["distance"]["value"] == {"value": 100, "unit": "meters"}

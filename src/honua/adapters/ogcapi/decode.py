@@ -18,6 +18,7 @@ from honua.core.requests import (
     Transmission,
     subscriber_from_json,
 )
+from honua.core.tiers import pinned_tier
 from honua.errors import InvalidParameter, NotSupported
 from honua.web.json_body import DEFAULT_MAX_DEPTH, load_json
 from honua.web.own_urls import reference_from_url
@@ -146,6 +147,7 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
     return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response,
+                                    tier=pinned_tier(document.get("tier")),
                                     subscriber=subscriber_from_json(document.get("subscriber")))
 
 
