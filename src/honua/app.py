@@ -39,6 +39,7 @@ from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web import admin, static
+from honua.web.callbacks import Callbacks
 from honua.web.cors import CorsMiddleware
 from honua.web.identity import IdentityMiddleware, route_matcher
 
@@ -81,7 +82,11 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                                      threads=settings.postgis_pool_size,
                                      chunk_size=settings.chunk_features,
                                      connect_timeout=settings.postgis_pool_timeout_seconds))
+    manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
+    secret = (settings.webhook_secret.encode() if settings.webhook_secret
+              else authenticator.store.secret("webhook"))
+    manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     return Services(settings, registry, manager, catalog, uploads, authenticator, access)
 
@@ -140,7 +145,7 @@ def create_app(settings: Settings, *, services: Services | None = None,
                            ) if services.access.has_public else None
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes,
-                          public_route=public)
+                          public_route=public, access=services.access)
     # CORS outermost: a refusal (401/499) must still reach a browser page it may read
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},

@@ -238,6 +238,17 @@ def jobs_show(job_id: str, server: Server = DEFAULT_SERVER, api_key: ApiKeyOptio
                          + "\n")
 
 
+@app.command()
+def provenance(job_id: str, server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "",
+               reproduce: Annotated[bool, typer.Option(
+                   "--reproduce", help="Run the job again and compare the output hashes")] = False
+               ) -> None:
+    """Show what a job used and made, where and with which software (W3C PROV-JSON)."""
+    with _remote(server, api_key) as client:
+        document = client.reproduce(job_id) if reproduce else client.provenance(job_id)
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER,
                 api_key: ApiKeyOption = "") -> None:

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
+    from honua.core.description import ProcessDefinition
     from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
     from honua.core.planning import RunResult
+    from honua.core.provenance import ProvenanceRecord
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.requests import ExecutionOptions
@@ -74,7 +76,29 @@ class JobStore(Protocol):
         """Ids of finished jobs whose expiry time has passed."""
         ...
 
-    def delete(self, job_id: str) -> None: ...
+    def delete(self, job_id: str) -> None:
+        """Remove the job, its messages and its provenance record (unless that record
+        made layers, which keep pointing to it)."""
+        ...
+
+    # -- the provenance ledger (``core.provenance``) ---------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        """Write (or replace) a job's provenance record."""
+        ...
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None: ...
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        """The records of the runs that were part of job ``parent``, oldest first."""
+        ...
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        """The newest record of a run that registered ``collection_id``."""
+        ...
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        """Succeeded runs of ``tenant`` with cache key ``key``, newest first."""
+        ...
 
     def close(self) -> None: ...
 
@@ -298,6 +322,25 @@ class JobService(Protocol):
     def cancel(self, job_id: str) -> Job: ...
 
     def dismiss(self, job_id: str) -> Job: ...
+
+    def provenance(self, job_id: str
+                   ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]: ...
+
+    def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
+
+    def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
+
+    def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
+        """The process of an ad-hoc workflow document, checked for the caller."""
+        ...
+
+    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition: ...
+
+    def undeploy(self, process_id: str) -> None: ...
+
+    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
+                *, owner: str = "", tenant: str = ""
+                ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]: ...
 
 
 class Services(Protocol):

@@ -110,6 +110,14 @@ class HonuaClient:
     def dismiss(self, job_id: str) -> dict[str, Any]:
         return self._json(self.http.delete(f"/api/jobs/{job_id}"))
 
+    def provenance(self, job_id: str) -> dict[str, Any]:
+        """The job's ledger entry as W3C PROV-JSON."""
+        return self._json(self.http.get(f"/api/jobs/{job_id}/provenance"))
+
+    def reproduce(self, job_id: str) -> dict[str, Any]:
+        """Run the job again with its recorded inputs; per output, whether the hashes match."""
+        return self._json(self.http.post(f"/api/jobs/{job_id}/reproduce"))
+
 
 def _unqualify(document: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value.get("value", value) if isinstance(value, Mapping) else value

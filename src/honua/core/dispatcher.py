@@ -28,6 +28,7 @@ from honua.errors import HonuaError, InvalidTransition, NotFound
 if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
+    from honua.core.workflows import WorkflowEngine
     from honua.settings import Settings
     from honua.types import Executor
 
@@ -48,6 +49,8 @@ class Dispatcher:
         self.layers = layers
         self.tier_executors: dict[str, Executor] = {}
         """Executors of the tiers besides tier 1 (``JobManager.add_tier``), by tier name."""
+        self.workflows: WorkflowEngine | None = None
+        """Runs the workflow jobs found queued again after a restart."""
         self.cleanup_hooks: list[Callable[[dt.datetime], int]] = []
         """Also run by the periodic clean-up, with the time (expired layers, uploads...)."""
         self._wake = threading.Event()
@@ -123,6 +126,9 @@ class Dispatcher:
         except (NotFound, HonuaError) as exc:
             self.recorder.finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
                                  level=MessageLevel.ERROR)
+            return
+        if definition.workflow is not None and self.workflows is not None:
+            self.workflows.resume(job)  # steps that had succeeded come from the cache
             return
         description = definition.description
         outputs = select_outputs(description, list(job.options.outputs))

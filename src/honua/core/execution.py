@@ -68,6 +68,11 @@ class Outcome:
     duration: float = 0.0
     tier: str = ""
     """The tier that ran, when it is not the one the job was planned on (a fallback)."""
+    worker: Mapping[str, Any] = field(default_factory=dict)
+    """Where it ran (host, pid, kind), for the provenance ledger."""
+    output_hashes: Mapping[str, Any] = field(default_factory=dict)
+    """``{name: {"sha256", "bytes"}}`` of ``outputs_json``'s values, when the executor
+    encoded them (the front process then never parses big outputs to hash them)."""
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from honua.core import codec
+from honua.core import codec, provenance
 from honua.core.changes import JobChanges
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.provenance import ProvenanceRecord
 from honua.errors import HonuaError, InvalidTransition, NoSuchJob
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ class JobRecorder:
         self._ended = threading.Condition()
         self.changes = JobChanges()
         """Told after every write here, so live followers (SSE) wake instead of polling."""
+        self.listeners: list[Callable[[str, Job], None]] = []
+        """Told ``("started" | "finished", job)`` (the callback sender); must not block."""
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -99,14 +103,120 @@ class JobRecorder:
         if self.usage is not None:
             self.usage.remove_prefix(prefix)
 
-    def submit(self, job: Job, inputs_json: bytes) -> Job:
+    def submit(self, job: Job, inputs_json: bytes,
+               origins: Mapping[str, Any] | None = None,
+               parts: Mapping[str, bytes] | None = None) -> Job:
         """Store a new queued job; its inputs are written first, so a queued job always
-        has them."""
+        has them. Its provenance record starts here, with the inputs and their origins."""
         self.keep(inputs_key(job.id), inputs_json, job.tenant)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
         self.changes.notify(job.id)
+        try:
+            entries, spilled = provenance.input_entries(
+                parts if parts is not None else provenance.parts_of(inputs_json), origins)
+            self.store.put_provenance(self._record(
+                job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        except Exception:
+            log.exception("could not start the provenance record of job %s", job.id)
         return job
+
+    def start_direct(self, job: Job, parts: Mapping[str, bytes],
+                     origins: Mapping[str, Any] | None = None) -> Job:
+        """Store a new job already running in this process (a workflow, run by the engine
+        rather than handed to an executor): its inputs, its record, its provenance."""
+        self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+        now = self.clock()
+        job = job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+        self.store.create(job)
+        entries, spilled = provenance.input_entries(parts, origins)
+        self.store.put_provenance(self._record(
+            job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
+    def record_reuse(self, definition: Any, bound: Mapping[str, Any], options: Any,
+                     hit: ProvenanceRecord, *, owner: str, tenant: str) -> Job:
+        """A run answered from the partial-result cache: a succeeded job whose outputs are
+        a copy of ``hit``'s, its ledger entry saying which job it reused."""
+        from honua.core.jobs import new_job_id
+
+        now = self.clock()
+        job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier="cache")
+        text = f"Reused the outputs of job {hit.job_id} (same process, version and inputs)"
+        job = (job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+               .apply(JobEvent.SUCCEED, now, message=text, expires=self.expiry(now),
+                      has_outputs=True))
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+        self.keep(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)), job.tenant)
+        self.store.create(job, [Message(now, MessageLevel.INFO, text)])
+        entries, spilled = provenance.input_entries(parts)
+        self.store.put_provenance(self._record(
+            job, entries, outputs=dict(hit.outputs), reused_from=hit.job_id,
+            worker=provenance.worker_here(os.getpid(), "cache"),
+            inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
+    # -- provenance -----------------------------------------------------------------------------
+    def _record(self, job: Job, inputs: Mapping[str, Any], **changes: Any) -> ProvenanceRecord:
+        try:
+            version = self.registry.get(job.process_id).description.version
+        except HonuaError:
+            version = ""
+        succeeded = job.status is JobStatus.SUCCEEDED
+        layers = tuple(r.collection_id for r in job.options.registrations.values()) \
+            if succeeded else ()
+        fields: dict[str, Any] = {
+            "job_id": job.id, "process_id": job.process_id, "process_version": version,
+            "owner": job.owner, "tenant": job.tenant, "parent": job.options.parent,
+            "status": job.status.value, "tier": job.tier, "created": job.created,
+            "started": job.started, "finished": job.finished, "inputs": dict(inputs),
+            "outputs_asked": tuple(sorted(job.options.outputs)),
+            "software": provenance.software_versions(), "layers": layers}
+        fields.update(changes)
+        return ProvenanceRecord(**fields)
+
+    def record_sync_provenance(self, job: Job, inputs: Mapping[str, Any],
+                               origins: Mapping[str, Any] | None, outcome: Outcome) -> None:
+        """The ledger entry of a synchronous run, from its bound inputs and output values."""
+        try:
+            description = self.registry.get(job.process_id).description
+            parts = codec.encode_parts(description.inputs, inputs)
+            entries, spilled = provenance.input_entries(parts, origins)
+            artifact = ""
+            if spilled:
+                artifact = provenance.inputs_artifact_key(job.id)
+                self.keep(artifact, codec.join_parts(parts), job.tenant)
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    codec.encode_parts(description.outputs, outcome.outputs))
+            self.store.put_provenance(self._record(job, entries, outputs=outputs,
+                                                   worker=dict(outcome.worker),
+                                                   inputs_artifact=artifact))
+        except Exception:
+            log.exception("could not record the provenance of job %s", job.id)
+
+    def record_end_provenance(self, job_id: str, outcome: Outcome, *,
+                              reused_from: str = "") -> None:
+        """Complete a queued job's ledger entry with how it ended and what it made."""
+        try:
+            job = self.store.get(job_id)
+            pending = self.store.provenance(job_id)
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    provenance.parts_of(self.artifacts.get(outputs_key(job_id))))
+            worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
+            record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
+                                  worker=worker, reused_from=reused_from,
+                                  inputs_artifact=pending.inputs_artifact if pending else "")
+            self.store.put_provenance(record)
+        except NoSuchJob:
+            return
+        except Exception:
+            log.exception("could not record the provenance of job %s", job_id)
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
         """A synchronous run that has ended, recorded in one write."""
@@ -114,6 +224,22 @@ class JobRecorder:
             self.store.create(job, messages)
         except Exception:
             log.exception("could not record synchronous job %s", job.id)
+            return
+        self.tell("finished", job)
+
+    def tell(self, event: str, job: Job | str) -> None:
+        """Tell the listeners of a job's start or end (a listener's failure is logged)."""
+        if not self.listeners:
+            return
+        try:
+            record = self.store.get(job) if isinstance(job, str) else job
+        except NoSuchJob:
+            return
+        for listener in self.listeners:
+            try:
+                listener(event, record)
+            except Exception:
+                log.exception("job listener failed for job %s", record.id)
 
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
@@ -140,6 +266,7 @@ class JobRecorder:
         self._last_progress.pop(job_id, None)
         with self._ended:
             self._ended.notify_all()
+        self.tell("finished", job)
         return job
 
     def requeue(self, job_id: str, text: str) -> Job:
@@ -190,11 +317,16 @@ class JobRecorder:
         return outcome
 
     def complete(self, job_id: str, outcome: Outcome) -> None:
-        """A queued job's run ended: store its outputs, then its final state."""
+        """A queued job's run ended: store its outputs, then its final state, then its
+        provenance."""
         try:
             outcome = self.register_outputs(self.store.get(job_id), outcome)
         except NoSuchJob:
             return  # dismissed while it ran
+        self._complete(job_id, outcome)
+        self.record_end_provenance(job_id, outcome)
+
+    def _complete(self, job_id: str, outcome: Outcome) -> None:
         if outcome.status is OutcomeStatus.SUCCEEDED:
             self._succeed(job_id, outcome)
             return

@@ -16,7 +16,7 @@ and sees everything, as the server itself must.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -36,6 +36,9 @@ class Viewer:
     public_only: bool = False
     """An anonymous caller admitted only for public processes (``Principal.public_only``):
     references to layers and uploads, and registering outputs as layers, need credentials."""
+    may_use: Callable[[str], bool] | None = None
+    """Whether the caller may run a process (its view of ``core.access``), for the steps of
+    a workflow and nested processes, which the core checks itself; None: no rules."""
 
 
 _VIEWER: ContextVar[Viewer | None] = ContextVar("honua_viewer", default=None)

@@ -18,6 +18,7 @@ import threading
 import time
 
 from honua.core.execution import Outcome
+from honua.core.provenance import worker_here
 from honua.executors import outcomes
 from honua.executors.backlog import Backlog, Ticket
 from honua.executors.handle import EXITED, WorkerHandle, WorkerStartError
@@ -240,7 +241,7 @@ class Slot:
         if ticket.cancel_at is not None:
             ticket.finish(outcomes.cancelled(duration))
         else:
-            ticket.finish(outcomes.from_done(done, duration))
+            ticket.finish(outcomes.from_done(done, duration, worker_here(handle.pid, "pool")))
 
     def _kill(self, ticket: Ticket, outcome: Outcome) -> None:
         """Stop the item by force: the worker and everything it started die."""

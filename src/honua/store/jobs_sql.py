@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from honua.core.context import MessageLevel
 from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
+from honua.core.provenance import ProvenanceRecord
 from honua.store import sql_tenants
 from honua.store.records import (
     as_utc,
@@ -30,9 +32,17 @@ from honua.store.records import (
     normalise_statuses,
 )
 from honua.store.sql_engine import Database, parse_url, translated
-from honua.store.sql_schema import job_messages, job_to_row, jobs, metadata, row_to_job
+from honua.store.sql_schema import (
+    job_messages,
+    job_to_row,
+    jobs,
+    metadata,
+    provenance,
+    provenance_layers,
+    row_to_job,
+)
 
-__all__ = ["SqlJobStore"]
+__all__ = ["SqlJobStore", "provenance_row"]
 
 # Serialises table creation when several processes start at once on PostgreSQL.
 _FINISHED_VALUES = sorted(status.value for status in FINISHED)
@@ -183,6 +193,59 @@ class SqlJobStore:
         with translated(f"delete job {job_id}"), self._write() as conn:
             conn.execute(sa.delete(job_messages).where(job_messages.c.job_id == job_id))
             conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+            made_layers = sa.select(provenance_layers.c.job_id).where(
+                provenance_layers.c.job_id == job_id).exists()
+            conn.execute(sa.delete(provenance).where(provenance.c.job_id == job_id,
+                                                     ~made_layers))
+
+    # -- the provenance ledger ------------------------------------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        row = provenance_row(record)
+        with translated(f"record the provenance of job {record.job_id}"), self._write() as conn:
+            conn.execute(sa.delete(provenance).where(provenance.c.job_id == record.job_id))
+            conn.execute(sa.insert(provenance).values(row))
+            for layer in record.layers:
+                conn.execute(sa.delete(provenance_layers).where(
+                    provenance_layers.c.collection_id == layer))
+                conn.execute(sa.insert(provenance_layers).values(collection_id=layer,
+                                                                 job_id=record.job_id))
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None:
+        query = sa.select(provenance.c.record).where(provenance.c.job_id == job_id)
+        with translated(f"read the provenance of job {job_id}"), self._engine.connect() as conn:
+            text = conn.execute(query).scalar()
+        return None if text is None else ProvenanceRecord.from_json(json.loads(text))
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        query = (sa.select(provenance.c.record).where(provenance.c.parent == parent)
+                 .order_by(provenance.c.created, provenance.c.job_id))
+        with translated(f"read the steps of job {parent}"), self._engine.connect() as conn:
+            texts = conn.execute(query).scalars().all()
+        return [ProvenanceRecord.from_json(json.loads(text)) for text in texts]
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        query = sa.select(provenance_layers.c.job_id).where(
+            provenance_layers.c.collection_id == collection_id)
+        with translated(f"read the provenance of {collection_id}"), self._engine.connect() as c:
+            job_id = c.execute(query).scalar()
+        return None if job_id is None else self.provenance(job_id)
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        query = (sa.select(provenance.c.record)
+                 .where(provenance.c.tenant == tenant, provenance.c.cache_key == key,
+                        provenance.c.status == JobStatus.SUCCEEDED.value)
+                 .order_by(provenance.c.created.desc(), provenance.c.job_id).limit(5))
+        with translated("look up the result cache"), self._engine.connect() as conn:
+            texts = conn.execute(query).scalars().all()
+        return [ProvenanceRecord.from_json(json.loads(text)) for text in texts]
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def provenance_row(record: ProvenanceRecord) -> dict[str, Any]:
+    created = record.created or record.finished or dt.datetime.now(dt.UTC)
+    return {"job_id": record.job_id, "parent": record.parent, "tenant": record.tenant,
+            "status": record.status, "cache_key": record.cache_key if record.inputs else "",
+            "created": as_utc(created, name="created"),
+            "record": json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from honua.core.identity import ApiKey, User
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, no_such_job
+from honua.core.provenance import ProvenanceRecord
 from honua.errors import Conflict, NotFound
 from honua.store.artifact_keys import check_key, check_prefix
 from honua.store.records import (
@@ -31,6 +32,8 @@ from honua.store.records import (
 
 __all__ = ["MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore"]
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 
 def _newest_first(job: Job) -> tuple[dt.datetime, str]:
     return job.created, job.id
@@ -43,6 +46,8 @@ class MemoryJobStore:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._messages: dict[str, list[Message]] = {}
+        self._provenance: dict[str, ProvenanceRecord] = {}
+        self._layers: dict[str, str] = {}
 
     def create(self, job: Job, messages: Sequence[Message] = ()) -> None:
         job = normalise_job(job)
@@ -139,6 +144,38 @@ class MemoryJobStore:
         with self._lock:
             self._jobs.pop(job_id, None)
             self._messages.pop(job_id, None)
+            if job_id not in self._layers.values():
+                self._provenance.pop(job_id, None)
+
+    # -- the provenance ledger ------------------------------------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        record = ProvenanceRecord.from_json(record.to_json())  # what the SQL store keeps
+        with self._lock:
+            self._provenance[record.job_id] = record
+            for layer in record.layers:
+                self._layers[layer] = record.job_id
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None:
+        with self._lock:
+            return self._provenance.get(job_id)
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        with self._lock:
+            found = [r for r in self._provenance.values() if r.parent == parent]
+        return sorted(found, key=lambda r: (r.created or r.finished or _EPOCH, r.job_id))
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        with self._lock:
+            job_id = self._layers.get(collection_id)
+            return None if job_id is None else self._provenance.get(job_id)
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        with self._lock:
+            found = [r for r in self._provenance.values()
+                     if r.tenant == tenant and r.status == JobStatus.SUCCEEDED.value
+                     and r.inputs and r.cache_key == key]
+        found.sort(key=lambda r: (r.created or _EPOCH), reverse=True)
+        return found[:5]
 
     def close(self) -> None:
         pass

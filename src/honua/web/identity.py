@@ -38,6 +38,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator, Credentials
 from honua.core.identity import ANONYMOUS, PUBLIC_ANONYMOUS, Principal
 from honua.core.tenancy import Viewer, viewing_as
@@ -97,9 +98,11 @@ def unauthenticated() -> Unauthenticated:
 
 class IdentityMiddleware:
     def __init__(self, app: ASGIApp, authenticator: Authenticator, refuse: Refusal, *,
-                 max_body: int, public_route: RoutePredicate | None = None) -> None:
+                 max_body: int, public_route: RoutePredicate | None = None,
+                 access: AccessPolicy | None = None) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.access = access
         self.refuse = refuse
         self.max_body = max_body
         self.public_route = public_route
@@ -120,8 +123,14 @@ class IdentityMiddleware:
             return
         scope[SCOPE_KEY] = principal
         scope.setdefault("state", {})["principal"] = principal
-        viewer = Viewer(principal.tenant, principal.is_admin(self.authenticator.settings),
-                        principal.roles, principal.anonymous, principal.public_only)
+        admin = principal.is_admin(self.authenticator.settings)
+        access = self.access
+        may_use = None if access is None else (
+            access.is_public if principal.public_only else
+            lambda process_id: access.may_use(process_id, roles=principal.roles,
+                                              anonymous=principal.anonymous, admin=admin))
+        viewer = Viewer(principal.tenant, admin, principal.roles, principal.anonymous,
+                        principal.public_only, may_use)
         with viewing_as(viewer):  # core's job lookups answer for this caller only
             await self.app(scope, receive, send)
 

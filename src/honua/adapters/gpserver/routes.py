@@ -68,7 +68,8 @@ class GPServer:
         self.manager = services.manager
         self.settings = services.settings
         self.registry = services.registry
-        self.catalog = gpcatalog.build(self.settings.gp_services, self.registry)
+        self._catalog = gpcatalog.build(self.settings.gp_services, self.registry)
+        self._generation = self.registry.generation
         self.pages = Pages()
         self.uploads = UploadResources(open_uploads(services), self.pages)
         self.tokens = TokenService(services.authenticator)
@@ -76,6 +77,14 @@ class GPServer:
         self.previews = PreviewCache()
 
     # -- locating ---------------------------------------------------------------------------
+    @property
+    def catalog(self) -> gpcatalog.Catalog:
+        """The GP services, rebuilt when workflows were deployed or undeployed meanwhile."""
+        if self._generation != self.registry.generation:
+            self._generation = self.registry.generation
+            self._catalog = gpcatalog.build(self.settings.gp_services, self.registry)
+        return self._catalog
+
     def service(self, call: Call) -> Service:
         """The service with only the tasks the caller may use (the others are absent)."""
         service = self.catalog.service(call.path("folder"), call.path("service"))

@@ -19,7 +19,7 @@ from honua.core.references import LayerReference, can_read
 from honua.errors import Forbidden, InvalidParameter, NotSupported
 from honua.geo.filter_limits import FilterLimits
 from honua.settings import Settings
-from honua.types import Catalog
+from honua.types import Catalog, JobService
 from honua.web.body import public_base
 from honua.web.negotiate import wants_html
 
@@ -34,9 +34,12 @@ EPSG4326_NAMES = ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326")
 
 
 class Collections:
-    def __init__(self, catalog: Catalog, settings: Settings, pages: Pages | None = None) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, pages: Pages | None = None,
+                 manager: JobService | None = None) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.manager = manager
+        """For the provenance of registered layers (the run that made them)."""
         self.filter_limits = FilterLimits.from_settings(settings)
         self.pages = pages
 
@@ -64,7 +67,19 @@ class Collections:
 
     async def collection(self, request: Request) -> Response:
         layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
-        document = fenc.collection(layer, self.base(request))
+        base = self.base(request)
+        document = fenc.collection(layer, base)
+        if self.manager is not None and layer.registered:
+            record = await run_in_threadpool(self.manager.layer_provenance, layer.id)
+            if record is not None:
+                document["provenance"] = {
+                    "jobID": record.job_id, "processID": record.process_id,
+                    "processVersion": record.process_version, "finished": record.to_json()[
+                        "finished"], "activity": f"{base}/api/jobs/{record.job_id}/provenance"}
+                document.setdefault("links", []).append({
+                    "href": f"{base}/api/jobs/{record.job_id}/provenance",
+                    "rel": "http://www.w3.org/ns/prov#wasGeneratedBy",
+                    "type": "application/json", "title": "The run that made this layer"})
         if pages := self._html(request):
             return pages.page(request, "collection.html", pages.crumbs(
                 ("Collections", "/api/collections?f=html"), (layer.id, "")), document=document,

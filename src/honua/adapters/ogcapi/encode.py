@@ -34,7 +34,9 @@ FEATURES_CONFORMANCE = (
 """The catalog at ``/api/collections`` (OGC API - Features Part 1 and Part 3 with CQL2)."""
 CONFORMANCE = [CONF + c for c in
                ("core", "ogc-process-description", "json", "oas30", "job-list", "dismiss")
-               ] + FEATURES_CONFORMANCE
+               ] + FEATURES_CONFORMANCE + [
+    "http://www.opengis.net/spec/ogcapi-processes-3/1.0/conf/" + c
+    for c in ("nested-processes", "collection-input")]
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, cast
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from honua.adapters.ogcapi import decode, encode
+from honua.adapters.ogcapi import decode, encode, nested
 from honua.adapters.ogcapi.collections import Collections
 from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.html import Pages, form_fields
@@ -22,21 +23,24 @@ from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
+from honua.core.provenance import prov_document
 from honua.core.references import can_read, is_reference
 from honua.core.requests import ExecutionOptions
-from honua.errors import HonuaError
+from honua.errors import Forbidden, HonuaError, InvalidParameter
 from honua.settings import Settings
 from honua.types import Catalog, JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
-from honua.web.json_body import OFFLOAD_BYTES
+from honua.web.json_body import OFFLOAD_BYTES, load_json
 from honua.web.negotiate import wants_html
 from honua.web.preview import PreviewCache, view
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
+PROV_JSON = "application/json"
+"""PROV-JSON has no registered media type of its own; it is JSON."""
 
 
 class OgcApi:
@@ -126,10 +130,83 @@ class OgcApi:
         return json_response(document)
 
     async def execute(self, request: Request) -> Response:
-        base = self.base(request)
         definition = processes_for(request, self.manager.registry).get(
             request.path_params["process_id"])
         body = await read_body(request, self.settings.max_body_bytes)
+        if b'"process"' in body:  # maybe OGC API Part 3 nested processes: run as a workflow
+            document = await run_in_threadpool(load_json, body,
+                                               max_depth=self.settings.json_max_depth)
+            if nested.has_nested(document):
+                processes = processes_for(request, self.manager.registry)
+                workflow, execute = nested.nested_workflow(
+                    definition.id, document,
+                    lambda pid: [p.name for p in processes.get(pid).description.outputs])
+                definition = await run_in_threadpool(self.manager.workflow, workflow, processes)
+                body = orjson.dumps(execute)
+        return await self._execute(request, definition, body)
+
+    async def deploy(self, request: Request) -> Response:
+        """OGC API - Processes Part 2 (deploy, replace, undeploy) style: a workflow document
+        becomes a process; admin role only."""
+        self._admin(request)
+        body = await read_body(request, self.settings.max_body_bytes)
+        document = await run_in_threadpool(load_json, body,
+                                           max_depth=self.settings.json_max_depth)
+        definition = await run_in_threadpool(self.manager.deploy, document)
+        base = self.base(request)
+        return json_response(encode.process_summary(definition.description, base), status=201,
+                             headers={"Location": f"{base}/api/processes/{definition.id}"})
+
+    async def undeploy(self, request: Request) -> Response:
+        self._admin(request)
+        process_id = request.path_params["process_id"]
+        processes_for(request, self.manager.registry).get(process_id)
+        await run_in_threadpool(self.manager.undeploy, process_id)
+        return Response(status_code=204)
+
+    def _admin(self, request: Request) -> None:
+        if not principal_of(request).is_admin(self.settings):
+            raise Forbidden("deploying and undeploying processes needs the admin role (a key "
+                            "made with `honua keys create --role admin`)")
+
+    # -- workflows ----------------------------------------------------------------------------
+    async def _workflow(self, request: Request) -> tuple[Any, bytes, bool | None]:
+        """The checked workflow of a ``{"workflow", "inputs", ...}`` body, the execute body
+        that remains, and the ``reuse`` asked for."""
+        body = await read_body(request, self.settings.max_body_bytes)
+        document = await run_in_threadpool(load_json, body,
+                                           max_depth=self.settings.json_max_depth)
+        if not isinstance(document, dict) or not isinstance(document.get("workflow"), dict):
+            raise InvalidParameter('the body must be {"workflow": {...}, "inputs": {...}}',
+                                   parameter="workflow")
+        reuse = document.pop("reuse", None)
+        if reuse is not None and not isinstance(reuse, bool):
+            raise InvalidParameter("reuse must be true or false", parameter="reuse")
+        workflow = document.pop("workflow")
+        definition = await run_in_threadpool(
+            self.manager.workflow, workflow, processes_for(request, self.manager.registry))
+        return definition, orjson.dumps(document), reuse
+
+    async def workflow_execution(self, request: Request) -> Response:
+        definition, body, reuse = await self._workflow(request)
+        return await self._execute(request, definition, body, reuse=reuse)
+
+    async def workflow_validation(self, request: Request) -> Response:
+        """Check a workflow (and its inputs) without running it."""
+        definition, body, _ = await self._workflow(request)
+        inputs, options = decode.decode_execute(body, definition.description, None,
+                                                self.base(request), self.settings.json_max_depth)
+        caller = principal_of(request)
+        await run_in_threadpool(partial(self.manager.prepare, definition.id, inputs, options,
+                                        owner=caller.subject, tenant=caller.tenant))
+        workflow = definition.workflow
+        return json_response({
+            "valid": True, "processID": definition.id, "steps": list(workflow.order),
+            "process": encode.process_description(definition.description, self.base(request))})
+
+    async def _execute(self, request: Request, definition: Any, body: bytes, *,
+                       reuse: bool | None = None) -> Response:
+        base = self.base(request)
         prefer = request.headers.get("prefer")
         large = len(body) > OFFLOAD_BYTES
         arguments = (body, definition.description, prefer, base, self.settings.json_max_depth)
@@ -137,6 +214,8 @@ class OgcApi:
             inputs, options = await run_in_threadpool(decode.decode_execute, *arguments)
         else:
             inputs, options = decode.decode_execute(*arguments)
+        if reuse is not None:
+            options = dataclasses.replace(options, reuse=reuse)
         # big inputs and references (CQL2 parsing, catalog reads) are checked off the loop
         offload = large or any(is_reference(v) for v in _items(inputs))
         caller = principal_of(request)
@@ -148,7 +227,9 @@ class OgcApi:
                 headers["Preference-Applied"] = "respond-async"
             return json_response(encode.status_info(run.job, base), status=201, headers=headers)
         if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
-            return await self._job_results(run.job.id, base)
+            answer = await self._job_results(run.job.id, base)
+            answer.headers.append("Link", f'<{base}/api/jobs/{run.job.id}>; rel="monitor"')
+            return answer
         assert run.outputs is not None
         headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
         if prefer:
@@ -254,6 +335,22 @@ class OgcApi:
     async def dismiss(self, request: Request) -> Response:
         job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
+
+    async def provenance(self, request: Request) -> Response:
+        """The job's ledger entry as W3C PROV-JSON (a workflow's steps included)."""
+        record, children = await run_in_threadpool(self.manager.provenance,
+                                                   request.path_params["job_id"])
+        document = prov_document(record, children=children,
+                                 namespace=f"{self.base(request)}/api/")
+        return json_response(document, media_type=PROV_JSON)
+
+    async def reproduce(self, request: Request) -> Response:
+        """Run the job again with its recorded inputs; say whether each output matches."""
+        caller = principal_of(request)
+        answer = await run_in_threadpool(partial(
+            self.manager.reproduce, request.path_params["job_id"], owner=caller.subject,
+            tenant=caller.tenant))
+        return json_response(answer)
 
     async def results(self, request: Request) -> Response:
         if wants_html(request):  # a person asking for results sees them on the job's page
@@ -373,16 +470,22 @@ def routes(services: Services) -> list[Route]:
         ("/api/conformance", api.conformance, ["GET"]),
         ("/api/openapi", api.openapi, ["GET"]),
         ("/api/processes", api.processes, ["GET"]),
+        ("/api/processes", api.deploy, ["POST"]),
         ("/api/processes/{process_id}", api.process, ["GET"]),
         ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
+        ("/api/workflows/execution", api.workflow_execution, ["POST"]),
+        ("/api/workflows/validation", api.workflow_validation, ["POST"]),
         ("/api/jobs", api.jobs, ["GET"]),
         ("/api/jobs/{job_id}", api.job, ["GET"]),
         ("/api/jobs/{job_id}/events", api.events, ["GET"]),
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
+        ("/api/jobs/{job_id}/provenance", api.provenance, ["GET"]),
+        ("/api/jobs/{job_id}/reproduce", api.reproduce, ["POST"]),
         ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
         ("/api/jobs/{job_id}/results/{output}/map", api.result_map, ["GET"]),
     ]
-    collections = Collections(services.catalog, services.settings, api.pages)
+    collections = Collections(services.catalog, services.settings, api.pages,
+                              services.manager)
     uploads = Uploads(services.uploads, services.settings, api.pages)
     table += [
         ("/api/collections", collections.collections, ["GET"]),
@@ -397,4 +500,5 @@ def routes(services: Services) -> list[Route]:
     out = [Route(path, guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", guard(api.dismiss), methods=["DELETE"]))
     out.append(Route("/api/uploads/{upload_id}", guard(uploads.delete), methods=["DELETE"]))
+    out.append(Route("/api/processes/{process_id}", guard(api.undeploy), methods=["DELETE"]))
     return out
