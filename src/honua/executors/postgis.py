@@ -13,6 +13,11 @@ unless the request pinned the tier: then it is a clear job failure. The pool
 stays healthy either way: a failed transaction is rolled back before the
 connection is returned.
 
+A job whose result is registered as a layer (``registerAs``) in the database its
+layers are in (``postgis_catalog_url``) never brings its rows into Python: the
+statement becomes ``CREATE TABLE honua_registered."<id>" AS ...`` with the layer's
+record, in one transaction, and the job's output is a reference to that layer.
+
 The SQL of each process is in ``executors.postgis_sql``; the layers are read
 through ``sql_layers`` (``store.catalog_postgis``, given by the app).
 """
@@ -39,7 +44,7 @@ from honua.core import codec
 from honua.core.catalog import FeatureQuery, check_filter, parse_filter
 from honua.core.description import ProcessDescription
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
-from honua.core.references import LayerReference, ReferenceResolver
+from honua.core.references import LayerReference, LayerService, ReferenceResolver, Registration
 from honua.core.registry import Registry
 from honua.core.tiers import POSTGIS
 from honua.errors import HonuaError
@@ -63,6 +68,13 @@ class SqlLayers(Protocol):
     def layer_source(self, collection_id: str, query: FeatureQuery, *,
                      exclude: Any = None) -> Any: ...
 
+    def registered_url(self) -> str | None: ...
+
+    def register_select(self, conn: Any, collection_id: str, statement: Any, *, title: str,
+                        description: str, owner: str, tenant: str,
+                        expires: dt.datetime | None, overwrite: bool) -> None: ...
+
+    def refresh(self) -> None: ...
 
 
 class _Refused(Exception):
@@ -73,6 +85,13 @@ class _Refused(Exception):
 class _Running:
     cancel: threading.Event
     connection: psycopg.Connection[Any] | None = None
+
+
+def _same_database(a: str, b: str) -> bool:
+    """Whether two database URLs name one database (``postgresql+psycopg://`` or not)."""
+    def plain(url: str) -> str:
+        return url.partition("://")[2].rstrip("/")
+    return plain(a) == plain(b)
 
 
 def _plain(value: Any) -> Any:
@@ -270,7 +289,10 @@ class PostGISTier:
                 description.inputs, item.inputs_json or b"{}")
             listener.on_start(item.job_id)
             url, statement = self.statement(item.process_id, inputs)
-            result = self._execute(item, listener, running, url, statement)
+            registration = self._in_place(item, description, url)
+            result: Any = (self._execute(item, listener, running, url, statement)
+                           if registration is None else
+                           self._register(item, running, url, statement, registration))
         except _Refused as refused:
             if item.pinned_tier == POSTGIS or self.fallback is None:
                 listener.on_finish(item.job_id, Outcome(
@@ -304,8 +326,48 @@ class PostGISTier:
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs,
                                                     duration=duration))
 
+    def _in_place(self, item: WorkItem, description: ProcessDescription, url: str
+                  ) -> Registration | None:
+        """The registration of the result, when it can be written where it is computed."""
+        job = item.job
+        if job is None or "result" not in job.options.registrations:
+            return None
+        target = self.sql_layers.registered_url()
+        if target is None or not _same_database(target, url):
+            return None
+        if not isinstance(self.resolver, LayerService):
+            return None
+        return self.resolver.registrations(description, job.options, owner=job.owner,
+                                           tenant=job.tenant).get("result")
+
+    def _register(self, item: WorkItem, running: _Running, url: str, statement: Statement,
+                  registration: Registration) -> LayerReference:
+        """Run the statement into a registered layer's table (see the module docstring)."""
+        job = item.job
+        assert job is not None
+
+        def write(conn: psycopg.Connection[Any]) -> None:
+            self.sql_layers.register_select(
+                conn, registration.collection_id, statement, title=registration.title,
+                description=registration.description, owner=job.owner, tenant=job.tenant,
+                expires=dt.datetime.now(dt.UTC) + registration.ttl,
+                overwrite=registration.overwrite)
+
+        self._in_transaction(item, running, url, write, read_only=False)
+        self.sql_layers.refresh()
+        return LayerReference(registration.collection_id)
+
     def _execute(self, item: WorkItem, listener: ExecutionListener, running: _Running, url: str,
                  statement: Statement) -> FeatureCollection:
+        result: FeatureCollection = self._in_transaction(
+            item, running, url, lambda conn: self._fetch(item, listener, conn, statement))
+        return result
+
+    def _in_transaction(self, item: WorkItem, running: _Running, url: str,
+                        work: Callable[[psycopg.Connection[Any]], Any], *,
+                        read_only: bool = True) -> Any:
+        """``work`` on a pooled connection, in a transaction under the job's time limit that
+        its cancel can stop; a database error is ``_Refused``."""
         try:
             with self.connect(url, self.connect_timeout) as conn:
                 with self._lock:
@@ -314,11 +376,12 @@ class PostGISTier:
                     raise psycopg.errors.QueryCanceled("cancelled before it started")
                 try:
                     with conn.transaction():
-                        conn.execute("SET TRANSACTION READ ONLY")
+                        if read_only:
+                            conn.execute("SET TRANSACTION READ ONLY")
                         milliseconds = max(1, int(item.limits.timeout_seconds * 1000))
                         conn.execute("SELECT set_config('statement_timeout', %s, true)",
                                      (str(milliseconds),))
-                        return self._fetch(item, listener, conn, statement)
+                        return work(conn)
                 finally:
                     with self._lock:
                         running.connection = None
