@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from honua.app import create_app
 from honua.executors.postgis_sql import BUILDERS
 from honua.settings import Settings
-from tests.support import postgis_layers
+from tests.support import postgis_layers, postgres
 
 SLOW = ("SELECT id, name, geom FROM points "
         "WHERE pg_sleep(CASE WHEN id = 300 THEN 30 ELSE 0 END) IS NOT NULL")
@@ -316,3 +316,56 @@ def test_gpserver_and_wps_show_and_pin_the_tier(client):
                                                    "collections/pg-parcels/items"})
     assert wps.status_code == 200, wps.text
     assert "(tier postgis)" in wps.text
+
+
+# -- a database without the extension; the pools closed with the server -------------------------
+def _connections(database):
+    with postgres.connect(database) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND "
+                            "pid <> pg_backend_pid()", (database,)).fetchone()[0]
+
+
+def test_a_database_without_postgis_refuses_a_pinned_tier_and_fails_clearly_on_tier_1(
+        tmp_path):
+    with postgres.fresh_database("honua_noext", postgis=True) as name:
+        with postgres.connect(name, autocommit=True) as conn:
+            postgis_layers.create_table(conn, "points", *postgis_layers.points(20))
+        url = postgres.url(name)
+        settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                            cleanup_interval_seconds=3600, layers=(
+                                {"id": "noext", "url": url, "table": "public.points"},))
+        app = create_app(settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert client.get("/api/collections/noext").status_code == 200  # described
+            with postgres.connect(name, autocommit=True) as conn:
+                conn.execute("DROP EXTENSION postgis CASCADE")
+            pinned = execute(client, "centroid", {"features": ref("noext")}, tier="postgis")
+            assert pinned.status_code == 409, pinned.text
+            assert "PostGIS extension is not installed" in pinned.json()["detail"]
+            # unpinned, it falls back to tier 1, which reads the layer through the catalog:
+            # without PostGIS the table has no geometry left, so that is a clear 503, not a 500
+            fallen = execute(client, "centroid", {"features": ref("noext")})
+            assert fallen.status_code == 503, fallen.text
+            assert "cannot be read from its database now" in fallen.json()["detail"]
+            with postgres.connect(name, autocommit=True) as conn:  # PostGIS is back
+                conn.execute("CREATE EXTENSION postgis")
+                conn.execute("ALTER TABLE points ADD COLUMN geom geometry")
+                conn.execute("UPDATE points SET geom = ST_Point(10 + id * 0.01, 50, 4326)")
+            app.state.services.manager.tiers["postgis"]._healthy.clear()
+            assert len(features_of(execute(client, "centroid", {"features": ref("noext")},
+                                           tier="postgis"))) == 20
+
+
+def test_the_database_connections_close_when_the_server_stops(tmp_path):
+    with postgres.fresh_database("honua_close", postgis=True) as name:
+        with postgres.connect(name, autocommit=True) as conn:
+            postgis_layers.create_table(conn, "points", *postgis_layers.points(20))
+        settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                            cleanup_interval_seconds=3600, layers=(
+                                {"id": "closing", "url": postgres.url(name),
+                                 "table": "public.points"},))
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            features_of(execute(client, "centroid", {"features": ref("closing")}, tier="postgis"))
+            assert last_job(client, "centroid")["tier"] == "postgis"
+            assert _connections(name) > 0  # the pools keep theirs open while serving
+        assert _connections(name) == 0

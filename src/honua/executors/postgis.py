@@ -109,8 +109,10 @@ class PostGISTier:
 
     def __init__(self, registry: Registry, resolver: ReferenceResolver, sql_layers: SqlLayers,
                  connect: Connect, *, threads: int = 4, chunk_size: int = 50000,
-                 connect_timeout: float = 5.0) -> None:
+                 connect_timeout: float = 5.0, close: Callable[[], None] | None = None) -> None:
         self.registry = registry
+        self.close = close
+        """Closes the tier's pool (``Pools.close``) when the tier stops with the server."""
         self.connect = connect
         """A pooled connection to a database URL, within a timeout: the tier's own pool
         (``store.pg_pools``), apart from the catalog's reads, so that a full tier-2 pool
@@ -228,6 +230,8 @@ class PostGISTier:
         for thread in self._workers:
             thread.join(timeout=5)
         self._workers.clear()
+        if self.close is not None:  # reopened lazily if the tier starts again
+            self.close()
 
     def free_slots(self) -> int:
         with self._lock:

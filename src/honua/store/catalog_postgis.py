@@ -377,6 +377,13 @@ class PostGISCatalog:
         except psycopg.OperationalError as exc:
             raise PoolUnavailable(f"the database of collection {entry.info.id!r} failed: "
                                   f"{exc}") from None
+        except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable,
+                psycopg.errors.UndefinedFunction, psycopg.errors.UndefinedObject) as exc:
+            # the table changed, or PostGIS was removed, since the layer was described
+            with self._lock:
+                self._entries.pop(entry.info.id, None)
+            raise PoolUnavailable(f"collection {entry.info.id!r} cannot be read from its "
+                                  f"database now: {exc.diag.message_primary}") from None
 
     def _fetch(self, entry: _Entry, statement: sql.Composed, params: builtins.list[Any]
                ) -> builtins.list[tuple[Any, ...]]:

@@ -84,6 +84,11 @@ class CatalogUnion:
     def refresh(self) -> None:
         self.postgis.refresh()
 
+    def close(self) -> None:
+        """Close the connections to the PostGIS layers' databases (the server stops); a
+        later read opens them again."""
+        self.postgis.pools.close()
+
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
                  expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
