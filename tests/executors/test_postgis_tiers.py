@@ -126,6 +126,11 @@ CASES = [
                              "invert": True}),
     ("select_by_attribute", {"features": ref("pg-parcels"),
                              "filter": "S_INTERSECTS(geometry, BBOX(10.2, 50.2, 10.5, 50.5))"}),
+    ("simplify", {"features": ref("pg-wiggles"), "tolerance": {"value": 100, "unit": "meters"}}),
+    ("simplify", {"features": ref("pg-wiggles", filter="label < 'w5'"),
+                  "tolerance": {"value": 0.5, "unit": "kilometers"}}),
+    ("simplify", {"features": ref("pg-parcels-utm"), "tolerance": 30}),
+    ("simplify", {"features": ref("pg-points"), "tolerance": 30}),
 ]
 
 
@@ -169,6 +174,10 @@ def test_tier_2_gives_what_tier_1_gives(client, process, inputs):
                                                                    theirs["properties"][key])
         a, b = _measure(ours["geometry"]), _measure(theirs["geometry"])
         assert math.isclose(a, b, rel_tol=0.01), (a, b)
+        if process == "simplify":  # as many vertices kept, give or take a few
+            m, n = (len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"])))
+                    for f in (ours, theirs))
+            assert abs(m - n) <= max(2, 0.1 * n), (m, n)
         if ours["geometry"] and ours["geometry"]["type"] == "Point":
             p = shapely.geometry.shape(ours["geometry"])
             q = shapely.geometry.shape(theirs["geometry"])

@@ -414,7 +414,38 @@ def _build_near(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statem
                                  *where_params), fields, a.crs)
 
 
+# -- simplify ------------------------------------------------------------------------------------
+def _refuse_simplify(inputs: Mapping[str, Any]) -> str | None:
+    if not inputs.get("preserve_topology", True):
+        return "simplification without preserving topology is done by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_simplify(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    tolerance = inputs.get("tolerance")
+    if tolerance is None or not tolerance.meters > 0:
+        raise InvalidParameter("input 'tolerance' must be greater than zero",
+                               parameter="tolerance")
+    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    head, params = _with([("s", source)])
+    if source.crs.is_geographic:  # the tolerance on the ground: in the feature's UTM zone
+        simplified = sql.SQL(
+            "ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(l.g, _ST_BestSRID(l.g)), "
+            "%s), ST_SRID(l.g))")
+        values: list[Any] = [tolerance.meters]
+    else:
+        simplified = sql.SQL("ST_SimplifyPreserveTopology(l.g, %s)")
+        values = [tolerance.meters / meters_per_unit(source.crs)]
+    statement = sql.SQL(
+        "{}SELECT s.{}, ST_AsBinary(CASE WHEN l.g IS NULL OR ST_IsEmpty(l.g) OR "
+        "ST_Dimension(l.g) = 0 THEN l.g ELSE {} END){} FROM s, LATERAL (SELECT {} AS g) AS l "
+        "ORDER BY s.{}").format(head, ID, simplified, _cols(source.fields), geometry, ID)
+    return Statement(statement, (*params, *values), source.fields, source.crs)
+
+
 BUILDERS: dict[str, Builder] = {
+    "simplify": Builder(("features",), _refuse_simplify, _build_simplify),
     "buffer": Builder(("features",), _refuse_buffer, _build_buffer),
     "dissolve": Builder(("features",), _refuse_dissolve, _build_dissolve),
     "clip": Builder(("features", "clip_features"), _invalid_refusal, _build_clip),
