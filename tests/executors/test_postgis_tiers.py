@@ -163,6 +163,34 @@ def test_tier_2_gives_what_tier_1_gives(client, process, inputs):
     assert last_job(client, process)["tier"] == "postgis"
     python = features_of(execute(client, process, inputs, tier="shapely"))
     assert last_job(client, process)["tier"] == "shapely"
+    _compare(process, inputs, sql, python)
+
+
+def _stored(client, process, inputs, tier):
+    """The features of an asynchronous job's stored result (tier 2 writes them as GeoJSON
+    in PostgreSQL)."""
+    response = execute(client, process, inputs, tier=tier, Prefer="respond-async")
+    assert response.status_code == 201, response.text
+    status = poll(client, response.json()["jobID"])
+    assert status["status"] == "successful" and status["tier"] == tier, status
+    results = client.get(f"/api/jobs/{status['jobID']}/results")
+    assert results.status_code == 200, results.text
+    document = results.json()
+    value = document["result"] if "result" in document else document
+    value = value.get("value", value)
+    return value["features"], value.get("crs")
+
+
+@pytest.mark.parametrize(("process", "inputs"), CASES,
+                         ids=[f"{p}-{i}" for i, (p, _) in enumerate(CASES)])
+def test_stored_tier_2_results_are_tier_1_results(client, process, inputs):
+    sql, sql_crs = _stored(client, process, inputs, "postgis")
+    python, python_crs = _stored(client, process, inputs, "shapely")
+    assert sql_crs == python_crs
+    _compare(process, inputs, sql, python)
+
+
+def _compare(process, inputs, sql, python):
     assert len(sql) == len(python) > 0
     if inputs.get("multipart") is False:  # parts of one group come in no defined order
         sql, python = sorted(sql, key=_part_key), sorted(python, key=_part_key)

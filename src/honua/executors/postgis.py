@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 import psycopg
 import shapely
 
@@ -48,8 +49,9 @@ from honua.core.references import LayerReference, LayerService, ReferenceResolve
 from honua.core.registry import Registry
 from honua.core.tiers import POSTGIS
 from honua.errors import HonuaError
-from honua.executors.postgis_sql import BUILDERS, Statement
+from honua.executors.postgis_sql import BUILDERS, Statement, as_geojson
 from honua.geo.features import FeatureCollection
+from honua.geo.geojson import crs_member
 
 __all__ = ["PostGISTier"]
 
@@ -294,9 +296,14 @@ class PostGISTier:
             listener.on_start(item.job_id)
             url, statement = self.statement(item.process_id, inputs)
             registration = self._in_place(item, description, url)
-            result: Any = (self._execute(item, listener, running, url, statement)
-                           if registration is None else
-                           self._register(item, running, url, statement, registration))
+            result: Any
+            if registration is not None:
+                result = self._register(item, running, url, statement, registration)
+            elif item.return_json and {p.name for p in description.outputs} == {"result"}:
+                result = self._in_transaction(item, running, url, lambda conn: self._fetch_json(
+                    item, listener, conn, statement))
+            else:
+                result = self._execute(item, listener, running, url, statement)
         except _Refused as refused:
             if item.pinned_tier == POSTGIS or self.fallback is None:
                 listener.on_finish(item.job_id, Outcome(
@@ -321,6 +328,10 @@ class PostGISTier:
                     error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s"))
             return
         duration = time.monotonic() - started
+        if isinstance(result, bytes):  # the stored outputs, written by PostgreSQL
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
+                                                    outputs_json=result))
+            return
         outputs = {"result": result}
         if item.return_json:
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
@@ -400,6 +411,25 @@ class PostGISTier:
             text = (diag.message_primary if diag is not None and diag.message_primary
                     else str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             raise _Refused(text) from None
+
+    def _fetch_json(self, item: WorkItem, listener: ExecutionListener,
+                    conn: psycopg.Connection[Any], statement: Statement) -> bytes:
+        """The job's stored outputs (``{"result": <GeoJSON>}``) with every feature written
+        as GeoJSON by PostgreSQL: no per-feature work in Python but joining the texts."""
+        query, params = as_geojson(statement)
+        parts: list[str] = []
+        count = 0
+        with conn.cursor(name=f"honua_{item.job_id[:16]}") as cursor:
+            cursor.itersize = self.chunk_size
+            cursor.execute(query, params)
+            while rows := cursor.fetchmany(self.chunk_size):
+                parts.append(",".join([row[0] for row in rows]))
+                count += len(rows)
+                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        member = crs_member(statement.crs)
+        tail = b"]}" if member is None else b'],"crs":' + orjson.dumps(member) + b"}"
+        return b"".join([b'{"result":{"type":"FeatureCollection","features":[',
+                         ",".join(parts).encode(), tail, b"}"])
 
     def _fetch(self, item: WorkItem, listener: ExecutionListener, conn: psycopg.Connection[Any],
                statement: Statement) -> FeatureCollection:

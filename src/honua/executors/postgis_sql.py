@@ -26,7 +26,7 @@ from honua.errors import InvalidParameter
 from honua.geo.crs import meters_per_unit
 from honua.geo.features import Field
 
-__all__ = ["BUILDERS", "Builder", "Statement"]
+__all__ = ["BUILDERS", "Builder", "Statement", "as_geojson"]
 
 ID = sql.Identifier("__honua_id")
 GEOM = sql.Identifier("__honua_geometry")
@@ -54,6 +54,25 @@ class Builder:
     """An input holding a CQL2 filter that narrows the first layer's own query (pushed into
     its WHERE), with ``invert_input`` selecting the complement."""
     invert_input: str | None = None
+
+
+def as_geojson(statement: Statement) -> tuple[sql.Composed, tuple[Any, ...]]:
+    """The statement with each row turned into its GeoJSON Feature text inside PostgreSQL,
+    as ``geo.geojson.feature_dicts`` writes it (id when kept and not null, geometry,
+    properties in field order): the server then joins texts instead of decoding WKB and
+    encoding every feature in Python (``executors.postgis``, stored job outputs)."""
+    aliases = [sql.Identifier(f"c{i}") for i in range(2 + len(statement.fields))]
+    properties = sql.SQL(", ").join([sql.SQL("{}, q.{}").format(sql.Literal(f.name), a)
+                                     for f, a in zip(statement.fields, aliases[2:], strict=True)])
+    geometry = sql.SQL("ST_AsGeoJSON(ST_GeomFromWKB(q.c1), 15)::json")
+    body = sql.SQL("'geometry', {}, 'properties', json_build_object({})").format(geometry,
+                                                                               properties)
+    feature: sql.Composable = sql.SQL("json_build_object('type', 'Feature', {})").format(body)
+    if statement.keep_ids:
+        feature = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE json_build_object('type', "
+                          "'Feature', 'id', q.c0, {}) END").format(feature, body)
+    return (sql.SQL("SELECT ({})::text FROM ({}) AS q ({})").format(
+        feature, statement.sql, sql.SQL(", ").join(aliases)), statement.params)
 
 
 def _cols(fields: Sequence[Field], prefix: str = "s") -> sql.Composable:
