@@ -131,6 +131,22 @@ CASES = [
                   "tolerance": {"value": 0.5, "unit": "kilometers"}}),
     ("simplify", {"features": ref("pg-parcels-utm"), "tolerance": 30}),
     ("simplify", {"features": ref("pg-points"), "tolerance": 30}),
+    ("spatial_join", {"target_features": ref("pg-points"), "join_features": ref("pg-parcels")}),
+    ("spatial_join", {"target_features": ref("pg-parcels"),
+                      "join_features": ref("pg-points", filter="pop > 900"),
+                      "join_fields": ["name", "pop"], "keep_all": False}),
+    ("spatial_join", {"target_features": ref("pg-parcels"), "predicate": "touches",
+                      "join_features": ref("pg-parcels", filter="zone = 'z1'")}),
+    ("spatial_join", {"target_features": ref("pg-parcels-utm"), "predicate": "within",
+                      "join_features": ref("pg-parcels")}),
+    ("summarize_within", {"polygons": ref("pg-parcels"), "summary_features": ref("pg-points")}),
+    ("summarize_within", {"polygons": ref("pg-parcels", filter="zone = 'z2'"),
+                          "summary_features": ref("pg-wiggles"), "length_unit": "kilometers",
+                          "keep_all": False}),
+    ("summarize_within", {"polygons": ref("pg-parcels"), "area_unit": "hectares",
+                          "summary_features": ref("pg-parcels-utm")}),
+    ("summarize_within", {"polygons": ref("pg-parcels-utm"),
+                          "summary_features": ref("pg-parcels")}),
 ]
 
 
@@ -176,7 +192,7 @@ def _stored(client, process, inputs, tier):
     results = client.get(f"/api/jobs/{status['jobID']}/results")
     assert results.status_code == 200, results.text
     document = results.json()
-    value = document["result"] if "result" in document else document
+    value = document.get("result", document)
     value = value.get("value", value)
     return value["features"], value.get("crs")
 

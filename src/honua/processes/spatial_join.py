@@ -47,6 +47,7 @@ from honua.processes._relations import Predicate, SearchDistance, relate, search
     ),
     category="Overlay",
     keywords=("spatial join", "join", "nearest", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def spatial_join(
     ctx: Context,
