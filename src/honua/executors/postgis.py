@@ -31,7 +31,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -412,37 +412,48 @@ class PostGISTier:
                     else str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             raise _Refused(text) from None
 
+    def _chunks(self, item: WorkItem, listener: ExecutionListener,
+                conn: psycopg.Connection[Any], query: Any, params: Any, *, binary: bool
+                ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of ``query`` in lists of ``chunk_size``, streamed (libpq chunked mode)
+        rather than from a server-side cursor: PostgreSQL plans a cursor for its first rows
+        and never in parallel, a streamed statement as ``psql`` runs it."""
+        rows: list[tuple[Any, ...]] = []
+        count = 0
+        with conn.cursor() as cursor:
+            for row in cursor.stream(query, params, binary=binary, size=1000):
+                rows.append(row)
+                if len(rows) >= self.chunk_size:
+                    count += len(rows)
+                    yield rows
+                    rows = []
+                    listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        if rows:
+            yield rows
+
     def _fetch_json(self, item: WorkItem, listener: ExecutionListener,
                     conn: psycopg.Connection[Any], statement: Statement) -> bytes:
         """The job's stored outputs (``{"result": <GeoJSON>}``) with every feature written
         as GeoJSON by PostgreSQL: no per-feature work in Python but joining the texts."""
         query, params = as_geojson(statement)
-        parts: list[str] = []
-        count = 0
-        with conn.cursor(name=f"honua_{item.job_id[:16]}") as cursor:
-            cursor.itersize = self.chunk_size
-            cursor.execute(query, params)
-            while rows := cursor.fetchmany(self.chunk_size):
-                parts.append(",".join([row[0] for row in rows]))
-                count += len(rows)
-                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        pieces: list[bytes] = [b'{"result":{"type":"FeatureCollection","features":[']
+        for rows in self._chunks(item, listener, conn, query, params, binary=False):
+            if len(pieces) > 1:
+                pieces.append(b",")
+            pieces.append(",".join([row[0] for row in rows]).encode())
         member = crs_member(statement.crs)
-        tail = b"]}" if member is None else b'],"crs":' + orjson.dumps(member) + b"}"
-        return b"".join([b'{"result":{"type":"FeatureCollection","features":[',
-                         ",".join(parts).encode(), tail, b"}"])
+        pieces.append(b"]}}" if member is None else b'],"crs":' + orjson.dumps(member) + b"}}")
+        return b"".join(pieces)  # one copy of the whole output
 
     def _fetch(self, item: WorkItem, listener: ExecutionListener, conn: psycopg.Connection[Any],
                statement: Statement) -> FeatureCollection:
         parts: list[list[tuple[Any, ...]]] = []
         count = 0
         # binary: WKB arrives as bytes, not as hex text to decode
-        with conn.cursor(name=f"honua_{item.job_id[:16]}", binary=True) as cursor:
-            cursor.itersize = self.chunk_size
-            cursor.execute(statement.sql, statement.params)
-            while rows := cursor.fetchmany(self.chunk_size):
-                parts.append(rows)
-                count += len(rows)
-                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        for chunk in self._chunks(item, listener, conn, statement.sql, statement.params,
+                                  binary=True):
+            parts.append(chunk)
+            count += len(chunk)
         rows = [row for part in parts for row in part]
         parts.clear()
         columns_ = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(statement.fields))
