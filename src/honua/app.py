@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
@@ -32,6 +32,7 @@ from honua.store.catalog_union import CatalogUnion
 from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web import admin, static
 from honua.web.cors import CorsMiddleware
 from honua.web.identity import IdentityMiddleware
 
@@ -123,11 +124,13 @@ def create_app(settings: Settings, *, services: Services | None = None,
                     close()
 
     async def root(request: Request) -> Response:
-        return RedirectResponse(url="/api")
+        # /api answers a browser with the landing page linking all three surfaces
+        return RedirectResponse(url="/api", headers={"Vary": "Accept"})
 
-    routes = [Route("/", root)]
+    routes: list[BaseRoute] = [Route("/", root), static.mount()]
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
+    routes.extend(admin.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes)
     # CORS outermost: a refusal (401/499) must still reach a browser page it may read

@@ -256,6 +256,10 @@ class JobService(Protocol):
 
     def wait(self, job_id: str, timeout: float) -> Job: ...
 
+    async def changed(self, job_id: str, timeout: float) -> bool:
+        """Until the job may have changed, or ``timeout`` seconds (live followers)."""
+        ...
+
     def messages(self, job_id: str) -> list[Message]: ...
 
     def list(self, *, min_duration: float | None = None, max_duration: float | None = None,

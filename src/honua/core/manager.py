@@ -366,6 +366,11 @@ class JobManager:
                 return job
             self.recorder.wait_for_end(min(left, 0.2))
 
+    async def changed(self, job_id: str, timeout: float) -> bool:
+        """Until job ``job_id`` may have changed (True) or ``timeout`` seconds pass (False);
+        the one place live followers wait, so a cross-process notice can replace it."""
+        return await self.recorder.changes.wait(job_id, timeout)
+
     def messages(self, job_id: str) -> list[Message]:
         self._job(job_id)
         return self.recorder.store.messages(job_id)

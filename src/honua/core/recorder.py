@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from honua.core import codec
+from honua.core.changes import JobChanges
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
@@ -58,6 +59,8 @@ class JobRecorder:
         self.layers = layers
         self._last_progress: dict[str, float] = {}
         self._ended = threading.Condition()
+        self.changes = JobChanges()
+        """Told after every write here, so live followers (SSE) wake instead of polling."""
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -86,6 +89,7 @@ class JobRecorder:
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
+        self.changes.notify(job.id)
         return job
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
@@ -104,6 +108,7 @@ class JobRecorder:
             job = self.store.get(job_id)
             updated = job.apply(event, self.clock(), **changes)
             if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
+                self.changes.notify(job_id)
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 
@@ -128,6 +133,7 @@ class JobRecorder:
 
     def message(self, job_id: str, level: MessageLevel, text: str) -> None:
         self.store.add_messages(job_id, [Message(self.clock(), level, text)])
+        self.changes.notify(job_id)
 
     def progress(self, job_id: str, percent: float, message: str | None) -> None:
         """Record progress, at most every ``PROGRESS_INTERVAL`` seconds per job."""
@@ -136,11 +142,13 @@ class JobRecorder:
             return
         self._last_progress[job_id] = now
         self.store.set_progress(job_id, int(percent), message, self.clock())
+        self.changes.notify(job_id)
 
     def forget(self, job_id: str) -> None:
         """Remove the job and everything stored for it."""
         self.artifacts.delete_prefix(f"jobs/{job_id}/")
         self.store.delete(job_id)
+        self.changes.notify(job_id)
 
     # -- ending -------------------------------------------------------------------------------
     def register_outputs(self, job: Job, outcome: Outcome) -> Outcome:
@@ -201,6 +209,7 @@ class JobRecorder:
             self.artifacts.delete_prefix(outputs_key(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                               expected=done.status)
+            self.changes.notify(job_id)
 
     def _requeue_after_shutdown(self, job_id: str) -> None:
         """The executor stopped under a running job (server shutdown): not the job's fault,

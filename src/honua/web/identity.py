@@ -44,6 +44,8 @@ OPEN_PATHS = frozenset({
     "/", "/api", "/api/", "/api/conformance", "/arcgis/rest/info", "/arcgis/tokens",
     "/arcgis/tokens/", "/arcgis/tokens/generateToken",
 })
+OPEN_PREFIXES = ("/static/",)
+"""The pages' scripts and style (Leaflet, ``web/static``): the same for everyone."""
 FORM = "application/x-www-form-urlencoded"
 Refusal = Callable[[Request, HonuaError], Response]
 
@@ -97,7 +99,7 @@ class IdentityMiddleware:
             await self.app(scope, receive, send)
 
     async def _principal(self, scope: Scope, credentials: Credentials) -> Principal:
-        open_path = scope["path"] in OPEN_PATHS
+        open_path = scope["path"] in OPEN_PATHS or scope["path"].startswith(OPEN_PREFIXES)
         principal = ANONYMOUS
         if not credentials.empty:
             try:

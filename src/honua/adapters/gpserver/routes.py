@@ -24,12 +24,14 @@ from honua.adapters.gpserver import decode, encode, form
 from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
+from honua.adapters.gpserver.examples import examples
 from honua.adapters.gpserver.html import Pages
 from honua.adapters.gpserver.responses import error_response, json_response
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
+from honua.core.parameters import DataType
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
@@ -47,8 +49,10 @@ from honua.errors import (
 from honua.types import Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
+from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
+from honua.web.preview import PreviewCache, view
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,8 @@ class GPServer:
         self.pages = Pages()
         self.uploads = UploadResources(open_uploads(services), self.pages)
         self.tokens = TokenService(services.authenticator)
+        self.layer_catalog = services.catalog
+        self.previews = PreviewCache()
 
     # -- locating ---------------------------------------------------------------------------
     def service(self, call: Call) -> Service:
@@ -137,8 +143,9 @@ class GPServer:
         return self.answer(call, encode.task(task, description), "task.html",
                            self.crumbs(call, service, task),
                            task_url=f"{self.service_url(call, service)}/{task.name}",
-                           allows_sync=description.allows_sync,
-                           allows_async=description.allows_async)
+                           # ArcGIS offers the one operation of the task's execution type
+                           allows_sync=description.allows_sync and task.mode == "sync",
+                           allows_async=description.allows_async and task.mode == "async")
 
     # -- running ----------------------------------------------------------------------------
     def _operation_page(self, call: Call, service: Service, task: Task,
@@ -147,9 +154,14 @@ class GPServer:
         document = encode.task(task, definition.description)
         inputs = [p for p in document["parameters"] if p["direction"] == encode.INPUT]
         title = "Execute Task" if operation == "execute" else "Submit Job"
+        layers = [layer.id for layer in self.layer_catalog.list()][:50]
+        hints = examples(inputs, call.base, layers, self.uploads.enabled,
+                              f"{self.service_url(call, service)}/uploads")
+        values = {**{name: h["example"] for name, h in hints.items() if h["example"]},
+                  **call.params} if results is None else call.params
         html = self.pages.render(
             "operation.html", call.request, self.crumbs(call, service, task), document=document,
-            task=task, parameters=inputs, operation_title=title, values=call.params,
+            task=task, parameters=inputs, operation_title=title, values=values, hints=hints,
             action=f"{self.service_url(call, service)}/{task.name}/{operation}",
             results=results, messages=messages or [])
         return HTMLResponse(html)
@@ -250,9 +262,61 @@ class GPServer:
                     definition: ProcessDefinition, job: Job, messages: Any) -> Response:
         document = encode.job(job, task, definition.description, messages)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
+        maps = []
+        if call.f == "html" and job.status is JobStatus.SUCCEEDED and job.has_outputs:
+            maps = self._result_maps(task, definition, job, job_url)
         return self.answer(call, document, "job.html", self.crumbs(call, service, task, job.id),
                            job_url=job_url, cancellable=not job.status.finished
-                           and job.status is not JobStatus.CANCELLING)
+                           and job.status is not JobStatus.CANCELLING, maps=maps,
+                           finished=job.status.finished, percent=job.progress,
+                           status_message=job.message, live_messages=[
+                               {"time": m.time.isoformat(), "level": m.level.value,
+                                "text": m.text} for m in messages])
+
+    def _result_maps(self, task: Task, definition: ProcessDefinition, job: Job,
+                     job_url: str) -> list[dict[str, Any]]:
+        """The feature outputs of a job, for its page: a count and a map drawn from a
+        limited, simplified view (``web/preview.py``), never the whole result."""
+        out = []
+        for parameter in definition.description.outputs:
+            try:
+                features, _, bounds = self.previews.features(self.manager, job.id,
+                                                             parameter.name)
+            except HonuaError:
+                continue
+            name = task.output_name(parameter.name)
+            out.append({"name": name, "count": len(features), "bbox": bounds,
+                        "url": f"{job_url}/results/{name}/map"})
+        return out
+
+    async def job_events(self, call: Call) -> Response:
+        """The job live as Server-Sent Events (its page follows it with this)."""
+        service, task, definition, job = await self._job(call)
+
+        def describe(current: Job) -> dict[str, Any]:
+            document = encode.job(current, task, definition.description, [])
+            progress = document.get("progress") or {}
+            return {"jobId": current.id, "jobStatus": document["jobStatus"],
+                    "progress": {"percent": current.progress,
+                                 "message": progress.get("message", current.message)},
+                    "message": current.message}
+
+        def links(current: Job) -> list[dict[str, Any]]:
+            return [{"href": f"{self.service_url(call, service)}/{task.name}/jobs/{current.id}",
+                     "rel": "self"}]
+
+        after = last_event_id(call.request.headers.get("last-event-id"))
+        return sse_response(event_stream(self.manager, job.id, describe, links, after=after))
+
+    async def result_map(self, call: Call) -> Response:
+        """The part of a feature result a map draws (bbox, limit, tolerance)."""
+        _, task, _, job = await self._job(call)
+        name = call.path("param")
+        if name not in task.outputs:
+            raise NotFound(f"task {task.name!r} has no output parameter {name!r}")
+        body = await run_in_threadpool(view, self.previews, self.manager, job.id,
+                                       task.outputs[name], call.params)
+        return Response(body, media_type="application/geo+json")
 
     async def job(self, call: Call) -> Response:
         service, task, definition, job = await self._job(call)
@@ -299,7 +363,9 @@ class GPServer:
             encode.result, param, outputs.get(core), env, service.maximum_records,
             lambda n: f"{job_url}/results/{n}/data", name)
         return self.answer(call, document, "param.html",
-                           self.crumbs(call, service, task, job.id), kind="Result")
+                           self.crumbs(call, service, task, job.id), kind="Result",
+                           map_url=f"{job_url}/results/{name}/map"
+                           if param.data_type is DataType.FEATURES else None)
 
     async def result_data(self, call: Call) -> Response:
         """The bytes of a data-file output (its ``url`` points here)."""
@@ -437,6 +503,8 @@ def routes(services: Services) -> list[BaseRoute]:
         ("/{task}/jobs/{job_id}/delete", gp.delete, False),
         ("/{task}/jobs/{job_id}/results/{param}", gp.result, False),
         ("/{task}/jobs/{job_id}/results/{param}/data", gp.result_data, False),
+        ("/{task}/jobs/{job_id}/results/{param}/map", gp.result_map, False),
+        ("/{task}/jobs/{job_id}/events", gp.job_events, False),
         ("/{task}/jobs/{job_id}/inputs/{param}", gp.job_input, False),
     ]
     out: list[BaseRoute] = [

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +21,10 @@ from honua.geo.filter_limits import FilterLimits
 from honua.settings import Settings
 from honua.types import Catalog
 from honua.web.body import public_base
+from honua.web.negotiate import wants_html
+
+if TYPE_CHECKING:
+    from honua.adapters.ogcapi.html import Pages
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
                               "filter-lang", "filter-crs", "datetime", "f", "crs"})
@@ -29,10 +34,15 @@ EPSG4326_NAMES = ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326")
 
 
 class Collections:
-    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, pages: Pages | None = None) -> None:
         self.catalog = catalog
         self.settings = settings
         self.filter_limits = FilterLimits.from_settings(settings)
+        self.pages = pages
+
+    def _html(self, request: Request) -> Pages | None:
+        """The page renderer when this request wants a page (a browser, ``f=html``)."""
+        return self.pages if self.pages is not None and wants_html(request) else None
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
@@ -46,16 +56,31 @@ class Collections:
     async def collections(self, request: Request) -> Response:
         layers = await run_in_threadpool(self.catalog.list)
         visible = [layer for layer in layers if can_read(layer, "", "")]
-        return json_response(fenc.collections(visible, self.base(request)))
+        document = fenc.collections(visible, self.base(request))
+        if pages := self._html(request):
+            return pages.page(request, "collections.html", pages.crumbs(("Collections", "")),
+                              document=document, title="Collections")
+        return json_response(document)
 
     async def collection(self, request: Request) -> Response:
         layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
-        return json_response(fenc.collection(layer, self.base(request)))
+        document = fenc.collection(layer, self.base(request))
+        if pages := self._html(request):
+            return pages.page(request, "collection.html", pages.crumbs(
+                ("Collections", "/api/collections?f=html"), (layer.id, "")), document=document,
+                bbox=list(layer.extent) if layer.extent is not None else None,
+                title=layer.title or layer.id)
+        return json_response(document)
 
     async def queryables(self, request: Request) -> Response:
         layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
-        return json_response(fenc.queryables(layer, self.base(request)),
-                             media_type=fenc.SCHEMA_JSON)
+        document = fenc.queryables(layer, self.base(request))
+        if pages := self._html(request):
+            return pages.page(request, "document.html", pages.crumbs(
+                ("Collections", "/api/collections?f=html"),
+                (layer.id, f"/api/collections/{layer.id}?f=html"), ("Queryables", "")),
+                document=document, title=f"Queryables of {layer.id}")
+        return json_response(document, media_type=fenc.SCHEMA_JSON)
 
     async def items(self, request: Request) -> Response:
         collection_id = request.path_params["collection_id"]
@@ -66,6 +91,20 @@ class Collections:
         links = self._page_links(request, collection_id, offset, limit, len(page), matched)
         body = await run_in_threadpool(fenc.items, page, matched=matched, links=links,
                                        now=dt.datetime.now(dt.UTC))
+        if pages := self._html(request):
+            document = orjson.loads(body)
+            rows = document["features"]
+            columns = list(dict.fromkeys(name for row in rows[:200]
+                                         for name in (row.get("properties") or {})))[:40]
+            map_url = request.url.remove_query_params(["f", "limit", "offset", "bbox"])
+            return pages.page(
+                request, "items.html", pages.crumbs(
+                    ("Collections", "/api/collections?f=html"),
+                    (layer.id, f"/api/collections/{layer.id}?f=html"), ("Items", "")),
+                collection=layer, rows=rows, columns=columns, matched=matched,
+                links=document["links"], title=f"Features of {layer.id}",
+                bbox=list(layer.extent) if layer.extent is not None else None,
+                map_url=f"{map_url.path}?{map_url.query}" if map_url.query else map_url.path)
         return Response(body, media_type=fenc.GEOJSON)
 
     async def item(self, request: Request) -> Response:
@@ -73,8 +112,17 @@ class Collections:
                                      request.path_params["feature_id"])
         await run_in_threadpool(self._layer, collection_id)
         found = await run_in_threadpool(self.catalog.feature, collection_id, feature_id)
-        return Response(fenc.item(found, collection_id, feature_id, self.base(request)),
-                        media_type=fenc.GEOJSON)
+        body = fenc.item(found, collection_id, feature_id, self.base(request))
+        if pages := self._html(request):
+            return pages.page(
+                request, "item.html", pages.crumbs(
+                    ("Collections", "/api/collections?f=html"),
+                    (collection_id, f"/api/collections/{collection_id}?f=html"),
+                    ("Items", f"/api/collections/{collection_id}/items?f=html"),
+                    (feature_id, "")),
+                feature=orjson.loads(body), collection_id=collection_id, bbox=None,
+                map_url=request.url.path, title=f"Feature {feature_id}")
+        return Response(body, media_type=fenc.GEOJSON)
 
     # -- query parameters -----------------------------------------------------------------------
     def _query(self, request: Request, layer: Any) -> tuple[FeatureQuery, int, int]:

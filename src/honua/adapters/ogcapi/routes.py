@@ -16,29 +16,43 @@ from starlette.routing import Route
 from honua.adapters.ogcapi import decode, encode
 from honua.adapters.ogcapi.collections import Collections
 from honua.adapters.ogcapi.errors import problem, problem_from_error
+from honua.adapters.ogcapi.html import Pages, form_fields
 from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
-from honua.core.references import is_reference
+from honua.core.references import can_read, is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
 from honua.settings import Settings
-from honua.types import JobService, Services
+from honua.types import Catalog, JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
+from honua.web.negotiate import wants_html
+from honua.web.preview import PreviewCache, view
 from honua.web.runs import start_run
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 class OgcApi:
-    def __init__(self, manager: JobService, settings: Settings) -> None:
+    def __init__(self, manager: JobService, settings: Settings,
+                 catalog: Catalog | None = None) -> None:
         self.manager = manager
         self.settings = settings
+        self.catalog = catalog
+        self.pages = Pages()
+        self.previews = PreviewCache()
+
+    def _layers(self) -> list[Any]:
+        """The catalog layers the caller may read (the process form's layer picker)."""
+        if self.catalog is None:
+            return []
+        return [layer for layer in self.catalog.list() if can_read(layer, "", "")]
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
@@ -48,15 +62,30 @@ class OgcApi:
 
     # -- capabilities -------------------------------------------------------------------------
     async def landing(self, request: Request) -> Response:
-        return json_response(encode.landing(self.base(request)))
+        document = encode.landing(self.base(request))
+        if wants_html(request):
+            layers = await run_in_threadpool(self._layers)
+            return self.pages.page(request, "landing.html", [("Honua", "")], document=document,
+                                   title="Honua", collection_count=len(layers),
+                                   process_count=len(processes_for(request,
+                                                                   self.manager.registry)))
+        return json_response(document)
+
+    def _document_page(self, request: Request, document: Any, title: str) -> Response:
+        return self.pages.page(request, "document.html", self.pages.crumbs((title, "")),
+                               document=document, title=title)
 
     async def conformance(self, request: Request) -> Response:
+        if wants_html(request):
+            return self._document_page(request, encode.conformance(), "Conformance")
         return json_response(encode.conformance())
 
     async def openapi(self, request: Request) -> Response:
         descriptions = [d.description for d in processes_for(request, self.manager.registry)]
-        return json_response(openapi_document(descriptions, self.base(request)),
-                             media_type=encode.OPENAPI)
+        document = openapi_document(descriptions, self.base(request))
+        if wants_html(request):
+            return self._document_page(request, document, "OpenAPI definition")
+        return json_response(document, media_type=encode.OPENAPI)
 
     # -- processes ----------------------------------------------------------------------------
     async def processes(self, request: Request) -> Response:
@@ -74,13 +103,27 @@ class OgcApi:
         if offset > 0:
             links.append(encode.link(self.url(request, query.include_query_params(
                 offset=max(0, offset - limit))), "prev", "Previous page"))
-        return json_response({"processes": summaries, "links": links})
+        document = {"processes": summaries, "links": links}
+        if wants_html(request):
+            return self.pages.page(request, "processes.html",
+                                   self.pages.crumbs(("Processes", "")), document=document,
+                                   title="Processes")
+        return json_response(document)
 
     async def process(self, request: Request) -> Response:
         definition = processes_for(request, self.manager.registry).get(
             request.path_params["process_id"])
-        return json_response(encode.process_description(definition.description,
-                                                        self.base(request)))
+        description = definition.description
+        document = encode.process_description(description, self.base(request))
+        if wants_html(request):
+            layers = await run_in_threadpool(self._layers)
+            return self.pages.page(
+                request, "process.html", self.pages.crumbs(("Processes", "/api/processes?f=html"),
+                                                           (description.id, "")),
+                document=document, fields=form_fields(description), layers=layers,
+                modes=[mode.value for mode in description.job_control],
+                title=description.title or description.id)
+        return json_response(document)
 
     async def execute(self, request: Request) -> Response:
         base = self.base(request)
@@ -134,17 +177,88 @@ class OgcApi:
                 offset=max(0, offset - limit))), "prev", "Previous page"))
         document = encode.job_list(jobs, base, links)
         document["numberMatched"] = total
+        if wants_html(request):
+            return self.pages.page(request, "jobs.html", self.pages.crumbs(("Jobs", "")),
+                                   document=document, title="Jobs")
         return json_response(document)
 
     async def job(self, request: Request) -> Response:
         job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
+        if wants_html(request):
+            return await self._job_page(request, job)
         return json_response(encode.status_info(job, self.base(request)))
+
+    async def _job_page(self, request: Request, job: Any) -> Response:
+        base = self.base(request)
+        messages = await run_in_threadpool(self.manager.messages, job.id)
+        results = []
+        if job.status.value == "succeeded" and job.has_outputs:
+            results = await run_in_threadpool(self._result_rows, job, base)
+        return self.pages.job(request, encode.status_info(job, base), messages,
+                              job.status.finished, results)
+
+    def _result_rows(self, job: Any, base: str) -> list[dict[str, Any]]:
+        """What the job page shows of each output: features as a count and a map (drawn
+        from ``.../map``, never shipped whole), files as a link, other values inline."""
+        description = self.manager.registry.get(job.process_id).description
+        href = f"{base}/api/jobs/{job.id}/results"
+        rows: list[dict[str, Any]] = []
+        neutral: dict[str, Any] | None = None
+        for parameter in description.outputs:
+            row: dict[str, Any] = {"name": parameter.name, "type": parameter.data_type.value,
+                                   "href": f"{href}/{parameter.name}"}
+            if parameter.data_type in (DataType.FEATURES, DataType.GEOMETRY):
+                try:
+                    features, _, bounds = self.previews.features(self.manager, job.id,
+                                                                 parameter.name)
+                except HonuaError:
+                    continue
+                row.update(features=True, count=len(features), bbox=bounds,
+                           map=f"/api/jobs/{job.id}/results/{parameter.name}/map")
+            elif parameter.data_type is not DataType.FILE:
+                if neutral is None:
+                    neutral = cast(dict[str, Any], orjson.loads(self.manager.results_json(job.id)))
+                if parameter.name not in neutral:
+                    continue
+                row["value"] = orjson.dumps(neutral[parameter.name]).decode()[:2000]
+                row["href"] = ""
+            rows.append(row)
+        return rows
+
+    async def result_map(self, request: Request) -> Response:
+        """The part of a feature output a map draws (``web/preview.py``)."""
+        body = await run_in_threadpool(view, self.previews, self.manager,
+                                       request.path_params["job_id"],
+                                       request.path_params["output"], request.query_params)
+        return Response(body, media_type="application/geo+json")
+
+    async def events(self, request: Request) -> Response:
+        """The job live, as Server-Sent Events (``web/events.py``); an unknown job, or one
+        the caller may not see, is a 404 before the stream starts."""
+        job_id = request.path_params["job_id"]
+        await run_in_threadpool(self.manager.get, job_id)
+        base = self.base(request)
+
+        def describe(job: Any) -> dict[str, Any]:
+            info = encode.status_info(job, base)
+            info.pop("links", None)
+            info.pop("updated", None)  # moves with every write; the rest says what changed
+            return info
+
+        def links(job: Any) -> list[dict[str, Any]]:
+            return cast(list[dict[str, Any]], encode.status_info(job, base)["links"])
+
+        after = last_event_id(request.headers.get("last-event-id"))
+        return sse_response(event_stream(self.manager, job_id, describe, links, after=after))
 
     async def dismiss(self, request: Request) -> Response:
         job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
 
     async def results(self, request: Request) -> Response:
+        if wants_html(request):  # a person asking for results sees them on the job's page
+            job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
+            return await self._job_page(request, job)
         return await self._job_results(request.path_params["job_id"], self.base(request))
 
     async def _job_results(self, job_id: str, base: str) -> Response:
@@ -173,6 +287,8 @@ class OgcApi:
         """One output of a job, raw: where outputs sent by reference point to."""
         job_id, name = request.path_params["job_id"], request.path_params["output"]
         job = await run_in_threadpool(self.manager.get, job_id)
+        if wants_html(request):
+            return await self._job_page(request, job)
         definition = self.manager.registry.get(job.process_id)
         if definition.description.output(name) is None:
             return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
@@ -202,20 +318,32 @@ def _is_large(outputs: Mapping[str, Any]) -> bool:
 
 
 
-def _guard(handler: Handler) -> Handler:
-    """Turn every error into problem+json; never a stack trace."""
+def _guard(handler: Handler, pages: Pages) -> Handler:
+    """Turn every error into problem+json (a page for a browser); never a stack trace.
+    Answers that depend on ``Accept`` say so (``Vary``), for caches."""
 
     async def guarded(request: Request) -> Response:
         try:
-            return await handler(request)
+            response = await handler(request)
         except HonuaError as error:
-            return problem_from_error(error, instance=request.url.path)
+            response = problem_from_error(error, instance=request.url.path)
         except Exception:
             import logging
 
             logging.getLogger(__name__).exception("unexpected error on %s", request.url.path)
-            return problem("internal", "the server hit an unexpected error; it has been logged",
-                           instance=request.url.path)
+            response = problem("internal", "the server hit an unexpected error; it has been "
+                               "logged", instance=request.url.path)
+        if response.status_code >= 400 and wants_html(request) and \
+                response.media_type == "application/problem+json":
+            document = orjson.loads(bytes(response.body))
+            page = pages.error(request, document)
+            for name in ("www-authenticate", "retry-after"):
+                if name in response.headers:
+                    page.headers[name] = response.headers[name]
+            return page
+        if request.method == "GET" and "vary" not in response.headers:
+            response.headers["Vary"] = "Accept"
+        return response
 
     return guarded
 
@@ -228,7 +356,7 @@ def refusal(request: Request, error: HonuaError) -> Response:
 
 def routes(services: Services) -> list[Route]:
     """The ``/api`` routes."""
-    api = OgcApi(services.manager, services.settings)
+    api = OgcApi(services.manager, services.settings, services.catalog)
     table: list[tuple[str, Handler, list[str]]] = [
         ("/api", api.landing, ["GET"]),
         ("/api/", api.landing, ["GET"]),
@@ -239,11 +367,13 @@ def routes(services: Services) -> list[Route]:
         ("/api/processes/{process_id}/execution", api.execute, ["POST"]),
         ("/api/jobs", api.jobs, ["GET"]),
         ("/api/jobs/{job_id}", api.job, ["GET"]),
+        ("/api/jobs/{job_id}/events", api.events, ["GET"]),
         ("/api/jobs/{job_id}/results", api.results, ["GET"]),
         ("/api/jobs/{job_id}/results/{output}", api.result, ["GET"]),
+        ("/api/jobs/{job_id}/results/{output}/map", api.result_map, ["GET"]),
     ]
-    collections = Collections(services.catalog, services.settings)
-    uploads = Uploads(services.uploads, services.settings)
+    collections = Collections(services.catalog, services.settings, api.pages)
+    uploads = Uploads(services.uploads, services.settings, api.pages)
     table += [
         ("/api/collections", collections.collections, ["GET"]),
         ("/api/collections/{collection_id}", collections.collection, ["GET"]),
@@ -253,7 +383,8 @@ def routes(services: Services) -> list[Route]:
         ("/api/uploads", uploads.create, ["POST"]),
         ("/api/uploads/{upload_id}", uploads.get, ["GET"]),
     ]
-    out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
-    out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
-    out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
+    guard = partial(_guard, pages=api.pages)
+    out = [Route(path, guard(handler), methods=methods) for path, handler, methods in table]
+    out.append(Route("/api/jobs/{job_id}", guard(api.dismiss), methods=["DELETE"]))
+    out.append(Route("/api/uploads/{upload_id}", guard(uploads.delete), methods=["DELETE"]))
     return out
