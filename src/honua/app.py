@@ -81,7 +81,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
         manager.add_tier(PostGISTier(registry, manager.layers, catalog, pools.connection,
                                      threads=settings.postgis_pool_size,
                                      chunk_size=settings.chunk_features,
-                                     connect_timeout=settings.postgis_pool_timeout_seconds))
+                                     connect_timeout=settings.postgis_pool_timeout_seconds,
+                                     close=pools.close))
     manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
     secret = (settings.webhook_secret.encode() if settings.webhook_secret
@@ -131,7 +132,10 @@ def create_app(settings: Settings, *, services: Services | None = None,
             yield
         finally:
             if start_services:
-                services.manager.stop()
+                services.manager.stop()  # closes the tier-2 pool too
+                close = getattr(services.catalog, "close", None)
+                if close is not None:  # the catalog's database connections
+                    close()
 
     async def root(request: Request) -> Response:
         # /api answers a browser with the landing page linking all three surfaces

@@ -140,7 +140,8 @@ class Dispatcher:
             chunked.start(run, self.wake)
             return
         item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
-                        return_json=True, tier=job.tier, pinned_tier=job.options.tier)
+                        return_json=True, tier=job.tier, pinned_tier=job.options.tier,
+                        job=job if job.tier in self.tier_executors else None)
         executor = self.tier_executors.get(job.tier, self.executor)  # its own queue
         executor.submit(item, AsyncListener(self.recorder, self.wake))
 

@@ -48,6 +48,10 @@ class WorkItem:
     pinned_tier: str = ""
     """The tier the request pinned: an executor that cannot run it fails the job rather than
     falling back (``core.tiers``)."""
+    job: Job | None = None
+    """The job record, for a tier that keeps outputs where it computes them (a tier-2
+    ``registerAs`` written inside the database needs its owner, tenant and options); tier 1
+    gets None."""
 
 
 class OutcomeStatus(enum.StrEnum):

@@ -322,7 +322,7 @@ class JobManager:
         item = WorkItem(job.id, definition.id,
                         run_limits(definition.description.limits, self.settings, sync=True),
                         inputs=bound, outputs=outputs, pinned_tier=options.tier,
-                        tier=choice.tier)
+                        tier=choice.tier, job=job if choice.tier in self.tiers else None)
         if choice.tier in self.tiers:
             executor: Executor | None = self.tiers[choice.tier]  # type: ignore[assignment]
         else:

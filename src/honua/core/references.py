@@ -18,6 +18,7 @@ themselves do.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -384,6 +385,13 @@ class LayerService(ReferenceResolver):
         """Store the outputs asked for as layers; ``outputs`` values are feature collections
         or iterables of chunks. Raises Conflict/Forbidden on a clash that arose meanwhile."""
         now = now or dt.datetime.now(dt.UTC)
+        in_place = {name for name, asked in options.registrations.items()
+                    if isinstance(outputs.get(name), LayerReference)
+                    and outputs[name].collection_id == asked.collection_id}
+        if in_place:  # a tier-2 run wrote these inside the database already
+            options = dataclasses.replace(options, outputs={
+                name: dataclasses.replace(o, register_as=None) if name in in_place else o
+                for name, o in options.outputs.items()})
         layers = []
         for name, registration in self.registrations(description, options, owner=owner,
                                                      tenant=tenant).items():

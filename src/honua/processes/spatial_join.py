@@ -48,6 +48,7 @@ from honua.processes._steps import in_steps
     ),
     category="Overlay",
     keywords=("spatial join", "join", "nearest", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def spatial_join(
     ctx: Context,

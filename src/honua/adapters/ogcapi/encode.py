@@ -13,6 +13,7 @@ from honua.core import codec
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
 from honua.core.parameters import UNBOUNDED, DataType, Parameter
+from honua.core.references import LayerReference
 from honua.core.tiers import shown
 from honua.core.values import File
 from honua.geo.features import FeatureCollection
@@ -166,6 +167,8 @@ def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
     neutral = codec.to_neutral(parameter.data_type, value)
     if isinstance(value, File):
         return {"value": neutral["data"], "mediaType": value.media_type, "encoding": "base64"}
+    if isinstance(value, LayerReference):  # a result kept as a layer where it was computed
+        return {"value": neutral, "mediaType": "application/json"}
     return {"value": neutral, "mediaType": media_type(parameter.data_type)}
 
 
