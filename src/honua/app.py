@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
@@ -31,6 +31,7 @@ from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
+from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,9 @@ def create_app(settings: Settings, *, services: Services | None = None,
     async def root(request: Request) -> Response:
         return RedirectResponse(url="/api")
 
-    routes = [Route("/", root)]
+    routes: list[BaseRoute] = [Route("/", root)]
+    routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
+                                          services.catalog)))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,

@@ -76,6 +76,11 @@ class JobStore(Protocol):
 
     def delete(self, job_id: str) -> None: ...
 
+    def probe_write(self) -> None:
+        """Prove the store takes writes now (a write that is rolled back, never seen);
+        raises ``Unavailable`` saying why not. ``/ready`` calls it."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -58,6 +58,16 @@ class JobRecorder:
         self.layers = layers
         self._last_progress: dict[str, float] = {}
         self._ended = threading.Condition()
+        self.observers: list[Callable[[Job], None]] = []
+        """Called with the job after each persisted change of its status (the job log, the
+        metrics); an observer that raises is logged, never the writer's problem."""
+
+    def _observe(self, job: Job) -> None:
+        for observer in self.observers:
+            try:
+                observer(job)
+            except Exception:
+                log.exception("a job observer failed on job %s", job.id)
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -86,6 +96,7 @@ class JobRecorder:
         self.artifacts.put(inputs_key(job.id), inputs_json)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job)
+        self._observe(job)
         return job
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
@@ -94,6 +105,8 @@ class JobRecorder:
             self.store.create(job, messages)
         except Exception:
             log.exception("could not record synchronous job %s", job.id)
+            return
+        self._observe(job)
 
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
@@ -104,6 +117,8 @@ class JobRecorder:
             job = self.store.get(job_id)
             updated = job.apply(event, self.clock(), **changes)
             if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
+                if updated.status is not job.status:
+                    self._observe(updated)
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 

@@ -178,5 +178,13 @@ class SqlJobStore:
             conn.execute(sa.delete(job_messages).where(job_messages.c.job_id == job_id))
             conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
 
+    def probe_write(self) -> None:
+        """Insert a job row and roll it back: the database must grant the write lock and
+        accept the row (a read-only file, a full disk, a stuck writer all fail here)."""
+        probe = job_to_row(normalise_job(Job(id="honua-ready-probe", process_id="honua.probe")))
+        with translated("write to the job store"), self._write() as conn:
+            conn.execute(sa.insert(jobs).values(probe))
+            conn.rollback()
+
     def close(self) -> None:
         self._engine.dispose()

@@ -140,6 +140,9 @@ class MemoryJobStore:
             self._jobs.pop(job_id, None)
             self._messages.pop(job_id, None)
 
+    def probe_write(self) -> None:
+        """Memory always takes writes."""
+
     def close(self) -> None:
         pass
 

@@ -43,6 +43,8 @@ REALM = "honua"
 OPEN_PATHS = frozenset({
     "/", "/api", "/api/", "/api/conformance", "/arcgis/rest/info", "/arcgis/tokens",
     "/arcgis/tokens/", "/arcgis/tokens/generateToken",
+    # operations: probes carry no credentials; /metrics applies its own guard
+    "/health", "/ready", "/metrics",
 })
 FORM = "application/x-www-form-urlencoded"
 Refusal = Callable[[Request, HonuaError], Response]
