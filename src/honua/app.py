@@ -19,6 +19,7 @@ from honua.adapters.ogcapi.errors import problem
 from honua.adapters.wps.errors import exception_response as wps_exception_response
 from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator
+from honua.core.joblog import log_transition
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
@@ -33,6 +34,8 @@ from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
 from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware
+from honua.web.metrics import Metrics, metrics_routes
+from honua.web.request_log import AccessMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class Services:
     uploads: UploadStore
     authenticator: Authenticator
     access: AccessPolicy
+    metrics: Metrics
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -65,7 +69,13 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     authenticator = Authenticator(open_identity_store(settings), settings)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
-    return Services(settings, registry, manager, catalog, uploads, authenticator, access)
+    metrics = Metrics(manager.store)
+    manager.recorder.observers.extend([log_transition, metrics.observe_job])
+    restart_listeners = getattr(manager.executor, "restart_listeners", None)
+    if restart_listeners is not None:  # the local pool (Celery's workers are not ours)
+        restart_listeners.append(metrics.worker_restarted)
+    return Services(settings, registry, manager, catalog, uploads, authenticator, access,
+                    metrics)
 
 
 def _refusal(request: Request, error: HonuaError) -> Response:
@@ -116,14 +126,19 @@ def create_app(settings: Settings, *, services: Services | None = None,
     routes: list[BaseRoute] = [Route("/", root)]
     routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
                                           services.catalog)))
+    routes.extend(metrics_routes(services.metrics, settings))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes)
-    # CORS outermost: a refusal (401/499) must still reach a browser page it may read
+    # the access log and metrics outermost (they see every answer, refusals included),
+    # then CORS: a refusal (401/499) must still reach a browser page it may read
+    access = Middleware(AccessMiddleware, access_log=settings.access_log,
+                        observe=services.metrics.observe_request)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins),
+                    middleware=[access,
+                                Middleware(CorsMiddleware, origins=settings.cors_origins),
                                 identity])
     app.state.services = services
     return app

@@ -8,7 +8,6 @@ with no server, on the same job store and worker pool a server would use.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,26 +61,21 @@ def serve(
 
     from honua.app import create_app
     from honua.demo import install_demo
+    from honua.web.logs import configure_logging
 
     settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers)
-    _log_warnings()
+    try:
+        configure_logging(settings)  # Honua's and uvicorn's lines, text or JSON
+    except ValueError as exc:
+        _fail(str(exc))
     if demo or settings.demo_data:
         install_demo(settings, console)
     console.print(f"Honua serving on http://{settings.host}:{settings.port}/api "
                   f"(data in {settings.data_dir.resolve()}, {settings.workers} workers)")
+    # uvicorn keeps the logging set up above; Honua writes the access log itself
+    # (``web.request_log``: with the request id, without query strings)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)
-
-
-def _log_warnings() -> None:
-    """Honua's warnings at start (the job sandbox, processes that failed to load) go to
-    stderr with their level; uvicorn configures only its own loggers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s:     honua: %(message)s"))
-    logger = logging.getLogger("honua")
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+                log_config=None, access_log=False)
 
 
 @app.command()

@@ -167,6 +167,22 @@ class Settings:
     token_max_minutes: int = 1440
     """Longest ``expiration`` generateToken grants."""
 
+    # -- operations and lean outputs (issue 14): logs, metrics, compression, precision --------
+    log_format: str = "text"
+    """Log lines as ``text`` (for a terminal) or ``json`` (one object a line, for a log
+    shipper); either way each line of a request carries its request id."""
+    log_level: str = "info"
+    access_log: bool = True
+    """One log line per HTTP request (method, path, status, bytes, time, request id)."""
+    metrics_public: bool = False
+    """Whether ``/metrics`` answers anyone; false = only loopback callers and admins."""
+    gzip_min_bytes: int = 1024
+    """Responses smaller than this are sent uncompressed (compression would not pay)."""
+    precision_degrees: int = 7
+    """Decimals of coordinates in degrees written by default (7: about 1 cm)."""
+    precision_metres: int = 3
+    """Decimals of coordinates in metres or feet written by default (3: 1 mm)."""
+
     @property
     def resolved_layers_dir(self) -> Path:
         return self.layers_dir or self.data_dir / "layers"

@@ -108,6 +108,13 @@ class JobRecorder:
             return
         self._observe(job)
 
+    def claim_next(self) -> Job | None:
+        """The oldest queued job, moved to running (one caller gets each)."""
+        job = self.store.claim_next(self.clock())
+        if job is not None:
+            self._observe(job)
+        return job
+
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
               **changes: Any) -> Job:

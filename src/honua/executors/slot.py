@@ -16,6 +16,7 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 
 from honua.core.execution import Outcome
 from honua.executors import outcomes
@@ -36,8 +37,12 @@ FAIL_AFTER = 3
 
 class Slot:
     def __init__(self, name: str, settings: Settings, backlog: Backlog,
-                 reported: set[str] | None = None) -> None:
+                 reported: set[str] | None = None,
+                 on_restart: Callable[[], None] | None = None) -> None:
         self.name = name
+        self.on_restart = on_restart
+        """Called each time a worker replaces an earlier one (the restart metric)."""
+        self._launched = 0
         self.settings = settings
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
@@ -88,6 +93,9 @@ class Slot:
             while not self._stopping:
                 if self._handle is None:
                     try:
+                        if self._launched and self.on_restart is not None:
+                            self.on_restart()
+                        self._launched += 1
                         self._handle = self._launch()
                     except WorkerStartError as exc:
                         failures += 1
