@@ -34,6 +34,7 @@ from honua.types import Catalog, Executor
 from honua.web.cors import CorsMiddleware
 from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware
+from honua.web.logs import install_request_ids
 from honua.web.metrics import Metrics, metrics_routes
 from honua.web.request_log import AccessMiddleware
 
@@ -109,6 +110,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, *, services: Services | None = None,
                start_services: bool = True) -> Starlette:
     services = services or build_services(settings)
+    install_request_ids()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -21,7 +21,12 @@ def run_async_buffer(client, *, headers: dict | None = None, timeout: float = 60
     response = client.post("/api/processes/buffer/execution", json=buffer_body(),
                            headers={"Prefer": "respond-async", **(headers or {})})
     assert response.status_code == 201, response.text
-    job_id = response.json()["jobID"]
+    return wait_for(client, response.json()["jobID"], headers=headers, timeout=timeout)
+
+
+def wait_for(client, job_id: str, *, headers: dict | None = None,
+             timeout: float = 60.0) -> dict:
+    """Poll a job until it ends; its final status info."""
     deadline = time.monotonic() + timeout
     while True:
         info = client.get(f"/api/jobs/{job_id}", headers=headers or {}).json()

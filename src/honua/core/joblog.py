@@ -2,8 +2,9 @@
 
 A recorder observer (``JobRecorder.observers``): every persisted change of a job's
 status -- submitted, running, succeeded, failed (with its message), cancelled,
-timed out, dismissed -- is logged on ``honua.jobs`` with the job id, process,
-owner, tenant, tier and, once it ended, how long it ran, as ``extra`` fields
+timed out, dismissed -- is logged on ``honua.jobs`` with the job id, process
+(``process_id``: logging's own ``process`` is the OS pid), owner, tenant, tier and,
+once it ended, how long it ran, as ``extra`` fields
 (``web.logs`` writes them as JSON keys or ``key=value``). Failures are warnings,
 so a server logging at WARNING still shows every failed job.
 """
@@ -23,7 +24,7 @@ _WARNING = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT})
 
 def log_transition(job: Job) -> None:
     """Log ``job`` having just entered its status."""
-    fields: dict[str, Any] = {"job_id": job.id, "process": job.process_id,
+    fields: dict[str, Any] = {"job_id": job.id, "process_id": job.process_id,
                               "status": job.status.value, "owner": job.owner,
                               "tenant": job.tenant}
     if job.tier:

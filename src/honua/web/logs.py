@@ -1,10 +1,12 @@
 """Log lines: JSON or text, each carrying the id of the request it belongs to.
 
 The request id lives in a context variable set by ``web.request_log`` for the time of
-one request; ``RequestIdFilter`` copies it onto every record as ``request_id``,
-whichever module logged (the core's job log, the stores, the adapters), and
-threads started through Starlette's ``run_in_threadpool`` see it too because
-contextvars travel with them. ``JsonFormatter`` writes one JSON object a line
+one request; ``install_request_ids`` (called by ``create_app``) makes every log
+record carry it as ``request_id`` whichever module logged (the core's job log, the
+stores, the adapters) and whichever handler writes it -- a record factory rather
+than a handler filter, so pytest's ``caplog`` and a host application's handlers
+see it too. Threads started through Starlette's ``run_in_threadpool`` see the id
+because contextvars travel with them. ``JsonFormatter`` writes one JSON object a line
 with the standard fields and every ``extra`` a caller passed (``job_id``,
 ``process``, ``status``...), so a log shipper needs no parsing rules.
 ``configure_logging`` installs one handler on the ``honua`` logger and on uvicorn's,
@@ -23,7 +25,7 @@ from typing import Any, TextIO
 from honua.settings import Settings
 
 __all__ = ["JsonFormatter", "RequestIdFilter", "TextFormatter", "configure_logging",
-           "current_request_id", "request_id_var"]
+           "current_request_id", "install_request_ids", "request_id_var"]
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("honua_request_id",
                                                                      default="")
@@ -34,6 +36,27 @@ FORMATS = ("text", "json")
 
 def current_request_id() -> str:
     return request_id_var.get()
+
+
+_installed = False
+
+
+def install_request_ids() -> None:
+    """Make every ``LogRecord`` created from now on carry ``request_id`` (once per
+    process; the factory in place before is kept and called first)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if not getattr(record, "request_id", ""):
+            record.request_id = request_id_var.get()
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 class RequestIdFilter(logging.Filter):
@@ -94,6 +117,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(RequestIdFilter())
+    install_request_ids()
     level = logging.getLevelName(settings.log_level.upper())
     if not isinstance(level, int):
         raise ValueError(f"unknown log_level {settings.log_level!r}")
