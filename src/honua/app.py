@@ -144,3 +144,16 @@ def create_app(settings: Settings, *, services: Services | None = None,
                                 identity])
     app.state.services = services
     return app
+
+
+def from_environment() -> Starlette:
+    """The application from ``load_settings()`` (``HONUA_*``, ``honua.toml``), for ASGI
+    servers that start several front processes themselves:
+    ``uvicorn --factory honua.app:from_environment --workers 4`` (with
+    ``PROMETHEUS_MULTIPROC_DIR`` set, see ``web.metrics``)."""
+    from honua.settings import load_settings
+    from honua.web.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

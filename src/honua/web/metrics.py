@@ -121,7 +121,7 @@ class Metrics:
         if not self.multiprocess:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         registry.register(self._store_gauges)
         return generate_latest(registry)
 
