@@ -31,6 +31,7 @@ from honua.store import open_artifact_store, open_identity_store, open_job_store
 from honua.store.catalog_files import FileCatalog
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web.compress import CompressionMiddleware
 from honua.web.cors import CorsMiddleware
 from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware
@@ -133,13 +134,16 @@ def create_app(settings: Settings, *, services: Services | None = None,
         routes.extend(adapter.routes(services))
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes)
-    # the access log and metrics outermost (they see every answer, refusals included),
-    # then CORS: a refusal (401/499) must still reach a browser page it may read
+    # the access log and metrics outermost (they see every answer, refusals included, and
+    # the bytes that went on the wire), then compression, then CORS: a refusal (401/499)
+    # must still reach a browser page it may read
     access = Middleware(AccessMiddleware, access_log=settings.access_log,
                         observe=services.metrics.observe_request)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},
                     middleware=[access,
+                                Middleware(CompressionMiddleware,
+                                           minimum_size=settings.gzip_min_bytes),
                                 Middleware(CorsMiddleware, origins=settings.cors_origins),
                                 identity])
     app.state.services = services
