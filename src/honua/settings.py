@@ -178,10 +178,6 @@ class Settings:
     """Whether ``/metrics`` answers anyone; false = only loopback callers and admins."""
     gzip_min_bytes: int = 1024
     """Responses smaller than this are sent uncompressed (compression would not pay)."""
-    precision_degrees: int = 7
-    """Decimals of coordinates in degrees written by default (7: about 1 cm)."""
-    precision_metres: int = 3
-    """Decimals of coordinates in metres or feet written by default (3: 1 mm)."""
 
     @property
     def resolved_layers_dir(self) -> Path:

@@ -20,6 +20,7 @@ from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, Work
 from honua.core.invoke import call_process
 from honua.core.registry import Registry
 from honua.errors import HonuaError
+from honua.geo import precision
 
 
 class InlineExecutor:
@@ -121,5 +122,6 @@ class InlineExecutor:
                            error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s")
         if item.return_json:
             return Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
-                           outputs_json=codec.encode(definition.description.outputs, outputs))
+                           outputs_json=codec.encode(definition.description.outputs, outputs,
+                                                     precision.DEFAULT))
         return Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs, duration=duration)

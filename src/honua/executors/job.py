@@ -25,6 +25,7 @@ from honua.core.registry import Registry
 from honua.errors import HonuaError
 from honua.executors import limits as oslimits
 from honua.executors.protocol import Done, dumps, inline_files, loads
+from honua.geo import precision
 
 
 def run(registry: Registry, item: WorkItem, inputs: bytes | None, context: Context,
@@ -57,7 +58,7 @@ def _succeed(definition: ProcessDefinition, item: WorkItem, inputs: bytes | None
     outputs = _wanted(call_process(definition, context, values), item.outputs)
     if item.return_json:
         return Done(item.job_id, OutcomeStatus.SUCCEEDED,
-                    outputs_json=codec.encode(description.outputs, outputs))
+                    outputs_json=codec.encode(description.outputs, outputs, precision.DEFAULT))
     return Done(item.job_id, OutcomeStatus.SUCCEEDED, outputs=dumps(inline_files(outputs)))
 
 

@@ -17,12 +17,14 @@ from honua.core.catalog import FeatureQuery, check_filter
 from honua.core.references import LayerReference, can_read
 from honua.errors import Forbidden, InvalidParameter, NotSupported
 from honua.geo.filter_limits import FilterLimits
+from honua.geo.precision import DEFAULT, Precision, parse_decimals
 from honua.settings import Settings
 from honua.types import Catalog
 from honua.web.body import public_base
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
-                              "filter-lang", "filter-crs", "datetime", "f", "crs"})
+                              "filter-lang", "filter-crs", "datetime", "f", "crs",
+                              "precision"})
 CRS84_NAMES = (fenc.CRS84_URI, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h", "OGC:CRS84")
 EPSG4326_NAMES = ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326")
 """WGS 84 with its official axis order, latitude first: only a bbox may be given in it."""
@@ -61,20 +63,22 @@ class Collections:
         collection_id = request.path_params["collection_id"]
         layer = await run_in_threadpool(self._layer, collection_id)
         query, limit, offset = await run_in_threadpool(self._query, request, layer)  # CQL2 parse
+        precision = _precision(request)
         page = await run_in_threadpool(self.catalog.read, collection_id, query)
         matched = await run_in_threadpool(self.catalog.count, collection_id, query)
         links = self._page_links(request, collection_id, offset, limit, len(page), matched)
         body = await run_in_threadpool(fenc.items, page, matched=matched, links=links,
-                                       now=dt.datetime.now(dt.UTC))
+                                       now=dt.datetime.now(dt.UTC), precision=precision)
         return Response(body, media_type=fenc.GEOJSON)
 
     async def item(self, request: Request) -> Response:
         collection_id, feature_id = (request.path_params["collection_id"],
                                      request.path_params["feature_id"])
+        precision = _precision(request)
         await run_in_threadpool(self._layer, collection_id)
         found = await run_in_threadpool(self.catalog.feature, collection_id, feature_id)
-        return Response(fenc.item(found, collection_id, feature_id, self.base(request)),
-                        media_type=fenc.GEOJSON)
+        return Response(fenc.item(found, collection_id, feature_id, self.base(request),
+                                  precision), media_type=fenc.GEOJSON)
 
     # -- query parameters -----------------------------------------------------------------------
     def _query(self, request: Request, layer: Any) -> tuple[FeatureQuery, int, int]:
@@ -124,6 +128,11 @@ class Collections:
                 offset=max(0, offset - limit)).query), "prev", "Previous page", fenc.GEOJSON))
         return links
 
+
+
+def _precision(request: Request) -> Precision:
+    """``?precision=N``: decimals of the coordinates (default 7, as they are in degrees)."""
+    return DEFAULT.asking(parse_decimals(request.query_params.get("precision")))
 
 
 def _property_filter(params: Any, layer: Any) -> Any:

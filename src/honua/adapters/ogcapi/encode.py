@@ -16,6 +16,7 @@ from honua.core.parameters import UNBOUNDED, DataType, Parameter
 from honua.core.values import File
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
+from honua.geo.precision import DEFAULT, Precision
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
 FEATURES_CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -156,29 +157,32 @@ def job_list(jobs: Iterable[Job], base: str, links: list[dict[str, str]]) -> dic
     return {"jobs": [status_info(job, base) for job in jobs], "links": links}
 
 
-def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
+def qualified(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> dict[str, Any]:
     """An output value as an OGC qualified value (the only shape results.yaml accepts
     unambiguously for objects, integers and base64-looking strings)."""
-    neutral = codec.to_neutral(parameter.data_type, value)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if isinstance(value, File):
         return {"value": neutral["data"], "mediaType": value.media_type, "encoding": "base64"}
     return {"value": neutral, "mediaType": media_type(parameter.data_type)}
 
 
-def results_document(description: ProcessDescription, outputs: Mapping[str, Any]) -> bytes:
+def results_document(description: ProcessDescription, outputs: Mapping[str, Any],
+                     precision: Precision = DEFAULT) -> bytes:
     return orjson.dumps({
-        name: qualified(parameter, value) for name, value in outputs.items()
+        name: qualified(parameter, value, precision) for name, value in outputs.items()
         if (parameter := description.output(name)) is not None
     }, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def raw_value(parameter: Parameter, value: Any) -> tuple[bytes, str]:
+def raw_value(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> tuple[bytes, str]:
     """One output as a raw HTTP body and its media type."""
     if isinstance(value, File):
         return value.read(), value.media_type
     if isinstance(value, FeatureCollection):  # straight to bytes, no extra copy
-        return write_features(value), media_type(parameter.data_type)
-    neutral = codec.to_neutral(parameter.data_type, value)
+        return write_features(value, precision), media_type(parameter.data_type)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if parameter.data_type is DataType.STRING and isinstance(neutral, str):
         return neutral.encode(), "text/plain; charset=utf-8"
     return orjson.dumps(neutral, option=orjson.OPT_SERIALIZE_NUMPY), media_type(parameter.data_type)

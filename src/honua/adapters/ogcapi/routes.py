@@ -24,6 +24,7 @@ from honua.core.planning import Plan
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import HonuaError
+from honua.geo.precision import DEFAULT, parse_decimals
 from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.access import processes_for
@@ -86,6 +87,7 @@ class OgcApi:
         base = self.base(request)
         definition = processes_for(request, self.manager.registry).get(
             request.path_params["process_id"])
+        precision = DEFAULT.asking(parse_decimals(request.query_params.get("precision")))
         body = await read_body(request, self.settings.max_body_bytes)
         prefer = request.headers.get("prefer")
         large = len(body) > OFFLOAD_BYTES
@@ -113,8 +115,9 @@ class OgcApi:
         href = f"{base}/api/jobs/{run.job.id}/results"
         if _is_large(run.outputs):
             return await run_in_threadpool(results_response, definition.description, options,
-                                           run.outputs, href, headers)
-        return results_response(definition.description, options, run.outputs, href, headers)
+                                           run.outputs, href, headers, precision)
+        return results_response(definition.description, options, run.outputs, href, headers,
+                                precision)
 
     # -- jobs ---------------------------------------------------------------------------------
     async def jobs(self, request: Request) -> Response:
