@@ -152,7 +152,8 @@ class Catalog(Protocol):
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 job_id: str = "") -> LayerInfo:
         """Store ``chunks`` durably as a new layer; ``Conflict`` if the id is taken (unless
         ``overwrite`` by its owner)."""
         ...

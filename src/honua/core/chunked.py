@@ -265,7 +265,7 @@ class ChunkedRun:
 
         layers.register_outputs(self.definition.description, self.job.options, {out: chunks()},
                                 owner=self.job.owner, tenant=self.job.tenant,
-                                now=self.recorder.clock())
+                                now=self.recorder.clock(), job_id=self.job.id)
         return iter(())
 
     def _stage(self, out: str) -> Path:

@@ -176,7 +176,7 @@ class JobRecorder:
             outputs: Mapping[str, Any] = outcome.outputs or codec.decode(
                 description.outputs, outcome.outputs_json or b"{}")
             self.layers.register_outputs(description, job.options, outputs, owner=job.owner,
-                                         tenant=job.tenant, now=self.clock())
+                                         tenant=job.tenant, now=self.clock(), job_id=job.id)
         except HonuaError as exc:
             return Outcome(OutcomeStatus.FAILED, error_kind=exc.kind, duration=outcome.duration,
                            error=f"the result could not be kept as a layer: {exc.message}")

@@ -13,7 +13,7 @@ from honua.adapters.ogcapi import decode
 from honua.adapters.ogcapi import features_encode as fenc
 from honua.adapters.ogcapi.encode import link
 from honua.adapters.ogcapi.responses import json_response
-from honua.core.catalog import FeatureQuery, check_filter
+from honua.core.catalog import FeatureQuery, NoSuchLayer, check_filter
 from honua.core.references import LayerReference, can_read
 from honua.errors import Forbidden, InvalidParameter, NotSupported
 from honua.geo.filter_limits import FilterLimits
@@ -21,6 +21,7 @@ from honua.geo.precision import DEFAULT, Precision, parse_decimals
 from honua.settings import Settings
 from honua.types import Catalog
 from honua.web.body import public_base
+from honua.web.identity import principal_of
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
                               "filter-lang", "filter-crs", "datetime", "f", "crs",
@@ -39,29 +40,31 @@ class Collections:
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
 
-    def _layer(self, collection_id: str) -> Any:
+    def _layer(self, collection_id: str, request: Request) -> Any:
+        caller = principal_of(request)
         layer = self.catalog.get(collection_id)
-        if not can_read(layer, "", ""):
+        if not can_read(layer, caller.subject, caller.tenant):
             raise Forbidden(f"you may not read collection {collection_id!r}")
         return layer
 
     async def collections(self, request: Request) -> Response:
         layers = await run_in_threadpool(self.catalog.list)
-        visible = [layer for layer in layers if can_read(layer, "", "")]
+        caller = principal_of(request)
+        visible = [layer for layer in layers if can_read(layer, caller.subject, caller.tenant)]
         return json_response(fenc.collections(visible, self.base(request)))
 
     async def collection(self, request: Request) -> Response:
-        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"], request)
         return json_response(fenc.collection(layer, self.base(request)))
 
     async def queryables(self, request: Request) -> Response:
-        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"], request)
         return json_response(fenc.queryables(layer, self.base(request)),
                              media_type=fenc.SCHEMA_JSON)
 
     async def items(self, request: Request) -> Response:
         collection_id = request.path_params["collection_id"]
-        layer = await run_in_threadpool(self._layer, collection_id)
+        layer = await run_in_threadpool(self._layer, collection_id, request)
         query, limit, offset = await run_in_threadpool(self._query, request, layer)  # CQL2 parse
         precision = _precision(request)
         page = await run_in_threadpool(self.catalog.read, collection_id, query)
@@ -75,10 +78,29 @@ class Collections:
         collection_id, feature_id = (request.path_params["collection_id"],
                                      request.path_params["feature_id"])
         precision = _precision(request)
-        await run_in_threadpool(self._layer, collection_id)
+        await run_in_threadpool(self._layer, collection_id, request)
         found = await run_in_threadpool(self.catalog.feature, collection_id, feature_id)
         return Response(fenc.item(found, collection_id, feature_id, self.base(request),
                                   precision), media_type=fenc.GEOJSON)
+
+    async def delete(self, request: Request) -> Response:
+        """``DELETE /api/collections/{id}``: a registered layer, by its owner (or an admin);
+        204. Another tenant's layer is not there for the caller (404); another owner's in
+        the same tenant, or a configured layer, is 403."""
+        collection_id = request.path_params["collection_id"]
+        caller = principal_of(request)
+        admin = caller.is_admin(self.settings)
+        layer = await run_in_threadpool(self.catalog.get, collection_id)
+        if layer.registered and layer.tenant != caller.tenant and not admin:
+            raise NoSuchLayer(f"there is no collection {collection_id!r}")
+        if not layer.registered:
+            raise Forbidden(f"collection {collection_id!r} is a configured layer; remove it "
+                            "from the server's configuration instead")
+        if layer.owner != caller.subject and not admin:
+            raise Forbidden(f"collection {collection_id!r} belongs to someone else; only its "
+                            "owner may delete it")
+        await run_in_threadpool(self.catalog.remove, collection_id)
+        return Response(status_code=204)
 
     # -- query parameters -----------------------------------------------------------------------
     def _query(self, request: Request, layer: Any) -> tuple[FeatureQuery, int, int]:

@@ -150,6 +150,9 @@ def status_info(job: Job, base: str, *, status: JobStatus | None = None) -> dict
     info["links"] = [link(href, "self", "Job status"), link(f"{base}/api/jobs", "up", "Job list")]
     if status is JobStatus.SUCCEEDED and job.has_outputs:
         info["links"].append(link(f"{href}/results", REL + "results", "Job results"))
+        for name, registration in job.options.registrations.items():  # outputs kept as layers
+            info["links"].append(link(f"{base}/api/collections/{registration.collection_id}",
+                                      "related", f"Output {name} as a collection"))
     return info
 
 

@@ -56,6 +56,10 @@ def collection(layer: LayerInfo, base: str) -> dict[str, Any]:
             "created": _stamp(layer.created),
             "expires": _stamp(layer.expires),
         }
+        if layer.job_id:  # the job whose output this is (gone once the job expired)
+            document["honua:registered"]["jobID"] = layer.job_id
+            document["links"].append(link(f"{base}/api/jobs/{layer.job_id}", "via",
+                                          "The job that made this layer"))
     document["honua:featureCount"] = layer.count
     document["honua:geometryType"] = layer.geometry_type
     return document

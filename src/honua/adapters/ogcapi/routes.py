@@ -259,4 +259,6 @@ def routes(services: Services) -> list[Route]:
     out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
     out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
+    out.append(Route("/api/collections/{collection_id}", _guard(collections.delete),
+                     methods=["DELETE"]))
     return out
