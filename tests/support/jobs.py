@@ -16,9 +16,10 @@ def buffer_body(n: int = 1, metres: float = 100) -> dict:
     return {"inputs": {"features": points(n), "distance": {"value": metres, "unit": "meters"}}}
 
 
-def run_async_buffer(client, *, headers: dict | None = None, timeout: float = 60.0) -> dict:
+def run_async_buffer(client, *, headers: dict | None = None, timeout: float = 60.0,
+                     n: int = 1) -> dict:
     """Submit an asynchronous buffer job and wait until it ends; its final status info."""
-    response = client.post("/api/processes/buffer/execution", json=buffer_body(),
+    response = client.post("/api/processes/buffer/execution", json=buffer_body(n),
                            headers={"Prefer": "respond-async", **(headers or {})})
     assert response.status_code == 201, response.text
     return wait_for(client, response.json()["jobID"], headers=headers, timeout=timeout)

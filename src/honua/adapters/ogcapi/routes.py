@@ -147,6 +147,12 @@ class OgcApi:
         job = await run_in_threadpool(self.manager.dismiss, request.path_params["job_id"])
         return json_response(encode.status_info(job, self.base(request)))
 
+    async def cancel(self, request: Request) -> Response:
+        """``POST /api/jobs/{id}/cancel`` (Honua's extension; Part 1 has only DELETE, which
+        removes the job): stop it and keep it, as GPServer's ``cancel`` does."""
+        job = await run_in_threadpool(self.manager.cancel, request.path_params["job_id"])
+        return json_response(encode.status_info(job, self.base(request)))
+
     async def results(self, request: Request) -> Response:
         return await self._job_results(request.path_params["job_id"], self.base(request))
 
@@ -258,6 +264,7 @@ def routes(services: Services) -> list[Route]:
     ]
     out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
+    out.append(Route("/api/jobs/{job_id}/cancel", _guard(api.cancel), methods=["POST"]))
     out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
     out.append(Route("/api/collections/{collection_id}", _guard(collections.delete),
                      methods=["DELETE"]))
