@@ -10,11 +10,12 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from honua.adapters.ogcapi import decode, encode
 from honua.adapters.ogcapi.collections import Collections
+from honua.adapters.ogcapi.docs import docs_asset, docs_page
 from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
@@ -55,6 +56,9 @@ class OgcApi:
         return json_response(encode.conformance())
 
     async def openapi(self, request: Request) -> Response:
+        if request.query_params.get("f") == "html":
+            return RedirectResponse(f"{request.scope.get('root_path', '')}/api/docs",
+                                    status_code=303)
         descriptions = [d.description for d in processes_for(request, self.manager.registry)]
         return json_response(openapi_document(descriptions, self.base(request)),
                              media_type=encode.OPENAPI)
@@ -265,6 +269,8 @@ def routes(services: Services) -> list[Route]:
     out = [Route(path, _guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", _guard(api.dismiss), methods=["DELETE"]))
     out.append(Route("/api/jobs/{job_id}/cancel", _guard(api.cancel), methods=["POST"]))
+    out.append(Route("/api/docs", _guard(docs_page), methods=["GET"]))
+    out.append(Route("/api/docs/static/{name}", _guard(docs_asset), methods=["GET"]))
     out.append(Route("/api/uploads/{upload_id}", _guard(uploads.delete), methods=["DELETE"]))
     out.append(Route("/api/collections/{collection_id}", _guard(collections.delete),
                      methods=["DELETE"]))
