@@ -205,7 +205,7 @@ class HonuaClient:
         if not matches:
             raise RemoteError(404, f"no job starts with {prefix!r} (among the newest "
                                    f"{PREFIX_SCAN})")
-        return matches[0]
+        return str(matches[0])
 
     def upload(self, path: str | Path, *, description: str = "") -> dict[str, Any]:
         """Upload a file (two-step inputs); returns the upload document (its ``id``)."""

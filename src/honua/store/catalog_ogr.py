@@ -252,8 +252,10 @@ def _declare_geometry_type(path: Path, layer: str, name: str) -> None:
 
 
 def write(path: Path, chunks: Iterable[FeatureCollection], *, layer: str,
-          fields: Sequence[Field] | None = None) -> tuple[int, tuple[Field, ...]]:
-    """Write ``chunks`` into a new GeoPackage layer, one append per chunk.
+          fields: Sequence[Field] | None = None,
+          driver: str = "GPKG") -> tuple[int, tuple[Field, ...]]:
+    """Write ``chunks`` into a new GeoPackage (or ``driver``: FlatGeobuf) layer, one
+    append per chunk.
 
     The schema is the first chunk's (or ``fields``); returns (features written, fields).
     """
@@ -268,18 +270,18 @@ def write(path: Path, chunks: Iterable[FeatureCollection], *, layer: str,
         geometry = np.asarray(shapely.to_wkb(chunk.geometry), dtype=object)
         try:
             raw.write(str(path), geometry, data, [f.name for f in schema], field_mask=masks,
-                      layer=layer, driver="GPKG", geometry_type="Unknown",
+                      layer=layer, driver=driver, geometry_type="Unknown",
                       crs=crs_name(chunk.crs), append=not first, promote_to_multi=False)
         except _GDAL_ERRORS as exc:
             raise Unavailable(f"the layer could not be written: {_clean(exc, Source(str(path)))}"
                               ) from exc
         written += len(chunk)
         first = False
-    if len(kinds) == 1 and not first:
+    if len(kinds) == 1 and not first and driver == "GPKG":
         _declare_geometry_type(path, layer, _GPKG_TYPES[kinds.pop()])
     if first:  # no chunk at all: an empty layer with the given schema
         raw.write(str(path), np.empty(0, dtype=object),
                   [np.empty(0, dtype=_WRITE_TYPES.get(f.type, object)) for f in schema],
-                  [f.name for f in schema], layer=layer, driver="GPKG", geometry_type="Unknown",
+                  [f.name for f in schema], layer=layer, driver=driver, geometry_type="Unknown",
                   crs="OGC:CRS84")
     return written, schema

@@ -12,6 +12,8 @@ archives are never touched. ``Accept-Encoding`` is read with its q-values:
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio.to_thread
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import (
@@ -72,7 +74,7 @@ class BrotliResponder(IdentityResponder):
 
     def __init__(self, app: ASGIApp, minimum_size: int) -> None:
         super().__init__(app, minimum_size, exclude_content_types=EXCLUDED)
-        self._compressor: object | None = None
+        self._compressor: Any = None
 
     async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         if len(body) >= THREAD_MINIMUM:
@@ -83,8 +85,8 @@ class BrotliResponder(IdentityResponder):
         if self._compressor is None:
             self._compressor = brotli.Compressor(quality=BROTLI_QUALITY)
         compressor = self._compressor
-        data: bytes = compressor.process(body)  # type: ignore[attr-defined]
-        data += compressor.flush() if more_body else compressor.finish()  # type: ignore[attr-defined]
+        data: bytes = compressor.process(body)
+        data += compressor.flush() if more_body else compressor.finish()
         return data
 
 

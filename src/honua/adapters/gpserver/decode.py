@@ -53,8 +53,15 @@ def merge(query: Iterable[tuple[str, str]], body: Iterable[tuple[str, str]]) -> 
     return params
 
 
-def response_format(params: Mapping[str, str], default: str = "html") -> str:
+RESULT_FORMATS = (*FORMATS, "geojson")
+"""A GP result also answers ``f=geojson`` (as ArcGIS's does, for feature results)."""
+
+
+def response_format(params: Mapping[str, str], default: str = "html",
+                    allowed: tuple[str, ...] = FORMATS) -> str:
     f = (params.get("f") or default).strip().lower()
+    if f == "geojson" and f in allowed:
+        return f
     if f not in FORMATS:
         raise InvalidParameter(f"format f={f!r} is not supported; use f=json, f=pjson or f=html",
                                parameter="f")

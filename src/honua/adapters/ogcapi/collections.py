@@ -21,6 +21,7 @@ from honua.geo.precision import DEFAULT, Precision, parse_decimals
 from honua.settings import Settings
 from honua.types import Catalog
 from honua.web.body import public_base
+from honua.web.downloads import download_response, requested_download
 from honua.web.identity import principal_of
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
@@ -67,7 +68,10 @@ class Collections:
         layer = await run_in_threadpool(self._layer, collection_id, request)
         query, limit, offset = await run_in_threadpool(self._query, request, layer)  # CQL2 parse
         precision = _precision(request)
+        download = requested_download(request)
         page = await run_in_threadpool(self.catalog.read, collection_id, query)
+        if download is not None:  # the page as a file GIS tools open
+            return await download_response(page, download, collection_id)
         matched = await run_in_threadpool(self.catalog.count, collection_id, query)
         links = self._page_links(request, collection_id, offset, limit, len(page), matched)
         body = await run_in_threadpool(fenc.items, page, matched=matched, links=links,

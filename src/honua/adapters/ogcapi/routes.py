@@ -30,6 +30,7 @@ from honua.settings import Settings
 from honua.types import JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.downloads import download_response, requested_download
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
 from honua.web.runs import start_run
@@ -158,7 +159,19 @@ class OgcApi:
         return json_response(encode.status_info(job, self.base(request)))
 
     async def results(self, request: Request) -> Response:
-        return await self._job_results(request.path_params["job_id"], self.base(request))
+        job_id = request.path_params["job_id"]
+        download = requested_download(request)
+        if download is not None:  # a file of the one feature output
+            job = await run_in_threadpool(self.manager.get, job_id)
+            description = self.manager.registry.get(job.process_id).description
+            features = [p.name for p in description.outputs if p.data_type is DataType.FEATURES]
+            if len(features) != 1:
+                return problem("invalid-parameter", f"f={download.key} downloads one feature "
+                               "output; ask /results/{output} for the one you want")
+            values = await run_in_threadpool(self.manager.results, job_id)
+            return await download_response(values.get(features[0]), download,
+                                           f"{job_id}-{features[0]}")
+        return await self._job_results(job_id, self.base(request))
 
     async def _job_results(self, job_id: str, base: str) -> Response:
         job = await run_in_threadpool(self.manager.get, job_id)
@@ -189,6 +202,10 @@ class OgcApi:
         definition = self.manager.registry.get(job.process_id)
         if definition.description.output(name) is None:
             return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
+        download = requested_download(request)
+        if download is not None:  # FlatGeobuf / GeoPackage (or f=geojson) of a feature output
+            values = await run_in_threadpool(self.manager.results, job_id)
+            return await download_response(values.get(name), download, f"{job_id}-{name}")
         streamed = await self._stored_file(job_id, name)
         if streamed is not None:
             return streamed
