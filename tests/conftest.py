@@ -38,3 +38,13 @@ def client(app):
 def live_server(app):
     with serve(app) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def postgis_layers_url():
+    """A throwaway PostGIS database with the generated test layers (``tests/support/
+    postgis_layers.py``), dropped at the end of the session; never skipped."""
+    from tests.support import postgis_layers
+
+    with postgis_layers.database() as url:
+        yield url

@@ -26,9 +26,11 @@ from honua.core.registry import Registry, discover
 from honua.errors import HonuaError, NotFound, NotSupported
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
+from honua.executors.postgis import PostGISTier
 from honua.settings import Settings
-from honua.store import open_artifact_store, open_identity_store, open_job_store
-from honua.store.catalog_files import FileCatalog
+from honua.store import open_artifact_store, open_catalog, open_identity_store, open_job_store
+from honua.store.catalog_union import CatalogUnion
+from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web.compress import CompressionMiddleware
@@ -62,13 +64,20 @@ class Services:
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
-    catalog = FileCatalog.from_settings(settings)
+    catalog = open_catalog(settings)
     uploads = UploadStore.from_settings(settings)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
                          executor or LocalPool(settings), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings))
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
+    if isinstance(catalog, CatalogUnion) and manager.layers is not None:  # tier 2
+        pools = Pools(size=settings.postgis_pool_size,
+                      timeout=settings.postgis_pool_timeout_seconds)  # the tier's own
+        manager.add_tier(PostGISTier(registry, manager.layers, catalog, pools.connection,
+                                     threads=settings.postgis_pool_size,
+                                     chunk_size=settings.chunk_features,
+                                     connect_timeout=settings.postgis_pool_timeout_seconds))
     authenticator = Authenticator(open_identity_store(settings), settings)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     metrics = Metrics(manager.store)

@@ -167,6 +167,23 @@ class Settings:
     token_max_minutes: int = 1440
     """Longest ``expiration`` generateToken grants."""
 
+    # -- PostGIS: layers in the catalog and tier 2 (issue 12) ------------------------------------
+    # PostGIS layers are ``[[honua.layers]]`` entries with a ``url`` (``postgresql://...``) and
+    # ``table = "schema.name"`` or ``sql = "SELECT ..."`` (read-only), optional
+    # ``geometry_column`` and ``id_column``.
+    postgis_pool_size: int = 4
+    """Connections per PostGIS database: the bound on concurrent tier-2 statements and reads
+    (db-heavy jobs beyond it wait in their queue)."""
+    postgis_pool_timeout_seconds: float = 5.0
+    """How long a read or a tier-2 job waits for a pooled connection before it is refused
+    (a read) or falls back to tier 1 (a job that did not pin a tier)."""
+    postgis_statement_timeout_seconds: float = 30.0
+    """Statement timeout of catalog reads (a tier-2 job's is its own run-time limit)."""
+    postgis_catalog_url: str = ""
+    """A PostGIS database (``postgresql://...``) where outputs registered as layers are kept as
+    tables (schema ``honua_registered``), with the same time-to-live and ownership rules as
+    the GeoPackages they are otherwise; empty = GeoPackages in the data directory."""
+
     # -- operations and lean outputs (issue 14): logs, metrics, compression, precision --------
     log_format: str = "text"
     """Log lines as ``text`` (for a terminal) or ``json`` (one object a line, for a log

@@ -41,12 +41,14 @@ def process(
     outputs: Mapping[str, Output] | None = None,
     feature_wise: bool = False,
     whole_layer_when: Iterable[str] = (),
+    tiers: Iterable[str] = ("shapely",),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a process. The decorated function stays callable as before.
 
     ``feature_wise=True`` says the function maps the features of its first feature
     input independently, so a large layer can be processed chunk by chunk;
     ``whole_layer_when`` names inputs that, when true or non-empty, break that.
+    ``tiers`` lists the tiers it runs on in preference order (``core.tiers``).
     """
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,6 +57,7 @@ def process(
             category=category, keywords=tuple(keywords), resource_class=ResourceClass(resource_class),
             job_control=tuple(JobControl(j) for j in job_control), limits=limits or Limits(),
             outputs=outputs, feature_wise=feature_wise, whole_layer_when=tuple(whole_layer_when),
+            tiers=tuple(tiers),
         )
         setattr(function, PROCESS_ATTRIBUTE, definition)
         return function

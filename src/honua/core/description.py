@@ -49,7 +49,9 @@ class ProcessDescription:
     job_control: tuple[JobControl, ...] = (JobControl.SYNC, JobControl.ASYNC)
     resource_class: ResourceClass = ResourceClass.CPU_BURST
     limits: Limits = field(default_factory=Limits)
-    tiers: tuple[str, ...] = ("python",)
+    tiers: tuple[str, ...] = ("shapely",)
+    """The tiers it runs on, in preference order (``core.tiers``): ``shapely`` (tier 1),
+    ``postgis`` (tier 2, SQL where the data lives), or a plugin's."""
     feature_wise: bool = False
     """The process maps the features of its first feature input independently (one output
     feature set per input feature set, concatenable): over a layer reference it runs chunk by

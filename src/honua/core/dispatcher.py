@@ -46,6 +46,8 @@ class Dispatcher:
         self.executor = executor
         self.settings = settings
         self.layers = layers
+        self.tier_executors: dict[str, Executor] = {}
+        """Executors of the tiers besides tier 1 (``JobManager.add_tier``), by tier name."""
         self.cleanup_hooks: list[Callable[[dt.datetime], int]] = []
         """Also run by the periodic clean-up, with the time (expired layers, uploads...)."""
         self._wake = threading.Event()
@@ -132,8 +134,9 @@ class Dispatcher:
             chunked.start(run, self.wake)
             return
         item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
-                        return_json=True)
-        self.executor.submit(item, AsyncListener(self.recorder, self.wake))
+                        return_json=True, tier=job.tier, pinned_tier=job.options.tier)
+        executor = self.tier_executors.get(job.tier, self.executor)  # its own queue
+        executor.submit(item, AsyncListener(self.recorder, self.wake))
 
     def _dispatch_loop(self) -> None:
         while not self._stopping.is_set():

@@ -43,6 +43,11 @@ class WorkItem:
     inputs_json: bytes | None = None
     outputs: tuple[str, ...] = ()
     return_json: bool = False
+    tier: str = ""
+    """The tier it is planned on (``core.tiers``)."""
+    pinned_tier: str = ""
+    """The tier the request pinned: an executor that cannot run it fails the job rather than
+    falling back (``core.tiers``)."""
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -61,6 +66,8 @@ class Outcome:
     error_kind: str = ""
     """The neutral error kind for a failure caused by the request (e.g. invalid-parameter)."""
     duration: float = 0.0
+    tier: str = ""
+    """The tier that ran, when it is not the one the job was planned on (a fallback)."""
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class SyncListener(ExecutionListener):
         level = MessageLevel.INFO if event is JobEvent.SUCCEED else MessageLevel.ERROR
         self.messages.append(Message(now, level, text))
         job = self.job.apply(event, now, message=text, expires=recorder.expiry(now),
-                             error_kind=outcome.error_kind)
+                             error_kind=outcome.error_kind, tier=outcome.tier or self.job.tier)
         recorder.record_run(job, self.messages)
         if event is JobEvent.SUCCEED:
             self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))

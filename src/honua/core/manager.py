@@ -23,22 +23,31 @@ from typing import Any
 
 from honua.core import codec, stored_outputs
 from honua.core.chunked import chunked_input
-from honua.core.description import ProcessDefinition
+from honua.core.context import MessageLevel
+from honua.core.description import ProcessDefinition, ProcessDescription
 from honua.core.dispatcher import Dispatcher
-from honua.core.execution import Execution, WorkItem, run_limits
+from honua.core.execution import (
+    Execution,
+    ExecutionListener,
+    Outcome,
+    OutcomeStatus,
+    WorkItem,
+    run_limits,
+)
 from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.quotas import check_job_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
-from honua.core.references import LayerService
+from honua.core.references import LayerReference, LayerService
 from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode
 from honua.core.sizes import check_vertices, vertex_count
 from honua.core.tenancy import may_see, tenant_filter
+from honua.core.tiers import SHAPELY, TierBackend, TierChoice, choose_tier, fallback_warning
 from honua.core.values import File
-from honua.errors import NotFound, ResultNotReady
+from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore
@@ -46,6 +55,26 @@ from honua.types import ArtifactStore, Executor, JobStore
 __all__ = ["JobManager", "inputs_key", "outputs_key"]
 
 BUILTINS = "honua.processes."
+_TIER_ONE = TierChoice(SHAPELY)
+
+
+class _TierOne(ExecutionListener):
+    """Passes a fallen-back run on to the job's listener, saying that tier 1 ran it."""
+
+    def __init__(self, listener: ExecutionListener) -> None:
+        self.listener = listener
+
+    def on_start(self, job_id: str) -> None:
+        pass  # the tier that fell back has started the job already
+
+    def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
+        self.listener.on_progress(job_id, percent, message)
+
+    def on_message(self, job_id: str, level: MessageLevel, text: str) -> None:
+        self.listener.on_message(job_id, level, text)
+
+    def on_finish(self, job_id: str, outcome: Outcome) -> None:
+        self.listener.on_finish(job_id, dataclasses.replace(outcome, tier=SHAPELY))
 
 
 class JobManager:
@@ -64,6 +93,8 @@ class JobManager:
                                     retention=dt.timedelta(hours=settings.retention_hours),
                                     clock=clock, layers=layers)
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
+        self.tiers: dict[str, TierBackend] = {}
+        """Tiers besides tier 1, by name (``add_tier``); each is also their executor."""
         self._background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="honua-submit")
         """Where asynchronous submissions are written, off the callers' event loops."""
 
@@ -88,9 +119,18 @@ class JobManager:
     def cleanup_hooks(self) -> list[Callable[[dt.datetime], int]]:
         return self.dispatcher.cleanup_hooks
 
+    def add_tier(self, tier: Any) -> None:
+        """Plug in a tier (a ``TierBackend`` that is also an ``Executor``, such as
+        ``executors.postgis.PostGISTier``); its runs fall back to tier 1 through here."""
+        self.tiers[tier.name] = tier
+        self.dispatcher.tier_executors[tier.name] = tier
+        tier.fallback = self._fall_back
+
     # -- life cycle -------------------------------------------------------------------------
     def start(self, *, dispatch: bool = True) -> None:
         self.dispatcher.recover()
+        for tier in self.tiers.values():
+            tier.start()  # type: ignore[attr-defined]
         self.executor.start()
         if self.fast_executor is not None:
             self.fast_executor.start()
@@ -99,6 +139,8 @@ class JobManager:
 
     def stop(self) -> None:
         self.dispatcher.stop()
+        for tier in self.tiers.values():
+            tier.stop()  # type: ignore[attr-defined]
         self.executor.stop()
         if self.fast_executor is not None:
             self.fast_executor.stop()
@@ -145,21 +187,27 @@ class JobManager:
         raises ``JobFailed`` when a synchronous run fails."""
         description = self.registry.get(process_id).description
         plan = plan_run(description, options)
-        definition, bound, outputs = self.prepare(process_id, raw_inputs, options, owner=owner,
-                                                  tenant=tenant)
-        if plan is Plan.SYNC and chunked_input(bound) is not None:
-            plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
+        choice, kept = self._choose_tier(description, raw_inputs, options, owner, tenant)
+        if kept is not None:  # tier 2: the references stay references, read where they live
+            definition = self.registry.get(process_id)
+            bound, outputs = kept, select_outputs(description, list(options.outputs))
+        else:
+            definition, bound, outputs = self.prepare(process_id, raw_inputs, options,
+                                                      owner=owner, tenant=tenant)
+            if plan is Plan.SYNC and chunked_input(bound) is not None:
+                plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
         if plan is Plan.SYNC:
-            return self._run_now(definition, bound, outputs, options, owner, tenant)
+            return self._run_now(definition, bound, outputs, options, owner, tenant, choice)
         if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop),
             # in the caller's context (its log lines keep the request's id)
             return self._background.submit(contextvars.copy_context().run, lambda: RunResult(
-                Plan.ASYNC, self._submit_bound(definition, bound, options, owner, tenant)))
+                Plan.ASYNC, self._submit_bound(definition, bound, options, owner, tenant,
+                                               choice)))
         future: Future[RunResult] = Future()
         threading.Thread(target=self._run_stored, name="honua-stored-run", daemon=True,
-                         args=(definition, bound, outputs, options, owner, tenant, future)
-                         ).start()
+                         args=(definition, bound, outputs, options, owner, tenant, future,
+                               choice)).start()
         return future
 
     def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
@@ -188,17 +236,60 @@ class JobManager:
         options = dataclasses.replace(options or ExecutionOptions(), mode=Mode.ASYNC, strict=True)
         return self.run(process_id, raw_inputs, options, owner=owner, tenant=tenant).result().job
 
+    def _choose_tier(self, description: ProcessDescription, raw_inputs: Mapping[str, Any],
+                     options: ExecutionOptions, owner: str, tenant: str
+                     ) -> tuple[TierChoice, dict[str, Any] | None]:
+        """The tier of this request (``core.tiers``) and, for a tier other than tier 1, the
+        bound inputs with its layer references kept (checked, not read)."""
+        backends = {n: b for n, b in self.tiers.items() if n in description.tiers}
+        pinned = options.tier
+        kept: dict[str, Any] | None = None
+        inputs: Mapping[str, Any] = raw_inputs
+        names = {n for b in backends.values() for n in b.input_names(description)}
+        if (names and self.layers is not None and pinned != SHAPELY
+                and all(isinstance(raw_inputs.get(n), LayerReference) for n in names)):
+            kept = self.layers.bind(description, raw_inputs, options, owner=owner,
+                                    tenant=tenant, keep=tuple(names))
+            check_vertices(kept, self.max_vertices(self.registry.get(description.id)))
+            inputs = kept
+        choice = choose_tier(description, inputs, pinned, backends)
+        return choice, kept if choice.tier != SHAPELY else None
+
+    def _fall_back(self, item: WorkItem, listener: ExecutionListener, reason: str) -> None:
+        """A tier could not run ``item`` after all: run it on tier 1, saying so."""
+        listener.on_message(item.job_id, MessageLevel.WARNING, fallback_warning(
+            item.tier or "postgis", reason))
+        tier_one = _TierOne(listener)
+        try:
+            definition = self.registry.get(item.process_id)
+            description = definition.description
+            inputs = item.inputs if item.inputs is not None else codec.decode(
+                description.inputs, item.inputs_json or b"{}")
+            if self.layers is not None:
+                inputs = self.layers.resolve_inputs(description, inputs)
+            check_vertices(inputs, self.max_vertices(definition))
+        except HonuaError as exc:
+            tier_one.on_finish(item.job_id, Outcome(OutcomeStatus.FAILED, error=exc.message,
+                                                    error_kind=exc.kind))
+            return
+        moved = dataclasses.replace(item, inputs=inputs, inputs_json=None, tier=SHAPELY)
+        self.executor.submit(moved, tier_one, priority=True)
+
     def _run_now(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                  outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
-                 tenant: str) -> Future[RunResult]:
+                 tenant: str, choice: TierChoice = _TIER_ONE) -> Future[RunResult]:
         now = self.clock()
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
-                  options=options, created=now, updated=now, tier="python")
+                  options=options, created=now, updated=now, tier=choice.tier)
         finished: Future[Execution] = Future()
         item = WorkItem(job.id, definition.id,
                         run_limits(definition.description.limits, self.settings, sync=True),
-                        inputs=bound, outputs=outputs)
-        executor = self.fast_executor if self._fast(definition, bound) else self.executor
+                        inputs=bound, outputs=outputs, pinned_tier=options.tier,
+                        tier=choice.tier)
+        if choice.tier in self.tiers:
+            executor: Executor | None = self.tiers[choice.tier]  # type: ignore[assignment]
+        else:
+            executor = self.fast_executor if self._fast(definition, bound) else self.executor
         assert executor is not None
         future: Future[RunResult] = Future()
 
@@ -211,7 +302,10 @@ class JobManager:
                 future.set_result(RunResult(Plan.SYNC, run.job, run.outputs, run.messages))
 
         finished.add_done_callback(done)
-        executor.submit(item, SyncListener(self.recorder, job, finished), priority=True)
+        listener = SyncListener(self.recorder, job, finished)
+        if choice.warning:
+            listener.on_message(job.id, MessageLevel.WARNING, choice.warning)
+        executor.submit(item, listener, priority=True)
         return future
 
     def _fast(self, definition: ProcessDefinition, bound: Mapping[str, Any]) -> bool:
@@ -230,22 +324,28 @@ class JobManager:
         return size <= limit
 
     def _submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
-                      options: ExecutionOptions, owner: str, tenant: str) -> Job:
+                      options: ExecutionOptions, owner: str, tenant: str,
+                      choice: TierChoice = _TIER_ONE) -> Job:
         now = self.clock()
-        tier = CHUNKED_TIER if chunked_input(bound) is not None else "python"
+        tier = choice.tier
+        if tier == SHAPELY and chunked_input(bound) is not None:
+            tier = CHUNKED_TIER
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=tier)
         job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound))
+        if choice.warning:
+            self.recorder.message(job.id, MessageLevel.WARNING, choice.warning)
         self.dispatcher.wake()
         return job
 
     def _run_stored(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                     outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
-                    tenant: str, future: Future[RunResult]) -> None:
+                    tenant: str, future: Future[RunResult],
+                    choice: TierChoice = _TIER_ONE) -> None:
         """A stored run: queue it, wait up to the synchronous limit, then answer with the job
         (and its outputs, read from the store on first use, when it succeeded)."""
         try:
-            job = self._submit_bound(definition, bound, options, owner, tenant)
+            job = self._submit_bound(definition, bound, options, owner, tenant, choice)
             done = self.wait(job.id, self.settings.sync_timeout_seconds)
             values = None
             if done.status is JobStatus.SUCCEEDED:
@@ -353,8 +453,14 @@ class JobManager:
                                              "Job cancelled before it started")
             return cancelled or self._job(job_id)
         job = self.recorder.apply(job_id, JobEvent.CANCEL, message="Cancellation requested")
-        self.executor.cancel(job_id)
+        self._cancel_run(job_id)
         return job
+
+    def _cancel_run(self, job_id: str) -> None:
+        """Stop the run wherever it is (a tier's executor, or tier 1 after a fallback)."""
+        for tier in self.tiers.values():
+            tier.cancel(job_id)  # type: ignore[attr-defined]
+        self.executor.cancel(job_id)
 
     def dismiss(self, job_id: str) -> Job:
         """Cancel if running, then forget the job and its stored inputs and outputs."""
@@ -362,7 +468,7 @@ class JobManager:
         running = job.status in (JobStatus.RUNNING, JobStatus.CANCELLING)
         dismissed = self.recorder.apply(job_id, JobEvent.DISMISS, message="Job dismissed")
         if running:
-            self.executor.cancel(job_id)
+            self._cancel_run(job_id)
         self.recorder.forget(job_id)
         return dismissed
 

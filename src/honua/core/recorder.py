@@ -32,7 +32,7 @@ __all__ = ["CHUNKED_TIER", "JobRecorder", "inputs_key", "outputs_key"]
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.25
 """Seconds between two progress writes of one job (the last one, 100 %, always goes)."""
-CHUNKED_TIER = "python-chunked"
+CHUNKED_TIER = "shapely-chunked"
 """The tier of a job run chunk by chunk over a layer reference (``core.chunked``)."""
 
 
@@ -207,7 +207,8 @@ class JobRecorder:
             return
         if current is JobStatus.CANCELLING:
             event, text, level = JobEvent.STOPPED, "Job cancelled", MessageLevel.INFO
-        self.finish(job_id, event, text, level=level, error_kind=outcome.error_kind)
+        tier: dict[str, Any] = {"tier": outcome.tier} if outcome.tier else {}
+        self.finish(job_id, event, text, level=level, error_kind=outcome.error_kind, **tier)
 
     def _succeed(self, job_id: str, outcome: Outcome) -> None:
         status = self.status(job_id)
@@ -215,8 +216,9 @@ class JobRecorder:
             return  # dismissed while it ran
         if status is JobStatus.RUNNING:
             self.artifacts.put(outputs_key(job_id), outcome.outputs_json or b"{}")
+        tier: dict[str, Any] = {"tier": outcome.tier} if outcome.tier else {}
         done = self.finish(job_id, JobEvent.SUCCEED, f"Succeeded in {outcome.duration:.2f} s",
-                           has_outputs=True)
+                           has_outputs=True, **tier)
         if done is not None and done.status is not JobStatus.SUCCEEDED:  # cancelled meanwhile
             self.artifacts.delete_prefix(outputs_key(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),

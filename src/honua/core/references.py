@@ -297,18 +297,22 @@ class LayerService(ReferenceResolver):
         return name
 
     def bind(self, description: ProcessDescription, raw: Mapping[str, Any],
-             options: ExecutionOptions, *, owner: str = "", tenant: str = "") -> dict[str, Any]:
-        """Bound inputs with references read (a chunkable one stays a ``LayerReference``)."""
+             options: ExecutionOptions, *, owner: str = "", tenant: str = "",
+             keep: Sequence[str] | None = None) -> dict[str, Any]:
+        """Bound inputs with references read (a chunkable one stays a ``LayerReference``;
+        with ``keep``, those inputs stay references instead, checked: a tier-2 run)."""
         raw = known_inputs(description, raw)
         self.registrations(description, options, owner=owner, tenant=tenant)
-        chunked = self.chunk_input(description, raw)
-        resolved = self.resolve_inputs(description, raw, owner=owner, tenant=tenant,
-                                       keep=(chunked,) if chunked else ())
-        if chunked is None:
+        if keep is None:
+            chunked = self.chunk_input(description, raw)
+            keep = (chunked,) if chunked else ()
+        kept = [name for name in keep if isinstance(raw.get(name), LayerReference)]
+        resolved = self.resolve_inputs(description, raw, owner=owner, tenant=tenant, keep=kept)
+        if not kept:
             return bind_inputs(description, resolved)
         empty = FeatureCollection(np.empty(0, dtype=object))
-        bound = bind_inputs(description, {**resolved, chunked: empty})
-        bound[chunked] = resolved[chunked]
+        bound = bind_inputs(description, {**resolved, **{name: empty for name in kept}})
+        bound.update({name: resolved[name] for name in kept})
         return bound
 
     # -- outputs as layers ------------------------------------------------------------------------

@@ -145,6 +145,9 @@ class ExecutionOptions:
     hints: Mapping[str, Any] = field(default_factory=dict)
     strict: bool = False
     keep: bool = False
+    tier: str = ""
+    """The tier the client pinned (``shapely``, ``postgis``...); empty = the server chooses
+    (``core.tiers``) and may fall back."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -166,7 +169,7 @@ class ExecutionOptions:
     def to_json(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
-                "keep": self.keep}
+                "keep": self.keep, "tier": self.tier}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -175,4 +178,5 @@ class ExecutionOptions:
         return cls(mode=Mode(data.get("mode") or "auto"),
                    outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
-                   strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)))
+                   strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
+                   tier=str(data.get("tier") or ""))

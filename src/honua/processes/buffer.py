@@ -40,6 +40,7 @@ from honua.processes._overlay_inputs import InvalidChoice, prepare
     keywords=("buffer", "proximity", "distance"),
     feature_wise=True,
     whole_layer_when=("dissolve", "dissolve_fields"),
+    tiers=("shapely", "postgis"),
 )
 def buffer(
     ctx: Context,

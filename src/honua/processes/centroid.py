@@ -28,6 +28,7 @@ from honua.processes._geometry_inputs import InvalidChoice
     ),
     category="Geometry",
     keywords=("centroid", "feature to point", "point inside", "label point"),
+    tiers=("shapely", "postgis"),
 )
 def centroid(
     ctx: Context,

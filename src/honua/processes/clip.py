@@ -34,6 +34,7 @@ _CLIP = Pairwise("clip_features", overlay.clip, "Clipping {a} features by {b} po
     ),
     category="Overlay",
     keywords=("clip", "overlay", "extract"),
+    tiers=("shapely", "postgis"),
 )
 def clip(
     ctx: Context,

@@ -26,6 +26,7 @@ from honua.processes._geometry_inputs import GroupFields, GroupOption
     ),
     category="Geometry",
     keywords=("convex hull", "hull", "bounding"),
+    tiers=("shapely", "postgis"),
 )
 def convex_hull(
     ctx: Context,

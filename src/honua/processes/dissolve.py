@@ -43,6 +43,7 @@ from honua.processes._overlay_inputs import (
     ),
     category="Generalization",
     keywords=("dissolve", "aggregate", "merge", "group"),
+    tiers=("shapely", "postgis"),
 )
 def dissolve(
     ctx: Context,

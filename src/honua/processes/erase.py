@@ -33,6 +33,7 @@ _ERASE = Pairwise("erase_features", overlay.erase, "Erasing {b} polygons from {a
     ),
     category="Overlay",
     keywords=("erase", "difference", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def erase(
     ctx: Context,

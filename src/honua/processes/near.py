@@ -41,6 +41,7 @@ from honua.processes._overlay_inputs import (
     ),
     category="Proximity",
     keywords=("near", "nearest", "distance", "proximity"),
+    tiers=("shapely", "postgis"),
 )
 def near(
     ctx: Context,

@@ -27,6 +27,7 @@ from honua.geo.reproject import area_of_interest, to_crs, transformer
     ),
     category="Projections",
     keywords=("project", "reproject", "transform", "coordinate system", "crs"),
+    tiers=("shapely", "postgis"),
 )
 def project(
     ctx: Context,

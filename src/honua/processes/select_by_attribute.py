@@ -34,6 +34,7 @@ from honua.geo.filters import filter_mask, parse_filter
     ),
     category="Selection",
     keywords=("select", "filter", "query", "cql2", "where"),
+    tiers=("shapely", "postgis"),
 )
 def select_by_attribute(
     ctx: Context,

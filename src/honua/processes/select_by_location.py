@@ -29,6 +29,7 @@ from honua.processes._relations import Predicate, SearchDistance, relate, search
     ),
     category="Selection",
     keywords=("select", "location", "spatial query"),
+    tiers=("shapely", "postgis"),
 )
 def select_by_location(
     ctx: Context,

@@ -13,12 +13,12 @@ from honua.store.artifacts_fs import FilesystemArtifactStore
 from honua.store.identity_sql import SqlIdentityStore
 from honua.store.jobs_sql import SqlJobStore
 from honua.store.memory import MemoryArtifactStore, MemoryIdentityStore, MemoryJobStore
-from honua.types import ArtifactStore, IdentityStore, JobStore
+from honua.types import ArtifactStore, Catalog, IdentityStore, JobStore
 
 __all__ = [
     "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore",
     "SqlIdentityStore", "SqlJobStore", "open_artifact_store", "open_identity_store",
-    "open_job_store",
+    "open_catalog", "open_job_store",
 ]
 
 
@@ -35,3 +35,23 @@ def open_identity_store(settings: Settings) -> IdentityStore:
 def open_artifact_store(settings: Settings) -> ArtifactStore:
     """The artifact folder ``settings.resolved_artifacts_dir``."""
     return FilesystemArtifactStore(settings.resolved_artifacts_dir)
+
+
+def open_catalog(settings: Settings) -> Catalog:
+    """The file catalog, joined by the PostGIS one when a configured layer has a ``url``."""
+    from honua.store.catalog_files import FileCatalog
+
+    files = FileCatalog.from_settings(settings)
+    if not any(spec.get("url") for spec in settings.layers) and not settings.postgis_catalog_url:
+        return files
+    from honua.store.catalog_postgis import PostGISCatalog
+    from honua.store.catalog_union import CatalogUnion
+    from honua.store.pg_pools import Pools
+
+    pools = Pools(size=settings.postgis_pool_size, timeout=settings.postgis_pool_timeout_seconds)
+    postgis = PostGISCatalog([s for s in settings.layers if s.get("url")], pools,
+                             statement_timeout=settings.postgis_statement_timeout_seconds,
+                             chunk_size=settings.chunk_features,
+                             registered_url=settings.postgis_catalog_url)
+    return CatalogUnion(files, postgis)
+

@@ -105,7 +105,8 @@ class FileCatalog:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileCatalog:
-        return cls(registered_dir=settings.data_dir / "catalog", layers=settings.layers,
+        files = [spec for spec in settings.layers if not spec.get("url")]  # url: PostGIS
+        return cls(registered_dir=settings.data_dir / "catalog", layers=files,
                    layers_dir=settings.resolved_layers_dir, chunk_size=settings.chunk_features)
 
     # -- building the list -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from honua.core.description import ProcessDescription
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference, is_reference
 from honua.core.requests import ExecutionOptions, LayerRegistration, Mode, OutputRequest
+from honua.core.tiers import pinned_tier
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
@@ -176,10 +177,13 @@ def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> E
 
 
 def options(mode: Mode, env: Environment, service: str, task: str,
-            outputs: Mapping[str, OutputRequest] | None = None) -> ExecutionOptions:
+            outputs: Mapping[str, OutputRequest] | None = None,
+            params: Mapping[str, str] | None = None) -> ExecutionOptions:
     """``execute`` asks for the results (``Mode.SYNC``), ``submitJob`` for a job; either is
-    insisted on, as ArcGIS Server refuses the other operation of a task."""
-    return ExecutionOptions(mode=mode, strict=True, outputs=outputs or {},
+    insisted on, as ArcGIS Server refuses the other operation of a task. A ``tier`` form
+    field pins the tier (``core.tiers``)."""
+    tier = pinned_tier((params or {}).get("tier"))
+    return ExecutionOptions(mode=mode, strict=True, outputs=outputs or {}, tier=tier,
                             hints={"gpserver": {**env.hints(), "service": service, "task": task}})
 
 

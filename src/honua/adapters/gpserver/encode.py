@@ -14,6 +14,7 @@ from honua.core.context import MessageLevel
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus, Message
 from honua.core.parameters import DataType, Parameter
+from honua.core.tiers import shown
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.geo.features import FeatureCollection
 from honua.geo.precision import DEFAULT, rounded
@@ -232,4 +233,7 @@ def job(job: Job, task: Task, description: ProcessDescription,
     if job.status is JobStatus.RUNNING:
         document["progress"] = _progress(job)
     document["messages"] = messages(job_messages or ())
+    if document["messages"] and job.started is not None:  # which tier ran it (core.tiers)
+        document["messages"].append({"type": MESSAGE_TYPE[MessageLevel.INFO],
+                                     "description": f"Tier: {shown(job.tier)}"})
     return document

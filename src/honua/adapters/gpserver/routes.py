@@ -200,7 +200,8 @@ class GPServer:
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
         options = decode.options(Mode.SYNC, env, service.path, task.name,
-                                 decode.registered_outputs(call.params, definition.description))
+                                 decode.registered_outputs(call.params, definition.description),
+                                 call.params)
         run = await self._run(call, task, definition, inputs, options)
         outputs = run.require_outputs()
         document = encode.execute(task, definition.description, outputs, run.messages, env,
@@ -217,7 +218,8 @@ class GPServer:
         env = decode.environment(call.params)
         inputs = await self._inputs(call, definition, env)
         options = decode.options(Mode.ASYNC, env, service.path, task.name,
-                                 decode.registered_outputs(call.params, definition.description))
+                                 decode.registered_outputs(call.params, definition.description),
+                                 call.params)
         job = (await self._run(call, task, definition, inputs, options)).job
         if call.f == "html":
             url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}?f=html"

@@ -17,6 +17,7 @@ from honua.core.requests import (
     OutputRequest,
     Transmission,
 )
+from honua.core.tiers import pinned_tier
 from honua.errors import InvalidParameter, NotSupported
 from honua.web.json_body import DEFAULT_MAX_DEPTH, load_json
 from honua.web.own_urls import reference_from_url
@@ -136,7 +137,8 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     response = document.get("response", "raw")
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
-    return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response)
+    return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response,
+                                    tier=pinned_tier(document.get("tier")))
 
 
 def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:

@@ -13,6 +13,7 @@ from honua.core import codec
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
 from honua.core.parameters import UNBOUNDED, DataType, Parameter
+from honua.core.tiers import shown
 from honua.core.values import File
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
@@ -141,6 +142,7 @@ def status_info(job: Job, base: str, *, status: JobStatus | None = None) -> dict
         "message": job.message,
         "created": _stamp(job.created),
         "progress": int(job.progress),
+        "tier": shown(job.tier),
     }
     for name in ("started", "finished", "updated"):
         value = getattr(job, name)

@@ -140,7 +140,8 @@ def _execute10(root: etree._Element, identifier: str, depth: int) -> ExecuteRequ
     return ExecuteRequest(
         version=V1, process_id=identifier, inputs=tuple(inputs), outputs=tuple(outputs),
         raw=raw is not None, store=_flag(document, "storeExecuteResponse"),
-        status=_flag(document, "status"), lineage=_flag(document, "lineage"))
+        status=_flag(document, "status"), lineage=_flag(document, "lineage"),
+        tier=root.get("tier", ""))
 
 
 def _output10(element: etree._Element) -> OutputRequest:
@@ -244,7 +245,8 @@ def _execute20(root: etree._Element, identifier: str, depth: int) -> ExecuteRequ
         outputs.append(OutputRequest(element.get("id", ""), as_reference=transmission == "reference",
                                      **_encoding(element)))
     return ExecuteRequest(version=V2, process_id=identifier, inputs=tuple(inputs),
-                          outputs=tuple(outputs), raw=response == "raw", mode=mode)
+                          outputs=tuple(outputs), raw=response == "raw", mode=mode,
+                          tier=root.get("tier", ""))
 
 
 def _data20(data: etree._Element, name: str) -> Data:

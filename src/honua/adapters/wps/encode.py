@@ -18,6 +18,7 @@ from honua.adapters.wps.safexml import OWS11, OWS20, WPS10, WPS20, XLINK, XML_NS
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
 from honua.core.parameters import DataType, Parameter
+from honua.core.tiers import shown
 
 ACCEPTED, STARTED, SUCCEEDED, FAILED = "accepted", "started", "succeeded", "failed"
 _PHASES = {JobStatus.ACCEPTED: ACCEPTED, JobStatus.SUBMITTED: ACCEPTED, JobStatus.WAITING: ACCEPTED,
@@ -62,7 +63,10 @@ def state_of(job: Job) -> State:
         text = job.message or f"the job {job.status.value}"
         failure = errors.Exceptional(status, code1, text)
     # creationTime: when it finished; while it runs, when this document is made (None = now)
-    return State(phase, job.message, min(int(job.progress), 99), job.finished, failure,
+    message = job.message
+    if phase in (STARTED, SUCCEEDED) and job.started is not None:  # which tier ran it
+        message = f"{message or phase} (tier {shown(job.tier)})"
+    return State(phase, message, min(int(job.progress), 99), job.finished, failure,
                  dismissed=job.status in (JobStatus.CANCELLED, JobStatus.DISMISSED))
 
 

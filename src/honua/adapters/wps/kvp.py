@@ -191,4 +191,5 @@ def _execute(params: dict[str, str]) -> ExecuteRequest:
     return ExecuteRequest(
         version=V1, process_id=identifier, inputs=inputs, outputs=outputs, raw=bool(raw_output),
         store=boolean(params, "storeexecuteresponse", "storeExecuteResponse"),
-        status=boolean(params, "status", "status"), lineage=boolean(params, "lineage", "lineage"))
+        status=boolean(params, "status", "status"), lineage=boolean(params, "lineage", "lineage"),
+        tier=params.get("tier", ""))

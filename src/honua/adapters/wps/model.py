@@ -68,6 +68,7 @@ class ExecuteRequest:
     status: bool = False  # 1.0 status
     lineage: bool = False  # 1.0 lineage
     mode: str = "sync"  # 2.0 mode: sync | async | auto
+    tier: str = ""  # Honua's KVP parameter / Execute attribute ``tier`` (core.tiers)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from honua.adapters.wps.runs import Prepared, Runs, output_request
 from honua.adapters.wps.safexml import WPS20, parse_xml, to_bytes
 from honua.core.jobs import Job
 from honua.core.planning import Plan, RunResult
+from honua.core.tiers import shown
 from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
 from honua.web.access import processes_for
@@ -127,7 +128,8 @@ class Wps:
             return _raw(values)
         if execute.version == V2:
             return xml(encode.result(values))
-        state = encode.State(encode.SUCCEEDED, run.job.message, 100, run.job.finished)
+        state = encode.State(encode.SUCCEEDED, f"{run.job.message} (tier {shown(run.job.tier)})",
+                             100, run.job.finished)
         return xml(encode.execute_response(
             description, state, values, service_instance=_service(base),
             lineage=prepared.options.hints.get("lineage"), requested=execute.outputs))

@@ -29,6 +29,7 @@ from honua.core.jobs import Job
 from honua.core.parameters import Parameter
 from honua.core.requests import ExecutionOptions, Mode, OutputFormat, Transmission
 from honua.core.requests import OutputRequest as CoreOutputRequest
+from honua.core.tiers import pinned_tier
 from honua.core.values import File
 from honua.errors import InvalidParameter
 
@@ -115,7 +116,8 @@ class Runs:
         options = ExecutionOptions(
             mode=mode, strict=strict, keep=keep,
             outputs={o.name: output_spec(o, request.raw) for o in request.outputs},
-            response="raw" if request.raw else "document", hints=hints)
+            response="raw" if request.raw else "document", hints=hints,
+            tier=pinned_tier(request.tier))
         return Prepared(definition, inputs, options)
 
     def run_nested(self, request: ExecuteRequest, base: str) -> Any:

@@ -1,0 +1,360 @@
+"""Tier 2: run a process as one SQL statement in PostGIS, where its layers live.
+
+``PostGISTier`` is both the tier's ``TierBackend`` (``core.tiers``: may it run this
+request, can it run it now) and its ``Executor``. Jobs wait in its own queue and
+run on as many threads as the pool has connections, so db-heavy jobs are bounded
+by the pool, never failed for want of a connection. A statement runs on a pooled
+connection in a READ ONLY transaction under the job's own time limit as statement
+timeout, and its rows stream back from a server-side cursor in chunks.
+Cancelling a job cancels its query on the server at once (the connection's
+cancel). A statement the database refuses (extension missing, an error, no
+connection) falls back to tier 1 through ``fallback`` with a warning on the job,
+unless the request pinned the tier: then it is a clear job failure. The pool
+stays healthy either way: a failed transaction is rolled back before the
+connection is returned.
+
+The SQL of each process is in ``executors.postgis_sql``; the layers are read
+through ``sql_layers`` (``store.catalog_postgis``, given by the app).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import psycopg
+import shapely
+
+from honua.core import codec
+from honua.core.catalog import FeatureQuery, check_filter, parse_filter
+from honua.core.description import ProcessDescription
+from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
+from honua.core.references import LayerReference, ReferenceResolver
+from honua.core.registry import Registry
+from honua.core.tiers import POSTGIS
+from honua.errors import HonuaError
+from honua.executors.postgis_sql import BUILDERS, Statement
+from honua.geo.features import FeatureCollection
+
+__all__ = ["PostGISTier"]
+
+log = logging.getLogger(__name__)
+
+Fallback = Callable[[WorkItem, ExecutionListener, str], None]
+Connect = Callable[[str, float], AbstractContextManager[psycopg.Connection[Any]]]
+_HEALTH_SECONDS = 10.0
+
+
+class SqlLayers(Protocol):
+    """What tier 2 needs of the catalog (``store.catalog_union.CatalogUnion``)."""
+
+    def holds(self, collection_id: str) -> bool: ...
+
+    def layer_source(self, collection_id: str, query: FeatureQuery, *,
+                     exclude: Any = None) -> Any: ...
+
+
+
+class _Refused(Exception):
+    """The database would not run the statement: tier 1 may (unless the tier is pinned)."""
+
+
+@dataclass
+class _Running:
+    cancel: threading.Event
+    connection: psycopg.Connection[Any] | None = None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+class PostGISTier:
+    """Tier ``postgis`` (see the module docstring)."""
+
+    name = POSTGIS
+
+    def __init__(self, registry: Registry, resolver: ReferenceResolver, sql_layers: SqlLayers,
+                 connect: Connect, *, threads: int = 4, chunk_size: int = 50000,
+                 connect_timeout: float = 5.0) -> None:
+        self.registry = registry
+        self.connect = connect
+        """A pooled connection to a database URL, within a timeout: the tier's own pool
+        (``store.pg_pools``), apart from the catalog's reads, so that a full tier-2 pool
+        still lets tier 1 read the layer it falls back to."""
+        self.resolver = resolver
+        self.sql_layers = sql_layers
+        self.threads = max(1, threads)
+        self.chunk_size = chunk_size
+        self.connect_timeout = connect_timeout
+        self.fallback: Fallback | None = None
+        """Runs a work item on tier 1 instead (set by the job manager)."""
+        self._queue: list[tuple[int, int, WorkItem, ExecutionListener]] = []
+        self._order = itertools.count()
+        self._lock = threading.Condition()
+        self._running: dict[str, _Running] = {}
+        self._busy = 0
+        self._stopping = False
+        self._workers: list[threading.Thread] = []
+        self._healthy: dict[str, float] = {}
+
+    # -- the tier backend ---------------------------------------------------------------------
+    def input_names(self, description: ProcessDescription) -> tuple[str, ...]:
+        builder = BUILDERS.get(description.id)
+        return builder.feature_inputs if builder is not None else ()
+
+    def eligible(self, description: ProcessDescription, raw_inputs: Mapping[str, Any]
+                 ) -> str | None:
+        builder = BUILDERS.get(description.id)
+        if builder is None:
+            return f"process {description.id!r} has no SQL form"
+        for name in builder.feature_inputs:
+            value = raw_inputs.get(name)
+            if not isinstance(value, LayerReference):
+                return (f"input {name!r} is not a reference to a PostGIS layer (inline data "
+                        "runs on tier 1)")
+            if not self.sql_layers.holds(value.collection_id):
+                return f"collection {value.collection_id!r} is not held in PostGIS"
+        why_not = builder.refuse(raw_inputs)
+        if why_not is not None:
+            return why_not
+        try:
+            self.statement(description.id, raw_inputs)
+        except HonuaError as exc:
+            return exc.message
+        return None
+
+    def ready(self, raw_inputs: Mapping[str, Any]) -> str | None:
+        urls = {self._url(v) for v in raw_inputs.values() if isinstance(v, LayerReference)
+                and self.sql_layers.holds(v.collection_id)}
+        for url in urls:
+            if time.monotonic() < self._healthy.get(url, 0.0):
+                continue
+            try:
+                with self.connect(url, self.connect_timeout) as conn:
+                    found = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"
+                                         ).fetchone()
+                    conn.rollback()
+            except (HonuaError, psycopg.Error) as exc:
+                return getattr(exc, "message", None) or f"the database failed: {exc}"
+            if found is None:
+                return "the PostGIS extension is not installed in the layer's database"
+            self._healthy[url] = time.monotonic() + _HEALTH_SECONDS
+        return None
+
+    def _url(self, reference: LayerReference) -> str:
+        layer, query = self.resolver.check(reference)
+        return str(self.sql_layers.layer_source(layer.id, query).url)
+
+    # -- statements ---------------------------------------------------------------------------
+    def statement(self, process_id: str, inputs: Mapping[str, Any]) -> tuple[str, Statement]:
+        """(database URL, statement) of one run; HonuaError for a request it cannot take."""
+        builder = BUILDERS[process_id]
+        sources: dict[str, Any] = {}
+        for i, name in enumerate(builder.feature_inputs):
+            reference = inputs[name]
+            layer, query = self.resolver.check(reference)
+            exclude = None
+            if i == 0 and builder.filter_input is not None:
+                ast = check_filter(parse_filter(inputs.get(builder.filter_input), None
+                                                if inputs.get("filter_lang", "auto") == "auto"
+                                                else inputs.get("filter_lang")), layer)
+                if builder.invert_input and inputs.get(builder.invert_input):
+                    exclude = ast
+                elif ast is not None:
+                    from pygeofilter import ast as nodes
+
+                    combined = ast if query.filter is None else nodes.And(query.filter, ast)
+                    query = FeatureQuery(combined, query.bbox, query.properties, query.limit)
+            sources[name] = self.sql_layers.layer_source(layer.id, query, exclude=exclude)
+        urls = {s.url for s in sources.values()}
+        if len(urls) != 1:
+            raise HonuaError("the layers are in different databases")
+        return urls.pop(), builder.build(inputs, sources)
+
+    # -- the executor -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopping = False
+        for i in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"honua-postgis-{i}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            pending, self._queue = self._queue, []
+            self._lock.notify_all()
+            for running in self._running.values():
+                running.cancel.set()
+                self._cancel_query(running)
+        for _, _, item, listener in pending:
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED,
+                                                    error="the server is shutting down",
+                                                    error_kind="unavailable"))
+        for thread in self._workers:
+            thread.join(timeout=5)
+        self._workers.clear()
+
+    def free_slots(self) -> int:
+        with self._lock:
+            return self.threads - self._busy - len(self._queue)
+
+    def submit(self, item: WorkItem, listener: ExecutionListener, *, priority: bool = False) -> None:
+        with self._lock:
+            self._running[item.job_id] = _Running(threading.Event())
+            heapq.heappush(self._queue, (0 if priority else 1, next(self._order), item, listener))
+            self._lock.notify()
+
+    def cancel(self, job_id: str) -> bool:
+        with self._lock:
+            running = self._running.get(job_id)
+            if running is None:
+                return False
+            running.cancel.set()
+            self._cancel_query(running)
+            return True
+
+    @staticmethod
+    def _cancel_query(running: _Running) -> None:
+        connection = running.connection
+        if connection is not None:
+            try:
+                connection.cancel_safe(timeout=2.0)
+            except Exception:  # the query ended meanwhile, or the server is gone
+                log.debug("cancelling a tier-2 query failed", exc_info=True)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                _, _, item, listener = heapq.heappop(self._queue)
+                self._busy += 1
+            try:
+                self._run(item, listener)
+            except Exception as exc:  # never lose a job to a bug here
+                log.exception("tier-2 run of job %s failed", item.job_id)
+                listener.on_finish(item.job_id, Outcome(OutcomeStatus.FAILED,
+                                                        error=f"{type(exc).__name__}: {exc}"))
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._running.pop(item.job_id, None)
+
+    def _run(self, item: WorkItem, listener: ExecutionListener) -> None:
+        running = self._running[item.job_id]
+        if running.cancel.is_set():
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED, error="Job cancelled"))
+            return
+        started = time.monotonic()
+        description = self.registry.get(item.process_id).description
+        try:
+            inputs: Mapping[str, Any] = item.inputs if item.inputs is not None else codec.decode(
+                description.inputs, item.inputs_json or b"{}")
+            listener.on_start(item.job_id)
+            url, statement = self.statement(item.process_id, inputs)
+            result = self._execute(item, listener, running, url, statement)
+        except _Refused as refused:
+            if item.pinned_tier == POSTGIS or self.fallback is None:
+                listener.on_finish(item.job_id, Outcome(
+                    OutcomeStatus.FAILED, error=f"The SQL statement of tier 'postgis' failed: "
+                    f"{refused}", duration=time.monotonic() - started))
+            else:
+                self.fallback(item, listener, str(refused))
+            return
+        except HonuaError as error:
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.FAILED, error=error.message,
+                                                    error_kind=error.kind,
+                                                    duration=time.monotonic() - started))
+            return
+        except psycopg.errors.QueryCanceled:
+            duration = time.monotonic() - started
+            if running.cancel.is_set():
+                listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED,
+                                                        error="Job cancelled", duration=duration))
+            else:
+                listener.on_finish(item.job_id, Outcome(
+                    OutcomeStatus.TIMED_OUT, duration=duration,
+                    error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s"))
+            return
+        duration = time.monotonic() - started
+        outputs = {"result": result}
+        if item.return_json:
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
+                                                    outputs_json=codec.encode(
+                                                        description.outputs, outputs)))
+        else:
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs,
+                                                    duration=duration))
+
+    def _execute(self, item: WorkItem, listener: ExecutionListener, running: _Running, url: str,
+                 statement: Statement) -> FeatureCollection:
+        try:
+            with self.connect(url, self.connect_timeout) as conn:
+                with self._lock:
+                    running.connection = conn
+                if running.cancel.is_set():
+                    raise psycopg.errors.QueryCanceled("cancelled before it started")
+                try:
+                    with conn.transaction():
+                        conn.execute("SET TRANSACTION READ ONLY")
+                        milliseconds = max(1, int(item.limits.timeout_seconds * 1000))
+                        conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                                     (str(milliseconds),))
+                        return self._fetch(item, listener, conn, statement)
+                finally:
+                    with self._lock:
+                        running.connection = None
+        except psycopg.errors.QueryCanceled:
+            raise
+        except HonuaError as exc:
+            if exc.kind == "unavailable":  # no connection: the pool's PoolUnavailable
+                raise _Refused(exc.message) from None
+            raise
+        except psycopg.Error as exc:
+            diag = getattr(exc, "diag", None)
+            text = (diag.message_primary if diag is not None and diag.message_primary
+                    else str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+            raise _Refused(text) from None
+
+    def _fetch(self, item: WorkItem, listener: ExecutionListener, conn: psycopg.Connection[Any],
+               statement: Statement) -> FeatureCollection:
+        parts: list[list[tuple[Any, ...]]] = []
+        count = 0
+        # binary: WKB arrives as bytes, not as hex text to decode
+        with conn.cursor(name=f"honua_{item.job_id[:16]}", binary=True) as cursor:
+            cursor.itersize = self.chunk_size
+            cursor.execute(statement.sql, statement.params)
+            while rows := cursor.fetchmany(self.chunk_size):
+                parts.append(rows)
+                count += len(rows)
+                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        rows = [row for part in parts for row in part]
+        parts.clear()
+        columns_ = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(statement.fields))
+        rows.clear()
+        ids = list(columns_[0])
+        geometry = shapely.from_wkb(np.array(columns_[1], dtype=object)) if count else np.empty(
+            0, dtype=object)
+        columns = {f.name: [_plain(v) for v in columns_[2 + k]]
+                   for k, f in enumerate(statement.fields)}
+        return FeatureCollection(geometry, columns, statement.crs,
+                                 ids if statement.keep_ids else None, statement.fields)
+

@@ -1,0 +1,431 @@
+"""Tier 2: each process as one SQL statement over its layer references' queries.
+
+A builder gets the bound inputs (feature inputs still ``LayerReference``s) and,
+for each of them, a ``LayerSource`` (``store.catalog_postgis``: a composed
+``SELECT`` of ``__honua_id``, ``__honua_geometry`` and the fields, with its bound
+parameters). It returns a ``Statement`` whose rows are the id, the result
+geometry as WKB and the output fields, in order. Values are bound parameters;
+names are ``psycopg.sql.Identifier``s; the layer queries are composed as CTEs.
+
+Each builder says first what it does not cover (``refuse``: a one-sided buffer,
+a filter CRS...), so that such requests run on tier 1 rather than differently.
+The semantics are tier 1's (``honua.processes``): the comparison suite
+(``tests/executors/test_postgis_tiers.py``) holds them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+from pyproj import CRS
+
+from honua.errors import InvalidParameter
+from honua.geo.crs import meters_per_unit
+from honua.geo.features import Field
+
+__all__ = ["BUILDERS", "Builder", "Statement"]
+
+ID = sql.Identifier("__honua_id")
+GEOM = sql.Identifier("__honua_geometry")
+_REPAIR = ("repair", "keep")
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: sql.Composed
+    params: tuple[Any, ...]
+    fields: tuple[Field, ...]
+    crs: CRS
+    keep_ids: bool = True
+    geometry_type: str = "Unknown"
+
+
+@dataclass(frozen=True)
+class Builder:
+    """The tier-2 form of one process."""
+
+    feature_inputs: tuple[str, ...]
+    refuse: Callable[[Mapping[str, Any]], str | None]
+    build: Callable[[Mapping[str, Any], Mapping[str, Any]], Statement]
+    filter_input: str | None = None
+    """An input holding a CQL2 filter that narrows the first layer's own query (pushed into
+    its WHERE), with ``invert_input`` selecting the complement."""
+    invert_input: str | None = None
+
+
+def _cols(fields: Sequence[Field], prefix: str = "s") -> sql.Composable:
+    return sql.SQL("").join([sql.SQL(", {}.{}").format(sql.Identifier(prefix),
+                                                      sql.Identifier(f.name)) for f in fields])
+
+
+def _geometry(invalid: str, expression: sql.Composable) -> sql.Composable:
+    """Tier 1 repairs invalid geometries by default (``make_valid``)."""
+    if invalid == "repair":
+        return sql.SQL("CASE WHEN ST_IsValid({g}) THEN {g} ELSE ST_MakeValid({g}) END").format(
+            g=expression)
+    return expression
+
+
+def _with(sources: Sequence[tuple[str, Any]]) -> tuple[sql.Composable, list[Any]]:
+    parts, params = [], []
+    for name, source in sources:
+        parts.append(sql.SQL("{} AS ({})").format(sql.Identifier(name), source.select))
+        params += list(source.params)
+    return sql.SQL("WITH {} ").format(sql.SQL(", ").join(parts)), params
+
+
+def _invalid_refusal(inputs: Mapping[str, Any]) -> str | None:
+    invalid = inputs.get("invalid", "repair")
+    return None if invalid in _REPAIR else f"invalid={invalid!r} is handled by tier 1 only"
+
+
+# -- buffer ----------------------------------------------------------------------------------------
+_CAPS = {"round": "round", "flat": "flat", "square": "square"}
+_JOINS = {"round": "round", "mitre": "mitre", "bevel": "bevel"}
+
+
+def _refuse_buffer(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("side", "full") != "full":
+        return "one-sided buffers are drawn by tier 1 only"
+    if inputs.get("distance") is None and not inputs.get("distance_field"):
+        return None  # tier 1 names the missing distance
+    return _invalid_refusal(inputs)
+
+
+def _build_buffer(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    from honua.geo import units
+
+    source = sources["features"]
+    distance, field = inputs.get("distance"), inputs.get("distance_field")
+    params: list[Any] = []
+    if field:
+        if source.field(field) is None:
+            raise InvalidParameter(f"input 'distance_field': no field {field!r}",
+                                   parameter="distance_field")
+        unit = distance.unit if distance is not None else "meters"
+        fallback = distance.value if distance is not None else None
+        meters: sql.Composable = sql.SQL("(COALESCE({}::double precision, %s) * %s)").format(
+            sql.SQL("s.{}").format(sql.Identifier(field)))
+        params += [fallback, units.LINEAR_UNITS[unit]]
+    else:
+        if distance is None:
+            raise InvalidParameter("input 'distance': give a distance, or a distance field",
+                                   parameter="distance")
+        if abs(distance.meters) > 40_075_017.0:
+            raise InvalidParameter(f"input 'distance': a buffer distance of {distance.meters:.6g}"
+                                   " m is longer than the earth's circumference; check the value "
+                                   "and its unit", parameter="distance")
+        meters = sql.SQL("%s::double precision")
+        params.append(distance.meters)
+    style = (f"quad_segs=16 endcap={_CAPS[inputs.get('cap_style', 'round')]} "
+             f"join={_JOINS[inputs.get('join_style', 'round')]}")
+    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    if source.crs.is_geographic:
+        buffered = sql.SQL("ST_Buffer(({})::geography, {}, %s)::geometry").format(geometry,
+                                                                                   meters)
+    else:
+        buffered = sql.SQL("ST_Buffer({}, {} / %s, %s)").format(geometry, meters)
+        params.append(meters_per_unit(source.crs))
+    params.append(style)
+    head, head_params = _with([("s", source)])
+    fields = source.fields
+    dissolve_fields = list(inputs.get("dissolve_fields") or [])
+    if not inputs.get("dissolve") and not dissolve_fields:
+        statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
+            head, ID, buffered, _cols(fields), ID)
+        return Statement(statement, (*head_params, *params), fields, source.crs, True, "Polygon")
+    return _grouped(head, head_params, buffered, params, source, dissolve_fields, [], [],
+                    multipart=True, kind="polygon")
+
+
+# -- dissolve -----------------------------------------------------------------------------------
+_STATS = {"count": "count({})", "sum": "sum({})", "mean": "avg({})", "min": "min({})",
+          "max": "max({})",
+          "first": "(array_agg({} ORDER BY s.\"__honua_id\") FILTER (WHERE {} IS NOT NULL))[1]"}
+
+
+def _check_fields(source: Any, names: Sequence[str], parameter: str) -> None:
+    for name in names:
+        if source.field(name) is None:
+            raise InvalidParameter(f"input {parameter!r}: no field {name!r}", parameter=parameter)
+
+
+def _grouped(head: sql.Composable, head_params: list[Any], geometry: sql.Composable,
+             params: list[Any], source: Any, group: list[str], stat_fields: list[str],
+             stats: list[str], *, multipart: bool, kind: str) -> Statement:
+    """One feature per group of ``group`` values (all features when empty), in the order of
+    each group's first feature, with ``<stat>_<field>`` columns."""
+    _check_fields(source, group, "dissolve_fields")
+    _check_fields(source, stat_fields, "statistics_fields")
+    keys = [sql.SQL("s.{}").format(sql.Identifier(g)) for g in group]
+    if kind == "point":
+        merged = sql.SQL("ST_Collect({})").format(geometry)
+    elif kind == "line":
+        merged = sql.SQL("ST_LineMerge(ST_Union({}))").format(geometry)
+    else:
+        merged = sql.SQL("ST_Union({})").format(geometry)
+    outputs: list[sql.Composable] = []
+    fields = [f for f in source.fields if f.name in group]
+    fields.sort(key=lambda f: group.index(f.name))
+    for name in stat_fields:
+        column = sql.SQL("s.{}").format(sql.Identifier(name))
+        for stat in stats:
+            outputs.append(sql.SQL(_STATS[stat]).format(column, column))
+            kind_of = source.field(name).type
+            fields.append(Field(f"{stat}_{name}", "integer" if stat == "count" else
+                                "double" if stat == "mean" else kind_of))
+    names = sql.SQL("").join([sql.SQL(", d.{}").format(sql.Identifier(f.name))
+                              for f in fields[:len(group)]])
+    extra = sql.SQL("").join([sql.SQL(", d.{}").format(sql.Identifier(f"c{i}"))
+                              for i in range(len(fields) - len(group))])
+    # statistics columns are positional (c0, c1...): their output names may clash with SQL's
+    inner = sql.SQL(", ").join([sql.SQL("min(s.{}) AS {}").format(ID, ID),
+                                sql.SQL("{} AS g").format(merged),
+                                *[sql.SQL("{} AS {}").format(k, sql.Identifier(g))
+                                  for k, g in zip(keys, group, strict=True)],
+                                *[sql.SQL("{} AS {}").format(o, sql.Identifier(f"c{i}"))
+                                  for i, o in enumerate(outputs)]])
+    statement = sql.SQL("{}SELECT {} FROM s").format(head, inner)
+    if keys:
+        statement = sql.SQL("{} GROUP BY {}").format(statement, sql.SQL(", ").join(keys))
+    geometry_out = sql.SQL("d.g") if multipart else sql.SQL("(ST_Dump(d.g)).geom")
+    outer = sql.SQL("SELECT NULL, ST_AsBinary({}){}{} FROM ({}) AS d ORDER BY d.{}").format(
+        geometry_out, names, extra, statement, ID)
+    if not multipart:  # null and empty results are kept as they are, like tier 1
+        outer = sql.SQL("SELECT NULL, ST_AsBinary(p.geom){}{} FROM ({}) AS d, LATERAL ("
+                        "SELECT (ST_Dump(d.g)).geom WHERE d.g IS NOT NULL AND NOT ST_IsEmpty(d.g) "
+                        "UNION ALL SELECT d.g WHERE d.g IS NULL OR ST_IsEmpty(d.g)) AS p "
+                        "ORDER BY d.{}").format(names, extra, statement, ID)
+    return Statement(outer, (*head_params, *params), tuple(fields), source.crs, False)
+
+
+def _refuse_dissolve(inputs: Mapping[str, Any]) -> str | None:
+    return _invalid_refusal(inputs)
+
+
+def _kind(geometry_type: str) -> str:
+    kind = geometry_type.lower()
+    return "point" if "point" in kind else "line" if "line" in kind else "polygon"
+
+
+def _build_dissolve(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    stat_fields = list(inputs.get("statistics_fields") or [])
+    stats = list(dict.fromkeys(inputs.get("statistics") or []))
+    if bool(stat_fields) != bool(stats):
+        raise InvalidParameter("input 'statistics': give both statistics fields and statistics",
+                               parameter="statistics")
+    for name in stat_fields:
+        kind = source.field(name).type if source.field(name) is not None else "string"
+        if kind not in ("integer", "double") and {"sum", "mean"} & set(stats):
+            raise InvalidParameter(f"input 'statistics_fields': {name!r} is not numeric, so "
+                                   "sum and mean cannot be computed", parameter="statistics_fields")
+    head, head_params = _with([("s", source)])
+    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    return _grouped(head, head_params, geometry, [], source,
+                    list(inputs.get("dissolve_fields") or []), stat_fields, stats,
+                    multipart=bool(inputs.get("multipart", True)),
+                    kind=_kind(source.geometry_type))
+
+
+# -- clip ----------------------------------------------------------------------------------------
+def _build_clip(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    a, b = sources["features"], sources["clip_features"]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+    transform_params = [a.srid] if b.srid != a.srid else []
+    piece = sql.SQL(
+        "(SELECT ST_Union(ST_CollectionExtract(ST_Intersection(l.a, {gb}), "
+        "ST_Dimension(l.a) + 1)) FROM c WHERE ST_Intersects(l.a, {gb}))").format(gb=gb)
+    statement = sql.SQL(
+        "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {piece} AS piece "
+        "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
+        "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
+        head=head, id=ID, cols=_cols(a.fields, "x"), piece=piece, ga=ga)
+    return Statement(statement, (*params, *transform_params, *transform_params), a.fields, a.crs)
+
+
+# -- centroid ------------------------------------------------------------------------------------
+def _build_centroid(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    if inputs.get("method", "centroid") == "inside":
+        point = sql.SQL("ST_PointOnSurface({})").format(geometry)
+    elif source.crs.is_geographic:
+        point = sql.SQL("ST_Centroid(({})::geography)::geometry").format(geometry)
+    else:
+        point = sql.SQL("ST_Centroid({})").format(geometry)
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
+        head, ID, point, _cols(source.fields), ID)
+    return Statement(statement, tuple(params), source.fields, source.crs, True, "Point")
+
+
+# -- select by attribute ------------------------------------------------------------------------
+def _refuse_select(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("filter_crs") is not None:
+        return "a filter CRS is handled by tier 1 only"
+    return None
+
+
+def _build_select(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]  # the filter is pushed into the layer's own query
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s ORDER BY s.{}").format(
+        head, ID, GEOM, _cols(source.fields), ID)
+    return Statement(statement, tuple(params), source.fields, source.crs)
+
+
+# -- erase ---------------------------------------------------------------------------------------
+def _build_erase(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    a, b = sources["features"], sources["erase_features"]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform_params: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform_params = [a.srid]
+    rest = sql.SQL(
+        "COALESCE(ST_CollectionExtract(ST_Difference(l.a, (SELECT ST_Union({gb}) FROM c WHERE "
+        "ST_Intersects(l.a, {gb}))), ST_Dimension(l.a) + 1), l.a)").format(gb=gb)
+    statement = sql.SQL(
+        "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {rest} AS piece "
+        "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
+        "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
+        head=head, id=ID, cols=_cols(a.fields, "x"), rest=rest, ga=ga)
+    return Statement(statement, (*params, *transform_params, *transform_params), a.fields, a.crs)
+
+
+# -- convex hull ---------------------------------------------------------------------------------
+def _refuse_hull(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("group", "none") != "none":
+        return "hulls of groups are drawn by tier 1 only"
+    return None
+
+
+def _build_hull(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_ConvexHull(s.{})){} FROM s ORDER BY s.{}"
+                        ).format(head, ID, GEOM, _cols(source.fields), ID)
+    return Statement(statement, tuple(params), source.fields, source.crs)
+
+
+# -- project -------------------------------------------------------------------------------------
+def _refuse_project(inputs: Mapping[str, Any]) -> str | None:
+    target = inputs.get("output_crs")
+    if target is None or target.crs.to_epsg() is None:
+        return "only EPSG coordinate systems are known to PostGIS"
+    return None
+
+
+def _build_project(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    target = inputs["output_crs"].crs
+    head, params = _with([("s", source)])
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_Transform(s.{}, %s)){} FROM s "
+                        "ORDER BY s.{}").format(head, ID, GEOM, _cols(source.fields), ID)
+    return Statement(statement, (*params, int(target.to_epsg())), source.fields, target)
+
+
+# -- select by location --------------------------------------------------------------------------
+_RELATIONS = {"intersects": "ST_Intersects", "within": "ST_Within", "contains": "ST_Contains",
+              "touches": "ST_Touches", "crosses": "ST_Crosses", "overlaps": "ST_Overlaps"}
+
+
+def _refuse_location(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("predicate", "intersects") not in _RELATIONS:
+        return f"the {inputs.get('predicate')!r} relationship is evaluated by tier 1 only"
+    if inputs.get("search_distance") is not None:
+        return "a search distance is handled by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_location(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    a, b = sources["features"], sources["selecting_features"]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform_params: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform_params = [a.srid]
+    test = sql.SQL("EXISTS (SELECT 1 FROM c WHERE {}({}, {}))").format(
+        sql.SQL(_RELATIONS[inputs.get("predicate", "intersects")]), ga, gb)
+    if inputs.get("invert"):
+        test = sql.SQL("NOT {}").format(test)
+    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s WHERE {} ORDER BY s.{}").format(
+        head, ID, GEOM, _cols(a.fields), test, ID)
+    return Statement(statement, (*params, *transform_params), a.fields, a.crs)
+
+
+# -- near ----------------------------------------------------------------------------------------
+def _refuse_near(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("location"):
+        return "near_x/near_y are found by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_near(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    from honua.geo import units
+
+    a, b = sources["features"], sources["near_features"]
+    head, params = _with([("s", a), ("c", b)])
+    radius = inputs.get("search_radius")
+    if radius is not None and radius.meters < 0:
+        raise InvalidParameter("input 'search_radius' must be zero or more",
+                               parameter="search_radius")
+    unit = inputs.get("distance_unit") or (radius.unit if radius is not None else "meters")
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    extra: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        extra = [a.srid]
+    if a.crs.is_geographic:  # on the spheroid, in metres
+        meters = sql.SQL("ST_Distance(({})::geography, ({})::geography)").format(ga, gb)
+        scale: list[Any] = []
+    else:
+        meters = sql.SQL("(ST_Distance({}, {}) * %s)").format(ga, gb)
+        scale = [meters_per_unit(a.crs)]
+    where: sql.Composable = sql.SQL("")
+    where_params: list[Any] = []
+    if radius is not None:
+        where = sql.SQL("WHERE {} <= %s").format(meters)
+        where_params = [*extra, *scale, radius.meters]
+    statement = sql.SQL(
+        "{head}SELECT s.{id}, ST_AsBinary(s.{g}){cols}, n.fid, n.dist / %s FROM s LEFT JOIN "
+        "LATERAL (SELECT c.{id} AS fid, {m} AS dist FROM c {where} ORDER BY 2, 1 LIMIT 1) AS n "
+        "ON TRUE ORDER BY s.{id}").format(head=head, id=ID, g=GEOM, cols=_cols(a.fields),
+                                          m=meters, where=where)
+    fields = (*a.fields, Field("near_fid", "integer"), Field("near_dist", "double"))
+    return Statement(statement, (*params, units.LINEAR_UNITS[unit], *extra, *scale,
+                                 *where_params), fields, a.crs)
+
+
+BUILDERS: dict[str, Builder] = {
+    "buffer": Builder(("features",), _refuse_buffer, _build_buffer),
+    "dissolve": Builder(("features",), _refuse_dissolve, _build_dissolve),
+    "clip": Builder(("features", "clip_features"), _invalid_refusal, _build_clip),
+    "centroid": Builder(("features",), _invalid_refusal, _build_centroid),
+    "select_by_attribute": Builder(("features",), _refuse_select, _build_select,
+                                   filter_input="filter", invert_input="invert"),
+    "erase": Builder(("features", "erase_features"), _invalid_refusal, _build_erase),
+    "convex_hull": Builder(("features",), _refuse_hull, _build_hull),
+    "project": Builder(("features",), _refuse_project, _build_project),
+    "select_by_location": Builder(("features", "selecting_features"), _refuse_location,
+                                  _build_location),
+    "near": Builder(("features", "near_features"), _refuse_near, _build_near),
+}
+"""The processes that have a tier-2 form."""
