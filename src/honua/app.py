@@ -19,6 +19,7 @@ from honua.adapters.ogcapi.errors import problem
 from honua.adapters.wps.errors import exception_response as wps_exception_response
 from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator
+from honua.core.joblog import log_transition
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
@@ -40,8 +41,13 @@ from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
 from honua.web import admin, static
 from honua.web.callbacks import Callbacks
+from honua.web.compress import CompressionMiddleware
 from honua.web.cors import CorsMiddleware
+from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware, route_matcher
+from honua.web.logs import install_request_ids
+from honua.web.metrics import Metrics, metrics_routes
+from honua.web.request_log import AccessMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,7 @@ class Services:
     uploads: UploadStore
     authenticator: Authenticator
     access: AccessPolicy
+    metrics: Metrics
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -89,7 +96,13 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
               else authenticator.store.secret("webhook"))
     manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
-    return Services(settings, registry, manager, catalog, uploads, authenticator, access)
+    metrics = Metrics(manager.store)
+    manager.recorder.observers.extend([log_transition, metrics.observe_job])
+    restart_listeners = getattr(manager.executor, "restart_listeners", None)
+    if restart_listeners is not None:  # the local pool (Celery's workers are not ours)
+        restart_listeners.append(metrics.worker_restarted)
+    return Services(settings, registry, manager, catalog, uploads, authenticator, access,
+                    metrics)
 
 
 def _refusal(request: Request, error: HonuaError) -> Response:
@@ -123,6 +136,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, *, services: Services | None = None,
                start_services: bool = True) -> Starlette:
     services = services or build_services(settings)
+    install_request_ids()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -142,6 +156,9 @@ def create_app(settings: Settings, *, services: Services | None = None,
         return RedirectResponse(url="/api", headers={"Vary": "Accept"})
 
     routes: list[BaseRoute] = [Route("/", root), static.mount()]
+    routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
+                                          services.catalog)))
+    routes.extend(metrics_routes(services.metrics, settings))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
     routes.extend(admin.routes(services))
@@ -150,10 +167,30 @@ def create_app(settings: Settings, *, services: Services | None = None,
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
                           refuse=_refusal, max_body=settings.max_body_bytes,
                           public_route=public, access=services.access)
-    # CORS outermost: a refusal (401/499) must still reach a browser page it may read
+    # the access log and metrics outermost (they see every answer, refusals included, and
+    # the bytes that went on the wire), then compression, then CORS: a refusal (401/499)
+    # must still reach a browser page it may read
+    access = Middleware(AccessMiddleware, access_log=settings.access_log,
+                        observe=services.metrics.observe_request)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins),
+                    middleware=[access,
+                                Middleware(CompressionMiddleware,
+                                           minimum_size=settings.gzip_min_bytes),
+                                Middleware(CorsMiddleware, origins=settings.cors_origins),
                                 identity])
     app.state.services = services
     return app
+
+
+def from_environment() -> Starlette:
+    """The application from ``load_settings()`` (``HONUA_*``, ``honua.toml``), for ASGI
+    servers that start several front processes themselves:
+    ``uvicorn --factory honua.app:from_environment --workers 4`` (with
+    ``PROMETHEUS_MULTIPROC_DIR`` set, see ``web.metrics``)."""
+    from honua.settings import load_settings
+    from honua.web.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

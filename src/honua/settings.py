@@ -217,6 +217,17 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     webhook_allow_hosts: tuple[str, ...] = ()
     """Hosts callbacks may reach although the SSRF guard refuses them (loopback in tests)."""
+    # -- operations and lean outputs (issue 14): logs, metrics, compression, precision --------
+    log_format: str = "text"
+    """Log lines as ``text`` (for a terminal) or ``json`` (one object a line, for a log
+    shipper); either way each line of a request carries its request id."""
+    log_level: str = "info"
+    access_log: bool = True
+    """One log line per HTTP request (method, path, status, bytes, time, request id)."""
+    metrics_public: bool = False
+    """Whether ``/metrics`` answers anyone; false = only loopback callers and admins."""
+    gzip_min_bytes: int = 1024
+    """Responses smaller than this are sent uncompressed (compression would not pay)."""
 
     @property
     def resolved_layers_dir(self) -> Path:

@@ -100,6 +100,11 @@ class JobStore(Protocol):
         """Succeeded runs of ``tenant`` with cache key ``key``, newest first."""
         ...
 
+    def probe_write(self) -> None:
+        """Prove the store takes writes now (a write that is rolled back, never seen);
+        raises ``Unavailable`` saying why not. ``/ready`` calls it."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -193,7 +198,8 @@ class Catalog(Protocol):
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 job_id: str = "") -> LayerInfo:
         """Store ``chunks`` durably as a new layer; ``Conflict`` if the id is taken (unless
         ``overwrite`` by its owner)."""
         ...

@@ -112,7 +112,7 @@ class Dispatcher:
         """Hand queued jobs to the executor while it has room; returns how many."""
         handed = 0
         while self.executor.free_slots() > 0:
-            job = self.recorder.store.claim_next(self.recorder.clock())
+            job = self.recorder.claim_next()
             if job is None:
                 break
             self._hand(job)

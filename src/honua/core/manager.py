@@ -12,6 +12,7 @@ end.
 from __future__ import annotations
 
 import builtins
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
@@ -237,9 +238,11 @@ class JobManager:
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant, choice,
                                  origins)
-        if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)
-            return self._background.submit(lambda: RunResult(Plan.ASYNC, self._submit_bound(
-                definition, bound, options, owner, tenant, choice, origins)))
+        if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop),
+            # in the caller's context (its log lines keep the request's id)
+            return self._background.submit(contextvars.copy_context().run, lambda: RunResult(
+                Plan.ASYNC, self._submit_bound(definition, bound, options, owner, tenant,
+                                               choice, origins)))
         future: Future[RunResult] = Future()
         threading.Thread(target=self._run_stored, name="honua-stored-run", daemon=True,
                          args=(definition, bound, outputs, options, owner, tenant, future,

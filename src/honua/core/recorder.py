@@ -67,6 +67,16 @@ class JobRecorder:
         """Told after every write here, so live followers (SSE) wake instead of polling."""
         self.listeners: list[Callable[[str, Job], None]] = []
         """Told ``("started" | "finished", job)`` (the callback sender); must not block."""
+        self.observers: list[Callable[[Job], None]] = []
+        """Called with the job after each persisted change of its status (the job log, the
+        metrics); an observer that raises is logged, never the writer's problem."""
+
+    def _observe(self, job: Job) -> None:
+        for observer in self.observers:
+            try:
+                observer(job)
+            except Exception:
+                log.exception("a job observer failed on job %s", job.id)
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -119,6 +129,7 @@ class JobRecorder:
                 job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
         except Exception:
             log.exception("could not start the provenance record of job %s", job.id)
+        self._observe(job)
         return job
 
     def start_direct(self, job: Job, parts: Mapping[str, bytes],
@@ -226,6 +237,7 @@ class JobRecorder:
             log.exception("could not record synchronous job %s", job.id)
             return
         self.tell("finished", job)
+        self._observe(job)
 
     def tell(self, event: str, job: Job | str) -> None:
         """Tell the listeners of a job's start or end (a listener's failure is logged)."""
@@ -241,6 +253,13 @@ class JobRecorder:
             except Exception:
                 log.exception("job listener failed for job %s", record.id)
 
+    def claim_next(self) -> Job | None:
+        """The oldest queued job, moved to running (one caller gets each)."""
+        job = self.store.claim_next(self.clock())
+        if job is not None:
+            self._observe(job)
+        return job
+
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
               **changes: Any) -> Job:
@@ -251,6 +270,8 @@ class JobRecorder:
             updated = job.apply(event, self.clock(), **changes)
             if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
                 self.changes.notify(job_id)
+                if updated.status is not job.status:
+                    self._observe(updated)
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 
@@ -306,7 +327,7 @@ class JobRecorder:
             outputs: Mapping[str, Any] = outcome.outputs or codec.decode(
                 description.outputs, outcome.outputs_json or b"{}")
             self.layers.register_outputs(description, job.options, outputs, owner=job.owner,
-                                         tenant=job.tenant, now=self.clock())
+                                         tenant=job.tenant, now=self.clock(), job_id=job.id)
         except HonuaError as exc:
             return Outcome(OutcomeStatus.FAILED, error_kind=exc.kind, duration=outcome.duration,
                            error=f"the result could not be kept as a layer: {exc.message}")

@@ -381,7 +381,7 @@ class LayerService(ReferenceResolver):
 
     def register_outputs(self, description: ProcessDescription, options: ExecutionOptions,
                          outputs: Mapping[str, Any], *, owner: str = "", tenant: str = "",
-                         now: dt.datetime | None = None) -> list[LayerInfo]:
+                         now: dt.datetime | None = None, job_id: str = "") -> list[LayerInfo]:
         """Store the outputs asked for as layers; ``outputs`` values are feature collections
         or iterables of chunks. Raises Conflict/Forbidden on a clash that arose meanwhile."""
         now = now or dt.datetime.now(dt.UTC)
@@ -402,7 +402,8 @@ class LayerService(ReferenceResolver):
             layers.append(self.catalog.register(
                 registration.collection_id, chunks, title=registration.title,
                 description=registration.description, owner=owner, tenant=tenant,
-                expires=now + registration.ttl, overwrite=registration.overwrite))
+                expires=now + registration.ttl, overwrite=registration.overwrite,
+                job_id=job_id))
         return layers
 
 

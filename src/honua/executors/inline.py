@@ -22,6 +22,7 @@ from honua.core.invoke import call_process
 from honua.core.provenance import output_hashes, worker_here
 from honua.core.registry import Registry
 from honua.errors import HonuaError
+from honua.geo import precision
 
 
 class InlineExecutor:
@@ -123,7 +124,8 @@ class InlineExecutor:
                            error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s")
         worker = worker_here(os.getpid(), "inline")
         if item.return_json:
-            parts = codec.encode_parts(definition.description.outputs, outputs)
+            parts = codec.encode_parts(definition.description.outputs, outputs,
+                                       precision.DEFAULT)
             return Outcome(OutcomeStatus.SUCCEEDED, duration=duration, worker=worker,
                            outputs_json=codec.join_parts(parts),
                            output_hashes=output_hashes(parts))

@@ -16,6 +16,7 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 
 from honua.core.execution import Outcome
 from honua.core.provenance import worker_here
@@ -37,10 +38,14 @@ FAIL_AFTER = 3
 
 class Slot:
     def __init__(self, name: str, settings: Settings, backlog: Backlog,
-                 reported: set[str] | None = None, index: int = 0) -> None:
+                 reported: set[str] | None = None, index: int = 0,
+                 on_restart: Callable[[], None] | None = None) -> None:
         self.name = name
         self.index = index
         """The slot's number: with ``worker_uid_base``, its workers' uid is base + index."""
+        self.on_restart = on_restart
+        """Called each time a worker replaces an earlier one (the restart metric)."""
+        self._launched = 0
         self.settings = settings
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
@@ -91,6 +96,9 @@ class Slot:
             while not self._stopping:
                 if self._handle is None:
                     try:
+                        if self._launched and self.on_restart is not None:
+                            self.on_restart()
+                        self._launched += 1
                         self._handle = self._launch()
                     except WorkerStartError as exc:
                         failures += 1

@@ -467,9 +467,11 @@ class PostGISCatalog:
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
                  expires: dt.datetime | None = None, overwrite: bool = False,
-                 now: dt.datetime | None = None) -> LayerInfo:
+                 now: dt.datetime | None = None, job_id: str = "") -> LayerInfo:
         """Write ``chunks`` as the table of the new layer ``collection_id``; Conflict if the
-        id is taken (unless ``overwrite`` by the same owner), as in the file catalog."""
+        id is taken (unless ``overwrite`` by the same owner), as in the file catalog.
+        ``job_id`` is not kept here yet (the records table has no column for it): a layer
+        in PostGIS links to no job."""
         self._check_registrable(collection_id, owner, tenant, overwrite)
         assert self.registered is not None
         self.registered.write(collection_id, chunks, title=title or collection_id,

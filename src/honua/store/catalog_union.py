@@ -91,19 +91,20 @@ class CatalogUnion:
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 job_id: str = "") -> LayerInfo:
         if self.postgis.registered is not None:  # the PostGIS catalog store keeps them
             if collection_id in {layer.id for layer in self.files.list()}:
                 raise Conflict(f"collection {collection_id!r} already exists; choose another "
                                "collectionId")
             return self.postgis.register(collection_id, chunks, title=title,
                                          description=description, owner=owner, tenant=tenant,
-                                         expires=expires, overwrite=overwrite)
+                                         expires=expires, overwrite=overwrite, job_id=job_id)
         if self.postgis.has(collection_id):
             self.postgis.remove(collection_id)  # refused: a configured layer, named
         return self.files.register(collection_id, chunks, title=title, description=description,
                                    owner=owner, tenant=tenant, expires=expires,
-                                   overwrite=overwrite)
+                                   overwrite=overwrite, job_id=job_id)
 
     def remove(self, collection_id: str) -> None:
         self._of(collection_id).remove(collection_id)

@@ -239,6 +239,14 @@ class SqlJobStore:
             texts = conn.execute(query).scalars().all()
         return [ProvenanceRecord.from_json(json.loads(text)) for text in texts]
 
+    def probe_write(self) -> None:
+        """Insert a job row and roll it back: the database must grant the write lock and
+        accept the row (a read-only file, a full disk, a stuck writer all fail here)."""
+        probe = job_to_row(normalise_job(Job(id="honua-ready-probe", process_id="honua.probe")))
+        with translated("write to the job store"), self._write() as conn:
+            conn.execute(sa.insert(jobs).values(probe))
+            conn.rollback()
+
     def close(self) -> None:
         self._engine.dispose()
 

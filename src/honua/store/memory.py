@@ -177,6 +177,9 @@ class MemoryJobStore:
         found.sort(key=lambda r: (r.created or _EPOCH), reverse=True)
         return found[:5]
 
+    def probe_write(self) -> None:
+        """Memory always takes writes."""
+
     def close(self) -> None:
         pass
 

@@ -52,6 +52,8 @@ REALM = "honua"
 OPEN_PATHS = frozenset({
     "/", "/api", "/api/", "/api/conformance", "/arcgis/rest/info", "/arcgis/tokens",
     "/arcgis/tokens/", "/arcgis/tokens/generateToken",
+    # operations: probes carry no credentials; /metrics applies its own guard
+    "/health", "/ready", "/metrics",
 })
 OPEN_PREFIXES = ("/static/",)
 """The pages' scripts and style (Leaflet, ``web/static``): the same for everyone."""

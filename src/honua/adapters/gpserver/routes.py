@@ -36,7 +36,7 @@ from honua.core.parameters import DataType
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
-from honua.core.values import File
+from honua.core.values import File, Geometry
 from honua.errors import (
     Busy,
     Conflict,
@@ -47,9 +47,13 @@ from honua.errors import (
     NotFound,
     NotSupported,
 )
+from honua.geo.features import FeatureCollection
+from honua.geo.precision import DEFAULT, rounded
+from honua.geo.reproject import to_crs
 from honua.types import Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
+from honua.web.downloads import FORMATS, download_response
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
@@ -373,6 +377,8 @@ class GPServer:
         param = definition.description.output(core)
         assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+        if call.f == "geojson":  # the feature result as a GeoJSON file, as ArcGIS offers
+            return await self._geojson(outputs.get(core), env, f"{job.id}-{name}")
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
         document = await run_in_threadpool(
             encode.result, param, outputs.get(core), env, service.maximum_records,
@@ -381,6 +387,18 @@ class GPServer:
                            self.crumbs(call, service, task, job.id), kind="Result",
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
+
+    async def _geojson(self, value: Any, env: decode.Environment, name: str) -> Response:
+        if isinstance(value, Geometry):
+            value = FeatureCollection.from_geometries([value.shape], crs=value.crs)
+        if not isinstance(value, FeatureCollection):
+            raise InvalidParameter("f=geojson is offered for feature results only; use f=json",
+                                   parameter="f")
+        if env.out_sr is not None:
+            value = await run_in_threadpool(to_crs, value, env.out_sr)
+        download = FORMATS["geojson"]
+        return await download_response(
+            rounded(value, DEFAULT.asking(env.precision)), download, name)
 
     async def result_data(self, call: Call) -> Response:
         """The bytes of a data-file output (its ``url`` points here)."""
@@ -446,7 +464,8 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
 
-def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callable[
+def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False,
+           formats: tuple[str, ...] = decode.FORMATS) -> Callable[
         [Request], Awaitable[Response]]:
     """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
 
@@ -460,7 +479,7 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
                 "multipart/form-data")  # an upload: its handler reads the body
             if not streamed:
                 params = await _params(request, gp.settings.max_body_bytes)
-            f = decode.response_format(params, "json" if streamed else "html")
+            f = decode.response_format(params, "json" if streamed else "html", formats)
             base = public_base(request, gp.settings.base_url)
             response = await handler(Call(request, params, f, base))
         except HonuaError as error:
@@ -546,7 +565,9 @@ def routes(services: Services) -> list[BaseRoute]:
     for prefix in (SERVICE, FOLDER_SERVICE):
         for suffix, handler, multipart in under_service:
             out.append(Route(f"/arcgis/rest/services{prefix}{suffix}",
-                             _guard(gp, handler, multipart=multipart), methods=METHODS))
+                             _guard(gp, handler, multipart=multipart,
+                                    formats=decode.RESULT_FORMATS if handler == gp.result
+                                    else decode.FORMATS), methods=METHODS))
     out.append(Route("/arcgis/rest/services/{folder}", _guard(gp, gp.services), methods=METHODS))
     out.append(Route("/arcgis/{rest:path}", _guard(gp, gp.nowhere), methods=METHODS))
     return out

@@ -18,6 +18,7 @@ from honua.core.tiers import shown
 from honua.core.values import File
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
+from honua.geo.precision import DEFAULT, Precision
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
 FEATURES_CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -154,6 +155,9 @@ def status_info(job: Job, base: str, *, status: JobStatus | None = None) -> dict
     info["links"] = [link(href, "self", "Job status"), link(f"{base}/api/jobs", "up", "Job list")]
     if status is JobStatus.SUCCEEDED and job.has_outputs:
         info["links"].append(link(f"{href}/results", REL + "results", "Job results"))
+        for name, registration in job.options.registrations.items():  # outputs kept as layers
+            info["links"].append(link(f"{base}/api/collections/{registration.collection_id}",
+                                      "related", f"Output {name} as a collection"))
     return info
 
 
@@ -161,10 +165,11 @@ def job_list(jobs: Iterable[Job], base: str, links: list[dict[str, str]]) -> dic
     return {"jobs": [status_info(job, base) for job in jobs], "links": links}
 
 
-def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
+def qualified(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> dict[str, Any]:
     """An output value as an OGC qualified value (the only shape results.yaml accepts
     unambiguously for objects, integers and base64-looking strings)."""
-    neutral = codec.to_neutral(parameter.data_type, value)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if isinstance(value, File):
         return {"value": neutral["data"], "mediaType": value.media_type, "encoding": "base64"}
     if isinstance(value, LayerReference):  # a result kept as a layer where it was computed
@@ -172,20 +177,22 @@ def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
     return {"value": neutral, "mediaType": media_type(parameter.data_type)}
 
 
-def results_document(description: ProcessDescription, outputs: Mapping[str, Any]) -> bytes:
+def results_document(description: ProcessDescription, outputs: Mapping[str, Any],
+                     precision: Precision = DEFAULT) -> bytes:
     return orjson.dumps({
-        name: qualified(parameter, value) for name, value in outputs.items()
+        name: qualified(parameter, value, precision) for name, value in outputs.items()
         if (parameter := description.output(name)) is not None
     }, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def raw_value(parameter: Parameter, value: Any) -> tuple[bytes, str]:
+def raw_value(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> tuple[bytes, str]:
     """One output as a raw HTTP body and its media type."""
     if isinstance(value, File):
         return value.read(), value.media_type
     if isinstance(value, FeatureCollection):  # straight to bytes, no extra copy
-        return write_features(value), media_type(parameter.data_type)
-    neutral = codec.to_neutral(parameter.data_type, value)
+        return write_features(value, precision), media_type(parameter.data_type)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if parameter.data_type is DataType.STRING and isinstance(neutral, str):
         return neutral.encode(), "text/plain; charset=utf-8"
     return orjson.dumps(neutral, option=orjson.OPT_SERIALIZE_NUMPY), media_type(parameter.data_type)

@@ -12,6 +12,7 @@ from typing import Any
 
 from honua import __version__
 from honua.adapters.ogcapi.encode import CORE_STATUSES
+from honua.adapters.ogcapi.openapi_paths import PRECISION, extra_paths
 from honua.adapters.ogcapi.schemas import schema_for
 from honua.core.description import ProcessDescription
 
@@ -98,7 +99,7 @@ def _execute_path(description: ProcessDescription) -> dict[str, Any]:
         "tags": ["Processes"],
         "parameters": [{"name": "Prefer", "in": "header", "required": False,
                         "schema": {"type": "string"},
-                        "description": "respond-async to run as a job"}],
+                        "description": "respond-async to run as a job"}, PRECISION],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": request_schema}}},
         "responses": responses,
@@ -148,6 +149,7 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "summary": "Job results", "operationId": "results", "tags": ["Jobs"],
             "parameters": [_JOB_ID], "responses": _responses("200", "object", 404)}},
     }
+    paths.update(extra_paths())
     for description in descriptions:
         paths[f"/processes/{description.id}/execution"] = _execute_path(description)
     for path, operations in paths.items():

@@ -11,11 +11,12 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from honua.adapters.ogcapi import decode, encode, nested
 from honua.adapters.ogcapi.collections import Collections
+from honua.adapters.ogcapi.docs import docs_asset, docs_page
 from honua.adapters.ogcapi.errors import problem, problem_from_error
 from honua.adapters.ogcapi.html import Pages, form_fields
 from honua.adapters.ogcapi.openapi import openapi_document
@@ -27,10 +28,12 @@ from honua.core.provenance import prov_document
 from honua.core.references import can_read, is_reference
 from honua.core.requests import ExecutionOptions
 from honua.errors import Forbidden, HonuaError, InvalidParameter
+from honua.geo.precision import DEFAULT, parse_decimals
 from honua.settings import Settings
 from honua.types import Catalog, JobService, Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.downloads import download_response, requested_download
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES, load_json
@@ -85,6 +88,9 @@ class OgcApi:
         return json_response(encode.conformance())
 
     async def openapi(self, request: Request) -> Response:
+        if request.query_params.get("f") == "html":
+            return RedirectResponse(f"{request.scope.get('root_path', '')}/api/docs",
+                                    status_code=303)
         descriptions = [d.description for d in processes_for(request, self.manager.registry)]
         document = openapi_document(descriptions, self.base(request))
         if wants_html(request):
@@ -206,6 +212,7 @@ class OgcApi:
 
     async def _execute(self, request: Request, definition: Any, body: bytes, *,
                        reuse: bool | None = None) -> Response:
+        precision = DEFAULT.asking(parse_decimals(request.query_params.get("precision")))
         base = self.base(request)
         prefer = request.headers.get("prefer")
         large = len(body) > OFFLOAD_BYTES
@@ -237,8 +244,9 @@ class OgcApi:
         href = f"{base}/api/jobs/{run.job.id}/results"
         if _is_large(run.outputs):
             return await run_in_threadpool(results_response, definition.description, options,
-                                           run.outputs, href, headers)
-        return results_response(definition.description, options, run.outputs, href, headers)
+                                           run.outputs, href, headers, precision)
+        return results_response(definition.description, options, run.outputs, href, headers,
+                                precision)
 
     # -- jobs ---------------------------------------------------------------------------------
     async def jobs(self, request: Request) -> Response:
@@ -352,11 +360,29 @@ class OgcApi:
             tenant=caller.tenant))
         return json_response(answer)
 
+    async def cancel(self, request: Request) -> Response:
+        """``POST /api/jobs/{id}/cancel`` (Honua's extension; Part 1 has only DELETE, which
+        removes the job): stop it and keep it, as GPServer's ``cancel`` does."""
+        job = await run_in_threadpool(self.manager.cancel, request.path_params["job_id"])
+        return json_response(encode.status_info(job, self.base(request)))
+
     async def results(self, request: Request) -> Response:
+        job_id = request.path_params["job_id"]
         if wants_html(request):  # a person asking for results sees them on the job's page
-            job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
+            job = await run_in_threadpool(self.manager.get, job_id)
             return await self._job_page(request, job)
-        return await self._job_results(request.path_params["job_id"], self.base(request))
+        download = requested_download(request)
+        if download is not None:  # a file of the one feature output
+            job = await run_in_threadpool(self.manager.get, job_id)
+            description = self.manager.registry.get(job.process_id).description
+            features = [p.name for p in description.outputs if p.data_type is DataType.FEATURES]
+            if len(features) != 1:
+                return problem("invalid-parameter", f"f={download.key} downloads one feature "
+                               "output; ask /results/{output} for the one you want")
+            values = await run_in_threadpool(self.manager.results, job_id)
+            return await download_response(values.get(features[0]), download,
+                                           f"{job_id}-{features[0]}")
+        return await self._job_results(job_id, self.base(request))
 
     async def _job_results(self, job_id: str, base: str) -> Response:
         job = await run_in_threadpool(self.manager.get, job_id)
@@ -389,6 +415,10 @@ class OgcApi:
         definition = self.manager.registry.get(job.process_id)
         if definition.description.output(name) is None:
             return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
+        download = requested_download(request)
+        if download is not None:  # FlatGeobuf / GeoPackage (or f=geojson) of a feature output
+            values = await run_in_threadpool(self.manager.results, job_id)
+            return await download_response(values.get(name), download, f"{job_id}-{name}")
         streamed = await self._stored_file(job_id, name)
         if streamed is not None:
             return streamed
@@ -499,6 +529,11 @@ def routes(services: Services) -> list[Route]:
     guard = partial(_guard, pages=api.pages)
     out = [Route(path, guard(handler), methods=methods) for path, handler, methods in table]
     out.append(Route("/api/jobs/{job_id}", guard(api.dismiss), methods=["DELETE"]))
+    out.append(Route("/api/jobs/{job_id}/cancel", guard(api.cancel), methods=["POST"]))
+    out.append(Route("/api/docs", guard(docs_page), methods=["GET"]))
+    out.append(Route("/api/docs/static/{name}", guard(docs_asset), methods=["GET"]))
     out.append(Route("/api/uploads/{upload_id}", guard(uploads.delete), methods=["DELETE"]))
     out.append(Route("/api/processes/{process_id}", guard(api.undeploy), methods=["DELETE"]))
+    out.append(Route("/api/collections/{collection_id}", guard(collections.delete),
+                     methods=["DELETE"]))
     return out
