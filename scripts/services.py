@@ -171,7 +171,19 @@ def node() -> dict[str, str]:
     return {}
 
 
-SERVICES: dict[str, Callable[[], dict[str, str]]] = {"postgres": postgres, "node": node}
+# -- Chromium (the browser tests drive Debian's build through Playwright) ----------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium() -> dict[str, str]:
+    if not Path(CHROMIUM).exists():
+        apt_install("chromium", "chromium-driver")
+    return {}
+
+
+SERVICES: dict[str, Callable[[], dict[str, str]]] = {"postgres": postgres, "node": node,
+                                                     "chromium": chromium}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ import orjson
 from typer.testing import CliRunner
 
 from honua.cli import app, parse_input
+from honua.client.http import HonuaClient
 
 runner = CliRunner()
 POINT = '{"type": "Point", "coordinates": [10, 60]}'
@@ -50,3 +51,19 @@ def test_cli_jobs_show_unknown_job_fails_clearly(live_server):
 def test_cli_submit_without_server_says_how_to_start_one():
     result = runner.invoke(app, ["processes", "--server", "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "cannot reach the server" in result.output
+
+
+def test_cli_provenance_prints_prov_json_and_reproduces(live_server):
+    submitted = runner.invoke(app, ["submit", "buffer", "--server", live_server, "-i",
+                                    f"features={POINT}", "-i", 'distance="1 km"'])
+    assert submitted.exit_code == 0, submitted.output
+    with HonuaClient(live_server) as client:
+        job_id = client.jobs(process_id="buffer")[0]["jobID"]
+    result = runner.invoke(app, ["provenance", job_id, "--server", live_server])
+    assert result.exit_code == 0, result.output
+    document = orjson.loads(result.stdout)
+    assert any(a["honua:process"] == "buffer" for a in document["activity"].values())
+    again = runner.invoke(app, ["provenance", job_id, "--reproduce", "--server", live_server])
+    assert again.exit_code == 0 and orjson.loads(again.stdout)["match"] is True
+    missing = runner.invoke(app, ["provenance", "nope", "--server", live_server])
+    assert missing.exit_code == 1 and "no job" in missing.output.lower()

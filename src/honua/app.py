@@ -14,13 +14,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from honua.adapters import gpserver, ogcapi, wps
 from honua.adapters.ogcapi.errors import problem
 from honua.adapters.wps.errors import exception_response as wps_exception_response
 from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator
+from honua.core.joblog import log_transition
 from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
@@ -36,17 +37,26 @@ from honua.store import (
     open_identity_store,
     open_job_store,
     open_notifier,
+    open_usage_ledger,
 )
 from honua.store.catalog_union import CatalogUnion
 from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
 from honua.types import Catalog, Executor
+from honua.web import admin, static
+from honua.web.callbacks import Callbacks
+from honua.web.compress import CompressionMiddleware
 from honua.web.cors import CorsMiddleware
-from honua.web.identity import IdentityMiddleware
+from honua.web.health import Readiness, health_routes
+from honua.web.identity import IdentityMiddleware, route_matcher
+from honua.web.logs import install_request_ids
+from honua.web.metrics import Metrics, metrics_routes
+from honua.web.request_log import AccessMiddleware
 
 log = logging.getLogger(__name__)
 
-# Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``.
+# Every protocol adapter exposes ``routes(services) -> list[BaseRoute]``, ``refusal`` and
+# ``PUBLIC_ROUTES`` (the templates an anonymous caller of a public process may reach).
 ADAPTERS = (ogcapi, gpserver, wps)
 
 
@@ -61,18 +71,20 @@ class Services:
     uploads: UploadStore
     authenticator: Authenticator
     access: AccessPolicy
+    metrics: Metrics
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
     catalog = open_catalog(settings)
-    uploads = UploadStore.from_settings(settings)
+    usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
+    uploads = UploadStore.from_settings(settings, usage)
     manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
                          executor or LocalPool(_front_share(settings)), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings),
-                         notifier=open_notifier(settings))
+                         notifier=open_notifier(settings), usage=usage)
     manager.cleanup_hooks.extend([catalog.remove_expired, uploads.cleanup])
     if isinstance(catalog, CatalogUnion) and manager.layers is not None:  # tier 2
         pools = Pools(size=settings.postgis_pool_size,
@@ -80,10 +92,21 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
         manager.add_tier(PostGISTier(registry, manager.layers, catalog, pools.connection,
                                      threads=settings.postgis_pool_size,
                                      chunk_size=settings.chunk_features,
-                                     connect_timeout=settings.postgis_pool_timeout_seconds))
+                                     connect_timeout=settings.postgis_pool_timeout_seconds,
+                                     close=pools.close))
+    manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
+    secret = (settings.webhook_secret.encode() if settings.webhook_secret
+              else authenticator.store.secret("webhook"))
+    manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
-    return Services(settings, registry, manager, catalog, uploads, authenticator, access)
+    metrics = Metrics(manager.store)
+    manager.recorder.observers.extend([log_transition, metrics.observe_job])
+    restart_listeners = getattr(manager.executor, "restart_listeners", None)
+    if restart_listeners is not None:  # the local pool (Celery's workers are not ours)
+        restart_listeners.append(metrics.worker_restarted)
+    return Services(settings, registry, manager, catalog, uploads, authenticator, access,
+                    metrics)
 
 
 def _front_share(settings: Settings) -> Settings:
@@ -149,6 +172,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, *, services: Services | None = None,
                start_services: bool = True) -> Starlette:
     services = services or build_services(settings)
+    install_request_ids()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -158,20 +182,51 @@ def create_app(settings: Settings, *, services: Services | None = None,
             yield
         finally:
             if start_services:
-                services.manager.stop()
+                services.manager.stop()  # closes the tier-2 pool too
+                close = getattr(services.catalog, "close", None)
+                if close is not None:  # the catalog's database connections
+                    close()
 
     async def root(request: Request) -> Response:
-        return RedirectResponse(url="/api")
+        # /api answers a browser with the landing page linking all three surfaces
+        return RedirectResponse(url="/api", headers={"Vary": "Accept"})
 
-    routes = [Route("/", root)]
+    routes: list[BaseRoute] = [Route("/", root), static.mount()]
+    routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
+                                          services.catalog)))
+    routes.extend(metrics_routes(services.metrics, settings))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))
+    routes.extend(admin.routes(services))
+    public = route_matcher(routes, frozenset().union(*(a.PUBLIC_ROUTES for a in ADAPTERS))
+                           ) if services.access.has_public else None
     identity = Middleware(IdentityMiddleware, authenticator=services.authenticator,
-                          refuse=_refusal, max_body=settings.max_body_bytes)
-    # CORS outermost: a refusal (401/499) must still reach a browser page it may read
+                          refuse=_refusal, max_body=settings.max_body_bytes,
+                          public_route=public, access=services.access)
+    # the access log and metrics outermost (they see every answer, refusals included, and
+    # the bytes that went on the wire), then compression, then CORS: a refusal (401/499)
+    # must still reach a browser page it may read
+    access = Middleware(AccessMiddleware, access_log=settings.access_log,
+                        observe=services.metrics.observe_request)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(CorsMiddleware, origins=settings.cors_origins),
+                    middleware=[access,
+                                Middleware(CompressionMiddleware,
+                                           minimum_size=settings.gzip_min_bytes),
+                                Middleware(CorsMiddleware, origins=settings.cors_origins),
                                 identity])
     app.state.services = services
     return app
+
+
+def from_environment() -> Starlette:
+    """The application from ``load_settings()`` (``HONUA_*``, ``honua.toml``), for ASGI
+    servers that start several front processes themselves:
+    ``uvicorn --factory honua.app:from_environment --workers 4`` (with
+    ``PROMETHEUS_MULTIPROC_DIR`` set, see ``web.metrics``)."""
+    from honua.settings import load_settings
+    from honua.web.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -18,10 +18,18 @@ import httpx
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from honua.client import HonuaClient, RemoteError
+from honua.client.http import AmbiguousPrefix
 from honua.settings import ENV_PREFIX, load_settings
 
 app = typer.Typer(help="Honua geoprocessing server", no_args_is_help=True,
@@ -68,12 +76,17 @@ def serve(
 
     from honua.app import FRONT_CHILD, create_app
     from honua.demo import install_demo
+    from honua.web.logs import configure_logging
 
     fronts = processes or int(os.environ.get(f"{ENV_PREFIX}FRONT_PROCESSES", 0) or 0) or (
         os.cpu_count() or 1)
     settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers,
                              front_processes=max(1, fronts))
     _log_warnings()
+    try:
+        configure_logging(settings)  # Honua's and uvicorn's lines, text or JSON
+    except ValueError as exc:
+        _fail(str(exc))
     if demo or settings.demo_data:
         install_demo(settings, console)
     console.print(f"Honua serving on http://{settings.host}:{settings.port}/api "
@@ -81,7 +94,7 @@ def serve(
                   f"{settings.front_processes} front processes)")
     if settings.front_processes == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_level="info", access_log=False)
+                    log_config=None, access_log=False)  # Honua writes the access log
         return
     # Each front builds the app from the environment: hand it what the options said.
     os.environ.update({f"{ENV_PREFIX}HOST": settings.host, f"{ENV_PREFIX}PORT": str(settings.port),
@@ -133,6 +146,8 @@ def _remote(server: str, api_key: str = "") -> Iterator[HonuaClient]:
             yield client
     except RemoteError as exc:
         _fail(exc.detail)
+    except AmbiguousPrefix as exc:
+        _fail(str(exc))
     except httpx.TransportError as exc:
         _fail(f"cannot reach the server at {server} ({exc}); start one with 'honua serve', "
               "or use --local")
@@ -170,14 +185,44 @@ def submit(
     values = dict(parse_input(text) for text in inputs or [])
     if local:
         document = _submit_local(process_id, values, data_dir, timeout)
-    else:
-        document = _submit_remote(process_id, values, server, timeout, api_key)
-    data = orjson.dumps(document, option=orjson.OPT_INDENT_2)
+        _write_compact(document, output)
+        return
+    job_id = _submit_remote(process_id, values, server, timeout, api_key)
+    with _remote(server, api_key) as client:
+        _save_results(client, job_id, output)
+
+
+def _write_compact(document: Any, output: Path | None) -> None:
+    data = orjson.dumps(document)
     if output:
         output.write_bytes(data)
-        console.print(f"results written to {output}")
+        console.print(f"results written to {output} ({len(data):,} bytes)")
     else:
-        sys.stdout.write(data.decode() + "\n")
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+
+
+def _save_results(client: HonuaClient, job_id: str, output: Path | None) -> None:
+    """The job's ``{output: value}`` streamed to ``output`` (or stdout), compact, with a
+    progress bar over the download."""
+    if output is None:
+        client.download_values(job_id, sys.stdout.buffer)
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+        return
+    with _download_bar() as bar, output.open("wb") as target:
+        task = bar.add_task("downloading", total=None)
+
+        def show(received: int, expected: int | None) -> None:
+            bar.update(task, completed=received, total=expected)
+
+        written = client.download_values(job_id, target, on_progress=show)
+    console.print(f"results written to {output} ({written:,} bytes)")
+
+
+def _download_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                    TransferSpeedColumn(), console=console)
 
 
 def _progress_bar() -> Progress:
@@ -186,7 +231,7 @@ def _progress_bar() -> Progress:
 
 
 def _submit_remote(process_id: str, values: dict[str, Any], server: str, timeout: float,
-                   api_key: str = "") -> Any:
+                   api_key: str = "") -> str:
     with _remote(server, api_key) as client, _progress_bar() as bar:
         info = client.submit(process_id, values)
         task = bar.add_task(f"job {info['jobID'][:8]}", total=100)
@@ -198,7 +243,7 @@ def _submit_remote(process_id: str, values: dict[str, Any], server: str, timeout
         final = client.wait(info["jobID"], timeout=timeout, on_progress=show)
         if final["status"] != "successful":
             _fail(f"job {final['jobID']} {final['status']}: {final.get('message', '')}")
-        return client.results(final["jobID"])
+        return str(final["jobID"])
 
 
 def _submit_local(process_id: str, values: dict[str, Any], data_dir: Path | None,
@@ -249,21 +294,87 @@ def jobs_list(
     Console().print(table)
 
 
+JobId = Annotated[str, typer.Argument(help="Job id, or its first characters")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file")]
+
+
 @jobs_app.command("show")
-def jobs_show(job_id: str, server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "") -> None:
+def jobs_show(job_id: JobId, server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "") -> None:
     """Show one job's status."""
     with _remote(server, api_key) as client:
-        sys.stdout.write(orjson.dumps(client.job(job_id), option=orjson.OPT_INDENT_2).decode()
-                         + "\n")
+        info = client.job(client.resolve(job_id))
+        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@jobs_app.command("results")
+def jobs_results(job_id: JobId, output: Output = None, server: Server = DEFAULT_SERVER,
+                 api_key: ApiKeyOption = "") -> None:
+    """Download a finished job's results ({output: value}, compact JSON)."""
+    with _remote(server, api_key) as client:
+        _save_results(client, client.resolve(job_id), output)
+
+
+@app.command()
+def provenance(job_id: str, server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "",
+               reproduce: Annotated[bool, typer.Option(
+                   "--reproduce", help="Run the job again and compare the output hashes")] = False
+               ) -> None:
+    """Show what a job used and made, where and with which software (W3C PROV-JSON)."""
+    with _remote(server, api_key) as client:
+        document = client.reproduce(job_id) if reproduce else client.provenance(job_id)
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 @jobs_app.command("cancel")
-def jobs_cancel(job_id: str, server: Server = DEFAULT_SERVER,
+def jobs_cancel(job_id: JobId, server: Server = DEFAULT_SERVER,
                 api_key: ApiKeyOption = "") -> None:
-    """Cancel (dismiss) a job: a running job is stopped, its results discarded."""
+    """Cancel a job: stopped, but kept (status and messages stay; 'dismiss' deletes it)."""
     with _remote(server, api_key) as client:
-        info = client.dismiss(job_id)
+        info = client.cancel(client.resolve(job_id))
+        console.print(f"job {info['jobID']} {info['status']}: {info.get('message', '')}")
+
+
+@jobs_app.command("dismiss")
+def jobs_dismiss(job_id: JobId, server: Server = DEFAULT_SERVER,
+                 api_key: ApiKeyOption = "") -> None:
+    """Delete a job and its results (a running job is stopped first)."""
+    with _remote(server, api_key) as client:
+        info = client.dismiss(client.resolve(job_id))
         console.print(f"job {info['jobID']} {info['status']}")
+
+
+@app.command()
+def describe(process_id: Annotated[str, typer.Argument(help="Process id, e.g. buffer")],
+             server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "") -> None:
+    """Describe a process: what it does, its inputs and outputs."""
+    with _remote(server, api_key) as client:
+        document = client.describe(process_id)
+    console.print(f"[bold]{document['id']}[/bold]: {document.get('title', '')}")
+    if document.get("description"):
+        console.print(document["description"])
+    for kind in ("inputs", "outputs"):
+        table = Table("name", "type", "required" if kind == "inputs" else "", "description",
+                      title=kind)
+        for name, spec in document.get(kind, {}).items():
+            schema = spec.get("schema", {})
+            kind_name = schema.get("type") or schema.get("format") or (
+                "one of" if "oneOf" in schema else "object")
+            required = ("yes" if spec.get("minOccurs", 1) else "no") if kind == "inputs" else ""
+            table.add_row(name, str(kind_name), required, spec.get("description", ""))
+        Console().print(table)
+
+
+@app.command()
+def upload(path: Annotated[Path, typer.Argument(help="File to upload (GeoJSON, GeoPackage, "
+                                                     "zipped shapefile, ...)")],
+           description: Annotated[str, typer.Option(help="What the file holds")] = "",
+           server: Server = DEFAULT_SERVER, api_key: ApiKeyOption = "") -> None:
+    """Upload a file; prints its id, to give as an input ({"uploadId": ID})."""
+    if not path.is_file():
+        _fail(f"{path} is not a file")
+    with _remote(server, api_key) as client:
+        document = client.upload(path, description=description)
+    sys.stdout.write(f"{document['uploadId']}\n")
 
 
 # -- identities: straight on the database every front process reads ----------------------------

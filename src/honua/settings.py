@@ -200,6 +200,50 @@ class Settings:
     owner_max_jobs: int = 0
     """Jobs one owner (user or key) may have queued or running at once; more are refused
     with 429 and a Retry-After from the queue's throughput; 0 = no limit."""
+    # -- issue 10, part 2 (kept together, at the end) -------------------------------------------
+    quota_stored_mb: float = 0.0
+    """Megabytes one tenant may keep stored at once, uploads and job inputs/results
+    together; past it new uploads and queued/stored jobs are refused (429); 0 = no quota."""
+    worker_uid_base: int = 0
+    """Root only: workers of slot N run as uid and gid ``worker_uid_base + N`` (no passwd
+    entry needed; e.g. 60000) instead of all as ``worker_user``, so that RLIMIT_NPROC, which
+    counts per user, holds one slot's fork bomb without stopping other slots' jobs from
+    forking; 0 = every slot runs as ``worker_user``."""
+    # -- provenance, workflows, callbacks (issue 15) ------------------------------------------
+    provenance_inline_kb: int = 256
+    """Inputs whose canonical JSON is larger are kept beside the job, only their hash inline."""
+    workflow_reuse: bool = True
+    """Partial-result cache: a workflow step identical to an earlier succeeded run of the
+    same tenant (process, version, input hashes) reuses its kept outputs."""
+    workflow_no_reuse: tuple[str, ...] = ()
+    """Processes whose results are never reused by the cache."""
+    workflow_max_steps: int = 100
+    workflow_max_parallel: int = 8
+    """Steps of one workflow running at once (the pool's slots bound them too)."""
+    workflows: tuple[dict[str, Any], ...] = ()
+    """Workflows deployed as processes from the config file: ``[[honua.workflows]]`` tables,
+    each a workflow document (id, inputs, steps, outputs)."""
+    webhook_secret: str = ""
+    """Key of the HMAC-SHA256 signature (``X-Honua-Signature``) of every callback POST."""
+    webhooks: tuple[str, ...] = ()
+    """URLs told of every job's end (success or failure), as OGC ``subscriber`` URIs are."""
+    webhook_attempts: int = 5
+    webhook_backoff_seconds: float = 1.0
+    """Delay before the first retry of a failed delivery; doubled at every retry."""
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_hosts: tuple[str, ...] = ()
+    """Hosts callbacks may reach although the SSRF guard refuses them (loopback in tests)."""
+    # -- operations and lean outputs (issue 14): logs, metrics, compression, precision --------
+    log_format: str = "text"
+    """Log lines as ``text`` (for a terminal) or ``json`` (one object a line, for a log
+    shipper); either way each line of a request carries its request id."""
+    log_level: str = "info"
+    access_log: bool = True
+    """One log line per HTTP request (method, path, status, bytes, time, request id)."""
+    metrics_public: bool = False
+    """Whether ``/metrics`` answers anyone; false = only loopback callers and admins."""
+    gzip_min_bytes: int = 1024
+    """Responses smaller than this are sent uncompressed (compression would not pay)."""
 
     @property
     def resolved_layers_dir(self) -> Path:

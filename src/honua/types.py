@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
+    from honua.core.description import ProcessDefinition
     from honua.core.execution import Execution, ExecutionListener, WorkItem
     from honua.core.fronts import Front
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
     from honua.core.planning import RunResult
+    from honua.core.provenance import ProvenanceRecord
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.requests import ExecutionOptions
@@ -98,9 +100,58 @@ class JobStore(Protocol):
         """Ids of finished jobs whose expiry time has passed."""
         ...
 
-    def delete(self, job_id: str) -> None: ...
+    def delete(self, job_id: str) -> None:
+        """Remove the job, its messages and its provenance record (unless that record
+        made layers, which keep pointing to it)."""
+        ...
+
+    # -- the provenance ledger (``core.provenance``) ---------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        """Write (or replace) a job's provenance record."""
+        ...
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None: ...
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        """The records of the runs that were part of job ``parent``, oldest first."""
+        ...
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        """The newest record of a run that registered ``collection_id``."""
+        ...
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        """Succeeded runs of ``tenant`` with cache key ``key``, newest first."""
+        ...
+
+    def probe_write(self) -> None:
+        """Prove the store takes writes now (a write that is rolled back, never seen);
+        raises ``Unavailable`` saying why not. ``/ready`` calls it."""
+        ...
 
     def close(self) -> None: ...
+
+
+class UsageLedger(Protocol):
+    """Bytes each tenant keeps stored, item by item (``uploads/<id>/``, ``jobs/<id>/...``):
+    what the stored-bytes quotas read instead of walking the files."""
+
+    def add(self, key: str, tenant: str, size: int) -> None:
+        """Record ``key`` of ``tenant`` as ``size`` bytes (again: replaces the old size)."""
+        ...
+
+    def remove_prefix(self, prefix: str) -> None:
+        """Forget every item whose key starts with ``prefix``."""
+        ...
+
+    def total(self, tenant: str, prefix: str = "") -> int:
+        """Bytes of ``tenant``'s items whose key starts with ``prefix``."""
+        ...
+
+    def replace_prefix(self, prefix: str, items: Iterable[tuple[str, str, int]]) -> None:
+        """Forget the items under ``prefix`` and record ``items`` (key, tenant, size) instead,
+        in one step: how a store re-counts what it holds at start."""
+        ...
 
 
 class ArtifactStore(Protocol):
@@ -171,7 +222,8 @@ class Catalog(Protocol):
 
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 job_id: str = "") -> LayerInfo:
         """Store ``chunks`` durably as a new layer; ``Conflict`` if the id is taken (unless
         ``overwrite`` by its owner)."""
         ...
@@ -286,6 +338,10 @@ class JobService(Protocol):
         long-polls (``core.changes``)."""
         ...
 
+    async def changed(self, job_id: str, timeout: float) -> bool:
+        """Until the job may have changed, or ``timeout`` seconds (live followers)."""
+        ...
+
     def messages(self, job_id: str) -> list[Message]: ...
 
     def list(self, *, min_duration: float | None = None, max_duration: float | None = None,
@@ -304,6 +360,25 @@ class JobService(Protocol):
     def cancel(self, job_id: str) -> Job: ...
 
     def dismiss(self, job_id: str) -> Job: ...
+
+    def provenance(self, job_id: str
+                   ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]: ...
+
+    def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
+
+    def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
+
+    def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
+        """The process of an ad-hoc workflow document, checked for the caller."""
+        ...
+
+    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition: ...
+
+    def undeploy(self, process_id: str) -> None: ...
+
+    def prepare(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
+                *, owner: str = "", tenant: str = ""
+                ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]: ...
 
 
 class Services(Protocol):

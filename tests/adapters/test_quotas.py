@@ -3,6 +3,7 @@ every surface, nothing is recorded for it, and other tenants are not affected.""
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -73,3 +74,71 @@ def test_upload_quota_is_per_tenant(server):
     assert 201 in codes and codes[-1] == 429 and "Retry-After" in sent[-1].headers
     assert client.post("/api/uploads", headers=keys["b"], files={
         "file": ("p.geojson", body, "application/geo+json")}).status_code == 201
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """A server whose tenants may keep ~2 kB of uploads and job results."""
+    settings = Settings(data_dir=tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
+                        quota_stored_mb=0.002)
+    services = build_services(settings)
+    keys = {}
+    for name, tenant in (("a", "t1"), ("b", "t2")):
+        keys[name] = {"X-API-Key": new_key()}
+        services.authenticator.store.add_key(ApiKey(
+            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset({"user"}),
+            dt.datetime.now(dt.UTC)))
+    with TestClient(create_app(settings, services=services),
+                    raise_server_exceptions=False) as client:
+        yield client, keys, services
+
+
+def _finished(client, headers, job_id):
+    for _ in range(400):
+        status = client.get(f"/api/jobs/{job_id}", headers=headers).json()["status"]
+        if status not in ("accepted", "running"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never finished")
+
+
+def test_stored_quota_covers_job_results_and_uploads_on_every_surface(stored):
+    client, keys, services = stored
+    body = {"inputs": {"features": POINT, "distance": {"value": 100, "unit": "meter"}}}
+    kept = []
+    for _ in range(20):  # results of async jobs pile up until the quota is reached
+        made = client.post("/api/processes/buffer/execution", json=body,
+                           headers={**keys["a"], "Prefer": "respond-async"})
+        if made.status_code == 429:
+            break
+        assert made.status_code == 201, made.text
+        kept.append(made.json()["jobID"])
+        assert _finished(client, keys["a"], kept[-1]) == "successful"
+    else:
+        raise AssertionError("the stored quota never refused a job")
+    assert int(made.headers["Retry-After"]) > 0 and "stored quota" in made.json()["detail"]
+    upload = client.post("/api/uploads", headers=keys["a"], files={
+        "file": ("p.geojson", json.dumps(POINT).encode(), "application/geo+json")})
+    assert upload.status_code == 429 and "Retry-After" in upload.headers
+    gp = client.post(f"{GP}/Buffer/submitJob", headers=keys["a"], data={
+        "f": "json", "distance": json.dumps({"distance": 100, "units": "esriMeters"}),
+        "features": json.dumps({"geometryType": "esriGeometryPoint", "features": [
+            {"geometry": {"x": 10, "y": 50}, "attributes": {}}]})})
+    assert gp.json()["error"]["code"] == 429 and "Retry-After" in gp.headers
+    wps = client.post("/wps", headers={**keys["a"], "Content-Type": "text/xml"}, content=(
+        '<wps:Execute service="WPS" version="2.0.0" mode="async" response="document" '
+        'xmlns:wps="http://www.opengis.net/wps/2.0" xmlns:ows="http://www.opengis.net/ows/2.0">'
+        "<ows:Identifier>buffer</ows:Identifier><wps:Input id=\"features\"><wps:Data "
+        f'mimeType="application/geo+json"><![CDATA[{json.dumps(POINT)}]]></wps:Data>'
+        '</wps:Input><wps:Input id="distance"><wps:Data>100</wps:Data></wps:Input>'
+        "</wps:Execute>"))
+    assert wps.status_code == 429 and "Retry-After" in wps.headers, wps.text
+    sync = client.post("/api/processes/buffer/execution", json=body, headers=keys["a"])
+    assert sync.status_code == 200  # a synchronous run keeps nothing: not refused
+    assert client.post("/api/processes/buffer/execution", json=body, headers={
+        **keys["b"], "Prefer": "respond-async"}).status_code == 201  # t2 has its own quota
+    for job_id in kept:  # dismissing the results frees the space
+        assert client.delete(f"/api/jobs/{job_id}", headers=keys["a"]).status_code == 200
+    assert services.uploads.usage.total("t1") == 0
+    assert client.post("/api/processes/buffer/execution", json=body, headers={
+        **keys["a"], "Prefer": "respond-async"}).status_code == 201

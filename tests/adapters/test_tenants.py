@@ -1,6 +1,9 @@
 """Tenants: another tenant's job or upload answers exactly as an unknown id on every surface,
-for every operation; lists hold only the caller's tenant; an admin sees all."""
+for every operation; lists hold only the caller's tenant; an admin sees all. Each test runs on
+SQLite (the job manager's filter alone) and on PostgreSQL as an ordinary role (row-level
+security on tenant as well)."""
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -11,6 +14,7 @@ from starlette.testclient import TestClient
 from honua.app import build_services, create_app
 from honua.core.identity import ApiKey, hash_key, new_key
 from honua.settings import Settings
+from tests.support import postgres
 
 GP = "/arcgis/rest/services/Geoprocessing/GPServer"
 POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
@@ -19,10 +23,20 @@ POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properti
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    with contextlib.ExitStack() as stack:
+        database_url = ""
+        if request.param == "postgresql":
+            role = postgres.app_role()
+            name = stack.enter_context(postgres.fresh_database("honua_tenants", owner=role))
+            database_url = postgres.url(name, user=role)
+        yield from _server(tmp_path_factory, database_url)
+
+
+def _server(tmp_path_factory, database_url):
     settings = Settings(data_dir=tmp_path_factory.mktemp("tenants") / "data", workers=1,
-                        cleanup_interval_seconds=3600)
+                        cleanup_interval_seconds=3600, database_url=database_url)
     services = build_services(settings)
     keys = {}
     for name, tenant, roles in (("a", "t1", {"user"}), ("b", "t2", {"user"}),

@@ -2,9 +2,12 @@
 
 import pytest
 
-from honua.core.access import AccessPolicy, VisibleRegistry
+from honua.core.access import AccessPolicy, VisibleRegistry, check_may_run, visible_to
+from honua.core.identity import ANONYMOUS, PUBLIC_ANONYMOUS
 from honua.core.registry import discover
-from honua.errors import NoSuchProcess
+from honua.core.tenancy import Viewer, viewing_as
+from honua.errors import NoSuchProcess, Unauthenticated
+from honua.settings import Settings
 
 POLICY = AccessPolicy.from_tables([
     {"process": "buffer", "public": True},
@@ -59,3 +62,39 @@ def test_a_hidden_process_is_absent_and_answers_as_an_unknown_id():
         registry.get("no_such_thing")
     assert str(hidden.value).replace("dissolve", "X") == \
         str(unknown.value).replace("no_such_thing", "X")
+
+
+def test_a_public_only_caller_sees_the_public_processes_and_needs_credentials_for_the_rest():
+    registry = discover()
+    view = visible_to(registry, POLICY, PUBLIC_ANONYMOUS, Settings())
+    assert [d.id for d in view] == ["buffer"]
+    messages = []
+    for process in ("clip", "dissolve", "no_such_thing"):  # open, role-bound, unknown: alike
+        with pytest.raises(Unauthenticated) as refused:
+            view.get(process)
+        messages.append(str(refused.value).replace(process, "X"))
+    assert len(set(messages)) == 1
+    assert "clip" in {d.id for d in visible_to(registry, POLICY, ANONYMOUS, Settings())}
+
+
+@pytest.mark.parametrize(("viewer", "process", "error"), [
+    (None, "dissolve", None),                                           # the server itself
+    (Viewer("t1", anonymous=True, public_only=True), "buffer", None),
+    (Viewer("t1", anonymous=True, public_only=True), "clip", Unauthenticated),
+    (Viewer("t1", roles=frozenset({"viewer"})), "dissolve", NoSuchProcess),
+    (Viewer("t1", roles=frozenset({"analyst"})), "dissolve", None),
+    (Viewer("t1", admin=True), "explode", NoSuchProcess),               # disabled for all
+])
+def test_every_run_is_checked_against_the_rules_for_the_current_viewer(viewer, process, error):
+    def check():
+        if error is None:
+            check_may_run(POLICY, process)
+        else:
+            with pytest.raises(error):
+                check_may_run(POLICY, process)
+
+    if viewer is None:
+        check()
+    else:
+        with viewing_as(viewer):
+            check()

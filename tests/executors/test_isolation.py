@@ -110,3 +110,26 @@ def test_fork_bomb_is_held_to_max_processes(shared_pool: LocalPool, recorder: Re
         largest = max(largest, *(len(_group_members(pgid)) for pgid in pgids))
     assert 1 < largest <= LIMITS.max_processes
     assert recorder.outcome(bomb.job_id).status is OutcomeStatus.TIMED_OUT
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root switches workers to other users")
+@pytest.mark.parametrize(("uid_base", "forks"), [(60000, True), (0, False)],
+                         ids=["a-uid-per-slot", "one-shared-user"])
+def test_a_fork_bomb_leaves_other_slots_able_to_fork(make_pool, recorder: Recorder,
+                                                     uid_base: int, forks: bool) -> None:
+    """RLIMIT_NPROC counts per user: with a uid per slot, a fork bomb held at its limit in one
+    slot leaves the other slot's job free to fork; with one user shared by every slot (the
+    contrast, as before ``worker_uid_base``) it does not."""
+    pool = make_pool(workers=2, worker_uid_base=uid_base)
+    bomb = item("fork_bomb", limits=replace(LIMITS, timeout_seconds=8))
+    pool.submit(bomb, recorder)
+    recorder.wait_started(bomb.job_id)
+    time.sleep(1.0)  # the bomb is at its limit long before this
+    fork = item("fork_and_return")
+    pool.submit(fork, recorder)
+    outcome = recorder.outcome(fork.job_id, timeout=30)
+    assert (outcome.status is OutcomeStatus.SUCCEEDED) is forks, outcome
+    if uid_base:  # while the bomb still runs, both workers are there
+        owners = {os.stat(f"/proc/{pid}").st_uid for pid in pool.worker_pids()}
+        assert owners == {60000, 60001}
+    assert recorder.outcome(bomb.job_id, timeout=30).status is TIMED_OUT

@@ -72,3 +72,16 @@ def test_worker_ids_of_unknown_user_raises() -> None:
     """A misconfigured worker_user is an error that names it."""
     with pytest.raises(ValueError, match="no-such-honua-user"):
         limits.worker_ids("no-such-honua-user")
+
+
+def test_slot_users_are_one_uid_per_slot_when_a_base_is_set() -> None:
+    assert limits.slot_user("nobody", 0, 3) == "nobody"
+    assert limits.slot_user("nobody", 60000, 3) == "#60003"
+    for base, slot in ((60000, 5600), (100, 0)):
+        with pytest.raises(ValueError, match="worker_uid_base"):
+            limits.slot_user("nobody", base, slot)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root switches user")
+def test_worker_ids_of_a_bare_uid_as_root() -> None:
+    assert limits.worker_ids("#60003") == (60003, 60003)

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from honua.app import create_app
 from honua.executors.postgis_sql import BUILDERS
 from honua.settings import Settings
-from tests.support import postgis_layers
+from tests.support import postgis_layers, postgres
 
 SLOW = ("SELECT id, name, geom FROM points "
         "WHERE pg_sleep(CASE WHEN id = 300 THEN 30 ELSE 0 END) IS NOT NULL")
@@ -126,6 +126,27 @@ CASES = [
                              "invert": True}),
     ("select_by_attribute", {"features": ref("pg-parcels"),
                              "filter": "S_INTERSECTS(geometry, BBOX(10.2, 50.2, 10.5, 50.5))"}),
+    ("simplify", {"features": ref("pg-wiggles"), "tolerance": {"value": 100, "unit": "meters"}}),
+    ("simplify", {"features": ref("pg-wiggles", filter="label < 'w5'"),
+                  "tolerance": {"value": 0.5, "unit": "kilometers"}}),
+    ("simplify", {"features": ref("pg-parcels-utm"), "tolerance": 30}),
+    ("simplify", {"features": ref("pg-points"), "tolerance": 30}),
+    ("spatial_join", {"target_features": ref("pg-points"), "join_features": ref("pg-parcels")}),
+    ("spatial_join", {"target_features": ref("pg-parcels"),
+                      "join_features": ref("pg-points", filter="pop > 900"),
+                      "join_fields": ["name", "pop"], "keep_all": False}),
+    ("spatial_join", {"target_features": ref("pg-parcels"), "predicate": "touches",
+                      "join_features": ref("pg-parcels", filter="zone = 'z1'")}),
+    ("spatial_join", {"target_features": ref("pg-parcels-utm"), "predicate": "within",
+                      "join_features": ref("pg-parcels")}),
+    ("summarize_within", {"polygons": ref("pg-parcels"), "summary_features": ref("pg-points")}),
+    ("summarize_within", {"polygons": ref("pg-parcels", filter="zone = 'z2'"),
+                          "summary_features": ref("pg-wiggles"), "length_unit": "kilometers",
+                          "keep_all": False}),
+    ("summarize_within", {"polygons": ref("pg-parcels"), "area_unit": "hectares",
+                          "summary_features": ref("pg-parcels-utm")}),
+    ("summarize_within", {"polygons": ref("pg-parcels-utm"),
+                          "summary_features": ref("pg-parcels")}),
 ]
 
 
@@ -158,6 +179,34 @@ def test_tier_2_gives_what_tier_1_gives(client, process, inputs):
     assert last_job(client, process)["tier"] == "postgis"
     python = features_of(execute(client, process, inputs, tier="shapely"))
     assert last_job(client, process)["tier"] == "shapely"
+    _compare(process, inputs, sql, python)
+
+
+def _stored(client, process, inputs, tier):
+    """The features of an asynchronous job's stored result (tier 2 writes them as GeoJSON
+    in PostgreSQL)."""
+    response = execute(client, process, inputs, tier=tier, Prefer="respond-async")
+    assert response.status_code == 201, response.text
+    status = poll(client, response.json()["jobID"])
+    assert status["status"] == "successful" and status["tier"] == tier, status
+    results = client.get(f"/api/jobs/{status['jobID']}/results")
+    assert results.status_code == 200, results.text
+    document = results.json()
+    value = document.get("result", document)
+    value = value.get("value", value)
+    return value["features"], value.get("crs")
+
+
+@pytest.mark.parametrize(("process", "inputs"), CASES,
+                         ids=[f"{p}-{i}" for i, (p, _) in enumerate(CASES)])
+def test_stored_tier_2_results_are_tier_1_results(client, process, inputs):
+    sql, sql_crs = _stored(client, process, inputs, "postgis")
+    python, python_crs = _stored(client, process, inputs, "shapely")
+    assert sql_crs == python_crs
+    _compare(process, inputs, sql, python)
+
+
+def _compare(process, inputs, sql, python):
     assert len(sql) == len(python) > 0
     if inputs.get("multipart") is False:  # parts of one group come in no defined order
         sql, python = sorted(sql, key=_part_key), sorted(python, key=_part_key)
@@ -169,6 +218,10 @@ def test_tier_2_gives_what_tier_1_gives(client, process, inputs):
                                                                    theirs["properties"][key])
         a, b = _measure(ours["geometry"]), _measure(theirs["geometry"])
         assert math.isclose(a, b, rel_tol=0.01), (a, b)
+        if process == "simplify":  # as many vertices kept, give or take a few
+            m, n = (len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"])))
+                    for f in (ours, theirs))
+            assert abs(m - n) <= max(2, 0.1 * n), (m, n)
         if ours["geometry"] and ours["geometry"]["type"] == "Point":
             p = shapely.geometry.shape(ours["geometry"])
             q = shapely.geometry.shape(theirs["geometry"])
@@ -316,3 +369,56 @@ def test_gpserver_and_wps_show_and_pin_the_tier(client):
                                                    "collections/pg-parcels/items"})
     assert wps.status_code == 200, wps.text
     assert "(tier postgis)" in wps.text
+
+
+# -- a database without the extension; the pools closed with the server -------------------------
+def _connections(database):
+    with postgres.connect(database) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND "
+                            "pid <> pg_backend_pid()", (database,)).fetchone()[0]
+
+
+def test_a_database_without_postgis_refuses_a_pinned_tier_and_fails_clearly_on_tier_1(
+        tmp_path):
+    with postgres.fresh_database("honua_noext", postgis=True) as name:
+        with postgres.connect(name, autocommit=True) as conn:
+            postgis_layers.create_table(conn, "points", *postgis_layers.points(20))
+        url = postgres.url(name)
+        settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                            cleanup_interval_seconds=3600, layers=(
+                                {"id": "noext", "url": url, "table": "public.points"},))
+        app = create_app(settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert client.get("/api/collections/noext").status_code == 200  # described
+            with postgres.connect(name, autocommit=True) as conn:
+                conn.execute("DROP EXTENSION postgis CASCADE")
+            pinned = execute(client, "centroid", {"features": ref("noext")}, tier="postgis")
+            assert pinned.status_code == 409, pinned.text
+            assert "PostGIS extension is not installed" in pinned.json()["detail"]
+            # unpinned, it falls back to tier 1, which reads the layer through the catalog:
+            # without PostGIS the table has no geometry left, so that is a clear 503, not a 500
+            fallen = execute(client, "centroid", {"features": ref("noext")})
+            assert fallen.status_code == 503, fallen.text
+            assert "cannot be read from its database now" in fallen.json()["detail"]
+            with postgres.connect(name, autocommit=True) as conn:  # PostGIS is back
+                conn.execute("CREATE EXTENSION postgis")
+                conn.execute("ALTER TABLE points ADD COLUMN geom geometry")
+                conn.execute("UPDATE points SET geom = ST_Point(10 + id * 0.01, 50, 4326)")
+            app.state.services.manager.tiers["postgis"]._healthy.clear()
+            assert len(features_of(execute(client, "centroid", {"features": ref("noext")},
+                                           tier="postgis"))) == 20
+
+
+def test_the_database_connections_close_when_the_server_stops(tmp_path):
+    with postgres.fresh_database("honua_close", postgis=True) as name:
+        with postgres.connect(name, autocommit=True) as conn:
+            postgis_layers.create_table(conn, "points", *postgis_layers.points(20))
+        settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                            cleanup_interval_seconds=3600, layers=(
+                                {"id": "closing", "url": postgres.url(name),
+                                 "table": "public.points"},))
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            features_of(execute(client, "centroid", {"features": ref("closing")}, tier="postgis"))
+            assert last_job(client, "centroid")["tier"] == "postgis"
+            assert _connections(name) > 0  # the pools keep theirs open while serving
+        assert _connections(name) == 0

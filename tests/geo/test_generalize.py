@@ -57,3 +57,14 @@ def test_generalize_empty_and_point_inputs():
     for result in (simplify(geometry, 5.0, WGS84), densify(geometry, 5.0, WGS84),
                    smooth(geometry, 5.0, WGS84)):
         assert result[0].equals(shapely.Point(1, 2)) and result[1].is_empty and result[2] is None
+
+
+def test_smooth_two_point_line_before_another_line_keeps_both_intact():
+    """A two-point line (no corner) followed by a bent line: each stays its own path, with
+    its ends where they were (the ordering keys of the two once collided)."""
+    lines = np.array([shapely.LineString([(0, 0), (1000, 10)]),
+                      shapely.LineString([(200, -500), (210, 300), (600, 500)])], dtype=object)
+    out = smooth(lines, 20.0, parse_crs(3857), iterations=3)
+    assert out[0].coords[:] == [(0.0, 0.0), (1000.0, 10.0)]
+    assert out[1].coords[0] == (200.0, -500.0) and out[1].coords[-1] == (600.0, 500.0)
+    assert len(out[1].coords) > 3 and out[1].hausdorff_distance(lines[1]) < 20.0

@@ -58,6 +58,8 @@ def job_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobSto
         # DELETE, not TRUNCATE: on a few rows it is some fifty times quicker.
         admin.execute("DELETE FROM honua_job_messages")
         admin.execute("DELETE FROM honua_jobs")
+        admin.execute("DELETE FROM honua_provenance")
+        admin.execute("DELETE FROM honua_provenance_layers")
         yield store
         return
     store = (MemoryJobStore() if request.param == "memory"

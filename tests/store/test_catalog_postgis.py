@@ -4,6 +4,7 @@ cleanly (400) and never reaching the database as SQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import psycopg
@@ -226,3 +227,54 @@ def test_hostile_registered_ids_are_400(pg_store_client, postgis_layers_url, col
     response = client.post("/api/processes/buffer/execution", json=_register(collection_id))
     assert response.status_code == 400
     assert _count(postgis_layers_url) == 300
+
+
+def _layer_rows(url, table):
+    from psycopg import sql
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql.SQL("SELECT zone, value, ST_Area(geom), ST_SRID(geom) FROM {} "
+                                    "ORDER BY honua_fid").format(
+            sql.Identifier("honua_registered", table))).fetchall()
+
+
+def test_a_tier_2_result_is_written_inside_the_database(pg_store_client, postgis_layers_url):
+    client, services = pg_store_client
+    sql_run = client.post("/api/processes/buffer/execution",
+                          json={**_register("in-db", ttl="2h"), "tier": "postgis",
+                                "response": "document"})
+    assert sql_run.status_code == 200, sql_run.text
+    # the output is the layer itself, not its rows brought out of the database
+    assert sql_run.json()["result"] == {"value": {"layerReference": {"collectionId": "in-db"}},
+                                        "mediaType": "application/json"}
+    python_run = client.post("/api/processes/buffer/execution",
+                             json={**_register("in-python", ttl="2h"), "tier": "shapely"})
+    assert python_run.status_code in (200, 201), python_run.text
+    ours, theirs = _layer_rows(postgis_layers_url, "in-db"), _layer_rows(postgis_layers_url,
+                                                                          "in-python")
+    assert len(ours) == len(theirs) == 10
+    for a, b in zip(ours, theirs, strict=True):
+        assert a[:2] == b[:2] and a[3] == b[3] == 4326
+        assert abs(a[2] - b[2]) <= 0.01 * b[2]
+    layer = client.get("/api/collections/in-db").json()
+    assert layer["honua:registered"]["expires"]
+    page = _items(client, "in-db", limit=100)
+    assert page["numberMatched"] == 10 and page["features"][0]["geometry"]["type"] == "Polygon"
+    assert client.post("/api/processes/buffer/execution",
+                       json={**_register("in-db"), "tier": "postgis"}).status_code == 409
+    services.manager.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    services.manager.cleanup()
+    assert "in-db" not in _tables(postgis_layers_url)
+
+
+def test_a_tier_2_result_refused_in_the_database_leaves_no_table(pg_store_client,
+                                                                  postgis_layers_url):
+    client, _ = pg_store_client
+    body = {"inputs": {"features": {"layerReference": {"collectionId": "pg-points"}},
+                       "distance_field": "name"},  # text: the SQL statement fails
+            "outputs": {"result": {"registerAs": {"collectionId": "never-made"}}},
+            "tier": "postgis"}
+    response = client.post("/api/processes/buffer/execution", json=body)
+    assert response.status_code >= 400
+    assert "never-made" not in _tables(postgis_layers_url)
+    assert client.get("/api/collections/never-made").status_code == 404

@@ -9,9 +9,10 @@ import zipfile
 
 import pytest
 
-from honua.errors import InvalidParameter, PayloadTooLarge
-from honua.store.uploads import NoSuchUpload, UploadLimits, UploadStore
-from honua.store.uploads_checks import ArchiveLimits
+from honua.errors import InvalidParameter, OverQuota, PayloadTooLarge
+from honua.store.memory import MemoryUsageLedger
+from honua.store.uploads import NoSuchUpload, Upload, UploadLimits, UploadStore
+from honua.store.uploads_checks import ArchiveLimits, remove_tree
 from tests.support.layers import files_under, write_layer, zipped_shapefile
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -243,3 +244,63 @@ def test_uploads_survive_a_new_store_on_the_same_folder(store, area, clock, tmp_
     upload = store.add(_bytes_of(write_layer(tmp_path / "src" / "c.gpkg")), "c.gpkg", owner="ann")
     again = UploadStore(area, store.limits, clock=clock)
     assert again.get(upload.id, owner="ann") == upload
+
+
+# -- quotas: a running per-tenant total, right after deletes, expiry and restarts -------------
+def _quota_store(area, clock, usage, **limits):
+    return UploadStore(area, UploadLimits(ttl=dt.timedelta(hours=2), **limits), clock=clock,
+                       usage=usage)
+
+
+def test_uploads_quota_reads_the_ledger_not_the_folder(area, clock, tmp_path, monkeypatch):
+    body = _bytes_of(write_layer(tmp_path / "src" / "c.geojson"))
+    store = _quota_store(area, clock, MemoryUsageLedger(), tenant_quota_bytes=3 * len(body))
+    store.add(body, "c.geojson", tenant="t1")
+
+    def walked(*args, **kwargs):
+        raise AssertionError("the quota walked the upload folder")
+
+    monkeypatch.setattr(UploadStore, "list", walked)
+    monkeypatch.setattr(Upload, "from_json", walked)
+    store.add(body, "c.geojson", tenant="t1")
+    with pytest.raises(OverQuota, match="upload quota"):
+        store.add(body + b" " * len(body), "c.geojson", tenant="t1")
+    assert store.usage.total("t1") == 2 * len(body)
+
+
+def test_uploads_quota_is_freed_by_delete_and_by_expiry(area, clock, tmp_path):
+    body = _bytes_of(write_layer(tmp_path / "src" / "c.geojson"))
+    store = _quota_store(area, clock, MemoryUsageLedger(), tenant_quota_bytes=len(body))
+    first = store.add(body, "c.geojson", tenant="t1")
+    with pytest.raises(OverQuota):
+        store.add(body, "c.geojson", tenant="t1")
+    store.add(body, "c.geojson", tenant="t2")  # another tenant has its own quota
+    store.delete(first.id)
+    second = store.add(body, "c.geojson", tenant="t1")
+    clock.now = NOW + dt.timedelta(hours=3)
+    assert store.cleanup() == 2
+    assert store.usage.total("t1") == store.usage.total("t2") == 0
+    assert second.id and store.add(body, "c.geojson", tenant="t1")
+
+
+def test_uploads_stored_quota_counts_job_results_too(area, clock, tmp_path):
+    body = _bytes_of(write_layer(tmp_path / "src" / "c.geojson"))
+    usage = MemoryUsageLedger()
+    usage.add("jobs/j1/outputs.json", "t1", 10 * len(body))  # results the tenant keeps
+    store = _quota_store(area, clock, usage, tenant_stored_bytes=10 * len(body))
+    with pytest.raises(OverQuota, match="stored quota"):
+        store.add(body, "c.geojson", tenant="t1")
+    usage.remove_prefix("jobs/j1/")
+    store.add(body, "c.geojson", tenant="t1")
+
+
+def test_uploads_are_counted_again_when_a_store_opens(area, clock, tmp_path):
+    """A crash between removing a folder and forgetting it cannot leave the count wrong."""
+    body = _bytes_of(write_layer(tmp_path / "src" / "c.geojson"))
+    usage = MemoryUsageLedger()
+    store = _quota_store(area, clock, usage)
+    kept, lost = (store.add(body, "c.geojson", tenant="t1") for _ in range(2))
+    remove_tree(area / lost.id)   # gone from disk, still in the ledger
+    usage.add("uploads/ghost/", "t1", 10**9)
+    _quota_store(area, clock, usage)
+    assert usage.total("t1") == len(body) and kept.size == len(body)

@@ -48,6 +48,17 @@ def parcels(n_side: int, origin: tuple[float, float] = (10.0, 50.0), size: float
     return np.array(boxes, dtype=object), {"zone": zones, "value": values}
 
 
+def wiggles(n: int, seed: int = 3) -> tuple[np.ndarray, dict[str, list[Any]]]:
+    """``n`` noisy east-west lines (200 vertices each) near (10, 50), for simplification."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(n):
+        x = np.linspace(10.0, 10.5, 200)
+        y = 50 + i * 0.02 + 0.002 * np.sin(x * 300) + rng.normal(0, 0.0003, 200)
+        lines.append(shapely.linestrings(x, y))
+    return np.array(lines, dtype=object), {"label": [f"w{i}" for i in range(n)]}
+
+
 def create_table(conn: psycopg.Connection[Any], name: str, geometry: np.ndarray,
                  columns: dict[str, list[Any]], srid: int = 4326) -> None:
     """``public.<name>`` with an ``id`` primary key, the columns and a ``geom`` column."""
@@ -76,6 +87,7 @@ def load(conn: psycopg.Connection[Any]) -> None:
     create_table(conn, "parcels", *parcels(10))
     utm, utm_columns = parcels(4, origin=(600000.0, 5590000.0), size=1000.0)  # ~10.4E 50.4N
     create_table(conn, "parcels_utm", utm, utm_columns, srid=32632)
+    create_table(conn, "wiggles", *wiggles(12))
     from psycopg import sql
 
     conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, {} text, {} double precision, "
@@ -101,6 +113,7 @@ def layer_specs(url: str) -> list[dict[str, Any]]:
     return [{"id": "pg-points", "url": url, "table": "public.points", "title": "Points"},
             {"id": "pg-parcels", "url": url, "table": "public.parcels"},
             {"id": "pg-parcels-utm", "url": url, "table": "public.parcels_utm"},
+            {"id": "pg-wiggles", "url": url, "table": "public.wiggles"},
             {"id": "pg-big", "url": url,
              "sql": "SELECT id, name, pop, geom FROM points WHERE pop >= 500 AND name LIKE 'p%'",
              "id_column": "id"},

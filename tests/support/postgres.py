@@ -18,6 +18,9 @@ import psycopg
 import pytest
 
 DEFAULT = "host=127.0.0.1 port=5432 user=postgres"
+APP_ROLE = "honua_app"
+"""An ordinary role (not superuser, not BYPASSRLS) that the server connects as, so that
+PostgreSQL's row-level security binds it, as in a real deployment."""
 
 
 def server() -> str:
@@ -25,12 +28,27 @@ def server() -> str:
     return os.environ.get("HONUA_TEST_PG") or DEFAULT
 
 
-def url(database: str) -> str:
-    """A SQLAlchemy URL for ``database`` on the test server."""
+def url(database: str, *, user: str | None = None) -> str:
+    """A SQLAlchemy URL for ``database`` on the test server (as ``user``: default the
+    server's superuser)."""
     params = dict(part.split("=", 1) for part in server().split())
-    host, port, user = params.get("host", "127.0.0.1"), params.get("port", "5432"), params.get(
-        "user", "postgres")
+    host, port = params.get("host", "127.0.0.1"), params.get("port", "5432")
+    user = user or params.get("user", "postgres")
     return f"postgresql+psycopg://{user}@{host}:{port}/{database}"
+
+
+def app_role() -> str:
+    """``APP_ROLE``, created when missing (the test servers trust local connections, so it
+    needs no password)."""
+    with connect(autocommit=True) as admin:
+        try:
+            admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB "
+                          "NOCREATEROLE")
+        except psycopg.errors.DuplicateObject:
+            pass  # made by an earlier session (or a concurrent one)
+        except psycopg.errors.UniqueViolation:
+            pass  # two sessions creating it at the same moment
+    return APP_ROLE
 
 
 def connect(database: str = "postgres", **kwargs: Any) -> psycopg.Connection[Any]:
@@ -43,11 +61,13 @@ def connect(database: str = "postgres", **kwargs: Any) -> psycopg.Connection[Any
 
 
 @contextmanager
-def fresh_database(prefix: str = "honua_test", *, postgis: bool = False) -> Iterator[str]:
-    """A new, uniquely named database (with PostGIS if asked), dropped afterwards."""
+def fresh_database(prefix: str = "honua_test", *, postgis: bool = False,
+                   owner: str | None = None) -> Iterator[str]:
+    """A new, uniquely named database (with PostGIS if asked; owned by ``owner`` if given),
+    dropped afterwards."""
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     with connect(autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' OWNER "{owner}"' if owner else ""))
     try:
         if postgis:
             with connect(name, autocommit=True) as db:

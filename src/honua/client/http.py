@@ -6,14 +6,34 @@ server, and Honua's own CLI uses it so that the CLI exercises what users do.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 import httpx
 import orjson
 
 FINISHED = ("successful", "failed", "dismissed")
+FULL_ID_LENGTH = 22
+"""Job ids are 128 random bits in URL-safe base64: 22 characters; shorter is a prefix."""
+PREFIX_SCAN = 10_000
+"""Newest jobs searched for a prefix."""
+Progress = Callable[[int, int | None], None]
+"""Called with (bytes received so far, bytes expected or None) during a download."""
+
+
+class AmbiguousPrefix(ValueError):
+    """A job id prefix that matches several jobs (they are listed)."""
+
+
+try:  # httpx decodes Brotli when the brotli package is there (a Honua dependency)
+    import brotli  # noqa: F401
+
+    ACCEPT_ENCODING = "br, gzip"
+except ImportError:  # pragma: no cover
+    ACCEPT_ENCODING = "gzip"
 
 
 class RemoteError(Exception):
@@ -107,8 +127,100 @@ class HonuaClient:
     def results(self, job_id: str) -> dict[str, Any]:
         return _unqualify(self._check(self.http.get(f"/api/jobs/{job_id}/results")).json())
 
+    def download_results(self, job_id: str, target: BinaryIO, *,
+                         on_progress: Progress | None = None) -> int:
+        """Stream the job's results document into ``target`` as the server wrote it
+        (compact, compressed on the wire, never whole in memory); returns bytes written."""
+        written = 0
+        with self.http.stream("GET", f"/api/jobs/{job_id}/results",
+                              headers={"Accept-Encoding": ACCEPT_ENCODING}) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._check(response)
+            length = response.headers.get("content-length")
+            expected = int(length) if length and length.isdigit() else None
+            for chunk in response.iter_bytes():
+                target.write(chunk)
+                written += len(chunk)
+                if on_progress:
+                    on_progress(response.num_bytes_downloaded, expected)
+        return written
+
+    def download_values(self, job_id: str, target: BinaryIO, *,
+                        on_progress: Progress | None = None) -> int:
+        """Write ``{output: value, ...}`` of a finished job into ``target``, each JSON
+        output streamed from ``/results/{output}`` straight to the file (compact, as the
+        server wrote it, never parsed or held whole); returns bytes written."""
+        names = list(self.describe(self.job(job_id)["processID"]).get("outputs", {}))
+        written = 0
+        received = 0
+        for index, name in enumerate(names):
+            target.write((b"{" if index == 0 else b",") + orjson.dumps(name) + b":")
+            with self.http.stream("GET", f"/api/jobs/{job_id}/results/{name}",
+                                  headers={"Accept-Encoding": ACCEPT_ENCODING}) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._check(response)
+                length = response.headers.get("content-length")
+                expected = int(length) if length and length.isdigit() else None
+                media_type = response.headers.get("content-type", "")
+                if "json" in media_type:
+                    for chunk in response.iter_bytes():
+                        target.write(chunk)
+                        written += len(chunk)
+                        if on_progress:
+                            on_progress(received + response.num_bytes_downloaded, expected)
+                else:  # text or a file: small, and not JSON as it is
+                    body = response.read()
+                    value: Any = (body.decode() if media_type.startswith("text/")
+                                  else {"mediaType": media_type,
+                                        "data": base64.b64encode(body).decode()})
+                    target.write(orjson.dumps(value))
+                received += response.num_bytes_downloaded
+        target.write(b"}" if names else b"{}")
+        return written
+
     def dismiss(self, job_id: str) -> dict[str, Any]:
+        """Delete the job (stopping it if it runs) and everything stored for it."""
         return self._json(self.http.delete(f"/api/jobs/{job_id}"))
+
+    def provenance(self, job_id: str) -> dict[str, Any]:
+        """The job's ledger entry as W3C PROV-JSON."""
+        return self._json(self.http.get(f"/api/jobs/{job_id}/provenance"))
+
+    def reproduce(self, job_id: str) -> dict[str, Any]:
+        """Run the job again with its recorded inputs; per output, whether the hashes match."""
+        return self._json(self.http.post(f"/api/jobs/{job_id}/reproduce"))
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Stop the job but keep it (status ``dismissed``/cancelled), as GPServer's cancel."""
+        return self._json(self.http.post(f"/api/jobs/{job_id}/cancel"))
+
+    def resolve(self, prefix: str) -> str:
+        """The full id of the job whose id starts with ``prefix`` (what ``jobs list``
+        shows may be cut); raises ``AmbiguousPrefix`` or ``RemoteError`` (404)."""
+        prefix = prefix.strip()
+        if len(prefix) >= FULL_ID_LENGTH:
+            return prefix
+        if not prefix:
+            raise RemoteError(404, "give a job id (or the first characters of one)")
+        matches = [info["jobID"] for info in self.jobs(limit=PREFIX_SCAN)
+                   if info["jobID"].startswith(prefix)]
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
+            raise AmbiguousPrefix(f"{len(matches)} jobs start with {prefix!r}: {shown}; "
+                                  "give more characters")
+        if not matches:
+            raise RemoteError(404, f"no job starts with {prefix!r} (among the newest "
+                                   f"{PREFIX_SCAN})")
+        return str(matches[0])
+
+    def upload(self, path: str | Path, *, description: str = "") -> dict[str, Any]:
+        """Upload a file (two-step inputs); returns the upload document (its ``id``)."""
+        path = Path(path)
+        with path.open("rb") as f:
+            return self._json(self.http.post(
+                "/api/uploads", files={"file": (path.name, f)},
+                data={"description": description} if description else None))
 
 
 def _unqualify(document: Mapping[str, Any]) -> dict[str, Any]:

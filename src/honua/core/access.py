@@ -17,11 +17,19 @@ names is open to every caller the server lets in. A process a caller may not
 use is not hidden by a 403: the registry view below answers exactly as for an
 unknown id, so lists, descriptions and runs on all three surfaces agree and a
 caller cannot probe which processes exist.
+
+A server that refuses anonymous callers still serves them its public processes:
+the web layer lets such a caller in as ``PUBLIC_ANONYMOUS`` on process and job
+routes only, and the view below narrows it to the public processes, answering
+any other id (unknown or not) with the same "send credentials" refusal (401 or
+ArcGIS 499), since a credential might show it. ``check_may_run`` repeats the
+decision in the job manager for every run, so a run that no adapter listed (a
+process chained inside a WPS Execute) obeys the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -29,9 +37,12 @@ from typing import Any
 from honua.core.description import ProcessDefinition
 from honua.core.identity import Principal
 from honua.core.registry import Registry, no_such_process
+from honua.core.tenancy import current_viewer
+from honua.errors import HonuaError, Unauthenticated
 from honua.settings import Settings
 
-__all__ = ["AccessPolicy", "AccessRule", "VisibleRegistry", "visible_to"]
+__all__ = ["AccessPolicy", "AccessRule", "VisibleRegistry", "check_may_run", "needs_credentials",
+           "visible_to"]
 
 _KEYS = frozenset({"process", "public", "roles", "disabled"})
 
@@ -81,6 +92,11 @@ class AccessPolicy:
     def from_tables(cls, tables: Iterable[Mapping[str, Any]]) -> AccessPolicy:
         return cls(tuple(AccessRule.from_table(t) for t in tables))
 
+    @property
+    def has_public(self) -> bool:
+        """Whether any rule opens processes to anonymous callers."""
+        return any(r.public and not r.disabled for r in self.rules)
+
     def rule_for(self, process_id: str) -> AccessRule | None:
         return next((r for r in self.rules if r.matches(process_id)), None)
 
@@ -105,13 +121,15 @@ class AccessPolicy:
 class VisibleRegistry:
     """The registry as one caller sees it: hidden processes are simply not there."""
 
-    def __init__(self, registry: Registry, visible: Any) -> None:
+    def __init__(self, registry: Registry, visible: Callable[[str], bool],
+                 missing: Callable[[str], HonuaError] = no_such_process) -> None:
         self._registry = registry
         self._visible = visible
+        self._missing = missing
 
     def get(self, process_id: str) -> ProcessDefinition:
-        if not self._visible(process_id):
-            raise no_such_process(process_id)
+        if not self._visible(process_id) or process_id not in self._registry:
+            raise self._missing(process_id)
         return self._registry.get(process_id)
 
     def __contains__(self, process_id: object) -> bool:
@@ -128,6 +146,31 @@ class VisibleRegistry:
 def visible_to(registry: Registry, policy: AccessPolicy, principal: Principal,
                settings: Settings) -> VisibleRegistry:
     """``registry`` narrowed to what ``principal`` may see and run under ``policy``."""
+    if principal.public_only:
+        return VisibleRegistry(registry, policy.is_public, needs_credentials)
     admin = principal.is_admin(settings)
     return VisibleRegistry(registry, lambda process_id: policy.may_use(
         process_id, roles=principal.roles, anonymous=principal.anonymous, admin=admin))
+
+
+def needs_credentials(process_id: str) -> Unauthenticated:
+    """The refusal of a process (known or not) to an anonymous caller admitted only for the
+    public ones: the same words for every id, so it tells nothing about which exist."""
+    return Unauthenticated(
+        f"anonymous callers may use only this server's public processes, and {process_id!r} "
+        "is not one of them: send credentials (an API key, a bearer token, or for ArcGIS "
+        "clients a token from /arcgis/tokens/generateToken)")
+
+
+def check_may_run(policy: AccessPolicy, process_id: str) -> None:
+    """Refuse a run the current request's caller may not make (nothing outside a request:
+    the dispatcher and the CLI act as the server)."""
+    viewer = current_viewer()
+    if viewer is None:
+        return
+    if viewer.public_only:
+        if not policy.is_public(process_id):
+            raise needs_credentials(process_id)
+    elif not policy.may_use(process_id, roles=viewer.roles, anonymous=viewer.anonymous,
+                            admin=viewer.admin):
+        raise no_such_process(process_id)

@@ -60,6 +60,8 @@ class LayerInfo:
     registered: bool = False
     """An output registered by a job (removable, with a time-to-live), not a configured file."""
     geometry_name: str = "geometry"
+    job_id: str = ""
+    """The job whose output this registered layer is ("" for configured layers)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -8,15 +8,22 @@ waiting on the job. Sync waits, job-status long-polls and event streams all call
 ``JobManager.wait_for_change``, which re-reads the store when woken -- the store stays
 the truth, a notification only says "look now". A lost notification costs at most
 ``FALLBACK_SECONDS`` of delay, never a wrong answer.
+
+``JobChanges`` is the asynchronous side for the event streams of one front: followers
+``await wait(job_id, timeout)`` on an ``asyncio.Event`` each (no thread per stream), woken
+by the recorder's writes in this front; writes of other fronts reach them on the
+followers' periodic re-read.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections import defaultdict
 from typing import Protocol
 
-__all__ = ["FALLBACK_SECONDS", "LocalChanges", "Notifier"]
+__all__ = ["FALLBACK_SECONDS", "JobChanges", "LocalChanges", "Notifier"]
 
 FALLBACK_SECONDS = 1.0
 """Longest a waiter sleeps without a notification before it re-reads the store anyway."""
@@ -76,3 +83,43 @@ class LocalChanges:
 
     def close(self) -> None:
         pass
+
+
+class JobChanges:
+    """In-process notice of job changes (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: defaultdict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = \
+            defaultdict(set)
+
+    def notify(self, job_id: str) -> None:
+        """Wake every follower of ``job_id`` (from any thread; never blocks, never raises)."""
+        with self._lock:
+            waiters = self._waiters.pop(job_id, set())
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):  # the follower's loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+    async def wait(self, job_id: str, timeout: float) -> bool:
+        """Until ``job_id`` changes (True) or ``timeout`` seconds pass (False)."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters[job_id].add(waiter)
+        try:
+            await asyncio.wait_for(waiter[1].wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            with self._lock:
+                followers = self._waiters.get(job_id)
+                if followers is not None:
+                    followers.discard(waiter)
+                    if not followers:
+                        del self._waiters[job_id]
+
+    def followers(self, job_id: str) -> int:
+        """How many are waiting on ``job_id`` now (for tests and the dashboard)."""
+        with self._lock:
+            return len(self._waiters.get(job_id, ()))

@@ -44,6 +44,7 @@ from honua.core.parameters import DataType
 from honua.core.references import LayerReference
 from honua.core.stored_outputs import ARTIFACT
 from honua.errors import HonuaError
+from honua.geo import precision
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import crs_member, feature_dicts
 
@@ -84,7 +85,7 @@ class GeoJSONWriter:
                 header += b'"crs":' + orjson.dumps(member) + b","
             self._file.write(header + b'"features":[')
             self._started = True
-        for feature in feature_dicts(features):
+        for feature in feature_dicts(features, precision.DEFAULT):
             if self.count:
                 self._file.write(b",")
             self._file.write(orjson.dumps(feature, option=orjson.OPT_SERIALIZE_NUMPY))
@@ -243,7 +244,7 @@ class ChunkedRun:
             self._publish(key, path)
             stored[out] = {ARTIFACT: key, "mediaType": GEOJSON, "count": writers[out].count}
         others = {k: v for k, v in last.items() if k not in stored}
-        body = orjson.loads(codec.encode(description.outputs, others))
+        body = orjson.loads(codec.encode(description.outputs, others, precision.DEFAULT))
         return Outcome(OutcomeStatus.SUCCEEDED, outputs_json=orjson.dumps({**body, **stored}))
 
     # -- registration and artifacts ---------------------------------------------------------------
@@ -264,7 +265,7 @@ class ChunkedRun:
 
         layers.register_outputs(self.definition.description, self.job.options, {out: chunks()},
                                 owner=self.job.owner, tenant=self.job.tenant,
-                                now=self.recorder.clock())
+                                now=self.recorder.clock(), job_id=self.job.id)
         return iter(())
 
     def _stage(self, out: str) -> Path:
@@ -274,6 +275,7 @@ class ChunkedRun:
     def _publish(self, key: str, path: Path) -> None:
         """Move the staged file into the artifact store without reading it into memory."""
         artifacts = self.recorder.artifacts
+        self.recorder.counted(key, self.job.tenant, path.stat().st_size)
         artifacts.put(key, b"")
         target = artifacts.local_path(key)
         if target is None:  # a remote store: upload the bytes

@@ -22,23 +22,26 @@ from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, S
 from honua.geo.crs import crs_name
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
+from honua.geo.precision import Precision
 
 
-def to_neutral(data_type: DataType, value: Any) -> Any:
-    """The JSON-able neutral form of one value (feature collections as pre-serialised JSON)."""
+def to_neutral(data_type: DataType, value: Any, precision: Precision | None = None) -> Any:
+    """The JSON-able neutral form of one value (feature collections as pre-serialised JSON,
+    coordinates rounded as ``precision`` says: outputs are, inputs never, so a stored job
+    re-runs exactly as asked)."""
     if value is None:
         return None
     if isinstance(value, list | tuple) and data_type is not DataType.ENVELOPE:
-        return [to_neutral(data_type, v) for v in value]
+        return [to_neutral(data_type, v, precision) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, LayerReference):  # a chunked job's input stays a reference
         return {"layerReference": value.to_json()}
     if isinstance(value, FeatureCollection):
-        return orjson.Fragment(write_features(value))
+        return orjson.Fragment(write_features(value, precision))
     if isinstance(value, Geometry):
         return orjson.Fragment(write_features(
-            FeatureCollection.from_geometries([value.shape], crs=value.crs)))
+            FeatureCollection.from_geometries([value.shape], crs=value.crs), precision))
     if isinstance(value, LinearUnit | ArealUnit):
         return {"value": value.value, "unit": value.unit}
     if isinstance(value, Envelope):
@@ -54,14 +57,28 @@ def to_neutral(data_type: DataType, value: Any) -> Any:
     return value
 
 
-def encode(parameters: Iterable[Parameter], values: Mapping[str, Any]) -> bytes:
-    """JSON bytes of ``values`` (only those described by ``parameters``)."""
+def encode(parameters: Iterable[Parameter], values: Mapping[str, Any],
+           precision: Precision | None = None) -> bytes:
+    """JSON bytes of ``values`` (only those described by ``parameters``). Outputs are
+    encoded with ``geo.precision.DEFAULT`` (7 decimals in degrees, 3 in metres: what a
+    client needs, not float64's 17 digits), inputs with None (exactly as given)."""
+    return join_parts(encode_parts(parameters, values, precision))
+
+
+def encode_parts(parameters: Iterable[Parameter], values: Mapping[str, Any],
+                 precision: Precision | None = None) -> dict[str, bytes]:
+    """The JSON bytes of each value, as ``encode`` writes them (the provenance ledger hashes
+    these, so a value is never parsed back to be hashed)."""
     by_name = {p.name: p for p in parameters}
-    return orjson.dumps(
-        {name: to_neutral(by_name[name].data_type, value)
-         for name, value in values.items() if name in by_name},
-        option=orjson.OPT_SERIALIZE_NUMPY,
-    )
+    return {name: orjson.dumps(to_neutral(by_name[name].data_type, value, precision),
+                               option=orjson.OPT_SERIALIZE_NUMPY)
+            for name, value in values.items() if name in by_name}
+
+
+def join_parts(parts: Mapping[str, bytes]) -> bytes:
+    """The JSON object of ``encode_parts``' values: byte for byte what orjson writes."""
+    return b"{" + b",".join(orjson.dumps(name) + b":" + part
+                            for name, part in parts.items()) + b"}"
 
 
 def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:

@@ -84,6 +84,9 @@ class ProcessDefinition:
     single_output: bool = True
     """The function returns one value (output ``result``) rather than a dict."""
     module: str = ""
+    workflow: Any = None
+    """A ``core.workflow_document.Workflow`` when this process is a workflow: it runs in the
+    workflow engine (``core.workflows``), never in a worker."""
 
     @property
     def id(self) -> str:

@@ -36,6 +36,7 @@ from honua.errors import HonuaError, InvalidTransition, NotFound
 if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
+    from honua.core.workflows import WorkflowEngine
     from honua.settings import Settings
     from honua.types import Executor
 
@@ -56,6 +57,8 @@ class Dispatcher:
         self.layers = layers
         self.tier_executors: dict[str, Executor] = {}
         """Executors of the tiers besides tier 1 (``JobManager.add_tier``), by tier name."""
+        self.workflows: WorkflowEngine | None = None
+        """Runs the workflow jobs found queued again after a restart."""
         self.cleanup_hooks: list[Callable[[dt.datetime], int]] = []
         """Also run by the periodic clean-up, with the time (expired layers, uploads...)."""
         self._wake = threading.Event()
@@ -151,7 +154,7 @@ class Dispatcher:
                 break
             with self._handed_lock:
                 self._handed.add(job.id)
-            self.recorder.changed(job.id)
+            self.recorder.claimed(job)  # its waiters wake, the metrics count it
             self._hand(job)
             handed += 1
         return handed
@@ -164,6 +167,9 @@ class Dispatcher:
             self.recorder.finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
                                  level=MessageLevel.ERROR)
             return
+        if definition.workflow is not None and self.workflows is not None:
+            self.workflows.resume(job)  # steps that had succeeded come from the cache
+            return
         description = definition.description
         outputs = select_outputs(description, list(job.options.outputs))
         limits = run_limits(description.limits, self.settings)
@@ -174,7 +180,8 @@ class Dispatcher:
             chunked.start(run, self.wake)
             return
         item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
-                        return_json=True, tier=job.tier, pinned_tier=job.options.tier)
+                        return_json=True, tier=job.tier, pinned_tier=job.options.tier,
+                        job=job if job.tier in self.tier_executors else None)
         executor = self.tier_executors.get(job.tier, self.executor)  # its own queue
         executor.submit(item, AsyncListener(self.recorder, self.wake))
 

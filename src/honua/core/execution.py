@@ -48,6 +48,10 @@ class WorkItem:
     pinned_tier: str = ""
     """The tier the request pinned: an executor that cannot run it fails the job rather than
     falling back (``core.tiers``)."""
+    job: Job | None = None
+    """The job record, for a tier that keeps outputs where it computes them (a tier-2
+    ``registerAs`` written inside the database needs its owner, tenant and options); tier 1
+    gets None."""
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -68,6 +72,11 @@ class Outcome:
     duration: float = 0.0
     tier: str = ""
     """The tier that ran, when it is not the one the job was planned on (a fallback)."""
+    worker: Mapping[str, Any] = field(default_factory=dict)
+    """Where it ran (host, pid, kind), for the provenance ledger."""
+    output_hashes: Mapping[str, Any] = field(default_factory=dict)
+    """``{name: {"sha256", "bytes"}}`` of ``outputs_json``'s values, when the executor
+    encoded them (the front process then never parses big outputs to hash them)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from honua.settings import Settings
 
 __all__ = [
-    "ANONYMOUS", "ApiKey", "KEY_PREFIX", "Principal", "User", "hash_key", "hash_password",
+    "ANONYMOUS", "PUBLIC_ANONYMOUS", "ApiKey", "KEY_PREFIX", "Principal", "User", "hash_key", "hash_password",
     "new_key", "parse_duration", "verify_password",
 ]
 
@@ -46,6 +46,11 @@ class Principal:
     tenant: str
     roles: frozenset[str] = field(default_factory=frozenset)
     kind: str = "anonymous"
+    public_only: bool = False
+    """An anonymous caller let in only because ``[[honua.access]]`` marks some processes
+    public on a server that otherwise refuses anonymity: it may use those processes and the
+    jobs it made with them, nothing else (no other process, upload, collection or layer
+    reference)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -62,6 +67,8 @@ class Principal:
 
 
 ANONYMOUS = Principal(subject="", tenant="", roles=frozenset(), kind="anonymous")
+PUBLIC_ANONYMOUS = Principal(subject="", tenant="", roles=frozenset(), kind="anonymous",
+                             public_only=True)
 
 
 @dataclass(frozen=True)

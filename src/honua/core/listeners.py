@@ -8,8 +8,9 @@ when it ends, then handed to the waiting request through its future.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from typing import Any
 
 from honua.core.context import MessageLevel
 from honua.core.execution import Execution, ExecutionListener, Outcome, OutcomeStatus
@@ -30,6 +31,7 @@ class AsyncListener(ExecutionListener):
 
     def on_start(self, job_id: str) -> None:
         self.recorder.message(job_id, MessageLevel.INFO, "Job started")
+        self.recorder.tell("started", job_id)
 
     def on_progress(self, job_id: str, percent: float, message: str | None) -> None:
         self.recorder.progress(job_id, percent, message)
@@ -49,11 +51,16 @@ class AsyncListener(ExecutionListener):
 class SyncListener(ExecutionListener):
     """Collects a synchronous run in memory and records it in one write at the end."""
 
-    def __init__(self, recorder: JobRecorder, job: Job, future: Future[Execution]) -> None:
+    def __init__(self, recorder: JobRecorder, job: Job, future: Future[Execution], *,
+                 inputs: Mapping[str, Any] | None = None,
+                 origins: Mapping[str, Any] | None = None) -> None:
         self.recorder = recorder
         self.job = job
         self.future = future
         self.messages: list[Message] = []
+        self.inputs = inputs or {}
+        """The bound inputs, for the provenance ledger."""
+        self.origins = origins
 
     def on_start(self, job_id: str) -> None:
         self.job = self.job.apply(JobEvent.START, self.recorder.clock())
@@ -80,6 +87,7 @@ class SyncListener(ExecutionListener):
         job = self.job.apply(event, now, message=text, expires=recorder.expiry(now),
                              error_kind=outcome.error_kind, tier=outcome.tier or self.job.tier)
         recorder.record_run(job, self.messages)
+        recorder.record_sync_provenance(job, self.inputs, self.origins, outcome)
         if event is JobEvent.SUCCEED:
             self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
         else:

@@ -11,8 +11,11 @@ end.
 
 from __future__ import annotations
 
+import builtins
+import contextvars
 import dataclasses
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +23,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from honua.core import codec, stored_outputs
+from honua.core.access import AccessPolicy, check_may_run
 from honua.core.changes import FALLBACK_SECONDS, Notifier
 from honua.core.chunked import chunked_input
 from honua.core.context import MessageLevel
@@ -39,7 +45,8 @@ from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
-from honua.core.quotas import check_job_quota
+from honua.core.provenance import ProvenanceRecord, origins_of
+from honua.core.quotas import check_job_quota, check_stored_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
 from honua.core.references import LayerReference, LayerService
 from honua.core.registry import Registry
@@ -48,12 +55,16 @@ from honua.core.sizes import check_vertices, vertex_count
 from honua.core.tenancy import may_see, tenant_filter
 from honua.core.tiers import SHAPELY, TierBackend, TierChoice, choose_tier, fallback_warning
 from honua.core.values import File
-from honua.errors import HonuaError, NotFound, ResultNotReady
+from honua.core.workflow_document import parse_workflow
+from honua.core.workflows import WorkflowEngine
+from honua.errors import Conflict, Forbidden, HonuaError, NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
-from honua.types import ArtifactStore, Executor, JobStore
+from honua.types import ArtifactStore, Executor, JobStore, UsageLedger
 
 __all__ = ["JobManager", "inputs_key", "outputs_key"]
+
+log = logging.getLogger(__name__)
 
 BUILTINS = "honua.processes."
 _TIER_ONE = TierChoice(SHAPELY)
@@ -77,6 +88,15 @@ class _TierOne(ExecutionListener):
     def on_finish(self, job_id: str, outcome: Outcome) -> None:
         self.listener.on_finish(job_id, dataclasses.replace(outcome, tier=SHAPELY))
 
+DEPLOYED_INDEX = "deployed/index.json"
+
+
+def _deployed_key(workflow_id: str) -> str:
+    return f"deployed/{workflow_id}.json"
+
+
+ADHOC_KEPT = 1000
+
 
 class JobManager:
     def __init__(self, registry: Registry, store: JobStore, artifacts: ArtifactStore,
@@ -84,21 +104,31 @@ class JobManager:
                  clock: Callable[[], dt.datetime] = utcnow, *,
                  fast_executor: Executor | None = None,
                  layers: LayerService | None = None,
-                 notifier: Notifier | None = None) -> None:
+                 notifier: Notifier | None = None, usage: UsageLedger | None = None) -> None:
         self.registry = registry
         self.executor = executor
         self.fast_executor = fast_executor
         self.settings = settings
         self.layers = layers
         """Layer/upload references, outputs kept as layers, chunked runs."""
+        self.access = AccessPolicy.from_tables(settings.access)
+        """``[[honua.access]]``, checked again for every run (``core.access.check_may_run``)."""
         self.recorder = JobRecorder(store, artifacts, registry,
                                     retention=dt.timedelta(hours=settings.retention_hours),
-                                    clock=clock, layers=layers, notifier=notifier)
+                                    clock=clock, layers=layers, notifier=notifier,
+                                    usage=usage)
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
         self.tiers: dict[str, TierBackend] = {}
         """Tiers besides tier 1, by name (``add_tier``); each is also their executor."""
         self._background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="honua-submit")
         """Where asynchronous submissions are written, off the callers' event loops."""
+        self.workflows = WorkflowEngine(self, reuse=settings.workflow_reuse,
+                                        no_reuse=settings.workflow_no_reuse,
+                                        max_parallel=settings.workflow_max_parallel)
+        self.dispatcher.workflows = self.workflows
+        self._adhoc: dict[str, ProcessDefinition] = {}
+        if registry.fallback is None:
+            registry.fallback = self._adhoc_workflow
 
     # -- shared parts, for the app and tests --------------------------------------------------
     @property
@@ -140,6 +170,7 @@ class JobManager:
             self.dispatcher.start()
 
     def stop(self) -> None:
+        self.workflows.stop()
         self.dispatcher.stop()
         for tier in self.tiers.values():
             tier.stop()  # type: ignore[attr-defined]
@@ -166,6 +197,7 @@ class JobManager:
                 ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
         """Validate a request: the process, its inputs (references read and checked for this
         caller, registrations checked), the outputs asked for."""
+        check_may_run(self.access, process_id)
         definition = self.registry.get(process_id)
         description = definition.description
         outputs = select_outputs(description, list(options.outputs))
@@ -188,6 +220,7 @@ class JobManager:
         """Run a request as ``core.planning`` decides. Validation errors (and a mode the
         process does not allow) are raised here; the future gives the ``RunResult``, or
         raises ``JobFailed`` when a synchronous run fails."""
+        check_may_run(self.access, process_id)
         description = self.registry.get(process_id).description
         plan = plan_run(description, options)
         choice, kept = self._choose_tier(description, raw_inputs, options, owner, tenant)
@@ -197,6 +230,10 @@ class JobManager:
         else:
             definition, bound, outputs = self.prepare(process_id, raw_inputs, options,
                                                       owner=owner, tenant=tenant)
+            if definition.workflow is not None:  # run by the workflow engine, as one job
+                check_job_quota(self.recorder.store, self.settings, tenant, queued=True)
+                return self.workflows.run(definition, bound, options, owner=owner,
+                                          tenant=tenant, origins=origins_of(raw_inputs))
             if plan is Plan.SYNC and chunked_input(bound) is not None:
                 plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
@@ -208,15 +245,20 @@ class JobManager:
             if (plan is Plan.STORED and description.allows_async
                     and expected_wait(store, queue, now) > self.settings.sync_timeout_seconds):
                 plan = Plan.ASYNC  # it would outlive the synchronous wait: a job at once
+            check_stored_quota(self.recorder.usage, self.settings, tenant)  # kept inputs/results
+        origins = origins_of(raw_inputs)
         if plan is Plan.SYNC:
-            return self._run_now(definition, bound, outputs, options, owner, tenant, choice)
-        if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop)
-            return self._background.submit(lambda: RunResult(Plan.ASYNC, self._submit_bound(
-                definition, bound, options, owner, tenant, choice)))
+            return self._run_now(definition, bound, outputs, options, owner, tenant, choice,
+                                 origins)
+        if plan is Plan.ASYNC:  # the write happens off the caller's thread (an event loop),
+            # in the caller's context (its log lines keep the request's id)
+            return self._background.submit(contextvars.copy_context().run, lambda: RunResult(
+                Plan.ASYNC, self._submit_bound(definition, bound, options, owner, tenant,
+                                               choice, origins)))
         future: Future[RunResult] = Future()
         threading.Thread(target=self._run_stored, name="honua-stored-run", daemon=True,
                          args=(definition, bound, outputs, options, owner, tenant, future,
-                               choice)).start()
+                               choice, origins)).start()
         return future
 
     def execute(self, process_id: str, raw_inputs: Mapping[str, Any],
@@ -286,7 +328,8 @@ class JobManager:
 
     def _run_now(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                  outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
-                 tenant: str, choice: TierChoice = _TIER_ONE) -> Future[RunResult]:
+                 tenant: str, choice: TierChoice = _TIER_ONE,
+                 origins: Mapping[str, Any] | None = None) -> Future[RunResult]:
         now = self.clock()
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=choice.tier)
@@ -294,7 +337,7 @@ class JobManager:
         item = WorkItem(job.id, definition.id,
                         run_limits(definition.description.limits, self.settings, sync=True),
                         inputs=bound, outputs=outputs, pinned_tier=options.tier,
-                        tier=choice.tier)
+                        tier=choice.tier, job=job if choice.tier in self.tiers else None)
         if choice.tier in self.tiers:
             executor: Executor | None = self.tiers[choice.tier]  # type: ignore[assignment]
         else:
@@ -311,7 +354,8 @@ class JobManager:
                 future.set_result(RunResult(Plan.SYNC, run.job, run.outputs, run.messages))
 
         finished.add_done_callback(done)
-        listener = SyncListener(self.recorder, job, finished)
+        listener = SyncListener(self.recorder, job, finished, inputs=bound,
+                                origins=origins)
         if choice.warning:
             listener.on_message(job.id, MessageLevel.WARNING, choice.warning)
         executor.submit(item, listener, priority=True)
@@ -332,9 +376,16 @@ class JobManager:
                 size += len(item) if isinstance(item, FeatureCollection) else 0
         return size <= limit
 
+    def submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
+                     options: ExecutionOptions, owner: str, tenant: str,
+                     origins: Mapping[str, Any] | None = None) -> Job:
+        """Queue a job whose inputs are already bound (a workflow's step)."""
+        return self._submit_bound(definition, bound, options, owner, tenant, origins=origins)
+
     def _submit_bound(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                       options: ExecutionOptions, owner: str, tenant: str,
-                      choice: TierChoice = _TIER_ONE) -> Job:
+                      choice: TierChoice = _TIER_ONE,
+                      origins: Mapping[str, Any] | None = None) -> Job:
         now = self.clock()
         tier = choice.tier
         if tier == SHAPELY and chunked_input(bound) is not None:
@@ -342,7 +393,8 @@ class JobManager:
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=tier)
         queue = self.dispatcher.queues[definition.description.resource_class.value]
-        job = self.recorder.submit(job, codec.encode(definition.description.inputs, bound),
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        job = self.recorder.submit(job, codec.join_parts(parts), origins, parts,
                                    queue=queue.name, priority=queue.priority)
         if choice.warning:
             self.recorder.message(job.id, MessageLevel.WARNING, choice.warning)
@@ -352,11 +404,12 @@ class JobManager:
     def _run_stored(self, definition: ProcessDefinition, bound: Mapping[str, Any],
                     outputs: tuple[str, ...], options: ExecutionOptions, owner: str,
                     tenant: str, future: Future[RunResult],
-                    choice: TierChoice = _TIER_ONE) -> None:
+                    choice: TierChoice = _TIER_ONE,
+                    origins: Mapping[str, Any] | None = None) -> None:
         """A stored run: queue it, wait up to the synchronous limit, then answer with the job
         (and its outputs, read from the store on first use, when it succeeded)."""
         try:
-            job = self._submit_bound(definition, bound, options, owner, tenant, choice)
+            job = self._submit_bound(definition, bound, options, owner, tenant, choice, origins)
             done = self.wait(job.id, self.settings.sync_timeout_seconds)
             values = None
             if done.status is JobStatus.SUCCEEDED:
@@ -397,6 +450,11 @@ class JobManager:
                 return job
             notifier.wait(job_id, seen, min(left, FALLBACK_SECONDS))
 
+    async def changed(self, job_id: str, timeout: float) -> bool:
+        """Until job ``job_id`` may have changed (True) or ``timeout`` seconds pass (False);
+        the one place live followers wait, so a cross-process notice can replace it."""
+        return await self.recorder.changes.wait(job_id, timeout)
+
     def messages(self, job_id: str) -> list[Message]:
         self._job(job_id)
         return self.recorder.store.messages(job_id)
@@ -404,7 +462,7 @@ class JobManager:
     def _job(self, job_id: str) -> Job:
         """The job, if the current viewer may see it; else the unknown-id error, word for word."""
         job = self.recorder.get(job_id)
-        if not may_see(job.tenant):
+        if not may_see(job.tenant, job.owner):
             raise no_such_job(job_id)
         return job
 
@@ -478,6 +536,113 @@ class JobManager:
             raise ResultNotReady(f"job {job.id} is {job.status.value}; its results are not "
                                  "ready yet (poll the job until it has succeeded)")
         raise job.failure()
+
+    # -- workflows ----------------------------------------------------------------------------
+    def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
+        """The process of an ad-hoc workflow document, checked (against ``processes``, the
+        caller's view of the registry; InvalidParameter naming the step otherwise) and kept
+        so that its job's results can be read later by any front process."""
+        workflow = parse_workflow(document, processes or self.registry,
+                                  max_steps=self.settings.workflow_max_steps)
+        self.workflows.check_access(workflow, None)
+        process_id = f"workflow-{workflow.digest[:32]}"
+        definition = workflow.definition(process_id)
+        if process_id not in self._adhoc:
+            self.artifacts.put(f"workflows/{process_id}.json", orjson.dumps(workflow.document))
+            self._remember(process_id, definition)
+        return definition
+
+    def _adhoc_workflow(self, process_id: str) -> ProcessDefinition | None:
+        """An ad-hoc workflow run earlier (maybe by another front process), by its id."""
+        if not process_id.startswith("workflow-") or len(process_id) != 41:
+            return None
+        found = self._adhoc.get(process_id)
+        if found is not None:
+            return found
+        try:
+            document = orjson.loads(self.artifacts.get(f"workflows/{process_id}.json"))
+            definition = parse_workflow(document, self.registry).definition(process_id)
+        except HonuaError:
+            return None
+        self._remember(process_id, definition)
+        return definition
+
+    def _remember(self, process_id: str, definition: ProcessDefinition) -> None:
+        """Keep at most ``ADHOC_KEPT`` parsed ad-hoc workflows (the rest are re-read)."""
+        while len(self._adhoc) >= ADHOC_KEPT:
+            self._adhoc.pop(next(iter(self._adhoc)))
+        self._adhoc[process_id] = definition
+
+    # -- workflows deployed as processes ------------------------------------------------------
+    def load_deployed(self) -> None:
+        """Deploy the workflows of the ``workflows`` setting and those deployed earlier
+        (kept in the artifact store); a bad one is logged and skipped."""
+        documents = list(self.settings.workflows)
+        try:
+            for workflow_id in orjson.loads(self.artifacts.get(DEPLOYED_INDEX)):
+                documents.append(orjson.loads(self.artifacts.get(_deployed_key(workflow_id))))
+        except (NotFound, ValueError):
+            pass
+        for document in documents:
+            try:
+                self.deploy(document, keep=False)
+            except HonuaError as exc:
+                log.warning("workflow %r not deployed: %s", document.get("id"), exc.message)
+
+    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition:
+        """Make a workflow document a named process on every surface (OGC API Part 2);
+        Conflict if the id is taken by another process."""
+        workflow = parse_workflow(document, self.registry,
+                                  max_steps=self.settings.workflow_max_steps)
+        if workflow.id in self.registry:
+            raise Conflict(f"there is already a process {workflow.id!r}; undeploy it first "
+                           "(only deployed workflows can be) or choose another id")
+        definition = workflow.definition()
+        if keep:
+            self.artifacts.put(_deployed_key(workflow.id), orjson.dumps(workflow.document))
+            self._deployed_index(add=workflow.id)
+        self.registry.add(definition)
+        return definition
+
+    def undeploy(self, process_id: str) -> None:
+        """Remove a deployed workflow; a built-in or plugin process cannot be removed."""
+        definition = self.registry.get(process_id)
+        if definition.workflow is None:
+            raise Forbidden(f"process {process_id!r} is not a deployed workflow; only those "
+                            "can be undeployed")
+        self.registry.remove(process_id)
+        self.artifacts.delete_prefix(_deployed_key(process_id))
+        self._deployed_index(remove=process_id)
+
+    def _deployed_index(self, *, add: str = "", remove: str = "") -> None:
+        try:
+            ids = list(orjson.loads(self.artifacts.get(DEPLOYED_INDEX)))
+        except NotFound:
+            ids = []
+        ids = [i for i in ids if i not in (add, remove)] + ([add] if add else [])
+        self.artifacts.put(DEPLOYED_INDEX, orjson.dumps(ids))
+
+    # -- provenance ---------------------------------------------------------------------------
+    def provenance(self, job_id: str
+                   ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]:
+        """A job's ledger entry and those of the runs that were part of it (a workflow's
+        steps), if the current viewer may see the job."""
+        job = self._job(job_id)
+        record = self.recorder.store.provenance(job.id)
+        if record is None:
+            raise NotFound(f"job {job_id} has no provenance record")
+        return record, self.recorder.store.provenance_children(job.id)
+
+    def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None:
+        """The ledger entry of the run that registered layer ``collection_id``, if any."""
+        record = self.recorder.store.provenance_of_layer(collection_id)
+        return record if record is not None and may_see(record.tenant) else None
+
+    def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]:
+        """Run the job again with its recorded inputs; see ``core.reproduce``."""
+        from honua.core.reproduce import reproduce
+
+        return reproduce(self, job_id, owner=owner, tenant=tenant)
 
     # -- stopping ---------------------------------------------------------------------------
     def cancel(self, job_id: str) -> Job:

@@ -6,6 +6,12 @@ answered ``OverQuota`` (429 with ``Retry-After`` on every surface) before any
 job is recorded. The counts come from the job store, so every front process
 sees the same ones; two requests racing for the last slot may both pass, which
 over-admits by at most the number of fronts and never loses a job.
+
+A tenant may also keep ``quota_stored_mb`` of uploads and job artifacts (inputs,
+outputs) at once: once it holds that much, new uploads and new jobs that keep
+what they make (queued or stored runs) are refused with ``OverQuota`` until some
+are deleted or expire. The total is the usage ledger's (``types.UsageLedger``),
+which the stores keep item by item.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 from honua.core.jobs import JobStatus
 from honua.errors import OverQuota
 from honua.settings import Settings
-from honua.types import JobStore
+from honua.types import JobStore, UsageLedger
 
-__all__ = ["check_job_quota"]
+__all__ = ["check_job_quota", "check_stored_quota", "stored_quota_bytes"]
+
+MB = 1 << 20
 
 RUNNING = (JobStatus.RUNNING, JobStatus.CANCELLING)
 QUEUED = (JobStatus.ACCEPTED, JobStatus.SUBMITTED, JobStatus.WAITING)
@@ -33,3 +41,24 @@ def check_job_quota(store: JobStore, settings: Settings, tenant: str, *, queued:
         raise OverQuota(f"tenant {tenant or 'anonymous'!r} already has {count} {what} job(s), "
                         f"its quota is {limit}; wait for some to finish and retry",
                         retry_after=5)
+
+
+def stored_quota_bytes(settings: Settings) -> int:
+    """``quota_stored_mb`` in bytes; 0 = no quota."""
+    return int(settings.quota_stored_mb * MB) if settings.quota_stored_mb > 0 else 0
+
+
+def check_stored_quota(usage: UsageLedger | None, settings: Settings, tenant: str) -> None:
+    """Refuse new stored work of ``tenant`` once it keeps its quota of bytes or more."""
+    limit = stored_quota_bytes(settings)
+    if limit <= 0 or usage is None:
+        return
+    used = usage.total(tenant)
+    if used >= limit:
+        raise over_stored_quota(tenant, limit, used)
+
+
+def over_stored_quota(tenant: str, limit: int, used: int) -> OverQuota:
+    return OverQuota(f"tenant {tenant or 'anonymous'!r} keeps {used / MB:.3g} MB of uploads and "
+                     f"job results, its stored quota is {limit / MB:g} MB; delete uploads or "
+                     "jobs (or wait for them to expire) and retry", retry_after=60)

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from honua.core import codec
-from honua.core.changes import LocalChanges, Notifier
+from honua.core import codec, provenance
+from honua.core.changes import JobChanges, LocalChanges, Notifier
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.provenance import ProvenanceRecord
 from honua.errors import HonuaError, InvalidTransition, NoSuchJob
 
 if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
-    from honua.types import ArtifactStore, JobStore
+    from honua.types import ArtifactStore, JobStore, UsageLedger
 
 __all__ = ["CHUNKED_TIER", "JobRecorder", "inputs_key", "outputs_key"]
 
@@ -49,16 +51,33 @@ class JobRecorder:
 
     def __init__(self, store: JobStore, artifacts: ArtifactStore, registry: Registry, *,
                  retention: dt.timedelta, clock: Callable[[], dt.datetime],
-                 layers: LayerService | None = None, notifier: Notifier | None = None) -> None:
+                 layers: LayerService | None = None, notifier: Notifier | None = None,
+                 usage: UsageLedger | None = None) -> None:
         self.store = store
         self.notifier: Notifier = notifier or LocalChanges()
         """Told of every change, so that waiters in every front wake (``core.changes``)."""
         self.artifacts = artifacts
+        self.usage = usage
+        """Each tenant's stored bytes: every artifact kept here is counted there."""
         self.registry = registry
         self.retention = retention
         self.clock = clock
         self.layers = layers
         self._last_progress: dict[str, float] = {}
+        self.changes = JobChanges()
+        """Told after every write here, so live followers (SSE) wake instead of polling."""
+        self.listeners: list[Callable[[str, Job], None]] = []
+        """Told ``("started" | "finished", job)`` (the callback sender); must not block."""
+        self.observers: list[Callable[[Job], None]] = []
+        """Called with the job after each persisted change of its status (the job log, the
+        metrics); an observer that raises is logged, never the writer's problem."""
+
+    def _observe(self, job: Job) -> None:
+        for observer in self.observers:
+            try:
+                observer(job)
+            except Exception:
+                log.exception("a job observer failed on job %s", job.id)
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
@@ -72,7 +91,9 @@ class JobRecorder:
             return None
 
     def changed(self, job_id: str) -> None:
-        """Tell every front that ``job_id``'s record changed (a notifier never raises)."""
+        """Tell every front that ``job_id``'s record changed (a notifier never raises), and
+        this front's live followers (SSE streams, ``changes``) at once."""
+        self.changes.notify(job_id)
         try:
             self.notifier.notify(job_id)
         except Exception:
@@ -82,15 +103,137 @@ class JobRecorder:
     def expiry(self, now: dt.datetime) -> dt.datetime:
         return now + self.retention
 
-    def submit(self, job: Job, inputs_json: bytes, *, queue: str = "",
+    def keep(self, key: str, data: bytes, tenant: str) -> None:
+        """Store an artifact of a job of ``tenant``, counted against its stored bytes."""
+        self.artifacts.put(key, data)
+        self.counted(key, tenant, len(data))
+
+    def counted(self, key: str, tenant: str, size: int) -> None:
+        """Count an artifact already stored (a chunked run moves its files in itself)."""
+        if self.usage is not None:
+            self.usage.add(key, tenant, size)
+
+    def _uncount(self, prefix: str) -> None:
+        if self.usage is not None:
+            self.usage.remove_prefix(prefix)
+
+    def submit(self, job: Job, inputs_json: bytes,
+               origins: Mapping[str, Any] | None = None,
+               parts: Mapping[str, bytes] | None = None, *, queue: str = "",
                priority: int = 0) -> Job:
         """Store a new queued job in ``queue``; its inputs are written first, so a queued
-        job always has them."""
-        self.artifacts.put(inputs_key(job.id), inputs_json)
+        job always has them. Its provenance record starts here, with the inputs and their
+        origins."""
+        self.keep(inputs_key(job.id), inputs_json, job.tenant)
         job = job.apply(JobEvent.SUBMIT, self.clock())
         self.store.create(job, queue=queue, priority=priority)
         self.changed(job.id)
+        try:
+            entries, spilled = provenance.input_entries(
+                parts if parts is not None else provenance.parts_of(inputs_json), origins)
+            self.store.put_provenance(self._record(
+                job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        except Exception:
+            log.exception("could not start the provenance record of job %s", job.id)
+        self._observe(job)
         return job
+
+    def start_direct(self, job: Job, parts: Mapping[str, bytes],
+                     origins: Mapping[str, Any] | None = None) -> Job:
+        """Store a new job already running in this process (a workflow, run by the engine
+        rather than handed to an executor): its inputs, its record, its provenance."""
+        self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+        now = self.clock()
+        job = job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+        self.store.create(job)
+        entries, spilled = provenance.input_entries(parts, origins)
+        self.store.put_provenance(self._record(
+            job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
+    def record_reuse(self, definition: Any, bound: Mapping[str, Any], options: Any,
+                     hit: ProvenanceRecord, *, owner: str, tenant: str) -> Job:
+        """A run answered from the partial-result cache: a succeeded job whose outputs are
+        a copy of ``hit``'s, its ledger entry saying which job it reused."""
+        from honua.core.jobs import new_job_id
+
+        now = self.clock()
+        job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier="cache")
+        text = f"Reused the outputs of job {hit.job_id} (same process, version and inputs)"
+        job = (job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
+               .apply(JobEvent.SUCCEED, now, message=text, expires=self.expiry(now),
+                      has_outputs=True))
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+        self.keep(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)), job.tenant)
+        self.store.create(job, [Message(now, MessageLevel.INFO, text)])
+        entries, spilled = provenance.input_entries(parts)
+        self.store.put_provenance(self._record(
+            job, entries, outputs=dict(hit.outputs), reused_from=hit.job_id,
+            worker=provenance.worker_here(os.getpid(), "cache"),
+            inputs_artifact=inputs_key(job.id) if spilled else ""))
+        return job
+
+    # -- provenance -----------------------------------------------------------------------------
+    def _record(self, job: Job, inputs: Mapping[str, Any], **changes: Any) -> ProvenanceRecord:
+        try:
+            version = self.registry.get(job.process_id).description.version
+        except HonuaError:
+            version = ""
+        succeeded = job.status is JobStatus.SUCCEEDED
+        layers = tuple(r.collection_id for r in job.options.registrations.values()) \
+            if succeeded else ()
+        fields: dict[str, Any] = {
+            "job_id": job.id, "process_id": job.process_id, "process_version": version,
+            "owner": job.owner, "tenant": job.tenant, "parent": job.options.parent,
+            "status": job.status.value, "tier": job.tier, "created": job.created,
+            "started": job.started, "finished": job.finished, "inputs": dict(inputs),
+            "outputs_asked": tuple(sorted(job.options.outputs)),
+            "software": provenance.software_versions(), "layers": layers}
+        fields.update(changes)
+        return ProvenanceRecord(**fields)
+
+    def record_sync_provenance(self, job: Job, inputs: Mapping[str, Any],
+                               origins: Mapping[str, Any] | None, outcome: Outcome) -> None:
+        """The ledger entry of a synchronous run, from its bound inputs and output values."""
+        try:
+            description = self.registry.get(job.process_id).description
+            parts = codec.encode_parts(description.inputs, inputs)
+            entries, spilled = provenance.input_entries(parts, origins)
+            artifact = ""
+            if spilled:
+                artifact = provenance.inputs_artifact_key(job.id)
+                self.keep(artifact, codec.join_parts(parts), job.tenant)
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    codec.encode_parts(description.outputs, outcome.outputs))
+            self.store.put_provenance(self._record(job, entries, outputs=outputs,
+                                                   worker=dict(outcome.worker),
+                                                   inputs_artifact=artifact))
+        except Exception:
+            log.exception("could not record the provenance of job %s", job.id)
+
+    def record_end_provenance(self, job_id: str, outcome: Outcome, *,
+                              reused_from: str = "") -> None:
+        """Complete a queued job's ledger entry with how it ended and what it made."""
+        try:
+            job = self.store.get(job_id)
+            pending = self.store.provenance(job_id)
+            outputs: dict[str, Any] = {}
+            if job.status is JobStatus.SUCCEEDED:
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
+                    provenance.parts_of(self.artifacts.get(outputs_key(job_id))))
+            worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
+            record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
+                                  worker=worker, reused_from=reused_from,
+                                  inputs_artifact=pending.inputs_artifact if pending else "")
+            self.store.put_provenance(record)
+        except NoSuchJob:
+            return
+        except Exception:
+            log.exception("could not record the provenance of job %s", job_id)
 
     def record_run(self, job: Job, messages: Sequence[Message]) -> None:
         """A synchronous run that has ended, recorded in one write."""
@@ -100,6 +243,8 @@ class JobRecorder:
             log.exception("could not record synchronous job %s", job.id)
             return
         self.changed(job.id)
+        self.tell("finished", job)
+        self._observe(job)
 
     def keep_outputs(self, job_id: str, outputs_json: bytes) -> Job:
         """Keep the outputs of a succeeded synchronous run after all, so they can be fetched
@@ -121,6 +266,25 @@ class JobRecorder:
         self.artifacts.delete_prefix(outputs_key(job_id))
         raise NoSuchJob(f"job {job_id} is not a succeeded run whose outputs can be kept")
 
+    def tell(self, event: str, job: Job | str) -> None:
+        """Tell the listeners of a job's start or end (a listener's failure is logged)."""
+        if not self.listeners:
+            return
+        try:
+            record = self.store.get(job) if isinstance(job, str) else job
+        except NoSuchJob:
+            return
+        for listener in self.listeners:
+            try:
+                listener(event, record)
+            except Exception:
+                log.exception("job listener failed for job %s", record.id)
+
+    def claimed(self, job: Job) -> None:
+        """A queued job this front claimed (now running): tell the observers (metrics)."""
+        self.changed(job.id)
+        self._observe(job)
+
     # -- changing -------------------------------------------------------------------------------
     def apply(self, job_id: str, event: JobEvent, *, note: Message | None = None,
               **changes: Any) -> Job:
@@ -131,6 +295,8 @@ class JobRecorder:
             updated = job.apply(event, self.clock(), **changes)
             if self.store.update(updated, expected=job.status, messages=(note,) if note else ()):
                 self.changed(job_id)
+                if updated.status is not job.status:
+                    self._observe(updated)
                 return updated
         raise InvalidTransition(f"job {job_id} changed too often to {event.value}")
 
@@ -144,6 +310,7 @@ class JobRecorder:
         except (NoSuchJob, InvalidTransition):
             return None
         self._last_progress.pop(job_id, None)
+        self.tell("finished", job)
         return job
 
     def requeue(self, job_id: str, text: str) -> Job:
@@ -167,6 +334,7 @@ class JobRecorder:
     def forget(self, job_id: str) -> None:
         """Remove the job and everything stored for it."""
         self.artifacts.delete_prefix(f"jobs/{job_id}/")
+        self._uncount(f"jobs/{job_id}/")
         self.store.delete(job_id)
         self.changed(job_id)
 
@@ -182,7 +350,7 @@ class JobRecorder:
             outputs: Mapping[str, Any] = outcome.outputs or codec.decode(
                 description.outputs, outcome.outputs_json or b"{}")
             self.layers.register_outputs(description, job.options, outputs, owner=job.owner,
-                                         tenant=job.tenant, now=self.clock())
+                                         tenant=job.tenant, now=self.clock(), job_id=job.id)
         except HonuaError as exc:
             return Outcome(OutcomeStatus.FAILED, error_kind=exc.kind, duration=outcome.duration,
                            error=f"the result could not be kept as a layer: {exc.message}")
@@ -193,11 +361,16 @@ class JobRecorder:
         return outcome
 
     def complete(self, job_id: str, outcome: Outcome) -> None:
-        """A queued job's run ended: store its outputs, then its final state."""
+        """A queued job's run ended: store its outputs, then its final state, then its
+        provenance."""
         try:
             outcome = self.register_outputs(self.store.get(job_id), outcome)
         except NoSuchJob:
             return  # dismissed while it ran
+        self._complete(job_id, outcome)
+        self.record_end_provenance(job_id, outcome)
+
+    def _complete(self, job_id: str, outcome: Outcome) -> None:
         if outcome.status is OutcomeStatus.SUCCEEDED:
             self._succeed(job_id, outcome)
             return
@@ -217,16 +390,18 @@ class JobRecorder:
         self.finish(job_id, event, text, level=level, error_kind=outcome.error_kind, **tier)
 
     def _succeed(self, job_id: str, outcome: Outcome) -> None:
-        status = self.status(job_id)
-        if status is None:
+        try:
+            job = self.store.get(job_id)
+        except NoSuchJob:
             return  # dismissed while it ran
-        if status is JobStatus.RUNNING:
-            self.artifacts.put(outputs_key(job_id), outcome.outputs_json or b"{}")
+        if job.status is JobStatus.RUNNING:
+            self.keep(outputs_key(job_id), outcome.outputs_json or b"{}", job.tenant)
         tier: dict[str, Any] = {"tier": outcome.tier} if outcome.tier else {}
         done = self.finish(job_id, JobEvent.SUCCEED, f"Succeeded in {outcome.duration:.2f} s",
                            has_outputs=True, **tier)
         if done is not None and done.status is not JobStatus.SUCCEEDED:  # cancelled meanwhile
             self.artifacts.delete_prefix(outputs_key(job_id))
+            self._uncount(outputs_key(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                               expected=done.status)
             self.changed(job_id)

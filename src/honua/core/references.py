@@ -10,11 +10,15 @@ validates the filter against the layer's queryables, and reads the features
 with the filter pushed down into the store.
 
 ``can_read`` is the single place where tenant and role rules plug in; today
-every caller may read every layer.
+every caller may read every configured layer. An anonymous caller admitted only
+for public processes (``Viewer.public_only``) may reference no layer or upload
+and register no output: those need credentials, as the collections and uploads
+themselves do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,7 +41,14 @@ from honua.core.invoke import bind_inputs, known_inputs
 from honua.core.parameters import DataType
 from honua.core.requests import ExecutionOptions, LayerRegistration
 from honua.core.tenancy import current_viewer
-from honua.errors import Conflict, Forbidden, InvalidParameter, NotFound, NotSupported
+from honua.errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    NotSupported,
+    Unauthenticated,
+)
 from honua.geo.features import FeatureCollection
 from honua.geo.filter_limits import DEFAULT_LIMITS, FilterLimits
 
@@ -173,6 +184,15 @@ def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:
     return not layer.registered or layer.tenant == tenant or (viewer is not None and viewer.admin)
 
 
+def check_credentials(what: str) -> None:
+    """Refuse ``what`` (layer references, uploads, registrations) to a public-only caller."""
+    viewer = current_viewer()
+    if viewer is not None and viewer.public_only:
+        raise Unauthenticated(f"{what} need credentials: anonymous callers may run this "
+                              "server's public processes on inline inputs only; send an API "
+                              "key, a bearer token, or for ArcGIS clients a token")
+
+
 class UploadReader(Protocol):
     """What the resolver needs of the upload store (``honua.store.uploads.UploadStore``)."""
 
@@ -194,6 +214,7 @@ class ReferenceResolver:
     def check(self, reference: LayerReference, owner: str = "", tenant: str = ""
               ) -> tuple[LayerInfo, FeatureQuery]:
         """The layer and checked query; NoSuchLayer, Forbidden or InvalidParameter."""
+        check_credentials("layer references")
         layer = self.catalog.get(reference.collection_id)
         if not can_read(layer, owner, tenant):
             raise Forbidden(f"you may not read collection {reference.collection_id!r}")
@@ -202,6 +223,7 @@ class ReferenceResolver:
     def read(self, value: LayerReference | UploadReference, owner: str = "",
              tenant: str = "") -> FeatureCollection:
         if isinstance(value, UploadReference):
+            check_credentials("upload references")
             if self.uploads is None:
                 raise NotSupported("this server has no upload store")
             upload = self.uploads.get(value.upload_id, owner=owner, tenant=tenant)
@@ -320,6 +342,8 @@ class LayerService(ReferenceResolver):
                       owner: str = "", tenant: str = "") -> dict[str, Registration]:
         """The outputs to register, checked now so that a clash is refused before running."""
         found: dict[str, Registration] = {}
+        if options.registrations:
+            check_credentials("outputs registered as layers")
         for name, asked in options.registrations.items():
             parameter = description.output(name)
             if parameter is None or parameter.data_type is not DataType.FEATURES:
@@ -357,10 +381,17 @@ class LayerService(ReferenceResolver):
 
     def register_outputs(self, description: ProcessDescription, options: ExecutionOptions,
                          outputs: Mapping[str, Any], *, owner: str = "", tenant: str = "",
-                         now: dt.datetime | None = None) -> list[LayerInfo]:
+                         now: dt.datetime | None = None, job_id: str = "") -> list[LayerInfo]:
         """Store the outputs asked for as layers; ``outputs`` values are feature collections
         or iterables of chunks. Raises Conflict/Forbidden on a clash that arose meanwhile."""
         now = now or dt.datetime.now(dt.UTC)
+        in_place = {name for name, asked in options.registrations.items()
+                    if isinstance(outputs.get(name), LayerReference)
+                    and outputs[name].collection_id == asked.collection_id}
+        if in_place:  # a tier-2 run wrote these inside the database already
+            options = dataclasses.replace(options, outputs={
+                name: dataclasses.replace(o, register_as=None) if name in in_place else o
+                for name, o in options.outputs.items()})
         layers = []
         for name, registration in self.registrations(description, options, owner=owner,
                                                      tenant=tenant).items():
@@ -371,7 +402,8 @@ class LayerService(ReferenceResolver):
             layers.append(self.catalog.register(
                 registration.collection_id, chunks, title=registration.title,
                 description=registration.description, owner=owner, tenant=tenant,
-                expires=now + registration.ttl, overwrite=registration.overwrite))
+                expires=now + registration.ttl, overwrite=registration.overwrite,
+                job_id=job_id))
         return layers
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -35,6 +35,10 @@ class Registry:
     def __init__(self, definitions: Iterable[ProcessDefinition] = ()) -> None:
         self._definitions: dict[str, ProcessDefinition] = {}
         self.problems: list[str] = []
+        self.generation = 0
+        """Counts changes (workflows deployed, undeployed), for adapters that cache lists."""
+        self.fallback: Callable[[str], ProcessDefinition | None] | None = None
+        """Asked for ids not registered here: the workflows run ad hoc (not listed)."""
         for definition in definitions:
             self.add(definition)
 
@@ -46,12 +50,22 @@ class Registry:
                 f"{existing.module}; the second one is ignored")
             return
         self._definitions[definition.id] = definition
+        self.generation += 1
 
     def get(self, process_id: str) -> ProcessDefinition:
         try:
             return self._definitions[process_id]
         except KeyError:
-            raise no_such_process(process_id) from None
+            pass
+        found = self.fallback(process_id) if self.fallback is not None else None
+        if found is None:
+            raise no_such_process(process_id)
+        return found
+
+    def remove(self, process_id: str) -> None:
+        """Forget a process (an undeployed workflow); nothing happens if it is not here."""
+        if self._definitions.pop(process_id, None) is not None:
+            self.generation += 1
 
     def __contains__(self, process_id: object) -> bool:
         return process_id in self._definitions

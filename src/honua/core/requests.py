@@ -19,8 +19,10 @@ from typing import Any
 from honua.core.catalog import check_layer_id, parse_duration
 from honua.errors import InvalidParameter
 
-__all__ = ["ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat", "OutputRequest",
-           "Transmission"]
+SUBSCRIBER_KEYS = ("successUri", "inProgressUri", "failedUri")
+
+__all__ = ["SUBSCRIBER_KEYS", "ExecutionOptions", "LayerRegistration", "Mode", "OutputFormat",
+           "OutputRequest", "Transmission", "subscriber_from_json"]
 
 
 class Mode(enum.StrEnum):
@@ -148,6 +150,14 @@ class ExecutionOptions:
     tier: str = ""
     """The tier the client pinned (``shapely``, ``postgis``...); empty = the server chooses
     (``core.tiers``) and may fall back."""
+    parent: str = ""
+    """The job this run is part of (a workflow's), for the provenance ledger."""
+    subscriber: Mapping[str, str] = field(default_factory=dict)
+    """Callback URLs told of the job's progress and end (OGC ``subscriber``: successUri,
+    inProgressUri, failedUri), delivered by the server's callback sender."""
+    reuse: bool | None = None
+    """Whether a workflow's steps may reuse earlier identical results (None: the server's
+    ``workflow_reuse``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -169,7 +179,10 @@ class ExecutionOptions:
     def to_json(self) -> dict[str, Any]:
         return {"mode": self.mode.value, "outputs": {n: o.to_json() for n, o in self.outputs.items()},
                 "response": self.response, "hints": dict(self.hints), "strict": self.strict,
-                "keep": self.keep, "tier": self.tier}
+                "keep": self.keep, "tier": self.tier,
+                **({"parent": self.parent} if self.parent else {}),
+                **({"reuse": self.reuse} if self.reuse is not None else {}),
+                **({"subscriber": dict(self.subscriber)} if self.subscriber else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -179,4 +192,28 @@ class ExecutionOptions:
                    outputs={n: OutputRequest.from_json(o) for n, o in outputs.items()},
                    response=data.get("response", "raw"), hints=data.get("hints") or {},
                    strict=bool(data.get("strict", False)), keep=bool(data.get("keep", False)),
-                   tier=str(data.get("tier") or ""))
+                   tier=str(data.get("tier") or ""),
+                   parent=str(data.get("parent") or ""),
+                   reuse=None if data.get("reuse") is None else bool(data["reuse"]),
+                   subscriber=dict(data.get("subscriber") or {}))
+
+
+def subscriber_from_json(value: Any) -> dict[str, str]:
+    """An OGC ``subscriber`` object checked: only its three URIs, each an http(s) URL."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidParameter("subscriber must be an object with successUri, inProgressUri "
+                               "and/or failedUri", parameter="subscriber")
+    unknown = set(value) - set(SUBSCRIBER_KEYS)
+    if unknown:
+        raise InvalidParameter(f"subscriber has no member {sorted(unknown)[0][:80]!r}; use "
+                               + ", ".join(SUBSCRIBER_KEYS), parameter="subscriber")
+    out = {}
+    for key, uri in value.items():
+        if not isinstance(uri, str) or len(uri) > 2048 or not uri.startswith(
+                ("http://", "https://")):
+            raise InvalidParameter(f"subscriber.{key} must be an http(s) URL of at most 2048 "
+                                   "characters", parameter="subscriber")
+        out[key] = uri
+    return out

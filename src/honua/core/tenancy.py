@@ -16,7 +16,7 @@ and sees everything, as the server itself must.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -29,6 +29,16 @@ class Viewer:
 
     tenant: str
     admin: bool = False
+    roles: frozenset[str] = frozenset()
+    """The caller's roles: the job manager checks ``[[honua.access]]`` with them again before
+    any run, so a run no adapter offered (a WPS chained Execute) obeys the same rules."""
+    anonymous: bool = False
+    public_only: bool = False
+    """An anonymous caller admitted only for public processes (``Principal.public_only``):
+    references to layers and uploads, and registering outputs as layers, need credentials."""
+    may_use: Callable[[str], bool] | None = None
+    """Whether the caller may run a process (its view of ``core.access``), for the steps of
+    a workflow and nested processes, which the core checks itself; None: no rules."""
 
 
 _VIEWER: ContextVar[Viewer | None] = ContextVar("honua_viewer", default=None)
@@ -49,10 +59,15 @@ def viewing_as(viewer: Viewer) -> Iterator[Viewer]:
         _VIEWER.reset(token)
 
 
-def may_see(tenant: str) -> bool:
-    """Whether the current viewer may see a resource of ``tenant``."""
+def may_see(tenant: str, owner: str | None = None) -> bool:
+    """Whether the current viewer may see a resource of ``tenant`` (made by ``owner``, when
+    known: a public-only anonymous caller sees only what anonymous callers made)."""
     viewer = _VIEWER.get()
-    return viewer is None or viewer.admin or viewer.tenant == tenant
+    if viewer is None or viewer.admin:
+        return True
+    if viewer.public_only and owner is not None and owner != "":
+        return False
+    return viewer.tenant == tenant
 
 
 def tenant_filter() -> str | None:

@@ -85,9 +85,11 @@ class WorkerHandle:
         self._closed = False
 
     @classmethod
-    def launch(cls, settings: Settings) -> WorkerHandle:
-        """Start a worker and send it its settings (without waiting for it)."""
+    def launch(cls, settings: Settings, slot: int = 0) -> WorkerHandle:
+        """Start the worker of ``slot`` and send it its settings (without waiting for it)."""
         try:
+            settings = dataclasses.replace(settings, worker_user=oslimits.slot_user(
+                settings.worker_user, settings.worker_uid_base, slot))
             ids = oslimits.worker_ids(settings.worker_user)
             sandbox.check_mode(settings.sandbox)
         except ValueError as exc:

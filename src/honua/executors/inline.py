@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import time
 import traceback
@@ -18,8 +19,10 @@ from honua.core import codec
 from honua.core.context import Context
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
 from honua.core.invoke import call_process
+from honua.core.provenance import output_hashes, worker_here
 from honua.core.registry import Registry
 from honua.errors import HonuaError
+from honua.geo import precision
 
 
 class InlineExecutor:
@@ -119,7 +122,11 @@ class InlineExecutor:
         if duration > item.limits.timeout_seconds:
             return Outcome(OutcomeStatus.TIMED_OUT, duration=duration,
                            error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s")
+        worker = worker_here(os.getpid(), "inline")
         if item.return_json:
-            return Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
-                           outputs_json=codec.encode(definition.description.outputs, outputs))
-        return Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs, duration=duration)
+            parts = codec.encode_parts(definition.description.outputs, outputs,
+                                       precision.DEFAULT)
+            return Outcome(OutcomeStatus.SUCCEEDED, duration=duration, worker=worker,
+                           outputs_json=codec.join_parts(parts),
+                           output_hashes=output_hashes(parts))
+        return Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs, duration=duration, worker=worker)

@@ -21,10 +21,12 @@ from honua.core.context import Context
 from honua.core.description import ProcessDefinition
 from honua.core.execution import OutcomeStatus, WorkItem
 from honua.core.invoke import call_process
+from honua.core.provenance import output_hashes
 from honua.core.registry import Registry
 from honua.errors import HonuaError
 from honua.executors import limits as oslimits
 from honua.executors.protocol import Done, dumps, inline_files, loads
+from honua.geo import precision
 
 
 def run(registry: Registry, item: WorkItem, inputs: bytes | None, context: Context,
@@ -56,8 +58,9 @@ def _succeed(definition: ProcessDefinition, item: WorkItem, inputs: bytes | None
         values = loads(inputs) if inputs is not None else {}
     outputs = _wanted(call_process(definition, context, values), item.outputs)
     if item.return_json:
-        return Done(item.job_id, OutcomeStatus.SUCCEEDED,
-                    outputs_json=codec.encode(description.outputs, outputs))
+        parts = codec.encode_parts(description.outputs, outputs, precision.DEFAULT)
+        return Done(item.job_id, OutcomeStatus.SUCCEEDED, outputs_json=codec.join_parts(parts),
+                    output_hashes=output_hashes(parts))
     return Done(item.job_id, OutcomeStatus.SUCCEEDED, outputs=dumps(inline_files(outputs)))
 
 

@@ -11,7 +11,10 @@ timeout and process-group kill do not depend on the worker's cooperation.
 
 ``RLIMIT_NPROC`` counts every process and thread of the worker's *user*, and
 the kernel ignores it for root: that is why workers started by root switch to
-``worker_user``, ideally a user of their own.
+``worker_user``. Every process of that user counts, machine-wide, so with one
+user for all workers a fork bomb in one job (held at its limit) leaves no room
+for the job of another worker to fork: ``worker_uid_base`` gives each worker
+slot a uid of its own (``slot_user``), written ``#<uid>`` where a user name goes.
 """
 
 from __future__ import annotations
@@ -94,14 +97,34 @@ def prepare_process() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
+MAX_UID = 65533
+"""Highest uid handed to a worker slot (65534 is nobody, 65535 the kernel's "no uid")."""
+
+
+def slot_user(user: str, uid_base: int, slot: int) -> str:
+    """The user the workers of ``slot`` switch to: ``#<uid_base + slot>`` (a uid of their own,
+    its own group too, no passwd entry needed) when ``uid_base`` is set, else ``user``."""
+    if uid_base <= 0:
+        return user
+    uid = uid_base + slot
+    if uid_base < 1000 or uid > MAX_UID:
+        raise ValueError(f"worker_uid_base {uid_base} gives slot {slot} uid {uid}; use a "
+                         f"range above the system users and below {MAX_UID + 1} "
+                         "(e.g. 60000)")
+    return f"#{uid}"
+
+
 def worker_ids(user: str) -> tuple[int, int] | None:
     """(uid, gid) the workers should switch to, or None to stay as we are.
 
-    Only root switches; ``user`` empty means stay. Raises ``ValueError`` for an
-    unknown user, so a misconfigured pool fails at start-up, loudly.
+    Only root switches; ``user`` empty means stay; ``#<uid>`` is that uid with the group
+    of the same number. Raises ``ValueError`` for an unknown user, so a misconfigured
+    pool fails at start-up, loudly.
     """
     if not user or os.geteuid() != 0:
         return None
+    if user.startswith("#") and user[1:].isdigit():
+        return int(user[1:]), int(user[1:])
     try:
         entry = pwd.getpwnam(user)
     except KeyError:

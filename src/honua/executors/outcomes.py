@@ -8,6 +8,8 @@ an ``Outcome`` whose ``error`` says what happened without a stack trace.
 from __future__ import annotations
 
 import signal
+from collections.abc import Mapping
+from typing import Any
 
 from honua.core.execution import Outcome, OutcomeStatus, RunLimits
 from honua.errors import Unavailable
@@ -27,7 +29,7 @@ _SIGNALS = {
 }
 
 
-def from_done(done: Done, duration: float) -> Outcome:
+def from_done(done: Done, duration: float, worker: Mapping[str, Any] | None = None) -> Outcome:
     """The outcome the worker reported; outputs are unpickled here."""
     outputs = {}
     if done.outputs is not None:
@@ -38,7 +40,8 @@ def from_done(done: Done, duration: float) -> Outcome:
                            error=f"The outputs of the process could not be read: "
                                  f"{type(exc).__name__}: {exc}")
     return Outcome(done.status, outputs=outputs, outputs_json=done.outputs_json,
-                   error=done.error, error_kind=done.error_kind, duration=duration)
+                   error=done.error, error_kind=done.error_kind, duration=duration,
+                   worker=worker or {}, output_hashes=done.output_hashes)
 
 
 def from_exit(returncode: int | None, limits: RunLimits, duration: float) -> Outcome:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from honua.core.execution import ExecutionListener, WorkItem
 from honua.errors import Unavailable
@@ -44,6 +45,12 @@ class LocalPool:
         self._slots: list[Slot] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self.restart_listeners: list[Callable[[], None]] = []
+        """Called each time a worker process is replaced (after N jobs, a crash, a limit)."""
+
+    def _restarted(self) -> None:
+        for listener in self.restart_listeners:
+            listener()
 
     def __enter__(self) -> LocalPool:
         self.start()
@@ -59,7 +66,8 @@ class LocalPool:
             if self._slots or self._stopped:
                 return
             reported: set[str] = set()
-            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog, reported)
+            self._slots = [Slot(f"worker-{n}", self.settings, self._backlog, reported, n,
+                                self._restarted)
                            for n in range(max(1, self.settings.workers))]
         for slot in self._slots:
             slot.start()

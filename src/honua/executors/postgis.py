@@ -13,6 +13,11 @@ unless the request pinned the tier: then it is a clear job failure. The pool
 stays healthy either way: a failed transaction is rolled back before the
 connection is returned.
 
+A job whose result is registered as a layer (``registerAs``) in the database its
+layers are in (``postgis_catalog_url``) never brings its rows into Python: the
+statement becomes ``CREATE TABLE honua_registered."<id>" AS ...`` with the layer's
+record, in one transaction, and the job's output is a reference to that layer.
+
 The SQL of each process is in ``executors.postgis_sql``; the layers are read
 through ``sql_layers`` (``store.catalog_postgis``, given by the app).
 """
@@ -26,12 +31,13 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 import psycopg
 import shapely
 
@@ -39,12 +45,13 @@ from honua.core import codec
 from honua.core.catalog import FeatureQuery, check_filter, parse_filter
 from honua.core.description import ProcessDescription
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
-from honua.core.references import LayerReference, ReferenceResolver
+from honua.core.references import LayerReference, LayerService, ReferenceResolver, Registration
 from honua.core.registry import Registry
 from honua.core.tiers import POSTGIS
 from honua.errors import HonuaError
-from honua.executors.postgis_sql import BUILDERS, Statement
+from honua.executors.postgis_sql import BUILDERS, Statement, as_geojson
 from honua.geo.features import FeatureCollection
+from honua.geo.geojson import crs_member
 
 __all__ = ["PostGISTier"]
 
@@ -63,6 +70,13 @@ class SqlLayers(Protocol):
     def layer_source(self, collection_id: str, query: FeatureQuery, *,
                      exclude: Any = None) -> Any: ...
 
+    def registered_url(self) -> str | None: ...
+
+    def register_select(self, conn: Any, collection_id: str, statement: Any, *, title: str,
+                        description: str, owner: str, tenant: str,
+                        expires: dt.datetime | None, overwrite: bool) -> None: ...
+
+    def refresh(self) -> None: ...
 
 
 class _Refused(Exception):
@@ -73,6 +87,13 @@ class _Refused(Exception):
 class _Running:
     cancel: threading.Event
     connection: psycopg.Connection[Any] | None = None
+
+
+def _same_database(a: str, b: str) -> bool:
+    """Whether two database URLs name one database (``postgresql+psycopg://`` or not)."""
+    def plain(url: str) -> str:
+        return url.partition("://")[2].rstrip("/")
+    return plain(a) == plain(b)
 
 
 def _plain(value: Any) -> Any:
@@ -90,8 +111,10 @@ class PostGISTier:
 
     def __init__(self, registry: Registry, resolver: ReferenceResolver, sql_layers: SqlLayers,
                  connect: Connect, *, threads: int = 4, chunk_size: int = 50000,
-                 connect_timeout: float = 5.0) -> None:
+                 connect_timeout: float = 5.0, close: Callable[[], None] | None = None) -> None:
         self.registry = registry
+        self.close = close
+        """Closes the tier's pool (``Pools.close``) when the tier stops with the server."""
         self.connect = connect
         """A pooled connection to a database URL, within a timeout: the tier's own pool
         (``store.pg_pools``), apart from the catalog's reads, so that a full tier-2 pool
@@ -209,6 +232,8 @@ class PostGISTier:
         for thread in self._workers:
             thread.join(timeout=5)
         self._workers.clear()
+        if self.close is not None:  # reopened lazily if the tier starts again
+            self.close()
 
     def free_slots(self) -> int:
         with self._lock:
@@ -270,7 +295,15 @@ class PostGISTier:
                 description.inputs, item.inputs_json or b"{}")
             listener.on_start(item.job_id)
             url, statement = self.statement(item.process_id, inputs)
-            result = self._execute(item, listener, running, url, statement)
+            registration = self._in_place(item, description, url)
+            result: Any
+            if registration is not None:
+                result = self._register(item, running, url, statement, registration)
+            elif item.return_json and {p.name for p in description.outputs} == {"result"}:
+                result = self._in_transaction(item, running, url, lambda conn: self._fetch_json(
+                    item, listener, conn, statement))
+            else:
+                result = self._execute(item, listener, running, url, statement)
         except _Refused as refused:
             if item.pinned_tier == POSTGIS or self.fallback is None:
                 listener.on_finish(item.job_id, Outcome(
@@ -295,6 +328,10 @@ class PostGISTier:
                     error=f"the job exceeded its time limit of {item.limits.timeout_seconds:g} s"))
             return
         duration = time.monotonic() - started
+        if isinstance(result, bytes):  # the stored outputs, written by PostgreSQL
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
+                                                    outputs_json=result))
+            return
         outputs = {"result": result}
         if item.return_json:
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
@@ -304,8 +341,48 @@ class PostGISTier:
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, outputs=outputs,
                                                     duration=duration))
 
+    def _in_place(self, item: WorkItem, description: ProcessDescription, url: str
+                  ) -> Registration | None:
+        """The registration of the result, when it can be written where it is computed."""
+        job = item.job
+        if job is None or "result" not in job.options.registrations:
+            return None
+        target = self.sql_layers.registered_url()
+        if target is None or not _same_database(target, url):
+            return None
+        if not isinstance(self.resolver, LayerService):
+            return None
+        return self.resolver.registrations(description, job.options, owner=job.owner,
+                                           tenant=job.tenant).get("result")
+
+    def _register(self, item: WorkItem, running: _Running, url: str, statement: Statement,
+                  registration: Registration) -> LayerReference:
+        """Run the statement into a registered layer's table (see the module docstring)."""
+        job = item.job
+        assert job is not None
+
+        def write(conn: psycopg.Connection[Any]) -> None:
+            self.sql_layers.register_select(
+                conn, registration.collection_id, statement, title=registration.title,
+                description=registration.description, owner=job.owner, tenant=job.tenant,
+                expires=dt.datetime.now(dt.UTC) + registration.ttl,
+                overwrite=registration.overwrite)
+
+        self._in_transaction(item, running, url, write, read_only=False)
+        self.sql_layers.refresh()
+        return LayerReference(registration.collection_id)
+
     def _execute(self, item: WorkItem, listener: ExecutionListener, running: _Running, url: str,
                  statement: Statement) -> FeatureCollection:
+        result: FeatureCollection = self._in_transaction(
+            item, running, url, lambda conn: self._fetch(item, listener, conn, statement))
+        return result
+
+    def _in_transaction(self, item: WorkItem, running: _Running, url: str,
+                        work: Callable[[psycopg.Connection[Any]], Any], *,
+                        read_only: bool = True) -> Any:
+        """``work`` on a pooled connection, in a transaction under the job's time limit that
+        its cancel can stop; a database error is ``_Refused``."""
         try:
             with self.connect(url, self.connect_timeout) as conn:
                 with self._lock:
@@ -314,11 +391,12 @@ class PostGISTier:
                     raise psycopg.errors.QueryCanceled("cancelled before it started")
                 try:
                     with conn.transaction():
-                        conn.execute("SET TRANSACTION READ ONLY")
+                        if read_only:
+                            conn.execute("SET TRANSACTION READ ONLY")
                         milliseconds = max(1, int(item.limits.timeout_seconds * 1000))
                         conn.execute("SELECT set_config('statement_timeout', %s, true)",
                                      (str(milliseconds),))
-                        return self._fetch(item, listener, conn, statement)
+                        return work(conn)
                 finally:
                     with self._lock:
                         running.connection = None
@@ -334,18 +412,48 @@ class PostGISTier:
                     else str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             raise _Refused(text) from None
 
+    def _chunks(self, item: WorkItem, listener: ExecutionListener,
+                conn: psycopg.Connection[Any], query: Any, params: Any, *, binary: bool
+                ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of ``query`` in lists of ``chunk_size``, streamed (libpq chunked mode)
+        rather than from a server-side cursor: PostgreSQL plans a cursor for its first rows
+        and never in parallel, a streamed statement as ``psql`` runs it."""
+        rows: list[tuple[Any, ...]] = []
+        count = 0
+        with conn.cursor() as cursor:
+            for row in cursor.stream(query, params, binary=binary, size=1000):
+                rows.append(row)
+                if len(rows) >= self.chunk_size:
+                    count += len(rows)
+                    yield rows
+                    rows = []
+                    listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        if rows:
+            yield rows
+
+    def _fetch_json(self, item: WorkItem, listener: ExecutionListener,
+                    conn: psycopg.Connection[Any], statement: Statement) -> bytes:
+        """The job's stored outputs (``{"result": <GeoJSON>}``) with every feature written
+        as GeoJSON by PostgreSQL: no per-feature work in Python but joining the texts."""
+        query, params = as_geojson(statement)
+        pieces: list[bytes] = [b'{"result":{"type":"FeatureCollection","features":[']
+        for rows in self._chunks(item, listener, conn, query, params, binary=False):
+            if len(pieces) > 1:
+                pieces.append(b",")
+            pieces.append(",".join([row[0] for row in rows]).encode())
+        member = crs_member(statement.crs)
+        pieces.append(b"]}}" if member is None else b'],"crs":' + orjson.dumps(member) + b"}}")
+        return b"".join(pieces)  # one copy of the whole output
+
     def _fetch(self, item: WorkItem, listener: ExecutionListener, conn: psycopg.Connection[Any],
                statement: Statement) -> FeatureCollection:
         parts: list[list[tuple[Any, ...]]] = []
         count = 0
         # binary: WKB arrives as bytes, not as hex text to decode
-        with conn.cursor(name=f"honua_{item.job_id[:16]}", binary=True) as cursor:
-            cursor.itersize = self.chunk_size
-            cursor.execute(statement.sql, statement.params)
-            while rows := cursor.fetchmany(self.chunk_size):
-                parts.append(rows)
-                count += len(rows)
-                listener.on_progress(item.job_id, 50, f"{count} features from PostGIS")
+        for chunk in self._chunks(item, listener, conn, statement.sql, statement.params,
+                                  binary=True):
+            parts.append(chunk)
+            count += len(chunk)
         rows = [row for part in parts for row in part]
         parts.clear()
         columns_ = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(statement.fields))

@@ -26,7 +26,7 @@ from honua.errors import InvalidParameter
 from honua.geo.crs import meters_per_unit
 from honua.geo.features import Field
 
-__all__ = ["BUILDERS", "Builder", "Statement"]
+__all__ = ["BUILDERS", "Builder", "Statement", "as_geojson"]
 
 ID = sql.Identifier("__honua_id")
 GEOM = sql.Identifier("__honua_geometry")
@@ -54,6 +54,25 @@ class Builder:
     """An input holding a CQL2 filter that narrows the first layer's own query (pushed into
     its WHERE), with ``invert_input`` selecting the complement."""
     invert_input: str | None = None
+
+
+def as_geojson(statement: Statement) -> tuple[sql.Composed, tuple[Any, ...]]:
+    """The statement with each row turned into its GeoJSON Feature text inside PostgreSQL,
+    as ``geo.geojson.feature_dicts`` writes it (id when kept and not null, geometry,
+    properties in field order): the server then joins texts instead of decoding WKB and
+    encoding every feature in Python (``executors.postgis``, stored job outputs)."""
+    aliases = [sql.Identifier(f"c{i}") for i in range(2 + len(statement.fields))]
+    properties = sql.SQL(", ").join([sql.SQL("{}, q.{}").format(sql.Literal(f.name), a)
+                                     for f, a in zip(statement.fields, aliases[2:], strict=True)])
+    geometry = sql.SQL("ST_AsGeoJSON(ST_GeomFromWKB(q.c1), 15)::json")
+    body = sql.SQL("'geometry', {}, 'properties', json_build_object({})").format(geometry,
+                                                                               properties)
+    feature: sql.Composable = sql.SQL("json_build_object('type', 'Feature', {})").format(body)
+    if statement.keep_ids:
+        feature = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE json_build_object('type', "
+                          "'Feature', 'id', q.c0, {}) END").format(feature, body)
+    return (sql.SQL("SELECT ({})::text FROM ({}) AS q ({})").format(
+        feature, statement.sql, sql.SQL(", ").join(aliases)), statement.params)
 
 
 def _cols(fields: Sequence[Field], prefix: str = "s") -> sql.Composable:
@@ -414,7 +433,152 @@ def _build_near(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statem
                                  *where_params), fields, a.crs)
 
 
+# -- simplify ------------------------------------------------------------------------------------
+def _refuse_simplify(inputs: Mapping[str, Any]) -> str | None:
+    if not inputs.get("preserve_topology", True):
+        return "simplification without preserving topology is done by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_simplify(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    source = sources["features"]
+    tolerance = inputs.get("tolerance")
+    if tolerance is None or not tolerance.meters > 0:
+        raise InvalidParameter("input 'tolerance' must be greater than zero",
+                               parameter="tolerance")
+    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    head, params = _with([("s", source)])
+    if source.crs.is_geographic:  # the tolerance on the ground: in the feature's UTM zone
+        simplified = sql.SQL(
+            "ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(l.g, _ST_BestSRID(l.g)), "
+            "%s), ST_SRID(l.g))")
+        values: list[Any] = [tolerance.meters]
+    else:
+        simplified = sql.SQL("ST_SimplifyPreserveTopology(l.g, %s)")
+        values = [tolerance.meters / meters_per_unit(source.crs)]
+    statement = sql.SQL(
+        "{}SELECT s.{}, ST_AsBinary(CASE WHEN l.g IS NULL OR ST_IsEmpty(l.g) OR "
+        "ST_Dimension(l.g) = 0 THEN l.g ELSE {} END){} FROM s, LATERAL (SELECT {} AS g) AS l "
+        "ORDER BY s.{}").format(head, ID, simplified, _cols(source.fields), geometry, ID)
+    return Statement(statement, (*params, *values), source.fields, source.crs)
+
+
+# -- spatial join --------------------------------------------------------------------------------
+def _refuse_join(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("predicate", "intersects") not in _RELATIONS:
+        return f"the {inputs.get('predicate')!r} relationship is joined by tier 1 only"
+    if inputs.get("join_type", "one_to_one") != "one_to_one":
+        return "one-to-many joins are made by tier 1 only"
+    if inputs.get("statistics") or inputs.get("statistics_fields"):
+        return "statistics of joined features are computed by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_join(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    from honua.geo.columns import unique_name
+
+    a, b = sources["target_features"], sources["join_features"]
+    names = list(inputs.get("join_fields") or [])
+    _check_fields(b, names, "join_fields")
+    carried = [f for f in b.fields if not names or f.name in names]
+    head, params = _with([("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform: list[Any] = []
+    if b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform = [a.srid]
+    test = sql.SQL("{}({}, {})").format(sql.SQL(_RELATIONS[inputs.get("predicate",
+                                                                      "intersects")]), ga, gb)
+    taken: list[str] = []
+    fields: list[Field] = []
+    for f in (*a.fields, *carried, Field("join_count", "integer")):  # as geo.attributes names
+        fields.append(Field(unique_name(f.name, taken), f.type))
+        taken.append(fields[-1].name)
+    first = sql.SQL("").join([sql.SQL(", m.{}").format(sql.Identifier(f"j{i}"))
+                              for i in range(len(carried))])
+    chosen: list[sql.Composable] = [sql.SQL("c.{} AS {}").format(
+        sql.Identifier(f.name), sql.Identifier(f"j{i}")) for i, f in enumerate(carried)]
+    picked = sql.SQL(", ").join(chosen or [sql.SQL("1 AS j")])
+    where = sql.SQL("") if inputs.get("keep_all", True) else sql.SQL("WHERE n.k > 0 ")
+    statement = sql.SQL(
+        "{head}SELECT s.{id}, ST_AsBinary(s.{g}){cols}{first}, n.k FROM s "
+        "LEFT JOIN LATERAL (SELECT {picked} FROM c WHERE {test} ORDER BY c.{id} LIMIT 1) AS m "
+        "ON TRUE CROSS JOIN LATERAL (SELECT count(*) AS k FROM c WHERE {test}) AS n "
+        "{where}ORDER BY s.{id}").format(head=head, id=ID, g=GEOM, cols=_cols(a.fields),
+                                         first=first, picked=picked, test=test, where=where)
+    return Statement(statement, (*params, *transform, *transform), tuple(fields), a.crs)
+
+
+# -- summarize within ----------------------------------------------------------------------------
+def _refuse_summarize(inputs: Mapping[str, Any]) -> str | None:
+    if inputs.get("statistics") or inputs.get("statistics_fields"):
+        return "statistics of the features inside are computed by tier 1 only"
+    return _invalid_refusal(inputs)
+
+
+def _build_summarize(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    from honua.geo import units
+    from honua.geo.columns import unique_name
+
+    z, c = sources["polygons"], sources["summary_features"]
+    if "polygon" not in z.geometry_type.lower():
+        raise InvalidParameter("input 'polygons' must hold polygons", parameter="polygons")
+    if c.geometry_type.lower() in ("unknown", "geometrycollection", ""):
+        raise InvalidParameter("summary features of mixed geometry types are summarised by "
+                               "tier 1 only", parameter="summary_features")
+    kind = _kind(c.geometry_type)
+    head, params = _with([("s", z), ("c", c)])
+    invalid = inputs.get("invalid", "repair")
+    gz = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gc = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform: list[Any] = []
+    if c.srid != z.srid:
+        gc = sql.SQL("ST_Transform({}, %s)").format(gc)
+        transform = [z.srid]
+    extract = {"point": 1, "line": 2, "polygon": 3}[kind]
+    if z.crs.is_geographic:  # on the spheroid, as tier 1 measures lon/lat
+        measure = sql.SQL("ST_Length(x.piece::geography)" if kind == "line" else
+                          "ST_Area(x.piece::geography)")
+        scale: list[Any] = []
+    else:
+        measure = sql.SQL("ST_Length(x.piece) * %s" if kind == "line" else
+                          "ST_Area(x.piece) * %s")
+        scale = [meters_per_unit(z.crs) ** (1 if kind == "line" else 2)]
+    taken = [f.name for f in z.fields]
+    fields = list(z.fields)
+    added = [("count", "integer")]
+    divisor: list[Any] = []
+    if kind == "line":
+        added.append((f"sum_length_{inputs.get('length_unit', 'meters')}", "double"))
+        divisor = [units.LINEAR_UNITS[inputs.get("length_unit", "meters")]]
+    elif kind == "polygon":
+        added.append((f"sum_area_{inputs.get('area_unit', 'square_meters')}", "double"))
+        divisor = [units.AREAL_UNITS[inputs.get("area_unit", "square_meters")]]
+    for name, type_ in added:
+        fields.append(Field(unique_name(name, taken), type_))
+        taken.append(fields[-1].name)
+    total = (sql.SQL(", COALESCE(sum({}), 0) / %s AS m").format(measure) if divisor
+             else sql.SQL(""))
+    where = sql.SQL("") if inputs.get("keep_all", True) else sql.SQL("WHERE t.k > 0 ")
+    statement = sql.SQL(
+        "{head}SELECT s.{id}, ST_AsBinary(s.{g}){cols}, t.k{m} FROM s CROSS JOIN LATERAL ("
+        "SELECT count(*) AS k{total} FROM (SELECT ST_CollectionExtract(ST_Intersection({gc}, "
+        "{gz}), {extract}) AS piece FROM c WHERE ST_Intersects({gc}, {gz})) AS x WHERE NOT "
+        "ST_IsEmpty(x.piece)) AS t {where}ORDER BY s.{id}").format(
+        head=head, id=ID, g=GEOM, cols=_cols(z.fields),
+        m=sql.SQL(", t.m") if divisor else sql.SQL(""), total=total, gc=gc, gz=gz,
+        extract=sql.Literal(extract), where=where)
+    return Statement(statement, (*params, *scale, *divisor, *transform, *transform),
+                     tuple(fields), z.crs)
+
+
 BUILDERS: dict[str, Builder] = {
+    "summarize_within": Builder(("polygons", "summary_features"), _refuse_summarize,
+                                _build_summarize),
+    "spatial_join": Builder(("target_features", "join_features"), _refuse_join, _build_join),
+    "simplify": Builder(("features",), _refuse_simplify, _build_simplify),
     "buffer": Builder(("features",), _refuse_buffer, _build_buffer),
     "dissolve": Builder(("features",), _refuse_dissolve, _build_dissolve),
     "clip": Builder(("features", "clip_features"), _invalid_refusal, _build_clip),

@@ -100,6 +100,8 @@ class Done:
     outputs_json: bytes | None = None
     error: str = ""
     error_kind: str = ""
+    output_hashes: dict[str, Any] = field(default_factory=dict)
+    """SHA-256 and size of each value of ``outputs_json`` (for the provenance ledger)."""
     recycle: bool = False
     """The job hit a resource limit or left something behind: replace this worker."""
     details: str = field(default="", repr=False)

@@ -16,8 +16,10 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 
 from honua.core.execution import Outcome
+from honua.core.provenance import worker_here
 from honua.executors import outcomes
 from honua.executors.backlog import Backlog, Ticket
 from honua.executors.handle import EXITED, WorkerHandle, WorkerStartError
@@ -36,8 +38,14 @@ FAIL_AFTER = 3
 
 class Slot:
     def __init__(self, name: str, settings: Settings, backlog: Backlog,
-                 reported: set[str] | None = None) -> None:
+                 reported: set[str] | None = None, index: int = 0,
+                 on_restart: Callable[[], None] | None = None) -> None:
         self.name = name
+        self.index = index
+        """The slot's number: with ``worker_uid_base``, its workers' uid is base + index."""
+        self.on_restart = on_restart
+        """Called each time a worker replaces an earlier one (the restart metric)."""
+        self._launched = 0
         self.settings = settings
         self.first_start = threading.Event()
         """Set once the first worker is ready, or could not start (``start_error``)."""
@@ -88,6 +96,9 @@ class Slot:
             while not self._stopping:
                 if self._handle is None:
                     try:
+                        if self._launched and self.on_restart is not None:
+                            self.on_restart()
+                        self._launched += 1
                         self._handle = self._launch()
                     except WorkerStartError as exc:
                         failures += 1
@@ -116,7 +127,7 @@ class Slot:
 
     def _launch(self) -> WorkerHandle:
         try:
-            handle = WorkerHandle.launch(self.settings)
+            handle = WorkerHandle.launch(self.settings, self.index)
         except OSError as exc:  # no temporary directory, no processes left...
             raise WorkerStartError(f"{type(exc).__name__}: {exc}") from exc
         handle.await_ready(START_TIMEOUT, self._wake_r, lambda: self._stopping)
@@ -238,7 +249,7 @@ class Slot:
         if ticket.cancel_at is not None:
             ticket.finish(outcomes.cancelled(duration))
         else:
-            ticket.finish(outcomes.from_done(done, duration))
+            ticket.finish(outcomes.from_done(done, duration, worker_here(handle.pid, "pool")))
 
     def _kill(self, ticket: Ticket, outcome: Outcome) -> None:
         """Stop the item by force: the worker and everything it started die."""

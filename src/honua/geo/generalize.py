@@ -174,10 +174,13 @@ def _chaikin(coords: np.ndarray, path: np.ndarray, closed: np.ndarray,
     first = np.r_[True, seg_path[1:] != seg_path[:-1]]
     last = np.r_[seg_path[1:] != seg_path[:-1], True]
     ring = closed[seg_path]
-    key = 2.0 * np.arange(len(starts))
+    # Four key slots per segment (start -1, q 0, r 1, end or ring close 2): with two, a
+    # two-point line's end (+1.5) tied with the next path's start (-0.5) and the stable
+    # sort put the next path's start first, scrambling both lines.
+    key = 4.0 * np.arange(len(starts))
     keep_q, keep_r = ring | ~first, ring | ~last
-    keys = [key[keep_q], key[keep_r] + 1.0, key[first & ~ring] - 0.5,
-            key[last & ~ring] + 1.5, key[last & ring] + 1.5]
+    keys = [key[keep_q], key[keep_r] + 1.0, key[first & ~ring] - 1.0,
+            key[last & ~ring] + 2.0, key[last & ring] + 2.0]
     points = [q[keep_q], r[keep_r], a[first & ~ring], b[last & ~ring],
               q[first & ring][np.cumsum(first & ring)[last & ring] - 1]]
     paths_of = [seg_path[keep_q], seg_path[keep_r], seg_path[first & ~ring],

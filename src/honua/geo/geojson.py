@@ -20,6 +20,7 @@ from pyproj import CRS
 from honua.errors import InvalidParameter
 from honua.geo.crs import CRS84, crs84, crs_name, parse_crs
 from honua.geo.features import FeatureCollection
+from honua.geo.precision import Precision, rounded_geometry
 
 GEOMETRY_TYPES = frozenset(
     {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
@@ -120,8 +121,8 @@ def read_features(document: Any, *, where: str = "features", crs: Any = None) ->
 _EMPTY_POLYGON = '{"type":"Polygon","coordinates":[[]]}'
 
 
-def _geometry_fragments(geometry: np.ndarray) -> list[Any]:
-    texts = shapely.to_geojson(geometry)
+def _geometry_fragments(geometry: np.ndarray, decimals: int | None = None) -> list[Any]:
+    texts = shapely.to_geojson(rounded_geometry(geometry, decimals))
     # GEOS writes an empty polygon with one empty ring, which is not valid GeoJSON
     texts[texts == _EMPTY_POLYGON] = '{"type":"Polygon","coordinates":[]}'
     return [orjson.Fragment(t) if t is not None else None for t in texts]
@@ -133,9 +134,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def feature_dicts(collection: FeatureCollection) -> list[dict[str, Any]]:
-    """GeoJSON Feature dicts (geometries as pre-serialised fragments), for embedding."""
-    geometries = _geometry_fragments(collection.geometry)
+def feature_dicts(collection: FeatureCollection,
+                  precision: Precision | None = None) -> list[dict[str, Any]]:
+    """GeoJSON Feature dicts (geometries as pre-serialised fragments), for embedding;
+    coordinates rounded as ``precision`` says for the collection's CRS (None: as they are)."""
+    decimals = precision.decimals(collection.crs) if precision is not None else None
+    geometries = _geometry_fragments(collection.geometry, decimals)
     names = list(collection.columns)
     columns = [collection.columns[n] for n in names]
     ids = collection.ids
@@ -162,18 +166,21 @@ def crs_member(crs: CRS) -> dict[str, Any] | None:
     return {"type": "name", "properties": {"name": _urn(name)}}
 
 
-def feature_collection_dict(collection: FeatureCollection) -> dict[str, Any]:
+def feature_collection_dict(collection: FeatureCollection,
+                            precision: Precision | None = None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection dict (for ``orjson.dumps``)."""
-    document: dict[str, Any] = {"type": "FeatureCollection", "features": feature_dicts(collection)}
+    document: dict[str, Any] = {"type": "FeatureCollection",
+                                "features": feature_dicts(collection, precision)}
     member = crs_member(collection.crs)
     if member is not None:
         document["crs"] = member
     return document
 
 
-def write_features(collection: FeatureCollection) -> bytes:
-    """GeoJSON bytes of a FeatureCollection."""
-    return orjson.dumps(feature_collection_dict(collection), option=orjson.OPT_SERIALIZE_NUMPY)
+def write_features(collection: FeatureCollection, precision: Precision | None = None) -> bytes:
+    """GeoJSON bytes of a FeatureCollection (compact: no spaces, no indentation)."""
+    return orjson.dumps(feature_collection_dict(collection, precision),
+                        option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _urn(name: str) -> str:

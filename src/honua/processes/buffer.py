@@ -20,6 +20,7 @@ from honua.geo.features import FeatureCollection
 from honua.geo.grouped import union_by_group
 from honua.geo.grouping import group_codes
 from honua.processes._overlay_inputs import InvalidChoice, prepare
+from honua.processes._steps import concatenate, in_steps
 
 
 @process(
@@ -79,15 +80,24 @@ def buffer(
     distance_m = _distances(features, distance, distance_field)
     features = prepare(features, "features", invalid=invalid)
     ctx.progress(0, f"Buffering {len(features)} features")
-    polygons = geobuffer.buffer(features.geometry, distance_m, features.crs,
+    dissolving = bool(dissolve or dissolve_fields)
+
+    def step(rows: slice) -> np.ndarray:
+        distances = distance_m[rows] if isinstance(distance_m, np.ndarray) else distance_m
+        return geobuffer.buffer(features.geometry[rows], distances, features.crs,
                                 cap_style=cap_style, join_style=join_style, side=side)
-    if not dissolve and not dissolve_fields:
+
+    polygons = in_steps(ctx, len(features), step, concatenate, start=0,
+                        end=50 if dissolving else 95,
+                        message="Buffered {done} of {total} features")
+    if not dissolving:
         ctx.progress(100, "Buffered")
         return features.with_geometry(polygons)
     ctx.progress(50, "Dissolving")
     fields = check_fields(features, dissolve_fields, parameter="dissolve_fields")
     codes, first = group_codes([features.columns[f] for f in fields], len(features))
-    merged = union_by_group(polygons, codes, len(first))
+    merged = union_by_group(polygons, codes, len(first),
+                            progress=lambda done: ctx.progress(50 + 45 * done, "Dissolving"))
     if not fields:
         shape = merged[0] if len(merged) and merged[0] is not None else shapely.Polygon()
         ctx.progress(100, "Dissolved")

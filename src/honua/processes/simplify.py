@@ -28,6 +28,7 @@ from honua.processes._geometry_inputs import GROUND_NOTE, NULLS_NOTE, InvalidCho
     ),
     category="Generalization",
     keywords=("simplify", "generalize", "douglas-peucker", "vertices"),
+    tiers=("shapely", "postgis"),
 )
 def simplify(
     ctx: Context,

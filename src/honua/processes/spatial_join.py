@@ -25,6 +25,7 @@ from honua.processes._overlay_inputs import (
     statistic_columns,
 )
 from honua.processes._relations import Predicate, SearchDistance, relate, search_meters
+from honua.processes._steps import in_steps
 
 
 @process(
@@ -47,6 +48,7 @@ from honua.processes._relations import Predicate, SearchDistance, relate, search
     ),
     category="Overlay",
     keywords=("spatial join", "join", "nearest", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def spatial_join(
     ctx: Context,
@@ -77,7 +79,7 @@ def spatial_join(
     carried = _carried(joined, join_fields)
     fields, chosen = check_statistics(joined, statistics_fields, statistics)
     ctx.progress(5, f"Relating {len(target)} target and {len(joined)} join features")
-    it, ij, meters = relate(target, joined, predicate, limit)
+    it, ij, meters = _relate_in_steps(ctx, target, joined, predicate, limit)
     ctx.progress(80, f"{len(it)} matches")
     unit = search_distance.unit if search_distance is not None else "meters"
     distance = None if meters is None else meters / units.LINEAR_UNITS[unit]
@@ -87,6 +89,29 @@ def spatial_join(
         result = _one_to_one(target, carried, it, ij, distance, keep_all, fields, chosen, joined)
     ctx.progress(100, "Joined")
     return result
+
+
+def _relate_in_steps(ctx: Context, target: FeatureCollection, joined: FeatureCollection,
+                     predicate: str, limit: float | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``relate`` over chunks of the target rows (pairs stay in target order), reporting
+    5-80 % as they finish."""
+    Pairs = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+    def step(rows: slice) -> Pairs:
+        il, ir, meters = relate(target.take(np.arange(rows.start, rows.stop)), joined,
+                                predicate, limit)
+        return il + rows.start, ir, meters
+
+    def join(parts: list[Pairs]) -> Pairs:
+        if len(parts) == 1:
+            return parts[0]
+        meters = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                meters)
+
+    return in_steps(ctx, len(target), step, join, start=5, end=80,
+                    message="Related {done} of {total} target features")
 
 
 def _carried(joined: FeatureCollection, names: list[str] | None) -> FeatureCollection:

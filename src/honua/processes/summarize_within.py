@@ -48,6 +48,7 @@ from honua.processes._overlay_inputs import (
     ),
     category="Analysis",
     keywords=("summarize", "count", "aggregate", "within"),
+    tiers=("shapely", "postgis"),
 )
 def summarize_within(
     ctx: Context,

@@ -13,13 +13,20 @@ from honua.settings import Settings
 from honua.store.artifacts_fs import FilesystemArtifactStore
 from honua.store.identity_sql import SqlIdentityStore
 from honua.store.jobs_sql import SqlJobStore
-from honua.store.memory import MemoryArtifactStore, MemoryIdentityStore, MemoryJobStore
-from honua.types import ArtifactStore, Catalog, IdentityStore, JobStore
+from honua.store.memory import (
+    MemoryArtifactStore,
+    MemoryIdentityStore,
+    MemoryJobStore,
+    MemoryUsageLedger,
+)
+from honua.store.usage_sql import SqlUsageLedger
+from honua.types import ArtifactStore, Catalog, IdentityStore, JobStore, UsageLedger
 
 __all__ = [
     "FilesystemArtifactStore", "MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore",
-    "SqlIdentityStore", "SqlJobStore", "open_artifact_store", "open_identity_store",
-    "open_catalog", "open_job_store", "open_notifier",
+    "MemoryUsageLedger", "SqlIdentityStore", "SqlJobStore", "SqlUsageLedger",
+    "open_artifact_store", "open_catalog", "open_identity_store", "open_job_store",
+    "open_notifier", "open_usage_ledger",
 ]
 
 
@@ -45,6 +52,11 @@ def open_notifier(settings: Settings) -> Notifier:
 def open_identity_store(settings: Settings) -> IdentityStore:
     """API keys and users in the job store's database (every front process sees them)."""
     return SqlIdentityStore(settings.resolved_database_url)
+
+
+def open_usage_ledger(settings: Settings) -> UsageLedger:
+    """Each tenant's stored bytes, item by item, in the job store's database."""
+    return SqlUsageLedger(settings.resolved_database_url)
 
 
 def open_artifact_store(settings: Settings) -> ArtifactStore:

@@ -185,6 +185,7 @@ class FileCatalog:
         return {"title": record.get("title") or record["id"],
                 "description": record.get("description", ""), "owner": record.get("owner", ""),
                 "tenant": record.get("tenant", ""), "registered": True,
+                "job_id": str(record.get("job_id") or ""),
                 "created": dt.datetime.fromisoformat(record["created"]),
                 "expires": dt.datetime.fromisoformat(record["expires"])
                 if record.get("expires") else None}
@@ -291,7 +292,7 @@ class FileCatalog:
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
                  expires: dt.datetime | None = None, overwrite: bool = False,
-                 now: dt.datetime | None = None) -> LayerInfo:
+                 now: dt.datetime | None = None, job_id: str = "") -> LayerInfo:
         """Write ``chunks`` as the new layer ``collection_id``; Conflict if the id is taken
         (unless ``overwrite`` by the same owner)."""
         check_layer_id(collection_id)
@@ -303,7 +304,7 @@ class FileCatalog:
                 catalog_ogr.write(temp, chunks, layer=collection_id)
                 record = {"id": collection_id, "title": title or collection_id,
                           "description": description, "owner": owner, "tenant": tenant,
-                          "created": now.isoformat(),
+                          "created": now.isoformat(), "job_id": job_id,
                           "expires": expires.isoformat() if expires else None}
                 record_temp = temp.with_suffix(".json")
                 record_temp.write_text(json.dumps(record))

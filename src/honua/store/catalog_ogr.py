@@ -11,6 +11,7 @@ message so that none reaches a client.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -234,30 +235,53 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_GPKG_TYPES = {0: "POINT", 1: "LINESTRING", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT",
+               5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+"""shapely's type ids -> GeoPackage geometry type names (a linear ring is a line)."""
+
+
+def _declare_geometry_type(path: Path, layer: str, name: str) -> None:
+    """Say what the layer holds: chunks are appended as they come, so the layer is
+    created as GEOMETRY and, once every chunk was one type, declared that type (what
+    GDAL, QGIS and the catalog then report, instead of "Unknown")."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = ? "
+                   "WHERE table_name = ?", (name, layer))
+
+
 def write(path: Path, chunks: Iterable[FeatureCollection], *, layer: str,
-          fields: Sequence[Field] | None = None) -> tuple[int, tuple[Field, ...]]:
-    """Write ``chunks`` into a new GeoPackage layer, one append per chunk.
+          fields: Sequence[Field] | None = None,
+          driver: str = "GPKG") -> tuple[int, tuple[Field, ...]]:
+    """Write ``chunks`` into a new GeoPackage (or ``driver``: FlatGeobuf) layer, one
+    append per chunk.
 
     The schema is the first chunk's (or ``fields``); returns (features written, fields).
     """
     written, schema, first = 0, tuple(fields or ()), True
+    kinds: set[int] = set()
     for chunk in chunks:
         if first and not schema:
             schema = tuple(chunk.fields)
+        present = chunk.geometry[~shapely.is_missing(chunk.geometry)]
+        kinds.update(np.unique(shapely.get_type_id(present[~shapely.is_empty(present)])).tolist())
         data, masks = _arrays(chunk, schema)
         geometry = np.asarray(shapely.to_wkb(chunk.geometry), dtype=object)
         try:
             raw.write(str(path), geometry, data, [f.name for f in schema], field_mask=masks,
-                      layer=layer, driver="GPKG", geometry_type="Unknown",
+                      layer=layer, driver=driver, geometry_type="Unknown",
                       crs=crs_name(chunk.crs), append=not first, promote_to_multi=False)
         except _GDAL_ERRORS as exc:
             raise Unavailable(f"the layer could not be written: {_clean(exc, Source(str(path)))}"
                               ) from exc
         written += len(chunk)
         first = False
+    if len(kinds) == 1 and not first and driver == "GPKG":
+        _declare_geometry_type(path, layer, _GPKG_TYPES[kinds.pop()])
     if first:  # no chunk at all: an empty layer with the given schema
         raw.write(str(path), np.empty(0, dtype=object),
                   [np.empty(0, dtype=_WRITE_TYPES.get(f.type, object)) for f in schema],
-                  [f.name for f in schema], layer=layer, driver="GPKG", geometry_type="Unknown",
+                  [f.name for f in schema], layer=layer, driver=driver, geometry_type="Unknown",
                   crs="OGC:CRS84")
     return written, schema

@@ -41,7 +41,7 @@ from honua.geo.crs import crs84
 from honua.geo.features import FeatureCollection, Field
 from honua.geo.reproject import transform_bounds
 from honua.store.catalog_pgfilter import where_clause
-from honua.store.catalog_pgregistered import SCHEMA, RegisteredTables
+from honua.store.catalog_pgregistered import SCHEMA, RegisteredTables, srid_of
 from honua.store.pg_pools import Pools, PoolUnavailable, read_only
 
 __all__ = ["LayerSource", "PostGISCatalog", "is_postgis_spec"]
@@ -377,6 +377,13 @@ class PostGISCatalog:
         except psycopg.OperationalError as exc:
             raise PoolUnavailable(f"the database of collection {entry.info.id!r} failed: "
                                   f"{exc}") from None
+        except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable,
+                psycopg.errors.UndefinedFunction, psycopg.errors.UndefinedObject) as exc:
+            # the table changed, or PostGIS was removed, since the layer was described
+            with self._lock:
+                self._entries.pop(entry.info.id, None)
+            raise PoolUnavailable(f"collection {entry.info.id!r} cannot be read from its "
+                                  f"database now: {exc.diag.message_primary}") from None
 
     def _fetch(self, entry: _Entry, statement: sql.Composed, params: builtins.list[Any]
                ) -> builtins.list[tuple[Any, ...]]:
@@ -460,9 +467,41 @@ class PostGISCatalog:
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
                  expires: dt.datetime | None = None, overwrite: bool = False,
-                 now: dt.datetime | None = None) -> LayerInfo:
+                 now: dt.datetime | None = None, job_id: str = "") -> LayerInfo:
         """Write ``chunks`` as the table of the new layer ``collection_id``; Conflict if the
-        id is taken (unless ``overwrite`` by the same owner), as in the file catalog."""
+        id is taken (unless ``overwrite`` by the same owner), as in the file catalog.
+        ``job_id`` is not kept here yet (the records table has no column for it): a layer
+        in PostGIS links to no job."""
+        self._check_registrable(collection_id, owner, tenant, overwrite)
+        assert self.registered is not None
+        self.registered.write(collection_id, chunks, title=title or collection_id,
+                              description=description, owner=owner, tenant=tenant,
+                              created=now or dt.datetime.now(dt.UTC), expires=expires)
+        self._sync(force=True)
+        return self.get(collection_id)
+
+    def register_select(self, conn: Any, collection_id: str, statement: Any, *,
+                        title: str = "", description: str = "", owner: str = "",
+                        tenant: str = "", expires: dt.datetime | None = None,
+                        overwrite: bool = False, now: dt.datetime | None = None) -> None:
+        """Write a tier-2 ``statement``'s rows (``executors.postgis_sql.Statement``) as the
+        table of the new layer ``collection_id`` inside the database, in the transaction open
+        on ``conn``; the same clash and ownership rules as ``register``. Call ``refresh``
+        after the commit."""
+        self._check_registrable(collection_id, owner, tenant, overwrite)
+        assert self.registered is not None
+        self.registered.write_select(conn, collection_id, statement.sql, statement.params,
+                                     statement.fields, srid_of(statement.crs),
+                                     title=title or collection_id, description=description,
+                                     owner=owner, tenant=tenant,
+                                     created=now or dt.datetime.now(dt.UTC), expires=expires)
+
+    def refresh(self) -> None:
+        """Read the registered layers' records again (one was written elsewhere)."""
+        self._sync(force=True)
+
+    def _check_registrable(self, collection_id: str, owner: str, tenant: str,
+                           overwrite: bool) -> None:
         if self.registered is None:
             raise NotSupported("no PostGIS catalog store is configured (postgis_catalog_url)")
         check_layer_id(collection_id)
@@ -478,11 +517,6 @@ class PostGISCatalog:
             if (spec.record["owner"], spec.record["tenant"]) != (owner, tenant):
                 raise Forbidden(f"collection {collection_id!r} belongs to someone else; only "
                                 "its owner may overwrite it")
-        self.registered.write(collection_id, chunks, title=title or collection_id,
-                              description=description, owner=owner, tenant=tenant,
-                              created=now or dt.datetime.now(dt.UTC), expires=expires)
-        self._sync(force=True)
-        return self.get(collection_id)
 
     def remove(self, collection_id: str) -> None:
         self._sync(force=True)

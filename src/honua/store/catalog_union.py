@@ -62,21 +62,49 @@ class CatalogUnion:
             raise NotSupported(f"collection {collection_id!r} is not held in PostGIS")
         return self.postgis.layer_source(collection_id, query, exclude=exclude)
 
+    def registered_url(self) -> str | None:
+        """The database registered layers are kept in (``postgis_catalog_url``), if any: a
+        tier-2 result over layers in that database is written there without leaving it."""
+        registered = self.postgis.registered
+        return registered.url if registered is not None else None
+
+    def register_select(self, conn: Any, collection_id: str, statement: Any, *,
+                        title: str = "", description: str = "", owner: str = "",
+                        tenant: str = "", expires: dt.datetime | None = None,
+                        overwrite: bool = False) -> None:
+        """A tier-2 statement's rows kept as a registered layer inside the database, in the
+        transaction open on ``conn`` (``PostGISCatalog.register_select``); then ``refresh``."""
+        if collection_id in {layer.id for layer in self.files.list()}:
+            raise Conflict(f"collection {collection_id!r} already exists; choose another "
+                           "collectionId")
+        self.postgis.register_select(conn, collection_id, statement, title=title,
+                                     description=description, owner=owner, tenant=tenant,
+                                     expires=expires, overwrite=overwrite)
+
+    def refresh(self) -> None:
+        self.postgis.refresh()
+
+    def close(self) -> None:
+        """Close the connections to the PostGIS layers' databases (the server stops); a
+        later read opens them again."""
+        self.postgis.pools.close()
+
     def register(self, collection_id: str, chunks: Iterable[FeatureCollection], *, title: str = "",
                  description: str = "", owner: str = "", tenant: str = "",
-                 expires: dt.datetime | None = None, overwrite: bool = False) -> LayerInfo:
+                 expires: dt.datetime | None = None, overwrite: bool = False,
+                 job_id: str = "") -> LayerInfo:
         if self.postgis.registered is not None:  # the PostGIS catalog store keeps them
             if collection_id in {layer.id for layer in self.files.list()}:
                 raise Conflict(f"collection {collection_id!r} already exists; choose another "
                                "collectionId")
             return self.postgis.register(collection_id, chunks, title=title,
                                          description=description, owner=owner, tenant=tenant,
-                                         expires=expires, overwrite=overwrite)
+                                         expires=expires, overwrite=overwrite, job_id=job_id)
         if self.postgis.has(collection_id):
             self.postgis.remove(collection_id)  # refused: a configured layer, named
         return self.files.register(collection_id, chunks, title=title, description=description,
                                    owner=owner, tenant=tenant, expires=expires,
-                                   overwrite=overwrite)
+                                   overwrite=overwrite, job_id=job_id)
 
     def remove(self, collection_id: str) -> None:
         self._of(collection_id).remove(collection_id)

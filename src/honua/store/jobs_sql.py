@@ -1,10 +1,11 @@
 """The durable job store: SQLAlchemy Core over SQLite (embedded) or PostgreSQL.
 
-One instance is shared by every thread of a server process, and several
-processes may open the same database; all coordination happens in the
-database. State changes are compare-and-set on the stored status, and
-``claim_next`` hands each queued job to exactly one caller (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, an immediate transaction on SQLite). Every method is
+One instance is shared by every thread of a server process, and several processes may
+open the same database; all coordination happens in the database. On PostgreSQL the
+tables carry row-level security on tenant and every transaction declares the current
+viewer's tenant first (``store.sql_tenants``). State changes are compare-and-set on the
+stored status, and ``claim_next`` hands each queued job to exactly one caller (``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, an immediate transaction on SQLite). Every method is
 one short transaction, committed before it returns.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +22,8 @@ import sqlalchemy as sa
 from honua.core.context import MessageLevel
 from honua.core.fronts import Front
 from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
+from honua.core.provenance import ProvenanceRecord
+from honua.store import sql_tenants
 from honua.store.records import (
     as_utc,
     check_page,
@@ -28,7 +32,7 @@ from honua.store.records import (
     normalise_message,
     normalise_statuses,
 )
-from honua.store.sql_engine import Database, translated
+from honua.store.sql_engine import Database, parse_url, translated
 from honua.store.sql_schema import (
     fronts,
     job_holders,
@@ -37,10 +41,12 @@ from honua.store.sql_schema import (
     job_to_row,
     jobs,
     metadata,
+    provenance,
+    provenance_layers,
     row_to_job,
 )
 
-__all__ = ["SqlJobStore"]
+__all__ = ["SqlJobStore", "provenance_row"]
 
 # Serialises table creation when several processes start at once on PostgreSQL.
 _CLAIM_LOCK_KEY = 0x686F6E7563  # claims that count running jobs take turns on PostgreSQL
@@ -59,8 +65,12 @@ class SqlJobStore:
     ``postgresql+psycopg://...``); creates its tables if they are missing."""
 
     def __init__(self, url: str) -> None:
-        self._database = Database(url, metadata, what="job")
+        postgres = parse_url(url).get_backend_name() == "postgresql"
+        self._database = Database(url, metadata, what="job",
+                                  prepare=sql_tenants.install if postgres else None)
         self._engine = self._database.engine
+        if postgres:
+            sql_tenants.listen(self._engine)
         self._write = self._database.write
 
     def __repr__(self) -> str:
@@ -269,6 +279,67 @@ class SqlJobStore:
         with translated(f"delete job {job_id}"), self._write() as conn:
             conn.execute(sa.delete(job_messages).where(job_messages.c.job_id == job_id))
             conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+            made_layers = sa.select(provenance_layers.c.job_id).where(
+                provenance_layers.c.job_id == job_id).exists()
+            conn.execute(sa.delete(provenance).where(provenance.c.job_id == job_id,
+                                                     ~made_layers))
+
+    # -- the provenance ledger ------------------------------------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        row = provenance_row(record)
+        with translated(f"record the provenance of job {record.job_id}"), self._write() as conn:
+            conn.execute(sa.delete(provenance).where(provenance.c.job_id == record.job_id))
+            conn.execute(sa.insert(provenance).values(row))
+            for layer in record.layers:
+                conn.execute(sa.delete(provenance_layers).where(
+                    provenance_layers.c.collection_id == layer))
+                conn.execute(sa.insert(provenance_layers).values(collection_id=layer,
+                                                                 job_id=record.job_id))
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None:
+        query = sa.select(provenance.c.record).where(provenance.c.job_id == job_id)
+        with translated(f"read the provenance of job {job_id}"), self._engine.connect() as conn:
+            text = conn.execute(query).scalar()
+        return None if text is None else ProvenanceRecord.from_json(json.loads(text))
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        query = (sa.select(provenance.c.record).where(provenance.c.parent == parent)
+                 .order_by(provenance.c.created, provenance.c.job_id))
+        with translated(f"read the steps of job {parent}"), self._engine.connect() as conn:
+            texts = conn.execute(query).scalars().all()
+        return [ProvenanceRecord.from_json(json.loads(text)) for text in texts]
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        query = sa.select(provenance_layers.c.job_id).where(
+            provenance_layers.c.collection_id == collection_id)
+        with translated(f"read the provenance of {collection_id}"), self._engine.connect() as c:
+            job_id = c.execute(query).scalar()
+        return None if job_id is None else self.provenance(job_id)
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        query = (sa.select(provenance.c.record)
+                 .where(provenance.c.tenant == tenant, provenance.c.cache_key == key,
+                        provenance.c.status == JobStatus.SUCCEEDED.value)
+                 .order_by(provenance.c.created.desc(), provenance.c.job_id).limit(5))
+        with translated("look up the result cache"), self._engine.connect() as conn:
+            texts = conn.execute(query).scalars().all()
+        return [ProvenanceRecord.from_json(json.loads(text)) for text in texts]
+
+    def probe_write(self) -> None:
+        """Insert a job row and roll it back: the database must grant the write lock and
+        accept the row (a read-only file, a full disk, a stuck writer all fail here)."""
+        probe = job_to_row(normalise_job(Job(id="honua-ready-probe", process_id="honua.probe")))
+        with translated("write to the job store"), self._write() as conn:
+            conn.execute(sa.insert(jobs).values(probe))
+            conn.rollback()
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def provenance_row(record: ProvenanceRecord) -> dict[str, Any]:
+    created = record.created or record.finished or dt.datetime.now(dt.UTC)
+    return {"job_id": record.job_id, "parent": record.parent, "tenant": record.tenant,
+            "status": record.status, "cache_key": record.cache_key if record.inputs else "",
+            "created": as_utc(created, name="created"),
+            "record": json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))}

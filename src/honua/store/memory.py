@@ -20,6 +20,7 @@ from pathlib import Path
 from honua.core.fronts import Front
 from honua.core.identity import ApiKey, User
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, no_such_job
+from honua.core.provenance import ProvenanceRecord
 from honua.errors import Conflict, NotFound
 from honua.store.artifact_keys import check_key, check_prefix
 from honua.store.records import (
@@ -32,6 +33,8 @@ from honua.store.records import (
 )
 
 __all__ = ["MemoryArtifactStore", "MemoryIdentityStore", "MemoryJobStore"]
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _newest_first(job: Job) -> tuple[dt.datetime, str]:
@@ -48,6 +51,8 @@ class MemoryJobStore:
         self._holders: dict[str, str] = {}
         self._queues: dict[str, tuple[str, int]] = {}
         self._fronts: dict[str, Front] = {}
+        self._provenance: dict[str, ProvenanceRecord] = {}
+        self._layers: dict[str, str] = {}
 
     def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
                priority: int = 0) -> None:
@@ -189,6 +194,41 @@ class MemoryJobStore:
         with self._lock:
             self._jobs.pop(job_id, None)
             self._messages.pop(job_id, None)
+            if job_id not in self._layers.values():
+                self._provenance.pop(job_id, None)
+
+    # -- the provenance ledger ------------------------------------------------------------------
+    def put_provenance(self, record: ProvenanceRecord) -> None:
+        record = ProvenanceRecord.from_json(record.to_json())  # what the SQL store keeps
+        with self._lock:
+            self._provenance[record.job_id] = record
+            for layer in record.layers:
+                self._layers[layer] = record.job_id
+
+    def provenance(self, job_id: str) -> ProvenanceRecord | None:
+        with self._lock:
+            return self._provenance.get(job_id)
+
+    def provenance_children(self, parent: str) -> builtins.list[ProvenanceRecord]:
+        with self._lock:
+            found = [r for r in self._provenance.values() if r.parent == parent]
+        return sorted(found, key=lambda r: (r.created or r.finished or _EPOCH, r.job_id))
+
+    def provenance_of_layer(self, collection_id: str) -> ProvenanceRecord | None:
+        with self._lock:
+            job_id = self._layers.get(collection_id)
+            return None if job_id is None else self._provenance.get(job_id)
+
+    def reusable(self, tenant: str, key: str) -> builtins.list[ProvenanceRecord]:
+        with self._lock:
+            found = [r for r in self._provenance.values()
+                     if r.tenant == tenant and r.status == JobStatus.SUCCEEDED.value
+                     and r.inputs and r.cache_key == key]
+        found.sort(key=lambda r: (r.created or _EPOCH), reverse=True)
+        return found[:5]
+
+    def probe_write(self) -> None:
+        """Memory always takes writes."""
 
     def close(self) -> None:
         pass
@@ -298,3 +338,32 @@ class MemoryIdentityStore:
 
     def close(self) -> None:
         pass
+
+
+class MemoryUsageLedger:
+    """``honua.types.UsageLedger`` in a dict, for tests and stores built without a database."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, tenant: str, size: int) -> None:
+        with self._lock:
+            self._items[key] = (tenant, max(0, size))
+
+    def remove_prefix(self, prefix: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k.startswith(prefix)]:
+                del self._items[key]
+
+    def total(self, tenant: str, prefix: str = "") -> int:
+        with self._lock:
+            return sum(size for key, (owner, size) in self._items.items()
+                       if owner == tenant and key.startswith(prefix))
+
+    def replace_prefix(self, prefix: str, items: Iterable[tuple[str, str, int]]) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k.startswith(prefix)]:
+                del self._items[key]
+            for key, tenant, size in items:
+                self._items[key] = (tenant, max(0, size))

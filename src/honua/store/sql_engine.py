@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,12 @@ class Database:
     Every SQL store (jobs, identities) opens its database this way. SQLite has one
     writer at a time and its busy handler waits by sleeping (up to 100 ms a try), so a
     process's writers queue on a lock instead; on PostgreSQL, concurrent table creation
-    by several front processes is serialised by an advisory lock.
+    by several front processes is serialised by an advisory lock. ``prepare`` runs in the
+    same transaction, after the tables exist (the job store's row security).
     """
 
-    def __init__(self, url: str, metadata: sa.MetaData, *, what: str) -> None:
+    def __init__(self, url: str, metadata: sa.MetaData, *, what: str,
+                 prepare: Callable[[sa.Connection], None] | None = None) -> None:
         self.engine = create_engine(url)
         self._writer = writer(self.engine)
         self._write_lock: contextlib.AbstractContextManager[Any] = (
@@ -113,6 +115,8 @@ class Database:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                                  {"key": _SCHEMA_LOCK_KEY})
                 metadata.create_all(conn)
+                if prepare is not None:
+                    prepare(conn)
         except BaseException:
             self.engine.dispose()
             raise

@@ -135,3 +135,25 @@ def row_to_job(row: Mapping[Any, Any]) -> Job:  # a RowMapping: keys are names o
         message=row["message"], error_kind=row["error_kind"], tier=row["tier"],
         attempts=row["attempts"], has_outputs=bool(row["has_outputs"]),
     )
+
+
+provenance = sa.Table(
+    # The ledger (``core.provenance``): one record per job, kept as JSON text; the columns
+    # beside it are what it is looked up by (a workflow's steps, the cache, a layer's maker).
+    "honua_provenance", metadata,
+    sa.Column("job_id", _ID, primary_key=True),
+    sa.Column("parent", _ID, nullable=False, default=""),
+    sa.Column("tenant", sa.String(), nullable=False, default=""),
+    sa.Column("status", sa.String(), nullable=False, default=""),
+    sa.Column("cache_key", sa.String(), nullable=False, default=""),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("record", sa.Text(), nullable=False),
+    sa.Index("ix_honua_provenance_parent", "parent"),
+    sa.Index("ix_honua_provenance_cache", "tenant", "cache_key"),
+)
+
+provenance_layers = sa.Table(
+    "honua_provenance_layers", metadata,
+    sa.Column("collection_id", sa.String(), primary_key=True),
+    sa.Column("job_id", _ID, nullable=False),
+)

@@ -19,6 +19,12 @@ Usage (any adapter)::
 
 Uploads belong to their uploader (``owner`` and ``tenant``): to anyone else an
 upload does not exist. They expire after ``ttl`` and ``cleanup`` removes them.
+
+Quotas (``tenant_quota_bytes`` of uploads, ``tenant_stored_bytes`` of uploads and
+job results together) are read from the usage ledger, where every upload is
+recorded as ``uploads/<id>/`` with its bytes on disk when it is accepted and
+forgotten when it is deleted or expires; the folder is counted once, when the
+store opens, so the ledger holds what is really there even after a crash.
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from honua.core.quotas import over_stored_quota, stored_quota_bytes
 from honua.errors import InvalidParameter, NotFound, OverQuota, PayloadTooLarge
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
+from honua.store.memory import MemoryUsageLedger
 from honua.store.ogr_isolated import IsolatedOgr, ReaderLimits
 from honua.store.uploads_checks import (
     FORMATS,
@@ -52,8 +60,11 @@ from honua.store.uploads_checks import (
     remove_tree,
     safe_name,
 )
+from honua.types import UsageLedger
 
 __all__ = ["FORMATS", "Incoming", "NoSuchUpload", "Upload", "UploadLimits", "UploadStore"]
+
+PREFIX = "uploads/"
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _INCOMING = ".incoming"
@@ -77,6 +88,8 @@ class UploadLimits:
     """An upload with more vertices could never be used as a process input: refused."""
     tenant_quota_bytes: int = 0
     """Bytes of uploads one tenant may keep at once; 0 = no quota."""
+    tenant_stored_bytes: int = 0
+    """Bytes of uploads and job results one tenant may keep at once; 0 = no quota."""
 
 
 @dataclass(frozen=True)
@@ -131,20 +144,22 @@ class UploadStore:
     def __init__(self, root: Path, limits: UploadLimits | None = None,
                  clock: Callable[[], dt.datetime] = _utcnow, *,
                  formats: tuple[Format, ...] = FORMATS,
-                 reader: IsolatedOgr | None = None) -> None:
+                 reader: IsolatedOgr | None = None, usage: UsageLedger | None = None) -> None:
         self.root = Path(root).absolute()
         self.limits = limits or UploadLimits()
         self.clock = clock
         self.formats = formats
         self.reader = reader or IsolatedOgr()
+        self.usage: UsageLedger = usage if usage is not None else MemoryUsageLedger()
         self._lock = threading.Lock()
         (self.root / _INCOMING).mkdir(parents=True, exist_ok=True)
+        self.usage.replace_prefix(PREFIX, self._on_disk())
 
     def __repr__(self) -> str:
         return f"UploadStore({str(self.root)!r})"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> UploadStore:
+    def from_settings(cls, settings: Settings, usage: UsageLedger | None = None) -> UploadStore:
         """The upload area ``<data_dir>/uploads`` with the configured limits."""
         mb = 1 << 20
         return cls(settings.data_dir / "uploads", UploadLimits(
@@ -154,9 +169,10 @@ class UploadStore:
                                   max_entries=settings.upload_max_entries),
             ttl=dt.timedelta(hours=settings.upload_ttl_hours),
             max_vertices=settings.max_vertices,
-            tenant_quota_bytes=int(settings.quota_upload_mb * mb)),
+            tenant_quota_bytes=int(settings.quota_upload_mb * mb),
+            tenant_stored_bytes=stored_quota_bytes(settings)),
             formats=allowed_formats(settings.allowed_formats),
-            reader=IsolatedOgr(ReaderLimits.from_settings(settings)))
+            reader=IsolatedOgr(ReaderLimits.from_settings(settings)), usage=usage)
 
     # -- adding ---------------------------------------------------------------------------------
     def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",
@@ -167,13 +183,48 @@ class UploadStore:
         if not name.lower().endswith(fmt.extensions):
             name += fmt.extensions[0]
         incoming = Incoming(self, fmt, name, owner, tenant, description)
-        quota = self.limits.tenant_quota_bytes
-        if quota > 0:
-            incoming.allowance = quota - sum(u.size for u in self.list(tenant=tenant))
-            if incoming.allowance <= 0:
-                incoming.abort()
-                raise _over_quota(tenant, quota)
+        try:
+            incoming.allowance = self.allowance(tenant)
+        except OverQuota:
+            incoming.abort()
+            raise
         return incoming
+
+    def allowance(self, tenant: str) -> int | None:
+        """Bytes ``tenant`` may still upload under its quotas (None: no quota); OverQuota
+        when none are left."""
+        left: int | None = None
+        uploads, stored = self.limits.tenant_quota_bytes, self.limits.tenant_stored_bytes
+        if uploads > 0:
+            left = uploads - self.usage.total(tenant, PREFIX)
+            if left <= 0:
+                raise _over_quota(tenant, uploads)
+        if stored > 0:
+            used = self.usage.total(tenant)
+            if used >= stored:
+                raise over_stored_quota(tenant, stored, used)
+            left = stored - used if left is None else min(left, stored - used)
+        return left
+
+    def quota_passed(self, tenant: str, size: int) -> OverQuota:
+        """The refusal of an upload of ``size`` bytes that passed one of the quotas."""
+        uploads, stored = self.limits.tenant_quota_bytes, self.limits.tenant_stored_bytes
+        if uploads > 0 and self.usage.total(tenant, PREFIX) + size > uploads:
+            return _over_quota(tenant, uploads)
+        return over_stored_quota(tenant, stored, self.usage.total(tenant) + size)
+
+    def _on_disk(self) -> list[tuple[str, str, int]]:
+        """(ledger key, tenant, bytes) of every upload in the folder."""
+        found = []
+        for entry in self.root.iterdir():
+            if entry.name.startswith("."):
+                continue
+            try:
+                record = json.loads((entry / "upload.json").read_text())
+                found.append((_key(entry.name), str(record["tenant"]), _bytes_in(entry / "data")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return found
 
     def add(self, data: bytes | BinaryIO | Iterable[bytes], filename: str, *, owner: str = "",
             tenant: str = "", media_type: str = "", description: str = "") -> Upload:
@@ -210,7 +261,12 @@ class UploadStore:
                             now + self.limits.ttl, incoming.description, f"data/{dataset}",
                             found.count, found.vertices)
             (staging / "upload.json").write_text(json.dumps(upload.to_json()))
-            os.replace(staging, final)
+            self.usage.add(_key(upload_id), upload.tenant, _bytes_in(data))
+            try:
+                os.replace(staging, final)
+            except BaseException:
+                self.usage.remove_prefix(_key(upload_id))
+                raise
         except (InvalidParameter, PayloadTooLarge) as exc:
             raise type(exc)(f"upload {incoming.name!r} refused: {exc.message}") from None
         finally:
@@ -278,6 +334,7 @@ class UploadStore:
     def delete(self, upload_id: str, *, owner: str | None = None, tenant: str | None = None) -> Upload:
         upload = self.get(upload_id, owner=owner, tenant=tenant)
         remove_tree(self.root / upload.id)
+        self.usage.remove_prefix(_key(upload.id))
         return upload
 
     def cleanup(self, now: dt.datetime | None = None) -> int:
@@ -294,6 +351,7 @@ class UploadStore:
                 continue
             if expires <= now:
                 remove_tree(entry)
+                self.usage.remove_prefix(_key(entry.name))
                 removed += 1
         cutoff = time.time() - _STALE_INCOMING_SECONDS
         for entry in (self.root / _INCOMING).iterdir():
@@ -301,6 +359,15 @@ class UploadStore:
                 if entry.stat().st_mtime < cutoff:
                     remove_tree(entry) if entry.is_dir() else entry.unlink()
         return removed
+
+
+def _key(upload_id: str) -> str:
+    return f"{PREFIX}{upload_id}/"
+
+
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (what an upload takes on disk)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _open_options(fmt: str) -> tuple[tuple[str, str], ...]:
@@ -330,7 +397,7 @@ class Incoming:
         self.size += len(chunk)
         if self.allowance is not None and self.size > self.allowance:
             self.abort()
-            raise _over_quota(self.tenant, self.store.limits.tenant_quota_bytes)
+            raise self.store.quota_passed(self.tenant, self.size)
         limit = self.store.limits.max_bytes
         if self.size > limit:
             self.abort()

@@ -16,26 +16,35 @@ protocol owns a path): OGC API and WPS answer 401 with ``WWW-Authenticate``,
 GPServer its 499/498 error JSON. Discovery and log-in stay reachable without
 credentials, as on ArcGIS Server and pygeoapi: ``/arcgis/rest/info``, the
 token service, the ``/api`` landing page and conformance, and CORS preflights.
+
+A server that refuses anonymous callers but has processes an ``[[honua.access]]``
+rule marks public lets an anonymous request in as ``PUBLIC_ANONYMOUS`` only where
+``public_route`` says it asks for a process or a job (the adapters name those
+routes: ``PUBLIC_ROUTES``); the core narrows such a caller to the public processes
+and refuses it references, so uploads, collections and everything else still
+answer 401 (or 499) here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from urllib.parse import unquote_plus
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from honua.core.access import AccessPolicy
 from honua.core.authenticate import Authenticator, Credentials
-from honua.core.identity import ANONYMOUS, Principal
+from honua.core.identity import ANONYMOUS, PUBLIC_ANONYMOUS, Principal
 from honua.core.tenancy import Viewer, viewing_as
 from honua.errors import HonuaError, InvalidToken, Unauthenticated
 
-__all__ = ["IdentityMiddleware", "OPEN_PATHS", "challenge", "principal_of"]
+__all__ = ["IdentityMiddleware", "OPEN_PATHS", "challenge", "principal_of", "route_matcher"]
 
 log = logging.getLogger(__name__)
 SCOPE_KEY = "honua.principal"
@@ -43,9 +52,29 @@ REALM = "honua"
 OPEN_PATHS = frozenset({
     "/", "/api", "/api/", "/api/conformance", "/arcgis/rest/info", "/arcgis/tokens",
     "/arcgis/tokens/", "/arcgis/tokens/generateToken",
+    # operations: probes carry no credentials; /metrics applies its own guard
+    "/health", "/ready", "/metrics",
 })
+OPEN_PREFIXES = ("/static/",)
+"""The pages' scripts and style (Leaflet, ``web/static``): the same for everyone."""
 FORM = "application/x-www-form-urlencoded"
 Refusal = Callable[[Request, HonuaError], Response]
+RoutePredicate = Callable[[Scope], bool]
+
+
+def route_matcher(routes: Sequence[BaseRoute], paths: Collection[str]) -> RoutePredicate:
+    """Whether a request would be answered by one of the routes whose path template is in
+    ``paths`` (the first route that fully matches wins, as in Starlette's router)."""
+    wanted = frozenset(paths)
+
+    def matches(scope: Scope) -> bool:
+        for route in routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return getattr(route, "path", None) in wanted
+        return False
+
+    return matches
 
 
 def principal_of(request: Request) -> Principal:
@@ -71,11 +100,15 @@ def unauthenticated() -> Unauthenticated:
 
 class IdentityMiddleware:
     def __init__(self, app: ASGIApp, authenticator: Authenticator, refuse: Refusal, *,
-                 max_body: int) -> None:
+                 max_body: int, public_route: RoutePredicate | None = None,
+                 access: AccessPolicy | None = None) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.access = access
         self.refuse = refuse
         self.max_body = max_body
+        self.public_route = public_route
+        """Given only when some process is public: the routes a public-only caller may use."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
@@ -92,12 +125,19 @@ class IdentityMiddleware:
             return
         scope[SCOPE_KEY] = principal
         scope.setdefault("state", {})["principal"] = principal
-        viewer = Viewer(principal.tenant, principal.is_admin(self.authenticator.settings))
+        admin = principal.is_admin(self.authenticator.settings)
+        access = self.access
+        may_use = None if access is None else (
+            access.is_public if principal.public_only else
+            lambda process_id: access.may_use(process_id, roles=principal.roles,
+                                              anonymous=principal.anonymous, admin=admin))
+        viewer = Viewer(principal.tenant, admin, principal.roles, principal.anonymous,
+                        principal.public_only, may_use)
         with viewing_as(viewer):  # core's job lookups answer for this caller only
             await self.app(scope, receive, send)
 
     async def _principal(self, scope: Scope, credentials: Credentials) -> Principal:
-        open_path = scope["path"] in OPEN_PATHS
+        open_path = scope["path"] in OPEN_PATHS or scope["path"].startswith(OPEN_PREFIXES)
         principal = ANONYMOUS
         if not credentials.empty:
             try:
@@ -111,6 +151,8 @@ class IdentityMiddleware:
             if allowed is None:
                 allowed = await run_in_threadpool(self.authenticator.anonymous_may_proceed)
             if not allowed:
+                if self.public_route is not None and self.public_route(scope):
+                    return PUBLIC_ANONYMOUS
                 raise unauthenticated()
         return principal
 

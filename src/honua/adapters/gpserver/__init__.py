@@ -1,5 +1,5 @@
 """Esri GeoservicesREST GPServer adapter: ArcGIS clients run Honua processes unchanged."""
 
-from honua.adapters.gpserver.routes import refusal, routes
+from honua.adapters.gpserver.routes import PUBLIC_ROUTES, refusal, routes
 
-__all__ = ["refusal", "routes"]
+__all__ = ["PUBLIC_ROUTES", "refusal", "routes"]

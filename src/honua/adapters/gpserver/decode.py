@@ -30,6 +30,7 @@ from honua.core.tiers import pinned_tier
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
 from honua.geo.features import FeatureCollection
+from honua.geo.precision import parse_decimals
 from honua.geo.reproject import to_crs, transform, transform_bounds
 from honua.web.esrijson import featureset, spatialref
 from honua.web.esrijson import geometry as esrigeom
@@ -53,8 +54,15 @@ def merge(query: Iterable[tuple[str, str]], body: Iterable[tuple[str, str]]) -> 
     return params
 
 
-def response_format(params: Mapping[str, str], default: str = "html") -> str:
+RESULT_FORMATS = (*FORMATS, "geojson")
+"""A GP result also answers ``f=geojson`` (as ArcGIS's does, for feature results)."""
+
+
+def response_format(params: Mapping[str, str], default: str = "html",
+                    allowed: tuple[str, ...] = FORMATS) -> str:
     f = (params.get("f") or default).strip().lower()
+    if f == "geojson" and f in allowed:
+        return f
     if f not in FORMATS:
         raise InvalidParameter(f"format f={f!r} is not supported; use f=json, f=pjson or f=html",
                                parameter="f")
@@ -103,6 +111,9 @@ class Environment:
     return_z: bool = False
     return_m: bool = False
     return_feature_collection: bool = False
+    precision: int | None = None
+    """Decimals of output coordinates asked (``geometryPrecision``, as FeatureServer
+    queries take it); None = 7 in degrees, 3 in metres (``geo.precision``)."""
 
     def hints(self) -> dict[str, Any]:
         """What a job must remember to answer its results later in the requested shape."""
@@ -146,7 +157,8 @@ def environment(params: Mapping[str, str], *, results: bool = False) -> Environm
         process_sr = _sr(context.get("processSR"), "context.processSR") or process_sr
         extent = _extent(context.get("extent"))
     return Environment(out_sr, process_sr, extent, flag(params, "returnZ"),
-                       flag(params, "returnM"), flag(params, "returnFeatureCollection"))
+                       flag(params, "returnM"), flag(params, "returnFeatureCollection"),
+                       parse_decimals(params.get("geometryPrecision"), name="geometryPrecision"))
 
 
 def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> Environment:
@@ -160,7 +172,8 @@ def stored_environment(hints: Mapping[str, Any], params: Mapping[str, str]) -> E
         return_z=flag(params, "returnZ", bool(remembered.get("returnZ"))),
         return_m=flag(params, "returnM", bool(remembered.get("returnM"))),
         return_feature_collection=flag(params, "returnFeatureCollection",
-                                       bool(remembered.get("returnFeatureCollection"))))
+                                       bool(remembered.get("returnFeatureCollection"))),
+        precision=asked.precision)
 
 
 def options(mode: Mode, env: Environment, service: str, task: str,

@@ -17,6 +17,7 @@ from honua.core.parameters import DataType, Parameter
 from honua.core.tiers import shown
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.geo.features import FeatureCollection
+from honua.geo.precision import DEFAULT, rounded
 from honua.geo.reproject import to_crs, transform_bounds
 from honua.web.esrijson import featureset, spatialref
 
@@ -142,6 +143,7 @@ def _features(param: Parameter, item: Any, env: Environment, maximum_records: in
         item = FeatureCollection.from_geometries([item.shape], crs=item.crs)
     if env.out_sr is not None:
         item = to_crs(item, env.out_sr)
+    item = rounded(item, DEFAULT.asking(env.precision))  # digits the CRS's unit needs
     kinds = gptypes.geometry_types(param)
     options = featureset.WriteOptions(return_z=env.return_z, maximum_records=maximum_records,
                                       geometry_hint=kinds[0] if len(kinds) == 1 else None)

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
+
+from honua.web.pages import environment
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates" / "gpserver"
 
@@ -23,10 +24,7 @@ def _pretty(value: Any) -> str:
 
 class Pages:
     def __init__(self) -> None:
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES),
-                               autoescape=select_autoescape(["html"]), trim_blocks=True,
-                               lstrip_blocks=True)
-        self.env.filters["pretty"] = _pretty
+        self.env = environment("gpserver")  # autoescaped; the shared map and live-job parts
 
     def render(self, template: str, request: Request, crumbs: list[tuple[str, str]],
                **context: Any) -> str:

@@ -25,16 +25,19 @@ from honua.adapters.gpserver import decode, encode, form
 from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
+from honua.adapters.gpserver.examples import examples
 from honua.adapters.gpserver.html import Pages
 from honua.adapters.gpserver.responses import error_response, json_response
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
+from honua.core.access import needs_credentials
 from honua.core.description import ProcessDefinition
 from honua.core.jobs import Job, JobStatus
+from honua.core.parameters import DataType
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
-from honua.core.values import File
+from honua.core.values import File, Geometry
 from honua.errors import (
     Busy,
     Conflict,
@@ -46,11 +49,16 @@ from honua.errors import (
     NotSupported,
 )
 from honua.geo.features import FeatureCollection
+from honua.geo.precision import DEFAULT, rounded
+from honua.geo.reproject import to_crs
 from honua.types import Services
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
+from honua.web.downloads import FORMATS, download_response
+from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
+from honua.web.preview import PreviewCache, view
 from honua.web.runs import start_run
 
 log = logging.getLogger(__name__)
@@ -65,13 +73,25 @@ class GPServer:
         self.manager = services.manager
         self.settings = services.settings
         self.registry = services.registry
-        self.catalog = gpcatalog.build(self.settings.gp_services, self.registry,
-                                       self.settings.gp_maximum_records)
+        self._catalog = gpcatalog.build(self.settings.gp_services, self.registry,
+                                        self.settings.gp_maximum_records)
+        self._generation = self.registry.generation
         self.pages = Pages()
         self.uploads = UploadResources(open_uploads(services), self.pages)
         self.tokens = TokenService(services.authenticator)
+        self.layer_catalog = services.catalog
+        self.previews = PreviewCache()
 
     # -- locating ---------------------------------------------------------------------------
+    @property
+    def catalog(self) -> gpcatalog.Catalog:
+        """The GP services, rebuilt when workflows were deployed or undeployed meanwhile."""
+        if self._generation != self.registry.generation:
+            self._generation = self.registry.generation
+            self._catalog = gpcatalog.build(self.settings.gp_services, self.registry,
+                                            self.settings.gp_maximum_records)
+        return self._catalog
+
     def service(self, call: Call) -> Service:
         """The service with only the tasks the caller may use (the others are absent)."""
         service = self.catalog.service(call.path("folder"), call.path("service"))
@@ -81,7 +101,12 @@ class GPServer:
 
     def task(self, call: Call) -> tuple[Service, Task, ProcessDefinition]:
         service = self.service(call)
-        task = service.task(call.path("task"))
+        try:
+            task = service.task(call.path("task"))
+        except NotFound:  # an anonymous caller let in for the public tasks: the others need a token
+            if principal_of(call.request).public_only:
+                raise needs_credentials(call.path("task")) from None
+            raise
         return service, task, self.registry.get(task.process_id)
 
     def service_url(self, call: Call, service: Service) -> str:
@@ -140,8 +165,9 @@ class GPServer:
         return self.answer(call, encode.task(task, description), "task.html",
                            self.crumbs(call, service, task),
                            task_url=f"{self.service_url(call, service)}/{task.name}",
-                           allows_sync=description.allows_sync,
-                           allows_async=description.allows_async)
+                           # ArcGIS offers the one operation of the task's execution type
+                           allows_sync=description.allows_sync and task.mode == "sync",
+                           allows_async=description.allows_async and task.mode == "async")
 
     # -- running ----------------------------------------------------------------------------
     def _operation_page(self, call: Call, service: Service, task: Task,
@@ -150,9 +176,14 @@ class GPServer:
         document = encode.task(task, definition.description)
         inputs = [p for p in document["parameters"] if p["direction"] == encode.INPUT]
         title = "Execute Task" if operation == "execute" else "Submit Job"
+        layers = [layer.id for layer in self.layer_catalog.list()][:50]
+        hints = examples(inputs, call.base, layers, self.uploads.enabled,
+                              f"{self.service_url(call, service)}/uploads")
+        values = {**{name: h["example"] for name, h in hints.items() if h["example"]},
+                  **call.params} if results is None else call.params
         html = self.pages.render(
             "operation.html", call.request, self.crumbs(call, service, task), document=document,
-            task=task, parameters=inputs, operation_title=title, values=call.params,
+            task=task, parameters=inputs, operation_title=title, values=values, hints=hints,
             action=f"{self.service_url(call, service)}/{task.name}/{operation}",
             results=results, messages=messages or [])
         return HTMLResponse(html)
@@ -263,9 +294,61 @@ class GPServer:
                     definition: ProcessDefinition, job: Job, messages: Any) -> Response:
         document = encode.job(job, task, definition.description, messages)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
+        maps = []
+        if call.f == "html" and job.status is JobStatus.SUCCEEDED and job.has_outputs:
+            maps = self._result_maps(task, definition, job, job_url)
         return self.answer(call, document, "job.html", self.crumbs(call, service, task, job.id),
                            job_url=job_url, cancellable=not job.status.finished
-                           and job.status is not JobStatus.CANCELLING)
+                           and job.status is not JobStatus.CANCELLING, maps=maps,
+                           finished=job.status.finished, percent=job.progress,
+                           status_message=job.message, live_messages=[
+                               {"time": m.time.isoformat(), "level": m.level.value,
+                                "text": m.text} for m in messages])
+
+    def _result_maps(self, task: Task, definition: ProcessDefinition, job: Job,
+                     job_url: str) -> list[dict[str, Any]]:
+        """The feature outputs of a job, for its page: a count and a map drawn from a
+        limited, simplified view (``web/preview.py``), never the whole result."""
+        out = []
+        for parameter in definition.description.outputs:
+            try:
+                features, _, bounds = self.previews.features(self.manager, job.id,
+                                                             parameter.name)
+            except HonuaError:
+                continue
+            name = task.output_name(parameter.name)
+            out.append({"name": name, "count": len(features), "bbox": bounds,
+                        "url": f"{job_url}/results/{name}/map"})
+        return out
+
+    async def job_events(self, call: Call) -> Response:
+        """The job live as Server-Sent Events (its page follows it with this)."""
+        service, task, definition, job = await self._job(call)
+
+        def describe(current: Job) -> dict[str, Any]:
+            document = encode.job(current, task, definition.description, [])
+            progress = document.get("progress") or {}
+            return {"jobId": current.id, "jobStatus": document["jobStatus"],
+                    "progress": {"percent": current.progress,
+                                 "message": progress.get("message", current.message)},
+                    "message": current.message}
+
+        def links(current: Job) -> list[dict[str, Any]]:
+            return [{"href": f"{self.service_url(call, service)}/{task.name}/jobs/{current.id}",
+                     "rel": "self"}]
+
+        after = last_event_id(call.request.headers.get("last-event-id"))
+        return sse_response(event_stream(self.manager, job.id, describe, links, after=after))
+
+    async def result_map(self, call: Call) -> Response:
+        """The part of a feature result a map draws (bbox, limit, tolerance)."""
+        _, task, _, job = await self._job(call)
+        name = call.path("param")
+        if name not in task.outputs:
+            raise NotFound(f"task {task.name!r} has no output parameter {name!r}")
+        body = await run_in_threadpool(view, self.previews, self.manager, job.id,
+                                       task.outputs[name], call.params)
+        return Response(body, media_type="application/geo+json")
 
     async def job(self, call: Call) -> Response:
         service, task, definition, job = await self._job(call)
@@ -307,6 +390,8 @@ class GPServer:
         param = definition.description.output(core)
         assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+        if call.f == "geojson":  # the feature result as a GeoJSON file, as ArcGIS offers
+            return await self._geojson(outputs.get(core), env, f"{job.id}-{name}")
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
         document = await run_in_threadpool(
             encode.result, param, outputs.get(core), env, service.maximum_records,
@@ -317,7 +402,21 @@ class GPServer:
             document["messages"] = [encode.limit_warning(
                 name, over[name], service.maximum_records, f"{job_url}/results/{name}/data")]
         return self.answer(call, document, "param.html",
-                           self.crumbs(call, service, task, job.id), kind="Result")
+                           self.crumbs(call, service, task, job.id), kind="Result",
+                           map_url=f"{job_url}/results/{name}/map"
+                           if param.data_type is DataType.FEATURES else None)
+
+    async def _geojson(self, value: Any, env: decode.Environment, name: str) -> Response:
+        if isinstance(value, Geometry):
+            value = FeatureCollection.from_geometries([value.shape], crs=value.crs)
+        if not isinstance(value, FeatureCollection):
+            raise InvalidParameter("f=geojson is offered for feature results only; use f=json",
+                                   parameter="f")
+        if env.out_sr is not None:
+            value = await run_in_threadpool(to_crs, value, env.out_sr)
+        download = FORMATS["geojson"]
+        return await download_response(
+            rounded(value, DEFAULT.asking(env.precision)), download, name)
 
     async def result_data(self, call: Call) -> Response:
         """The bytes of a data-file output (its ``url`` points here), or the whole of a
@@ -397,7 +496,8 @@ async def _params(request: Request, limit: int) -> dict[str, str]:
     return decode.merge(form.parse(request.scope.get("query_string", b"")), body)
 
 
-def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callable[
+def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False,
+           formats: tuple[str, ...] = decode.FORMATS) -> Callable[
         [Request], Awaitable[Response]]:
     """Decode the request, run the handler, turn every error into ArcGIS error JSON."""
 
@@ -411,7 +511,7 @@ def _guard(gp: GPServer, handler: Handler, *, multipart: bool = False) -> Callab
                 "multipart/form-data")  # an upload: its handler reads the body
             if not streamed:
                 params = await _params(request, gp.settings.max_body_bytes)
-            f = decode.response_format(params, "json" if streamed else "html")
+            f = decode.response_format(params, "json" if streamed else "html", formats)
             base = public_base(request, gp.settings.base_url)
             response = await handler(Call(request, params, f, base))
         except HonuaError as error:
@@ -454,6 +554,19 @@ FOLDER_SERVICE = "/{folder}/{service}/GPServer"
 METHODS = ["GET", "POST", "OPTIONS"]
 
 
+_PUBLIC_SUFFIXES = ("", "/{task}", "/{task}/execute", "/{task}/submitJob", "/{task}/jobs/{job_id}",
+                    "/{task}/jobs/{job_id}/cancel", "/{task}/jobs/{job_id}/delete",
+                    "/{task}/jobs/{job_id}/results/{param}",
+                    "/{task}/jobs/{job_id}/results/{param}/data",
+                    "/{task}/jobs/{job_id}/inputs/{param}",
+                    "/{task}/jobs/{job_id}/results/{param}/map", "/{task}/jobs/{job_id}/events")
+PUBLIC_ROUTES = frozenset(f"/arcgis/rest/services{prefix}{suffix}"
+                          for prefix in (SERVICE, FOLDER_SERVICE) for suffix in _PUBLIC_SUFFIXES)
+"""Routes an anonymous caller reaches on a server that refuses anonymity but has public
+processes (``web.identity``): a service's task list and its tasks (narrowed to the public
+ones), their operations and jobs; never uploads (matched first, by their own route)."""
+
+
 def routes(services: Services) -> list[BaseRoute]:
     """The ``/arcgis/rest`` routes."""
     gp = GPServer(services)
@@ -469,6 +582,8 @@ def routes(services: Services) -> list[BaseRoute]:
         ("/{task}/jobs/{job_id}/delete", gp.delete, False),
         ("/{task}/jobs/{job_id}/results/{param}", gp.result, False),
         ("/{task}/jobs/{job_id}/results/{param}/data", gp.result_data, False),
+        ("/{task}/jobs/{job_id}/results/{param}/map", gp.result_map, False),
+        ("/{task}/jobs/{job_id}/events", gp.job_events, False),
         ("/{task}/jobs/{job_id}/inputs/{param}", gp.job_input, False),
     ]
     out: list[BaseRoute] = [
@@ -482,7 +597,9 @@ def routes(services: Services) -> list[BaseRoute]:
     for prefix in (SERVICE, FOLDER_SERVICE):
         for suffix, handler, multipart in under_service:
             out.append(Route(f"/arcgis/rest/services{prefix}{suffix}",
-                             _guard(gp, handler, multipart=multipart), methods=METHODS))
+                             _guard(gp, handler, multipart=multipart,
+                                    formats=decode.RESULT_FORMATS if handler == gp.result
+                                    else decode.FORMATS), methods=METHODS))
     out.append(Route("/arcgis/rest/services/{folder}", _guard(gp, gp.services), methods=METHODS))
     out.append(Route("/arcgis/{rest:path}", _guard(gp, gp.nowhere), methods=METHODS))
     return out

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,68 +14,160 @@ from honua.adapters.ogcapi import decode
 from honua.adapters.ogcapi import features_encode as fenc
 from honua.adapters.ogcapi.encode import link
 from honua.adapters.ogcapi.responses import json_response
-from honua.core.catalog import FeatureQuery, check_filter
+from honua.core.catalog import FeatureQuery, NoSuchLayer, check_filter
 from honua.core.references import LayerReference, can_read
 from honua.errors import Forbidden, InvalidParameter, NotSupported
 from honua.geo.filter_limits import FilterLimits
+from honua.geo.precision import DEFAULT, Precision, parse_decimals
 from honua.settings import Settings
-from honua.types import Catalog
+from honua.types import Catalog, JobService
 from honua.web.body import public_base
+from honua.web.downloads import download_response, requested_download
+from honua.web.identity import principal_of
+from honua.web.negotiate import wants_html
+
+if TYPE_CHECKING:
+    from honua.adapters.ogcapi.html import Pages
 
 ITEMS_PARAMETERS = frozenset({"limit", "offset", "bbox", "bbox-crs", "properties", "filter",
-                              "filter-lang", "filter-crs", "datetime", "f", "crs"})
+                              "filter-lang", "filter-crs", "datetime", "f", "crs",
+                              "precision"})
 CRS84_NAMES = (fenc.CRS84_URI, "http://www.opengis.net/def/crs/OGC/1.3/CRS84h", "OGC:CRS84")
 EPSG4326_NAMES = ("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326")
 """WGS 84 with its official axis order, latitude first: only a bbox may be given in it."""
 
 
 class Collections:
-    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, pages: Pages | None = None,
+                 manager: JobService | None = None) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.manager = manager
+        """For the provenance of registered layers (the run that made them)."""
         self.filter_limits = FilterLimits.from_settings(settings)
+        self.pages = pages
+
+    def _html(self, request: Request) -> Pages | None:
+        """The page renderer when this request wants a page (a browser, ``f=html``)."""
+        return self.pages if self.pages is not None and wants_html(request) else None
 
     def base(self, request: Request) -> str:
         return public_base(request, self.settings.base_url)
 
-    def _layer(self, collection_id: str) -> Any:
+    def _layer(self, collection_id: str, request: Request) -> Any:
+        caller = principal_of(request)
         layer = self.catalog.get(collection_id)
-        if not can_read(layer, "", ""):
+        if not can_read(layer, caller.subject, caller.tenant):
             raise Forbidden(f"you may not read collection {collection_id!r}")
         return layer
 
     async def collections(self, request: Request) -> Response:
         layers = await run_in_threadpool(self.catalog.list)
-        visible = [layer for layer in layers if can_read(layer, "", "")]
-        return json_response(fenc.collections(visible, self.base(request)))
+        caller = principal_of(request)
+        visible = [layer for layer in layers if can_read(layer, caller.subject, caller.tenant)]
+        document = fenc.collections(visible, self.base(request))
+        if pages := self._html(request):
+            return pages.page(request, "collections.html", pages.crumbs(("Collections", "")),
+                              document=document, title="Collections")
+        return json_response(document)
 
     async def collection(self, request: Request) -> Response:
-        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
-        return json_response(fenc.collection(layer, self.base(request)))
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"], request)
+        base = self.base(request)
+        document = fenc.collection(layer, base)
+        if self.manager is not None and layer.registered:
+            record = await run_in_threadpool(self.manager.layer_provenance, layer.id)
+            if record is not None:
+                document["provenance"] = {
+                    "jobID": record.job_id, "processID": record.process_id,
+                    "processVersion": record.process_version, "finished": record.to_json()[
+                        "finished"], "activity": f"{base}/api/jobs/{record.job_id}/provenance"}
+                document.setdefault("links", []).append({
+                    "href": f"{base}/api/jobs/{record.job_id}/provenance",
+                    "rel": "http://www.w3.org/ns/prov#wasGeneratedBy",
+                    "type": "application/json", "title": "The run that made this layer"})
+        if pages := self._html(request):
+            return pages.page(request, "collection.html", pages.crumbs(
+                ("Collections", "/api/collections?f=html"), (layer.id, "")), document=document,
+                bbox=list(layer.extent) if layer.extent is not None else None,
+                title=layer.title or layer.id)
+        return json_response(document)
 
     async def queryables(self, request: Request) -> Response:
-        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"])
-        return json_response(fenc.queryables(layer, self.base(request)),
-                             media_type=fenc.SCHEMA_JSON)
+        layer = await run_in_threadpool(self._layer, request.path_params["collection_id"], request)
+        document = fenc.queryables(layer, self.base(request))
+        if pages := self._html(request):
+            return pages.page(request, "document.html", pages.crumbs(
+                ("Collections", "/api/collections?f=html"),
+                (layer.id, f"/api/collections/{layer.id}?f=html"), ("Queryables", "")),
+                document=document, title=f"Queryables of {layer.id}")
+        return json_response(document, media_type=fenc.SCHEMA_JSON)
 
     async def items(self, request: Request) -> Response:
         collection_id = request.path_params["collection_id"]
-        layer = await run_in_threadpool(self._layer, collection_id)
+        layer = await run_in_threadpool(self._layer, collection_id, request)
         query, limit, offset = await run_in_threadpool(self._query, request, layer)  # CQL2 parse
+        precision = _precision(request)
+        download = requested_download(request)
         page = await run_in_threadpool(self.catalog.read, collection_id, query)
+        if download is not None:  # the page as a file GIS tools open
+            return await download_response(page, download, collection_id)
         matched = await run_in_threadpool(self.catalog.count, collection_id, query)
         links = self._page_links(request, collection_id, offset, limit, len(page), matched)
         body = await run_in_threadpool(fenc.items, page, matched=matched, links=links,
-                                       now=dt.datetime.now(dt.UTC))
+                                       now=dt.datetime.now(dt.UTC), precision=precision)
+        if pages := self._html(request):
+            document = orjson.loads(body)
+            rows = document["features"]
+            columns = list(dict.fromkeys(name for row in rows[:200]
+                                         for name in (row.get("properties") or {})))[:40]
+            map_url = request.url.remove_query_params(["f", "limit", "offset", "bbox"])
+            return pages.page(
+                request, "items.html", pages.crumbs(
+                    ("Collections", "/api/collections?f=html"),
+                    (layer.id, f"/api/collections/{layer.id}?f=html"), ("Items", "")),
+                collection=layer, rows=rows, columns=columns, matched=matched,
+                links=document["links"], title=f"Features of {layer.id}",
+                bbox=list(layer.extent) if layer.extent is not None else None,
+                map_url=f"{map_url.path}?{map_url.query}" if map_url.query else map_url.path)
         return Response(body, media_type=fenc.GEOJSON)
 
     async def item(self, request: Request) -> Response:
         collection_id, feature_id = (request.path_params["collection_id"],
                                      request.path_params["feature_id"])
-        await run_in_threadpool(self._layer, collection_id)
+        precision = _precision(request)
+        await run_in_threadpool(self._layer, collection_id, request)
         found = await run_in_threadpool(self.catalog.feature, collection_id, feature_id)
-        return Response(fenc.item(found, collection_id, feature_id, self.base(request)),
-                        media_type=fenc.GEOJSON)
+        body = fenc.item(found, collection_id, feature_id, self.base(request), precision)
+        if pages := self._html(request):
+            return pages.page(
+                request, "item.html", pages.crumbs(
+                    ("Collections", "/api/collections?f=html"),
+                    (collection_id, f"/api/collections/{collection_id}?f=html"),
+                    ("Items", f"/api/collections/{collection_id}/items?f=html"),
+                    (feature_id, "")),
+                feature=orjson.loads(body), collection_id=collection_id, bbox=None,
+                map_url=request.url.path, title=f"Feature {feature_id}")
+        return Response(body, media_type=fenc.GEOJSON)
+
+    async def delete(self, request: Request) -> Response:
+        """``DELETE /api/collections/{id}``: a registered layer, by its owner (or an admin);
+        204. Another tenant's layer is not there for the caller (404); another owner's in
+        the same tenant, or a configured layer, is 403."""
+        collection_id = request.path_params["collection_id"]
+        caller = principal_of(request)
+        admin = caller.is_admin(self.settings)
+        layer = await run_in_threadpool(self.catalog.get, collection_id)
+        if layer.registered and layer.tenant != caller.tenant and not admin:
+            raise NoSuchLayer(f"there is no collection {collection_id!r}")
+        if not layer.registered:
+            raise Forbidden(f"collection {collection_id!r} is a configured layer; remove it "
+                            "from the server's configuration instead")
+        if layer.owner != caller.subject and not admin:
+            raise Forbidden(f"collection {collection_id!r} belongs to someone else; only its "
+                            "owner may delete it")
+        await run_in_threadpool(self.catalog.remove, collection_id)
+        return Response(status_code=204)
 
     # -- query parameters -----------------------------------------------------------------------
     def _query(self, request: Request, layer: Any) -> tuple[FeatureQuery, int, int]:
@@ -124,6 +217,11 @@ class Collections:
                 offset=max(0, offset - limit)).query), "prev", "Previous page", fenc.GEOJSON))
         return links
 
+
+
+def _precision(request: Request) -> Precision:
+    """``?precision=N``: decimals of the coordinates (default 7, as they are in degrees)."""
+    return DEFAULT.asking(parse_decimals(request.query_params.get("precision")))
 
 
 def _property_filter(params: Any, layer: Any) -> Any:

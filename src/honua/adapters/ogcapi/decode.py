@@ -16,6 +16,7 @@ from honua.core.requests import (
     OutputFormat,
     OutputRequest,
     Transmission,
+    subscriber_from_json,
 )
 from honua.core.tiers import pinned_tier
 from honua.errors import InvalidParameter, NotSupported
@@ -50,6 +51,14 @@ def _unwrap(name: str, value: Any, base_url: str = "") -> Any:
     """A qualified value gives its ``value``; a reference to this server's own collection
     becomes a layer reference; other links by reference are not resolved here."""
     if isinstance(value, Mapping):
+        if "collection" in value and isinstance(value["collection"], str):  # Part 3
+            own = reference_from_url(value["collection"], base_url)
+            if own is None or set(value) - {"collection"}:
+                raise InvalidParameter(
+                    f"input {name!r}: a collection input is {{\"collection\": \"<this server's "
+                    f"/api/collections/{{id}} URL>\"}}, got {str(value['collection'])[:200]!r}",
+                    parameter=name)
+            return own
         reference = _reference(name, value)
         if reference is not None:
             return reference
@@ -138,7 +147,8 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
     if response not in ("raw", "document"):
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
     return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response,
-                                    tier=pinned_tier(document.get("tier")))
+                                    tier=pinned_tier(document.get("tier")),
+                                    subscriber=subscriber_from_json(document.get("subscriber")))
 
 
 def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:

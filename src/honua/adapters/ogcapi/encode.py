@@ -13,10 +13,12 @@ from honua.core import codec
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
 from honua.core.parameters import UNBOUNDED, DataType, Parameter
+from honua.core.references import LayerReference
 from honua.core.tiers import shown
 from honua.core.values import File
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
+from honua.geo.precision import DEFAULT, Precision
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
 FEATURES_CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -34,7 +36,9 @@ FEATURES_CONFORMANCE = (
 """The catalog at ``/api/collections`` (OGC API - Features Part 1 and Part 3 with CQL2)."""
 CONFORMANCE = [CONF + c for c in
                ("core", "ogc-process-description", "json", "oas30", "job-list", "dismiss")
-               ] + FEATURES_CONFORMANCE
+               ] + FEATURES_CONFORMANCE + [
+    "http://www.opengis.net/spec/ogcapi-processes-3/1.0/conf/" + c
+    for c in ("nested-processes", "collection-input")]
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -151,6 +155,9 @@ def status_info(job: Job, base: str, *, status: JobStatus | None = None) -> dict
     info["links"] = [link(href, "self", "Job status"), link(f"{base}/api/jobs", "up", "Job list")]
     if status is JobStatus.SUCCEEDED and job.has_outputs:
         info["links"].append(link(f"{href}/results", REL + "results", "Job results"))
+        for name, registration in job.options.registrations.items():  # outputs kept as layers
+            info["links"].append(link(f"{base}/api/collections/{registration.collection_id}",
+                                      "related", f"Output {name} as a collection"))
     return info
 
 
@@ -158,29 +165,34 @@ def job_list(jobs: Iterable[Job], base: str, links: list[dict[str, str]]) -> dic
     return {"jobs": [status_info(job, base) for job in jobs], "links": links}
 
 
-def qualified(parameter: Parameter, value: Any) -> dict[str, Any]:
+def qualified(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> dict[str, Any]:
     """An output value as an OGC qualified value (the only shape results.yaml accepts
     unambiguously for objects, integers and base64-looking strings)."""
-    neutral = codec.to_neutral(parameter.data_type, value)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if isinstance(value, File):
         return {"value": neutral["data"], "mediaType": value.media_type, "encoding": "base64"}
+    if isinstance(value, LayerReference):  # a result kept as a layer where it was computed
+        return {"value": neutral, "mediaType": "application/json"}
     return {"value": neutral, "mediaType": media_type(parameter.data_type)}
 
 
-def results_document(description: ProcessDescription, outputs: Mapping[str, Any]) -> bytes:
+def results_document(description: ProcessDescription, outputs: Mapping[str, Any],
+                     precision: Precision = DEFAULT) -> bytes:
     return orjson.dumps({
-        name: qualified(parameter, value) for name, value in outputs.items()
+        name: qualified(parameter, value, precision) for name, value in outputs.items()
         if (parameter := description.output(name)) is not None
     }, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def raw_value(parameter: Parameter, value: Any) -> tuple[bytes, str]:
+def raw_value(parameter: Parameter, value: Any,
+              precision: Precision = DEFAULT) -> tuple[bytes, str]:
     """One output as a raw HTTP body and its media type."""
     if isinstance(value, File):
         return value.read(), value.media_type
     if isinstance(value, FeatureCollection):  # straight to bytes, no extra copy
-        return write_features(value), media_type(parameter.data_type)
-    neutral = codec.to_neutral(parameter.data_type, value)
+        return write_features(value, precision), media_type(parameter.data_type)
+    neutral = codec.to_neutral(parameter.data_type, value, precision)
     if parameter.data_type is DataType.STRING and isinstance(neutral, str):
         return neutral.encode(), "text/plain; charset=utf-8"
     return orjson.dumps(neutral, option=orjson.OPT_SERIALIZE_NUMPY), media_type(parameter.data_type)

@@ -13,6 +13,7 @@ from honua.core.catalog import LayerInfo
 from honua.geo.crs import crs84
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import feature_dicts
+from honua.geo.precision import DEFAULT, Precision
 from honua.geo.reproject import to_crs
 
 GEOJSON = "application/geo+json"
@@ -55,6 +56,10 @@ def collection(layer: LayerInfo, base: str) -> dict[str, Any]:
             "created": _stamp(layer.created),
             "expires": _stamp(layer.expires),
         }
+        if layer.job_id:  # the job whose output this is (gone once the job expired)
+            document["honua:registered"]["jobID"] = layer.job_id
+            document["links"].append(link(f"{base}/api/jobs/{layer.job_id}", "via",
+                                          "The job that made this layer"))
     document["honua:featureCount"] = layer.count
     document["honua:geometryType"] = layer.geometry_type
     return document
@@ -95,11 +100,11 @@ def _lonlat(features: FeatureCollection) -> FeatureCollection:
 
 
 def items(features: FeatureCollection, *, matched: int | None, links: list[dict[str, str]],
-          now: dt.datetime) -> bytes:
+          now: dt.datetime, precision: Precision = DEFAULT) -> bytes:
     """A GeoJSON FeatureCollection page (coordinates in CRS84) as bytes."""
     document: dict[str, Any] = {
         "type": "FeatureCollection",
-        "features": feature_dicts(_lonlat(features)),
+        "features": feature_dicts(_lonlat(features), precision),
         "timeStamp": _stamp(now),
         "numberReturned": len(features),
         "links": links,
@@ -109,8 +114,9 @@ def items(features: FeatureCollection, *, matched: int | None, links: list[dict[
     return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def item(features: FeatureCollection, collection_id: str, feature_id: str, base: str) -> bytes:
-    (feature,) = feature_dicts(_lonlat(features))
+def item(features: FeatureCollection, collection_id: str, feature_id: str, base: str,
+         precision: Precision = DEFAULT) -> bytes:
+    (feature,) = feature_dicts(_lonlat(features), precision)
     href = f"{base}/api/collections/{collection_id}"
     feature["links"] = [link(f"{href}/items/{feature_id}", "self", "This feature", GEOJSON),
                         link(href, "collection", "The collection", JSON)]

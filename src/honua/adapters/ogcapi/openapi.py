@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from honua import __version__
+from honua.adapters.ogcapi.encode import CORE_STATUSES
+from honua.adapters.ogcapi.openapi_paths import PRECISION, extra_paths
 from honua.adapters.ogcapi.schemas import schema_for
 from honua.core.description import ProcessDescription
 
@@ -33,7 +35,24 @@ def _responses(ok: str, body: str | None, *errors: int) -> dict[str, Any]:
 
 _ERRORS = {400: "Invalid request", 404: "Not found", 406: "Not acceptable",
            413: "Request body too large", 429: "Server busy, retry later"}
+_UNAUTHENTICATED = {
+    "description": "Credentials needed (none sent where the server wants some), or not valid",
+    "headers": {"WWW-Authenticate": {"description": "Bearer challenge (RFC 6750)",
+                                     "schema": {"type": "string"}}},
+    "content": _PROBLEM}
+_OPEN = ("/", "/conformance")
+"""Paths answered without credentials; every other one may answer 401."""
+_SECURITY_SCHEMES = {
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "An API key, a token from /arcgis/tokens/generateToken, or an "
+                              "OIDC access token from the configured issuer"},
+}
 
+_MAX_OFFSET = 10**9
+_INSTANT = r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})|\.\.)"
+_INTERVAL = {"type": "string", "pattern": f"^{_INSTANT}(/{_INSTANT})?$",
+             "description": "an RFC 3339 date-time, or an interval start/end (.. = open)"}
 _JOB_ID = {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -53,15 +72,21 @@ def _oas30(schema: Any) -> Any:
 def _execute_path(description: ProcessDescription) -> dict[str, Any]:
     inputs = {p.name: _oas30(schema_for(p, as_input=True)) for p in description.inputs}
     required = [p.name for p in description.inputs if p.required]
+    inputs_schema: dict[str, Any] = {"type": "object", "properties": inputs,
+                                     "additionalProperties": False}
+    if required:
+        inputs_schema["required"] = required
+    outputs = {p.name: {"type": "object"} for p in description.outputs}
     request_schema: dict[str, Any] = {
         "type": "object",
         "properties": {
-            "inputs": {"type": "object", "properties": inputs, "required": required}
-            if required else {"type": "object", "properties": inputs},
-            "outputs": {"type": "object"},
+            "inputs": inputs_schema,
+            "outputs": {"type": "object", "properties": outputs, "additionalProperties": False},
             "response": {"type": "string", "enum": ["raw", "document"], "default": "raw"},
         },
     }
+    if required:
+        request_schema["required"] = ["inputs"]
     responses = _responses("200", None, 400, 404, 413, 429)
     responses["200"]["content"] = {"application/json": {"schema": {"type": "object"}},
                                    "application/geo+json": {"schema": {"type": "object"}}}
@@ -74,7 +99,7 @@ def _execute_path(description: ProcessDescription) -> dict[str, Any]:
         "tags": ["Processes"],
         "parameters": [{"name": "Prefer", "in": "header", "required": False,
                         "schema": {"type": "string"},
-                        "description": "respond-async to run as a job"}],
+                        "description": "respond-async to run as a job"}, PRECISION],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": request_schema}}},
         "responses": responses,
@@ -95,7 +120,7 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
                            {"name": "offset", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 0}}],
+                            "schema": {"type": "integer", "minimum": 0, "maximum": _MAX_OFFSET}}],
             "responses": _responses("200", "object", 400)}},
         "/processes/{processId}": {"get": {
             "summary": "Process description", "operationId": "process", "tags": ["Processes"],
@@ -106,12 +131,13 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "summary": "Job list", "operationId": "jobs", "tags": ["Jobs"],
             "parameters": [
                 {"name": n, "in": "query", "required": False, "schema": s} for n, s in (
-                    ("status", {"type": "string"}), ("processID", {"type": "string"}),
-                    ("type", {"type": "string"}), ("datetime", {"type": "string"}),
+                    ("status", {"type": "string", "enum": sorted(CORE_STATUSES)}),
+                    ("processID", {"type": "string"}),
+                    ("type", {"type": "string"}), ("datetime", _INTERVAL),
                     ("minDuration", {"type": "number", "minimum": 0}),
                     ("maxDuration", {"type": "number", "minimum": 0}),
-                    ("limit", {"type": "integer", "minimum": 1}),
-                    ("offset", {"type": "integer", "minimum": 0}))],
+                    ("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),
+                    ("offset", {"type": "integer", "minimum": 0, "maximum": _MAX_OFFSET}))],
             "responses": _responses("200", "object", 400)}},
         "/jobs/{jobId}": {
             "get": {"summary": "Job status", "operationId": "job", "tags": ["Jobs"],
@@ -123,16 +149,24 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "summary": "Job results", "operationId": "results", "tags": ["Jobs"],
             "parameters": [_JOB_ID], "responses": _responses("200", "object", 404)}},
     }
+    paths.update(extra_paths())
     for description in descriptions:
         paths[f"/processes/{description.id}/execution"] = _execute_path(description)
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if path in _OPEN:
+                operation["security"] = [{}]
+            else:
+                operation["responses"]["401"] = _UNAUTHENTICATED
     return {
         "openapi": "3.0.3",
         "info": {"title": "Honua OGC API - Processes", "version": __version__,
                  "description": "Geoprocessing over OGC API - Processes - Part 1: Core 1.0",
                  "license": {"name": "Apache-2.0"}},
         "servers": [{"url": f"{base}/api"}],
+        "security": [{}, {"apiKey": []}, {"bearer": []}],
         "paths": paths,
-        "components": {"schemas": {
+        "components": {"securitySchemes": _SECURITY_SCHEMES, "schemas": {
             "exception": {"type": "object", "required": ["type"], "properties": {
                 "type": {"type": "string"}, "title": {"type": "string"},
                 "status": {"type": "integer"}, "detail": {"type": "string"},

@@ -13,6 +13,7 @@ from honua.adapters.ogcapi.encode import JSON, raw_value, results_document
 from honua.core.description import ProcessDescription
 from honua.core.parameters import Parameter
 from honua.core.requests import ExecutionOptions
+from honua.geo.precision import DEFAULT, Precision
 
 
 def json_response(document: Any, status: int = 200, headers: Mapping[str, str] | None = None,
@@ -27,12 +28,14 @@ def _reference_names(options: ExecutionOptions) -> set[str]:
 
 def results_response(description: ProcessDescription, options: ExecutionOptions,
                      outputs: Mapping[str, Any], results_href: str,
-                     headers: dict[str, str]) -> Response:
-    """Results of a run, shaped by what the request asked (document, raw, references)."""
+                     headers: dict[str, str], precision: Precision = DEFAULT) -> Response:
+    """Results of a run, shaped by what the request asked (document, raw, references);
+    feature coordinates rounded as ``precision`` says (outputs held as values: stored
+    results were rounded with the default when they were kept)."""
     by_reference = _reference_names(options)
     by_value = {n: v for n, v in outputs.items() if n not in by_reference}
     if options.response == "document":
-        body = results_document(description, by_value)
+        body = results_document(description, by_value, precision)
         if by_reference:
             document = orjson.loads(body)
             for name in by_reference:
@@ -46,9 +49,9 @@ def results_response(description: ProcessDescription, options: ExecutionOptions,
         return Response(status_code=204, headers=headers)
     if len(by_value) == 1 and not by_reference:
         (name, value), = by_value.items()
-        body, media_type = raw_value(_output(description, name), value)
+        body, media_type = raw_value(_output(description, name), value, precision)
         return Response(body, media_type=media_type, headers=headers)
-    return _multipart(description, by_value, by_reference, results_href, headers)
+    return _multipart(description, by_value, by_reference, results_href, headers, precision)
 
 
 def _output(description: ProcessDescription, name: str) -> Parameter:
@@ -59,11 +62,12 @@ def _output(description: ProcessDescription, name: str) -> Parameter:
 
 
 def _multipart(description: ProcessDescription, by_value: Mapping[str, Any],
-               by_reference: set[str], results_href: str, headers: dict[str, str]) -> Response:
+               by_reference: set[str], results_href: str, headers: dict[str, str],
+               precision: Precision = DEFAULT) -> Response:
     boundary = "honua-" + secrets.token_hex(12)
     parts: list[bytes] = []
     for name, value in by_value.items():
-        body, media_type = raw_value(_output(description, name), value)
+        body, media_type = raw_value(_output(description, name), value, precision)
         parts.append(f"--{boundary}\r\nContent-Type: {media_type}\r\nContent-ID: <{name}>\r\n\r\n"
                      .encode() + body + b"\r\n")
     for name in sorted(by_reference):

@@ -90,7 +90,8 @@ _BY_REFERENCE = [
                       "items": {"type": "number"}},
              "properties": {"type": "array", "items": {"type": "string"}}}}]}}},
     {"type": "object", "title": "A file uploaded with POST /api/uploads",
-     "required": ["uploadId"], "properties": {"uploadId": {"type": "string"}}},
+     "required": ["uploadId"], "properties": {"uploadId": {
+         "type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}}},
 ]
 
 

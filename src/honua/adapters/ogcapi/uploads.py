@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,6 +15,10 @@ from honua.store.uploads import Upload
 from honua.types import UploadStore
 from honua.web.body import public_base
 from honua.web.identity import principal_of
+from honua.web.negotiate import wants_html
+
+if TYPE_CHECKING:
+    from honua.adapters.ogcapi.html import Pages
 from honua.web.multipart import receive_upload
 
 
@@ -32,9 +36,10 @@ def upload_document(upload: Upload, base: str) -> dict[str, Any]:
 
 
 class Uploads:
-    def __init__(self, store: UploadStore, settings: Settings) -> None:
+    def __init__(self, store: UploadStore, settings: Settings, pages: Pages | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.pages = pages
 
     async def create(self, request: Request) -> Response:
         caller = principal_of(request)
@@ -54,7 +59,11 @@ class Uploads:
         caller = principal_of(request)
         upload = await run_in_threadpool(self.store.get, request.path_params["upload_id"],
                                          owner=caller.subject, tenant=caller.tenant)
-        return json_response(upload_document(upload, public_base(request, self.settings.base_url)))
+        document = upload_document(upload, public_base(request, self.settings.base_url))
+        if self.pages is not None and wants_html(request):
+            return self.pages.page(request, "document.html", self.pages.crumbs(
+                ("Upload", "")), document=document, title=f"Upload {upload.id}")
+        return json_response(document)
 
     async def delete(self, request: Request) -> Response:
         caller = principal_of(request)

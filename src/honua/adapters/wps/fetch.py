@@ -14,73 +14,25 @@ checked the same way; bodies are read up to a size limit, within a timeout.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from honua.adapters.wps.errors import OwsException
+from honua.web.ssrf import AllowList, Refused, Resolver, checked_target, system_resolver
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-METADATA = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200", "192.0.0.192"))
 MAX_REDIRECTS = 5
 TIMEOUT_SECONDS = 30.0
 _DROPPED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
-Resolver = Callable[[str, int], Sequence[str]]
+_system_resolver = system_resolver
 
 
 @dataclass(frozen=True)
 class Fetched:
     content: bytes
     media_type: str | None
-
-
-def _system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _unmapped(address: IPAddress) -> IPAddress:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-class AllowList:
-    """Which hosts may be fetched, and which non-public addresses were explicitly allowed."""
-
-    def __init__(self, entries: Iterable[str]) -> None:
-        self.names: list[tuple[str, int | None]] = []
-        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for entry in (e.strip().lower() for e in entries if e.strip()):
-            try:
-                self.networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-                continue
-            except ValueError:
-                pass
-            host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-            self.names.append((host, int(port) if port.isdigit() else None))
-
-    def __bool__(self) -> bool:
-        return bool(self.names or self.networks)
-
-    def explicit(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.networks)
-
-    def allows_host(self, host: str, port: int) -> bool:
-        try:
-            return self.explicit(_unmapped(ipaddress.ip_address(host)))
-        except ValueError:
-            pass
-        for name, allowed_port in self.names:
-            matches = host == name or (name.startswith("*.") and host.endswith(name[1:]))
-            if matches and allowed_port in (None, port):
-                return True
-        return False
 
 
 class Fetcher:
@@ -122,44 +74,10 @@ class Fetcher:
 
     def _checked(self, url: str, name: str) -> tuple[str, str, str]:
         """The URL to connect to (host replaced by a checked address), Host header and SNI name."""
-        try:  # urllib raises ValueError for a port out of range or not a number, a bad [v6]
-            parts = urlsplit(url)
-            explicit_port = parts.port
-        except ValueError as exc:
-            raise _refused(name, f"{url!r} is not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _refused(name, f"only http and https references can be fetched, not {url!r}")
-        if "@" in parts.netloc:
-            raise _refused(name, "references must not carry credentials in the URL")
-        host = parts.hostname.lower()
-        port = explicit_port or (443 if parts.scheme == "https" else 80)
-        if not self.allow.allows_host(host, port):
-            raise _refused(name, f"host {host!r} is not allowed: add it to the server setting "
-                                 "reference_allow_hosts to fetch references from it")
         try:
-            addresses = [ipaddress.ip_address(a) for a in self.resolver(host, port)]
-        except (OSError, ValueError):
-            raise _refused(name, f"host {host!r} cannot be resolved") from None
-        if not addresses:
-            raise _refused(name, f"host {host!r} has no address")
-        for address in addresses:
-            self._check_address(_unmapped(address), host, name)
-        address = addresses[0]
-        literal = f"[{address}]" if address.version == 6 else str(address)
-        netloc = f"{literal}:{port}"
-        host_header = host if explicit_port is None else f"{host}:{explicit_port}"
-        return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header, host
-
-    def _check_address(self, address: IPAddress, host: str, name: str) -> None:
-        if address in METADATA:
-            raise _refused(name, f"host {host!r} resolves to a cloud metadata address; refused")
-        if address.is_global and not address.is_multicast:
-            return
-        if self.allow.explicit(address):
-            return
-        raise _refused(name, f"host {host!r} resolves to {address}, a loopback, private, "
-                             "link-local or reserved address; such references are refused unless "
-                             "that address is listed in reference_allow_hosts")
+            return checked_target(url, self.allow, self.resolver)
+        except Refused as refused:
+            raise _refused(name, refused.message) from None
 
     def _read(self, response: httpx.Response, url: str, name: str) -> bytes:
         declared = response.headers.get("content-length", "")

@@ -29,7 +29,7 @@ from honua.core.invoke import Repeated
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference
 from honua.core.values import Geometry
-from honua.errors import HonuaError, InvalidParameter
+from honua.errors import HonuaError, InvalidParameter, Unauthenticated
 from honua.geo.features import FeatureCollection
 from honua.web.own_urls import reference_from_url
 
@@ -181,6 +181,8 @@ def chain_error(error: HonuaError, process_id: str, input_name: str) -> HonuaErr
     if isinstance(error, OwsException):
         return OwsException(error.code, message, locator=error.parameter or input_name,
                             status=error.status, code2=error.code2)
+    if isinstance(error, Unauthenticated):  # still a 401 with its WWW-Authenticate challenge
+        return type(error)(message, parameter=error.parameter or input_name)
     wrapped = HonuaError(message, parameter=error.parameter or input_name)
     wrapped.kind = error.kind
     return wrapped

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -104,12 +105,14 @@ class Wps:
         execute = operation.execute
         assert execute is not None
         base = self.base(request)
-        processes_for(request, self.manager.registry).get(execute.process_id)  # hidden = unknown
+        processes = processes_for(request, self.manager.registry)
+        processes.get(execute.process_id)  # hidden = unknown
         blocking = getattr(request.state, "wps_large", False) or any(
             isinstance(i.value, Reference) for i in execute.inputs)  # fetches, chains, big inputs
-        prepared = (await run_in_threadpool(self.runs.prepare, execute, base) if blocking
-                    else self.runs.prepare(execute, base))
         caller = principal_of(request)
+        prepare = partial(self.runs.prepare, execute, base, processes=processes,
+                          owner=caller.subject, tenant=caller.tenant)
+        prepared = await run_in_threadpool(prepare) if blocking else prepare()
         run = await start_run(self.manager, prepared.definition.id, prepared.inputs,
                               prepared.options, offload=blocking, owner=caller.subject,
                               tenant=caller.tenant)
@@ -236,6 +239,13 @@ def refusal(request: Request, error: HonuaError) -> Response:
     params = {k.lower(): v for k, v in request.query_params.items()}
     version = params.get("version") or params.get("acceptversions", "").split(",")[0]
     return exception_response(error, errors.version_of(version))
+
+
+PUBLIC_ROUTES = frozenset({"/wps", "/wps/status/{job_id}", "/wps/outputs/{job_id}/{output}",
+                           "/wps/outputs/{job_id}/{output}/{index:int}"})
+"""Routes an anonymous caller reaches on a server that refuses anonymity but has public
+processes (``web.identity``): every WPS operation (GetCapabilities, DescribeProcess and
+Execute narrowed to the public processes; the status and results of its own jobs)."""
 
 
 def routes(services: Services) -> list[Route]:

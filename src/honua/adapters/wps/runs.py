@@ -101,14 +101,20 @@ class Runs:
     def own_bases(self, base: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(b for b in (base, self.settings.base_url.rstrip("/")) if b))
 
-    def prepare(self, request: ExecuteRequest, base: str) -> Prepared:
-        """Resolve inputs and choose how to run (blocking: references may be fetched or chained)."""
-        definition = self.manager.registry.get(request.process_id)
+    def prepare(self, request: ExecuteRequest, base: str, *, processes: Any = None,
+                owner: str = "", tenant: str = "") -> Prepared:
+        """Resolve inputs and choose how to run (blocking: references may be fetched or chained).
+        ``processes`` is the caller's view of the registry: a chained process the caller may
+        not run is as unknown as it would be asked directly."""
+        processes = processes if processes is not None else self.manager.registry
+        definition = processes.get(request.process_id)
         description = definition.description
         check_outputs(request, description)
         mode, strict, keep = asked(request)
         resolver = InputResolver(self.table, self.fetcher, self.own_bases(base),
-                                 lambda nested, _: self.run_nested(nested, base))
+                                 lambda nested, _: self.run_nested(
+                                     nested, base, processes=processes, owner=owner,
+                                     tenant=tenant))
         inputs = resolver.inputs(request, description)
         hints: dict[str, Any] = {"wps": request.version, "store": request.store}
         if request.version == V1 and request.lineage:
@@ -120,18 +126,22 @@ class Runs:
             tier=pinned_tier(request.tier))
         return Prepared(definition, inputs, options)
 
-    def run_nested(self, request: ExecuteRequest, base: str) -> Any:
-        """Run a chained Execute synchronously and return the one output it feeds in."""
-        description = self.manager.registry.get(request.process_id).description
+    def run_nested(self, request: ExecuteRequest, base: str, *, processes: Any = None,
+                   owner: str = "", tenant: str = "") -> Any:
+        """Run a chained Execute synchronously, as the caller, and return the one output it
+        feeds in (recorded as the caller's job, checked against the caller's access rules)."""
+        processes = processes if processes is not None else self.manager.registry
+        description = processes.get(request.process_id).description
         check_outputs(request, description)
         names = [o.name for o in request.outputs] or [p.name for p in description.outputs]
         if len(names) != 1:
             raise OwsException("InvalidParameterValue", f"process {description.id!r} has several "
                                "outputs; name the one to chain (RawDataOutput or one Output)",
                                locator="Identifier", code2="TooManyOutputs")
-        prepared = self.prepare(request, base)
+        prepared = self.prepare(request, base, processes=processes, owner=owner, tenant=tenant)
         options = ExecutionOptions(mode=Mode.SYNC, outputs={names[0]: CoreOutputRequest()})
-        future = self.manager.execute(description.id, prepared.inputs, options)
+        future = self.manager.execute(description.id, prepared.inputs, options, owner=owner,
+                                      tenant=tenant)
         limit = self.settings.sync_timeout_seconds
         try:
             execution = future.result(timeout=limit)

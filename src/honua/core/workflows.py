@@ -1,0 +1,273 @@
+"""The workflow engine: a workflow (``core.workflow_document``) run as one job.
+
+A workflow is a process like any other to the adapters; the job manager hands
+its runs here instead of to an executor. One job stands for the whole workflow;
+each step runs as a job of its own on the worker pool (its ``parent`` is the
+workflow's job, so the provenance ledger links them), as soon as the steps it
+needs have succeeded, so independent steps run in parallel. The workflow's job
+says what happens, step by step, in its messages and progress (each message
+names its step). A step that fails fails the workflow with the step's name and
+error, and the steps still running are cancelled; cancelling the workflow
+cancels its steps.
+
+Step outputs travel as the neutral JSON every stored job keeps, into the next
+step's inputs, which are validated as any request's are. Before a step runs,
+the partial-result cache is asked (``reuse``): a succeeded run of the same
+process and version, by the same tenant, with the same input hashes and whose
+outputs are still kept, is reused instead of run (the step's job says so and the
+ledger records ``reusedFrom``).
+
+Which processes a caller may use is checked for every step when the run starts
+(``may_use``: the caller's view of the access rules), so a workflow cannot reach
+a process its caller could not run directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from honua.core import codec, provenance, stored_outputs
+from honua.core.context import MessageLevel
+from honua.core.description import ProcessDefinition
+from honua.core.execution import Outcome, OutcomeStatus
+from honua.core.jobs import Job, JobStatus, new_job_id
+from honua.core.planning import Plan, RunResult, plan_run
+from honua.core.recorder import inputs_key, outputs_key
+from honua.core.requests import ExecutionOptions, Mode
+from honua.core.tenancy import current_viewer
+from honua.core.workflow_document import InputRef, StepRef, Workflow, WorkflowStep
+from honua.errors import HonuaError, JobFailed, NoSuchProcess
+
+if TYPE_CHECKING:
+    from honua.core.manager import JobManager
+
+__all__ = ["StepFailed", "WorkflowEngine", "WORKFLOW_TIER"]
+
+log = logging.getLogger(__name__)
+WORKFLOW_TIER = "workflow"
+POLL_SECONDS = 0.1
+
+
+class StepFailed(HonuaError):
+    """A step of a workflow did not succeed; the message names the step."""
+
+    def __init__(self, step: str, process: str, text: str, kind: str = "") -> None:
+        super().__init__(f"step {step!r} ({process}) failed: {text}")
+        self.step = step
+        self.kind = kind or "internal"
+
+
+class WorkflowEngine:
+    """Runs workflows for the job manager (see the module docstring)."""
+
+    def __init__(self, manager: JobManager, *, reuse: bool = True,
+                 no_reuse: tuple[str, ...] = (), max_parallel: int = 8) -> None:
+        self.manager = manager
+        self.reuse = reuse
+        """The server's default for the partial-result cache (a request may say otherwise)."""
+        self.no_reuse = frozenset(no_reuse)
+        """Processes whose results are never reused (e.g. ones that read the clock)."""
+        self.max_parallel = max_parallel
+        self._threads = ThreadPoolExecutor(max_workers=64, thread_name_prefix="honua-workflow")
+
+    def stop(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    # -- starting ---------------------------------------------------------------------------------
+    def check_access(self, workflow: Workflow, may_use: Callable[[str], bool] | None) -> None:
+        """Every step's process must be one the caller may run (an unknown id otherwise,
+        as the process itself would answer)."""
+        if may_use is None:
+            viewer = current_viewer()
+            may_use = viewer.may_use if viewer is not None else None
+        for step in workflow.steps.values():
+            if may_use is not None and not may_use(step.process):
+                raise NoSuchProcess(f"step {step.name!r}: there is no process "
+                                    f"{step.process!r}; GET the process list for the ones "
+                                    "available")
+            inner = self.manager.registry.get(step.process).workflow
+            if inner is not None:
+                self.check_access(inner, may_use)
+
+    def run(self, definition: ProcessDefinition, bound: Mapping[str, Any],
+            options: ExecutionOptions, *, owner: str, tenant: str,
+            origins: Mapping[str, Any] | None = None) -> Future[RunResult]:
+        """Start the workflow as a job (already validated by the manager); answered as
+        ``core.planning`` says, a synchronous request as a stored job waited for."""
+        workflow: Workflow = definition.workflow
+        self.check_access(workflow, None)
+        plan = plan_run(definition.description, options)
+        now = self.manager.clock()
+        job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
+                  options=options, created=now, updated=now, tier=WORKFLOW_TIER)
+        parts = codec.encode_parts(definition.description.inputs, bound)
+        job = self.manager.recorder.start_direct(job, parts, origins)
+        self._threads.submit(self._execute, job, workflow,
+                             {name: orjson.loads(part) for name, part in parts.items()})
+        future: Future[RunResult] = Future()
+        if plan is Plan.ASYNC:
+            future.set_result(RunResult(Plan.ASYNC, job))
+            return future
+
+        def answer() -> None:
+            try:
+                done = self.manager.wait(job.id, self.manager.settings.sync_timeout_seconds)
+                values = None
+                if done.status is JobStatus.SUCCEEDED:
+                    values = stored_outputs.StoredOutputs(
+                        lambda: self.manager.results(job.id),
+                        tuple(p.name for p in definition.description.outputs))
+                future.set_result(RunResult(Plan.STORED, done, values,
+                                            tuple(self.manager.store.messages(job.id))))
+            except Exception as exc:
+                future.set_exception(exc)
+
+        self._threads.submit(answer)
+        return future
+
+    def resume(self, job: Job) -> None:
+        """Run a workflow job again from its stored inputs (after a restart); the steps that
+        had succeeded are reused from the cache."""
+        definition = self.manager.registry.get(job.process_id)
+        inputs = orjson.loads(self.manager.artifacts.get(inputs_key(job.id)))
+        self._threads.submit(self._execute, job, definition.workflow, inputs)
+
+    # -- running ----------------------------------------------------------------------------------
+    def _execute(self, job: Job, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
+        recorder = self.manager.recorder
+        began = time.monotonic()
+        results: dict[str, dict[str, Any]] = {}
+        children: dict[str, str] = {}
+        running: dict[Future[dict[str, Any]], str] = {}
+        total = len(workflow.steps)
+        outcome: Outcome | None = None
+        steps = ThreadPoolExecutor(max_workers=min(self.max_parallel, total),
+                                   thread_name_prefix="honua-step")
+        reuse = self.reuse if job.options.reuse is None else job.options.reuse
+        try:
+            recorder.message(job.id, MessageLevel.INFO,
+                             f"Workflow {workflow.id!r} started: {total} steps")
+            pending = list(workflow.order)
+            while pending or running:
+                for name in [n for n in pending
+                             if workflow.steps[n].needs <= results.keys()]:
+                    pending.remove(name)
+                    running[steps.submit(self._step, job, workflow.steps[name], inputs,
+                                         results, children, reuse)] = name
+                done, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for finished in done:
+                    name = running.pop(finished)
+                    results[name] = finished.result()  # a StepFailed ends the loop
+                    recorder.progress(job.id, 100.0 * len(results) / total,
+                                      f"step {name!r}: done ({len(results)} of {total})")
+                status = recorder.status(job.id)
+                if status is not JobStatus.RUNNING:
+                    self._cancel(children, results)
+                    outcome = Outcome(OutcomeStatus.CANCELLED, error="Job cancelled",
+                                      duration=time.monotonic() - began)
+                    break
+            if outcome is None:
+                values = {name: results[ref.step][ref.output]
+                          for name, ref in workflow.outputs.items()}
+                outcome = Outcome(OutcomeStatus.SUCCEEDED, outputs_json=orjson.dumps(values),
+                                  duration=time.monotonic() - began,
+                                  worker=provenance.worker_here(os.getpid(), WORKFLOW_TIER))
+        except StepFailed as failed:
+            recorder.message(job.id, MessageLevel.ERROR, str(failed))
+            self._cancel(children, results)
+            outcome = Outcome(OutcomeStatus.FAILED, error=str(failed), error_kind=failed.kind,
+                              duration=time.monotonic() - began)
+        except Exception as exc:
+            log.exception("workflow job %s failed", job.id)
+            self._cancel(children, results)
+            outcome = Outcome(OutcomeStatus.FAILED, duration=time.monotonic() - began,
+                              error=f"the workflow could not run: {type(exc).__name__}: {exc}")
+        finally:
+            steps.shutdown(wait=False, cancel_futures=True)
+        recorder.complete(job.id, outcome)
+
+    def _cancel(self, children: Mapping[str, str], results: Mapping[str, Any]) -> None:
+        for name, child in list(children.items()):
+            if name in results:
+                continue
+            try:
+                self.manager.cancel(child)
+                self.manager.recorder.message(child, MessageLevel.WARNING,
+                                              "Cancelled: another step of its workflow failed "
+                                              "or the workflow was cancelled")
+            except HonuaError:
+                pass
+
+    def _step(self, job: Job, step: WorkflowStep, inputs: Mapping[str, Any],
+              results: Mapping[str, Mapping[str, Any]], children: dict[str, str],
+              reuse: bool) -> dict[str, Any]:
+        manager, recorder = self.manager, self.manager.recorder
+        raw = {name: _substitute(value, inputs, results) for name, value in step.inputs.items()}
+        options = ExecutionOptions(mode=Mode.ASYNC, keep=True, parent=job.id)
+        try:
+            definition, bound, _ = manager.prepare(step.process, raw, options, owner=job.owner,
+                                                   tenant=job.tenant)
+        except HonuaError as exc:
+            raise StepFailed(step.name, step.process, exc.message, exc.kind) from None
+        if reuse and step.process not in self.no_reuse and definition.workflow is None:
+            hit = self._reusable(definition, bound, job.tenant)
+            if hit is not None:
+                child = recorder.record_reuse(definition, bound, options, hit, owner=job.owner,
+                                              tenant=job.tenant)
+                children[step.name] = child.id
+                recorder.message(job.id, MessageLevel.INFO,
+                                 f"step {step.name!r}: reused the outputs of job {hit.job_id} "
+                                 f"({step.process}), as job {child.id}")
+                return dict(orjson.loads(manager.results_json(child.id)))
+        if definition.workflow is not None:
+            child = manager.run(step.process, raw, options, owner=job.owner,
+                                tenant=job.tenant).result().job
+        else:
+            child = manager.submit_bound(definition, bound, options, job.owner, job.tenant,
+                                         provenance.origins_of(raw))
+        children[step.name] = child.id
+        recorder.message(job.id, MessageLevel.INFO,
+                         f"step {step.name!r}: started {step.process} as job {child.id}")
+        timeout = manager.settings.job_timeout_seconds
+        done = manager.wait(child.id, timeout)
+        while not done.status.finished and recorder.status(job.id) is JobStatus.RUNNING:
+            done = manager.wait(child.id, timeout)
+        if done.status is not JobStatus.SUCCEEDED:
+            raise StepFailed(step.name, step.process, done.message or done.status.value,
+                             done.error_kind)
+        recorder.message(job.id, MessageLevel.INFO,
+                         f"step {step.name!r}: succeeded ({step.process}, job {child.id})")
+        try:
+            return dict(orjson.loads(manager.results_json(child.id)))
+        except (HonuaError, JobFailed) as exc:
+            raise StepFailed(step.name, step.process, exc.message) from None
+
+    def _reusable(self, definition: ProcessDefinition, bound: Mapping[str, Any],
+                  tenant: str) -> provenance.ProvenanceRecord | None:
+        """A succeeded run of the same process, version and inputs whose outputs are kept."""
+        entries, _ = provenance.input_entries(
+            codec.encode_parts(definition.description.inputs, bound), inline_limit=0)
+        key = provenance.cache_key(definition.id, definition.description.version, entries)
+        for record in self.manager.store.reusable(tenant, key):
+            if self.manager.artifacts.exists(outputs_key(record.job_id)):
+                return record
+        return None
+
+
+def _substitute(value: Any, inputs: Mapping[str, Any],
+                results: Mapping[str, Mapping[str, Any]]) -> Any:
+    if isinstance(value, InputRef):
+        return inputs.get(value.name)
+    if isinstance(value, StepRef):
+        return results[value.step][value.output]
+    if isinstance(value, list):
+        return [_substitute(item, inputs, results) for item in value]
+    return value
+
