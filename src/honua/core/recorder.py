@@ -23,6 +23,7 @@ from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
 from honua.core.provenance import ProvenanceRecord
 from honua.errors import HonuaError, InvalidTransition, NoSuchJob
+from honua.geo import precision
 
 if TYPE_CHECKING:
     from honua.core.references import LayerService
@@ -208,7 +209,7 @@ class JobRecorder:
             outputs: dict[str, Any] = {}
             if job.status is JobStatus.SUCCEEDED:
                 outputs = dict(outcome.output_hashes) or provenance.output_hashes(
-                    codec.encode_parts(description.outputs, outcome.outputs))
+                    codec.encode_parts(description.outputs, outcome.outputs, precision.DEFAULT))
             self.store.put_provenance(self._record(job, entries, outputs=outputs,
                                                    worker=dict(outcome.worker),
                                                    inputs_artifact=artifact))
