@@ -43,10 +43,21 @@ def _slow(client, headers):
         **headers, "Prefer": "respond-async"}, json={"inputs": {"seconds": 8}})
 
 
+def _running(services, job_id, timeout=30.0):
+    """Wait until the pool has claimed the job (the running quota counts it from then)."""
+    deadline = time.monotonic() + timeout
+    while services.manager.get(job_id).status.value != "running":
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+
+
 def test_queued_and_running_quotas_refuse_at_once_on_every_surface(server):
     client, keys, services = server
-    accepted = [_slow(client, keys["a"]) for _ in range(2)]  # one runs, one waits
-    assert [r.status_code for r in accepted] == [201, 201], accepted[1].text
+    first = _slow(client, keys["a"])
+    assert first.status_code == 201, first.text
+    _running(services, first.json()["jobID"])  # claimed by the pool: no longer queued
+    second = _slow(client, keys["a"])  # waits in the queue
+    assert second.status_code == 201, second.text
     before = services.manager.list(limit=100)[1]
     over = _slow(client, keys["a"])
     assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
