@@ -12,7 +12,7 @@ from typing import Any
 
 from honua import __version__
 from honua.adapters.ogcapi.encode import CORE_STATUSES
-from honua.adapters.ogcapi.openapi_paths import PRECISION, extra_paths
+from honua.adapters.ogcapi.openapi_paths import PRECISION, deploy_operations, extra_paths
 from honua.adapters.ogcapi.schemas import schema_for
 from honua.core.description import ProcessDescription
 
@@ -150,6 +150,9 @@ def openapi_document(descriptions: Iterable[ProcessDescription], base: str) -> d
             "parameters": [_JOB_ID], "responses": _responses("200", "object", 404)}},
     }
     paths.update(extra_paths())
+    deploy = deploy_operations()
+    paths["/processes"]["post"] = deploy["post"]
+    paths["/processes/{processId}"]["delete"] = deploy["delete"]
     for description in descriptions:
         paths[f"/processes/{description.id}/execution"] = _execute_path(description)
     for path, operations in paths.items():

@@ -1,5 +1,6 @@
 """The rest of ``/api`` in the OpenAPI document: the catalog (OGC API - Features), uploads,
-job events, cancel, single results, and the query options every output takes.
+job events, cancel, single results, provenance, reproduce, workflows, deploy, and the query
+options every output takes.
 
 Kept apart from ``openapi.py`` (the Processes core) so that each family of routes
 is described next to its own shapes; ``openapi_document`` merges these in.
@@ -11,6 +12,9 @@ from typing import Any
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/exception"}}}
 _OBJECT = {"application/json": {"schema": {"$ref": "#/components/schemas/object"}}}
+_WORKFLOW = {"application/json": {"schema": {
+    "type": "object", "required": ["workflow"],
+    "properties": {"workflow": {"type": "object"}, "inputs": {"type": "object"}}}}}
 _GEOJSON = {"application/geo+json": {"schema": {"$ref": "#/components/schemas/object"}}}
 _JOB_ID = {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}
 _COLLECTION_ID = {"name": "collectionId", "in": "path", "required": True,
@@ -128,4 +132,58 @@ def extra_paths() -> dict[str, Any]:
                                      "schema": {"type": "string"}}],
             "responses": {"200": {"description": "The output", "content": {
                 **_GEOJSON, **_OBJECT}}, **_errors(404)}}},
+        "/jobs/{jobId}/results/{output}/map": {"get": {
+            "summary": "A feature output simplified for a map view (at most 10,000 features "
+                       "in the box, simplified for the zoom)", "operationId": "resultMap",
+            "tags": ["Jobs"],
+            "parameters": [_JOB_ID, {"name": "output", "in": "path", "required": True,
+                                     "schema": {"type": "string"}},
+                           _query("bbox", {"type": "string"}, "minx,miny,maxx,maxy in CRS84"),
+                           _query("limit", {"type": "integer", "minimum": 1}),
+                           _query("tolerance", {"type": "number", "minimum": 0})],
+            "responses": {"200": {"description": "GeoJSON for the map", "content": _GEOJSON},
+                          **_errors(400, 404)}}},
+        "/jobs/{jobId}/provenance": {"get": {
+            "summary": "How the job's outputs came to be (W3C PROV-JSON)",
+            "operationId": "provenance", "tags": ["Jobs"], "parameters": [_JOB_ID],
+            "responses": {"200": {"description": "The ledger entry", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/object"}}}},
+                **_errors(404)}}},
+        "/jobs/{jobId}/reproduce": {"post": {
+            "summary": "Run the job again with its recorded inputs; whether each output's "
+                       "hash matches", "operationId": "reproduce", "tags": ["Jobs"],
+            "parameters": [_JOB_ID],
+            "responses": {"200": {"description": "Recorded and reproduced hashes",
+                                  "content": _OBJECT}, **_errors(400, 404, 409, 429)}}},
+        "/workflows/execution": {"post": {
+            "summary": "Run a JSON workflow document (sync, or async with Prefer: "
+                       "respond-async)", "operationId": "executeWorkflow", "tags": ["Workflows"],
+            "requestBody": {"required": True, "content": _WORKFLOW},
+            "responses": {"200": {"description": "The workflow's outputs", "content": _OBJECT},
+                          "201": {"description": "A job; Location names it",
+                                  "content": _OBJECT}, **_errors(400, 404, 413, 429)}}},
+        "/workflows/validation": {"post": {
+            "summary": "Check a workflow document without running it",
+            "operationId": "validateWorkflow", "tags": ["Workflows"],
+            "requestBody": {"required": True, "content": _WORKFLOW},
+            "responses": {"200": {"description": "Valid", "content": _OBJECT},
+                          **_errors(400, 404, 413)}}},
+    }
+
+
+def deploy_operations() -> dict[str, Any]:
+    """``POST /processes`` and ``DELETE /processes/{processId}`` (OGC API - Processes Part 2
+    style, admin role), merged into the core's two process paths."""
+    return {
+        "post": {"summary": "Deploy a workflow document as a process (admin role)",
+                 "operationId": "deploy", "tags": ["Processes"],
+                 "requestBody": {"required": True, "content": _OBJECT},
+                 "responses": {"201": {"description": "Deployed; Location names it",
+                                       "content": _OBJECT}, **_errors(400, 403, 409)}},
+        "delete": {"summary": "Undeploy a deployed process (admin role)",
+                   "operationId": "undeploy", "tags": ["Processes"],
+                   "parameters": [{"name": "processId", "in": "path", "required": True,
+                                   "schema": {"type": "string"}}],
+                   "responses": {"204": {"description": "Undeployed"},
+                                 **_errors(403, 404)}},
     }
