@@ -40,6 +40,15 @@ def test_grid_point_extent_gives_one_cell():
     assert grid.cells[0].intersects(shapely.Point(5, 5))
 
 
+@pytest.mark.parametrize("extent", [shapely.box(10, 10, 10, 10), shapely.Point(10, 10),
+                                    shapely.LineString([(10, 10), (10, 10.01)])])
+def test_grid_flat_geographic_extent_is_covered(extent):
+    """A zero-area extent in lon/lat (an empty bbox, a point, a meridian segment) is covered,
+    not a GEOS error (schemathesis sent bbox [0, 0, 0, 0])."""
+    grid = grid_cells(extent, parse_crs(4326), 100.0)
+    assert len(grid.cells) >= 1 and shapely.union_all(grid.cells).covers(extent)
+
+
 def test_grid_cap_is_checked_before_building():
     """A grid over the cap is refused with an estimate."""
     with pytest.raises(InvalidParameter, match="about 1,000,000 cells"):

@@ -58,7 +58,9 @@ def grid_cells(extent: shapely.Geometry, crs: CRS, size_m: float, shape: GridSha
         raise ValueError("the cell size must be positive")
     if crs.is_geographic:
         forward, backward = _equal_area(crs, extent)
-        dense = shapely.segmentize(extent, 0.1)  # follow parallels and meridians of the extent
+        # follow parallels and meridians of the extent (a flat extent, a point's or a
+        # line's, has no edges to follow: GEOS refuses to segmentize it)
+        dense = shapely.segmentize(extent, 0.1) if shapely.area(extent) > 0 else extent
         local = shapely.transform(dense, lambda c: np.column_stack(forward.transform(*c.T)))
         size = size_m
     else:
