@@ -57,7 +57,9 @@ class _Receiver:
         self._value += data[start:end]
 
     def _header_end(self) -> None:
-        self._headers[self._name.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        # latin-1 keeps every byte (browsers send UTF-8 names raw): parse_options_header
+        # encodes back to latin-1, and the names are decoded as UTF-8 once parsed
+        self._headers[self._name.decode("latin-1").lower()] = self._value.decode("latin-1")
         self._name = self._value = b""
 
     def _headers_finished(self) -> None:

@@ -105,3 +105,24 @@ def test_upload_without_a_file_part_is_400(client):
     response = client.post("/api/uploads", content=b"{}",
                            headers={"content-type": "application/json"})
     assert response.status_code == 400 and "multipart/form-data" in response.json()["detail"]
+
+
+def test_upload_part_names_outside_latin_1_are_read_not_a_500(client, tmp_path):
+    """Part headers carry raw UTF-8 (browsers send names so): a field name outside latin-1
+    and a Japanese filename are read as UTF-8 (schemathesis found a 500 here)."""
+    data = write_layer(tmp_path / "src" / "cities.gpkg", 2).read_bytes()
+    boundary = "b0undary"
+    body = b"".join([
+        f"--{boundary}\r\n".encode(),
+        'Content-Disposition: form-data; name="\U000d81d9x"\r\n\r\n1\r\n'.encode(),
+        f"--{boundary}\r\n".encode(),
+        'Content-Disposition: form-data; name="description"\r\n\r\nStädte 東京\r\n'.encode(),
+        f"--{boundary}\r\n".encode(),
+        'Content-Disposition: form-data; name="file"; filename="東京.gpkg"\r\n'.encode(),
+        b"Content-Type: application/octet-stream\r\n\r\n", data, b"\r\n",
+        f"--{boundary}--\r\n".encode()])
+    response = client.post("/api/uploads", content=body,
+                           headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 201, response.text
+    upload = client.get(f"/api/uploads/{response.json()['uploadId']}").json()
+    assert upload["description"] == "Städte 東京"
