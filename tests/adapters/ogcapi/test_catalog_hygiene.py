@@ -93,6 +93,11 @@ def test_another_tenant_sees_no_such_collection(client, keys):
     assert refused.status_code == 404
     unknown = client.delete("/api/collections/never-was", headers=keys["carl"])
     assert refused.json()["detail"] == unknown.json()["detail"].replace("never-was", "secret")
+    for path in ("", "/items", "/queryables"):  # reading it: as unknown as deleting it
+        seen = client.get(f"/api/collections/secret{path}", headers=keys["carl"])
+        never = client.get(f"/api/collections/never-was{path}", headers=keys["carl"])
+        assert seen.status_code == never.status_code == 404, path
+        assert seen.json()["detail"] == never.json()["detail"].replace("never-was", "secret")
 
 
 def test_admin_may_delete_any_registered_layer(client, keys):

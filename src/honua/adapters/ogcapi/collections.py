@@ -57,8 +57,9 @@ class Collections:
     def _layer(self, collection_id: str, request: Request) -> Any:
         caller = principal_of(request)
         layer = self.catalog.get(collection_id)
-        if not can_read(layer, caller.subject, caller.tenant):
-            raise Forbidden(f"you may not read collection {collection_id!r}")
+        if not can_read(layer, caller.subject, caller.tenant):  # another tenant's: unknown
+            raise NoSuchLayer(f"there is no collection {collection_id!r}; GET /api/collections "
+                              "lists the layers available")
         return layer
 
     async def collections(self, request: Request) -> Response:
