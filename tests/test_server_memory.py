@@ -41,7 +41,10 @@ def server(tmp_path):
     port = free_port()
     env = {**os.environ, "HONUA_DATA_DIR": str(tmp_path / "data"), "HONUA_WORKERS": "1",
            "HONUA_MAX_VERTICES": "2000000", "HONUA_JOB_TIMEOUT_SECONDS": "120"}
-    process = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--port", str(port)],
+    # one front process, so that the pid measured is the one that answers (with several,
+    # it would be uvicorn's supervisor, which holds no request)
+    process = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--port", str(port),
+                                "--processes", "1"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
