@@ -58,10 +58,17 @@ def _recorded_outputs(manager: JobManager, job_id: str) -> dict[str, Any]:
 def reproduce(manager: JobManager, job_id: str, *, owner: str = "",
               tenant: str = "") -> dict[str, Any]:
     """``{"jobID", "outputs": {name: {"recorded", "reproduced", "match"}}, "match"}``."""
+    job = manager.get(job_id)  # the job's own status: its ledger entry is completed after it
+    if job.status is not JobStatus.SUCCEEDED:
+        raise Conflict(f"job {job_id} is {job.status.value}; only a job that succeeded can be "
+                       "reproduced")
     record, _ = manager.provenance(job_id)
+    deadline = time.monotonic() + 10
+    while record.status != JobStatus.SUCCEEDED.value and time.monotonic() < deadline:
+        time.sleep(0.02)  # the end of the ledger entry is written just after the job's end
+        record, _ = manager.provenance(job_id)
     if record.status != JobStatus.SUCCEEDED.value:
-        raise Conflict(f"job {job_id} is {record.status or 'unfinished'}; only a job that "
-                       "succeeded can be reproduced")
+        raise Conflict(f"job {job_id}'s provenance record is not complete yet; retry shortly")
     inputs = recorded_inputs(manager, record)
     options = ExecutionOptions(mode=Mode.ASYNC, keep=True, strict=False, outputs={
         name: OutputRequest() for name in record.outputs_asked})
