@@ -38,9 +38,11 @@ class JobStore(Protocol):
     """Durable job records. Every write is committed before the call returns."""
 
     def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
-               priority: int = 0) -> None:
+               priority: int = 0, holder: str = "") -> None:
         """Store a new job (and its first messages) in one write; ``Conflict`` if the id exists.
-        A queued job names its ``queue`` (resource class) and that queue's ``priority``."""
+        A queued job names its ``queue`` (resource class) and that queue's ``priority``; a job
+        stored already running names the front process that runs it (its ``holder``), or the
+        other fronts would take it for an orphan and run it a second time."""
         ...
 
     def get(self, job_id: str) -> Job:

@@ -9,6 +9,7 @@ then cancels a running job from the operator dashboard. Screenshots are kept und
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -70,17 +71,24 @@ def page(browser, site):
     assert errors == [], errors  # no script on any page failed
 
 
-def painted(page, selector: str) -> int:
-    """Pixels of the features' blue on the map's canvas (the graticule is grey: not counted)."""
-    return page.evaluate("""selector => {
-        let total = 0;
-        for (const canvas of document.querySelectorAll(selector + " canvas")) {
-            const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-            for (let i = 0; i < data.length; i += 4)
-                if (data[i + 3] > 0 && data[i] < 120 && data[i + 2] > 150) total++;
-        }
-        return total;
-    }""", selector)
+_BLUE_PIXELS = """selector => {
+    let total = 0;
+    for (const canvas of document.querySelectorAll(selector + " canvas")) {
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < data.length; i += 4)
+            if (data[i + 3] > 0 && data[i] < 120 && data[i + 2] > 150) total++;
+    }
+    return total;
+}"""
+
+
+def painted(page, selector: str, at_least: int) -> int:
+    """Pixels of the features' blue on the map's canvas (the graticule is grey: not counted),
+    once there are ``at_least`` of them or the page's timeout has passed: Leaflet draws on
+    the next animation frame after the layer is added, not when the page says it has data."""
+    with contextlib.suppress(playwright_api.TimeoutError):  # the caller's assertion reports
+        page.wait_for_function(f"({_BLUE_PIXELS})({selector!r}) >= {at_least}")
+    return page.evaluate(_BLUE_PIXELS, selector)
 
 
 def shot(page, name: str) -> None:
@@ -111,7 +119,7 @@ def test_run_a_buffer_from_the_form_and_see_it_on_the_map(page):
     assert map_.get_attribute("data-features") == "2"
     assert "2 features shown" in page.locator(".map-caption").first.inner_text()
     shot(page, "job-buffer-succeeded")
-    assert painted(page, ".map") > 300  # the two 10 km circles are drawn
+    assert painted(page, ".map", 301) > 300  # the two 10 km circles are drawn
 
 
 def test_the_job_page_follows_a_running_job_to_success(page, site):
@@ -136,7 +144,7 @@ def test_the_job_page_follows_a_running_job_to_success(page, site):
 def test_a_layer_is_drawn_on_its_collection_page(page):
     page.goto("/api/collections/world-grid?f=html")
     page.wait_for_function("Number(document.querySelector('.map').dataset.features) > 0")
-    assert painted(page, ".map") > 5_000
+    assert painted(page, ".map", 5_001) > 5_000
     shot(page, "collection-world-grid")
     page.goto("/api/collections/cities/items?f=html")
     page.wait_for_function("Number(document.querySelector('.map').dataset.features) > 0")
@@ -183,5 +191,5 @@ def test_a_gpserver_job_page_follows_its_job_and_maps_the_result(page):
                            " && document.getElementById('job-status').textContent === 'esriJobSucceeded'"
                            " && document.querySelector('.map') !== null"
                            " && Number(document.querySelector('.map').dataset.features) > 0")
-    assert painted(page, ".map") > 300
+    assert painted(page, ".map", 301) > 300
     shot(page, "gpserver-job-succeeded")

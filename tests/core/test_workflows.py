@@ -138,6 +138,27 @@ def test_independent_steps_run_in_parallel(server):
     assert a.started < b.finished and b.started < a.finished  # the two runs overlap
 
 
+def test_a_workflow_longer_than_a_heartbeat_runs_once(server):
+    """The front running a workflow holds it: the other fronts' (and its own) orphan sweep,
+    every heartbeat, must not take it for a dead front's job and run it a second time."""
+    from honua.core.fronts import HEARTBEAT_SECONDS
+
+    client, keys, services = server
+    workflow = {"id": "long-nap", "inputs": {},
+                "steps": {"nap": {"process": "sleepy",
+                                  "inputs": {"seconds": 3 * HEARTBEAT_SECONDS}}},
+                "outputs": {"result": {"$ref": "#/steps/nap/outputs/result"}}}
+    response = client.post("/api/workflows/execution", headers=keys["a"],
+                           json={"workflow": workflow, "inputs": {}, "response": "document",
+                                 "reuse": False})
+    assert response.status_code == 200, response.text
+    job_id = response.headers["link"].split(">")[0].rsplit("/", 1)[1]
+    assert len(services.manager.store.provenance_children(job_id)) == 1
+    texts = [m.text for m in services.manager.messages(job_id)]
+    assert not any("interrupted" in t for t in texts), texts
+    assert services.manager.store.get(job_id).attempts <= 1
+
+
 def test_failing_middle_step_fails_the_workflow_naming_it(server):
     client, keys, services = server
     workflow = {"id": "breaks", "inputs": {},

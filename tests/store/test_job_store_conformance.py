@@ -209,6 +209,20 @@ def test_job_store_claim_next_gives_each_job_to_one_caller(
     assert {(job.status, job.attempts) for job in stored} == {(S.RUNNING, 1)}
 
 
+def test_job_store_orphans_are_running_jobs_whose_holder_is_not_live(
+        job_store: JobStore, make_job: MakeJob, t0: dt.datetime) -> None:
+    """A job claimed by a front, or stored already running with its holder named (a workflow
+    run by the engine), belongs to that front while it lives; one without a holder is an
+    orphan at once (it would otherwise be re-queued and run a second time)."""
+    job_store.create(make_job(id="queued", status=S.SUBMITTED))
+    job_store.create(make_job(id="direct", status=S.RUNNING, started=t0), holder="front-a")
+    job_store.create(make_job(id="nobody", status=S.RUNNING, started=t0))
+    assert job_store.claim_next(t0, front="front-b") is not None
+    assert {j.id for j in job_store.orphans(["front-a", "front-b"])} == {"nobody"}
+    assert {j.id for j in job_store.orphans(["front-b"])} == {"nobody", "direct"}
+    assert {j.id for j in job_store.orphans(["front-a"])} == {"nobody", "queued"}
+
+
 # -- set_progress -------------------------------------------------------------------------
 
 def test_job_store_set_progress_updates_running_job(job_store: JobStore, make_job: MakeJob,

@@ -140,13 +140,14 @@ class JobRecorder:
         return job
 
     def start_direct(self, job: Job, parts: Mapping[str, bytes],
-                     origins: Mapping[str, Any] | None = None) -> Job:
+                     origins: Mapping[str, Any] | None = None, *, holder: str) -> Job:
         """Store a new job already running in this process (a workflow, run by the engine
-        rather than handed to an executor): its inputs, its record, its provenance."""
+        rather than handed to an executor): its inputs, its record, its provenance. ``holder``
+        is this front process, which runs it (a running job without one is an orphan)."""
         self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
         now = self.clock()
         job = job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
-        self.store.create(job)
+        self.store.create(job, holder=holder)
         entries, spilled = provenance.input_entries(parts, origins)
         self.store.put_provenance(self._record(
             job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))

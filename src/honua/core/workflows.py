@@ -108,7 +108,8 @@ class WorkflowEngine:
         job = Job(id=new_job_id(), process_id=definition.id, owner=owner, tenant=tenant,
                   options=options, created=now, updated=now, tier=WORKFLOW_TIER)
         parts = codec.encode_parts(definition.description.inputs, bound)
-        job = self.manager.recorder.start_direct(job, parts, origins)
+        job = self.manager.recorder.start_direct(job, parts, origins,
+                                                 holder=self.manager.dispatcher.front.id)
         self._threads.submit(self._execute, job, workflow,
                              {name: orjson.loads(part) for name, part in parts.items()})
         future: Future[RunResult] = Future()

@@ -77,7 +77,7 @@ class SqlJobStore:
         return f"SqlJobStore({self._database!r})"
 
     def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
-               priority: int = 0) -> None:
+               priority: int = 0, holder: str = "") -> None:
         row = job_to_row(normalise_job(job))
         notes = self._message_rows(job.id, messages)
         with translated(f"store job {job.id}", conflict=f"a job with id {job.id!r} already "
@@ -88,6 +88,8 @@ class SqlJobStore:
                                              "priority": priority})
             if notes:
                 conn.execute(_INSERT_MESSAGE, notes)
+            if holder:
+                conn.execute(sa.insert(job_holders).values(job_id=job.id, front=holder))
 
     def get(self, job_id: str) -> Job:
         with translated(f"read job {job_id}"), self._engine.connect() as conn:

@@ -55,7 +55,7 @@ class MemoryJobStore:
         self._layers: dict[str, str] = {}
 
     def create(self, job: Job, messages: Sequence[Message] = (), *, queue: str = "",
-               priority: int = 0) -> None:
+               priority: int = 0, holder: str = "") -> None:
         job = normalise_job(job)
         notes = [normalise_message(message) for message in messages]
         with self._lock:
@@ -65,6 +65,8 @@ class MemoryJobStore:
             self._messages[job.id] = notes
             if queue:
                 self._queues[job.id] = (queue, priority)
+            if holder:
+                self._holders[job.id] = holder
 
     def get(self, job_id: str) -> Job:
         with self._lock:
