@@ -2,6 +2,7 @@
 
     python bench/engine.py [--quick] [--skip-crash] [--processes N]
     python bench/engine.py --store [--pg URL]     # job store writes/s only
+    python bench/engine.py --big [N]              # N points (100,000) on the three faces only
 
 In one run, on the same inputs (buffer of N WGS 84 points by 100 m):
 
@@ -393,9 +394,14 @@ def main() -> None:
                         help="honua serve --processes N (default: the server's default)")
     parser.add_argument("--store", action="store_true", help="job store writes/s only")
     parser.add_argument("--pg", default=None, help="with --store: a PostgreSQL URL as well")
+    parser.add_argument("--big", type=int, nargs="?", const=100_000, default=None,
+                        help="only N points on the three faces (time, x raw, peak RSS)")
     args = parser.parse_args()
     if args.store:
         store_main(args.pg)
+        return
+    if args.big:
+        big_main(args.big, args.processes)
         return
     ensure_wrk()
     requests, seconds = (200, 5) if args.quick else (1000, 10)
@@ -451,6 +457,66 @@ def main() -> None:
               f"{big:,} pts {seconds_big:6.2f} s ({seconds_big / raw[big]:.2f} x raw), "
               f"peak RSS {rss:,.0f} MiB")
     print(json.dumps({"rows": rows}, indent=None))
+
+
+def big_main(n: int, processes: int | None) -> None:
+    """N points on each face of one fresh server (``--processes 1``, so that the front
+    measured is the one that answers): seconds, x raw, peak RSS of the front alone and of
+    the whole server (front + workers), and the front's RSS after the request."""
+    import threading
+
+    raw = timed(lambda: compute(ogc_body(n)), 1)
+    print(f"raw {n:,} pts: {raw:.2f} s")
+    with honua_server(processes or 1) as (port, process, _):
+        fronts = [pid for pid in _session_pids(process.pid) if _is_front(pid)] or [process.pid]
+        for face, (path, media, make) in FACES.items():
+            body = make(n)
+            before = sum(_rss_mib(pid) for pid in fronts)
+            front_peak = [before]
+            running = [True]
+
+            def sample(running: list[bool] = running, peak: list[float] = front_peak) -> None:
+                while running[0]:
+                    peak[0] = max(peak[0], sum(_rss_mib(pid) for pid in fronts))
+                    time.sleep(0.02)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            seconds, tree = request_with_peak_rss(port, process.pid, path, body, media)
+            running[0] = False
+            sampler.join()
+            after = sum(_rss_mib(pid) for pid in fronts)
+            print(f"  {face:9s} {seconds:6.2f} s ({seconds / raw:.2f} x raw)  front RSS "
+                  f"{before:,.0f} -> peak {front_peak[0]:,.0f} -> after {after:,.0f} MiB; "
+                  f"server tree peak {tree:,.0f} MiB")
+
+
+def _session_pids(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == pid or int(stat[3]) == pid or int(stat[4]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _is_front(pid: int) -> bool:
+    try:
+        return b"honua.executors.worker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf(
+            "SC_PAGE_SIZE") / 1048576
+    except OSError:
+        return 0.0
 
 
 def async_floor(body: bytes) -> float:

@@ -4,6 +4,7 @@ respected, malformed structure refused as the client's error."""
 import orjson
 import pytest
 
+from honua.core import json_text
 from honua.core.json_text import JSONText, has_text, members
 from honua.errors import InvalidParameter
 
@@ -31,3 +32,14 @@ def test_has_text_looks_at_values_and_lists():
     assert has_text({"a": 1, "b": JSONText(b"{}")})
     assert has_text({"a": [JSONText(b"{}")]})
     assert not has_text({"a": 1, "b": [2]})
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_members_are_the_same_scanned_in_small_chunks(monkeypatch, chunk):
+    """Chunk borders fall inside strings, escapes and runs of backslashes."""
+    monkeypatch.setattr(json_text, "CHUNK_BYTES", chunk)
+    document = {"a": ["\\\\\\\"x", {"y": "}{,:"}], "b": "\\", "c": [[1, 2], [3]], "d": {}}
+    found = members(orjson.dumps(document))
+    assert {k: orjson.loads(v) for k, v in found.items()} == document
+    with pytest.raises(InvalidParameter):
+        members(b'{"a": [1, 2]], "b": 1}')

@@ -48,9 +48,15 @@ _STRUCTURE[list(b'{}[]",:')] = True
 _QUOTE, _COMMA, _COLON = ord('"'), ord(","), ord(":")
 
 
+CHUNK_BYTES = 4 * 1024 * 1024
+"""Text scanned at a time: the scratch arrays stay a few times this size, whatever the
+size of the document (a 150 MB answer would otherwise need a gigabyte of them)."""
+
+
 def members(raw: bytes, what: str = "the request body") -> dict[str, bytes]:
     """The members of the JSON object ``raw``, each value's text (not decoded).
 
+    Scanned in chunks that never split a run of backslashes from the byte it escapes.
     Escaped backslashes and quotes are blanked (same length, so positions hold); a
     structural byte is inside a string when an odd number of quotes precede it. Only the
     structure is checked here -- each value's text is checked by whoever decodes it.
@@ -58,27 +64,21 @@ def members(raw: bytes, what: str = "the request body") -> dict[str, bytes]:
     text = raw.strip()
     if not text.startswith(b"{") or not text.endswith(b"}"):
         raise InvalidParameter(f"{what} must be a JSON object")
-    blanked = text.replace(b"\\\\", b"  ").replace(b'\\"', b"  ")
-    codes = np.frombuffer(blanked, dtype=np.uint8)
-    where = np.flatnonzero(_STRUCTURE[codes])
-    kinds = codes[where]
-    del codes, blanked
-    quotes = kinds == _QUOTE
-    outside = (np.cumsum(quotes) & 1) == 0
-    outside &= ~quotes
-    where, kinds = where[outside], kinds[outside]
-    opens = (kinds == ord("{")) | (kinds == ord("["))
-    closes = (kinds == ord("}")) | (kinds == ord("]"))
-    depth = np.cumsum(opens.astype(np.int32) - closes.astype(np.int32))
-    # at depth 1 (inside the outer braces): the colons and commas between members
-    level = depth - opens  # depth before an opening bracket, after a closing one
-    top = (level == 1) & ((kinds == _COMMA) | (kinds == _COLON))
-    if depth[-1] != 0 or (depth[:-1] <= 0).any():
+    separators: list[tuple[int, int]] = []
+    inside, depth, start = False, 0, 0
+    while start < len(text):
+        end = min(start + CHUNK_BYTES, len(text))
+        while end < len(text) and text[end - 1] == 0x5C:  # keep "\\..." with what it escapes
+            end += 1
+        inside, depth = _scan(text[start:end], start, len(text) - 1, inside, depth,
+                              separators, what)
+        start = end
+    if depth != 0:
         raise InvalidParameter(f"{what} is not valid JSON (unbalanced brackets)")
     found: dict[str, bytes] = {}
     start = 1
     key: str | None = None
-    for position, kind in zip(where[top].tolist(), kinds[top].tolist(), strict=True):
+    for position, kind in separators:
         if kind == _COLON and key is None:
             key = _key(text[start:position], what)
             start = position + 1
@@ -92,6 +92,33 @@ def members(raw: bytes, what: str = "the request body") -> dict[str, bytes]:
     elif text[start:len(text) - 1].strip():
         raise InvalidParameter(f"{what} is not valid JSON (a member without a value)")
     return found
+
+
+def _scan(chunk: bytes, offset: int, last: int, inside: bool, depth: int,
+          separators: list[tuple[int, int]], what: str) -> tuple[bool, int]:
+    """Add the chunk's top-level ``,`` and ``:`` to ``separators``; the string and depth
+    state after it."""
+    codes = np.frombuffer(chunk.replace(b"\\\\", b"  ").replace(b'\\"', b"  "),
+                          dtype=np.uint8)
+    where = np.flatnonzero(_STRUCTURE[codes])
+    kinds = codes[where]
+    del codes
+    quotes = kinds == _QUOTE
+    parity = np.cumsum(quotes, dtype=np.int64) & 1
+    outside = (parity == 0) if not inside else (parity == 1)
+    inside = bool(parity[-1] ^ inside) if len(parity) else inside
+    outside &= ~quotes
+    where, kinds = where[outside], kinds[outside]
+    opens = (kinds == ord("{")) | (kinds == ord("["))
+    closes = (kinds == ord("}")) | (kinds == ord("]"))
+    levels = depth + np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
+    # the outer object closes at the last byte of the text, and nowhere before it
+    if ((levels <= 0) & ((where + offset) != last)).any():
+        raise InvalidParameter(f"{what} is not valid JSON (unbalanced brackets)")
+    before = levels - opens  # the depth a separator sits at
+    top = (before == 1) & ((kinds == _COMMA) | (kinds == _COLON))
+    separators.extend(zip((where[top] + offset).tolist(), kinds[top].tolist(), strict=True))
+    return inside, int(levels[-1]) if len(levels) else depth
 
 
 def _key(text: bytes, what: str) -> str:
