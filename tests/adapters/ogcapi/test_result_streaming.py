@@ -3,7 +3,6 @@ server's memory: the same bytes, gzip still negotiated, and Range requests for r
 
 from __future__ import annotations
 
-
 import orjson
 import pytest
 from starlette.testclient import TestClient

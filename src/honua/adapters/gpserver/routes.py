@@ -390,8 +390,8 @@ class GPServer:
         param = definition.description.output(core)
         assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
-        if call.f == "geojson":  # the feature result as a GeoJSON file, as ArcGIS offers
-            return await self._geojson(outputs.get(core), env, f"{job.id}-{name}")
+        if call.f in decode.FILE_FORMATS:  # the feature result as a file, as ArcGIS offers
+            return await self._file(outputs.get(core), env, f"{job.id}-{name}", call.f)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
         document = await run_in_threadpool(
             encode.result, param, outputs.get(core), env, service.maximum_records,
@@ -406,15 +406,16 @@ class GPServer:
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
 
-    async def _geojson(self, value: Any, env: decode.Environment, name: str) -> Response:
+    async def _file(self, value: Any, env: decode.Environment, name: str,
+                    key: str) -> Response:
         if isinstance(value, Geometry):
             value = FeatureCollection.from_geometries([value.shape], crs=value.crs)
         if not isinstance(value, FeatureCollection):
-            raise InvalidParameter("f=geojson is offered for feature results only; use f=json",
+            raise InvalidParameter(f"f={key} is offered for feature results only; use f=json",
                                    parameter="f")
         if env.out_sr is not None:
             value = await run_in_threadpool(to_crs, value, env.out_sr)
-        download = FORMATS["geojson"]
+        download = FORMATS[key]
         return await download_response(
             rounded(value, DEFAULT.asking(env.precision)), download, name)
 
