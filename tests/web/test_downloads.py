@@ -153,4 +153,4 @@ def test_job_result_and_collection_items_as_kmz(client, tmp_path):
     assert items.status_code == 200, items.text
     lons, lats, info = _kml_of(items.content, tmp_path)
     assert info["features"] == 5
-    assert ((-180 <= lons) & (lons <= 180) & (-90 <= lats) & (lats <= 90)).all()
+    assert ((lons >= -180) & (lons <= 180) & (lats >= -90) & (lats <= 90)).all()
