@@ -83,3 +83,32 @@ def test_a_stored_result_can_be_resumed_with_a_range(served):
     assert "content-encoding" not in answer.headers
     assert answer.content == stored[start:]
     assert answer.headers["accept-ranges"] == "bytes"
+
+
+def test_a_gpserver_geojson_result_of_a_layer_is_sent_from_its_file(served, tmp_path):
+    import json
+    import time
+
+    client, app, _, _ = served
+    gp = "/arcgis/rest/services/Geoprocessing/GPServer/Buffer"
+    answer = client.post(f"{gp}/submitJob", data={
+        "f": "json", "features": json.dumps({"url": "http://testserver/api/collections/cities"}),
+        "distance": json.dumps({"distance": 100, "units": "esriMeters"})})
+    assert answer.status_code == 200 and "jobId" in answer.json(), answer.text
+    job_id = answer.json()["jobId"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get(f"{gp}/jobs/{job_id}", params={"f": "json"}).json()
+        if status["jobStatus"] in ("esriJobSucceeded", "esriJobFailed"):
+            break
+        time.sleep(0.1)
+    assert status["jobStatus"] == "esriJobSucceeded", status
+    app.sizes.clear()
+    result = client.get(f"{gp}/jobs/{job_id}/results/result",
+                        params={"f": "geojson"}, headers={"Accept-Encoding": "identity"})
+    assert result.status_code == 200, result.text
+    assert len(orjson.loads(result.content)["features"]) == FEATURES
+    data = app.app.state.services.settings.data_dir
+    stored = [p for p in (data / "artifacts").rglob("*.geojson") if job_id in str(p)]
+    assert len(stored) == 1 and result.content == stored[0].read_bytes()  # the file as kept
+    assert len([size for size in app.sizes if size]) > 1  # in chunks

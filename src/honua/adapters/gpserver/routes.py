@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
@@ -381,15 +381,19 @@ class GPServer:
         if name not in task.outputs:
             raise NotFound(f"task {task.name!r} has no output parameter {name!r}; its outputs "
                            f"are: {', '.join(task.outputs)}")
+        core = task.outputs[name]
+        param = definition.description.output(core)
+        assert param is not None, core  # the task's outputs are its process's
+        env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+        if call.f == "geojson" and env.out_sr is None and env.precision is None:
+            streamed = await self._stored_file(job, core, f"{job.id}-{name}")
+            if streamed is not None:
+                return streamed
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
             raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
                            "results (see its messages)") from None
-        core = task.outputs[name]
-        param = definition.description.output(core)
-        assert param is not None, core  # the task's outputs are its process's
-        env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
         if call.f in decode.FILE_FORMATS:  # the feature result as a file, as ArcGIS offers
             return await self._file(outputs.get(core), env, f"{job.id}-{name}", call.f)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
@@ -405,6 +409,19 @@ class GPServer:
                            self.crumbs(call, service, task, job.id), kind="Result",
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
+
+    async def _stored_file(self, job: Job, core: str, name: str) -> Response | None:
+        """A feature result a chunked run kept as a GeoJSON file, sent from that file in
+        chunks as it is (already at the default precision, in the job's own CRS): never
+        read whole into the server. None when the result is kept as a value."""
+        try:
+            path = await run_in_threadpool(self.manager.result_file, job.id, core)
+        except JobFailed:
+            return None  # the usual answer says why
+        if path is None:
+            return None
+        return FileResponse(path, media_type=FORMATS["geojson"].media_type,
+                            filename=f"{name}.geojson")
 
     async def _file(self, value: Any, env: decode.Environment, name: str,
                     key: str) -> Response:
