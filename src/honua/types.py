@@ -173,6 +173,25 @@ class ArtifactStore(Protocol):
         """A file path to serve the artifact from, when the store is local."""
         ...
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Store the file at ``path`` under ``key`` and take it (``path`` is gone after):
+        moved on a disk, streamed (multipart) to S3 -- never read whole into memory."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The artifact's size in bytes; raises ``NotFound``."""
+        ...
+
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        """The artifact's bytes in chunks, so a big one is never whole in memory; raises
+        ``NotFound`` before the first chunk."""
+        ...
+
+    def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
+        """A URL anyone may GET the artifact from until ``expires`` has passed, or None when
+        this store cannot give one (files on disk: the server streams those itself)."""
+        ...
+
 
 class Executor(Protocol):
     """Runs work items somewhere (a local worker pool, Celery workers...)."""
