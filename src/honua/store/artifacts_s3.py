@@ -60,8 +60,14 @@ class S3ArtifactStore:
                                   "connect_timeout": dt.timedelta(seconds=5)}
         if (endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")).startswith("http://"):
             client["allow_http"] = True  # a plain-HTTP endpoint was asked for: a local MinIO
+        # A few quick retries, bounded in time: a request should fail with a clear 503
+        # within seconds when the store is down, not hang for obstore's default minutes.
+        retry = {"max_retries": 3, "retry_timeout": dt.timedelta(seconds=timeout_seconds),
+                 "backoff": {"init_backoff": dt.timedelta(milliseconds=100),
+                             "max_backoff": dt.timedelta(seconds=2), "base": 2}}
         self._store = S3Store(bucket, config=config or None,  # type: ignore[arg-type]
-                              client_options=client)  # type: ignore[arg-type]
+                              client_options=client,  # type: ignore[arg-type]
+                              retry_config=retry)  # type: ignore[arg-type]
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3ArtifactStore:
