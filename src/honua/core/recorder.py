@@ -9,12 +9,17 @@ listeners and chunked runs all go through a ``JobRecorder``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from honua.core import codec, provenance, stored_outputs
 from honua.core.changes import JobChanges, LocalChanges, Notifier
@@ -132,6 +137,31 @@ class JobRecorder:
             else:
                 self.keep(key, data, tenant)
 
+    def _copy_outputs(self, source: str, target: str, tenant: str) -> None:
+        """Job ``target``'s outputs as a copy of ``source``'s, big ones included: each
+        artifact is copied (streamed through a temporary file), never shared, so the copy
+        outlives ``source``'s expiry."""
+        data = self.artifacts.get(outputs_key(source))
+        document = orjson.loads(data) if stored_outputs.ARTIFACT.encode() in data else {}
+        copied = False
+        for value in document.values():
+            key = value.get(stored_outputs.ARTIFACT) if isinstance(value, dict) else None
+            if not isinstance(key, str) or not key.startswith(f"jobs/{source}/"):
+                continue
+            new_key = f"jobs/{target}/" + key[len(f"jobs/{source}/"):]
+            with tempfile.NamedTemporaryFile(prefix="honua-copy-", delete=False) as staged:
+                for chunk in self.artifacts.iter_bytes(key):
+                    staged.write(chunk)
+            try:
+                self.counted(new_key, tenant, os.path.getsize(staged.name))
+                self.artifacts.put_file(new_key, Path(staged.name))
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(staged.name)
+            value[stored_outputs.ARTIFACT] = new_key
+            copied = True
+        self.keep(outputs_key(target), orjson.dumps(document) if copied else data, tenant)
+
     def counted(self, key: str, tenant: str, size: int) -> None:
         """Count an artifact already stored (a chunked run moves its files in itself)."""
         if self.usage is not None:
@@ -191,7 +221,7 @@ class JobRecorder:
                       has_outputs=True))
         parts = codec.encode_parts(definition.description.inputs, bound)
         self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
-        self.keep(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)), job.tenant)
+        self._copy_outputs(hit.job_id, job.id, job.tenant)
         self.store.create(job, [Message(now, MessageLevel.INFO, text)])
         entries, spilled = provenance.input_entries(parts)
         self.store.put_provenance(self._record(
