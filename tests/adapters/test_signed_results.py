@@ -21,6 +21,7 @@ from honua.settings import Settings
 from tests.adapters.gpserver.conftest import poll
 from tests.plugins.blobs import blob
 from tests.support.jobs import wait_for
+from tests.support.layers import write_layer
 from tests.support.s3 import S3Server
 
 GP = "/arcgis/rest/services/Geoprocessing/GPServer/MakeBlob"
@@ -154,3 +155,32 @@ def test_file_store_serves_big_outputs_itself(tmp_path) -> None:
     job_id = job_url.rsplit("/", 1)[1]
     assert (settings.resolved_artifacts_dir / "jobs" / job_id / "outputs" / "blob").read_bytes() \
         == blob(BIG)
+
+
+@pytest.mark.parametrize("threshold_mb, signed", [(0.001, True), (5.0, False)])
+def test_chunked_run_on_s3_streams_its_output_in_and_serves_it(
+        tmp_path, s3_server: S3Server, s3_bucket: str, threshold_mb: float,
+        signed: bool) -> None:
+    """A layer-reference job runs in chunks; its GeoJSON file goes up to S3 and comes back
+    from a signed URL when big, through this server when small, the same 25 features."""
+    write_layer(tmp_path / "data" / "layers" / "cities.gpkg", 25)
+    settings = Settings(data_dir=tmp_path / "data", workers=1, job_timeout_seconds=60,
+                        cleanup_interval_seconds=3600, chunk_features=7,
+                        artifacts_url=f"s3://{s3_bucket}/site",
+                        signed_url_threshold_mb=threshold_mb, **s3_server.settings())
+    app = create_app(settings, services=build_services(settings))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/api/processes/buffer/execution",
+                               headers={"Prefer": "respond-async"},
+                               json={"inputs": {"features": {"layerReference": "cities"},
+                                                "distance": {"value": 100, "unit": "meters"}}})
+        assert response.status_code == 201, response.text
+        job_id = response.json()["jobID"]
+        assert wait_for(client, job_id)["status"] == "successful"
+        assert f"site/jobs/{job_id}/outputs/result.geojson" in s3_server.object_keys(s3_bucket)
+        answer = client.get(f"/api/jobs/{job_id}/results/result", follow_redirects=False)
+        if signed:
+            assert answer.status_code == 303
+            answer = httpx.get(answer.headers["location"], timeout=30)
+        assert answer.status_code == 200
+        assert len(answer.json()["features"]) == 25

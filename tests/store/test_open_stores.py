@@ -82,8 +82,7 @@ def test_open_artifact_store_s3_takes_standard_aws_variables(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With no credential settings, AWS_ACCESS_KEY_ID & co. (and AWS_ENDPOINT_URL) apply."""
     for name, value in {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-                        "AWS_REGION": REGION, "AWS_ENDPOINT_URL": s3_server.endpoint,
-                        "AWS_ALLOW_HTTP": "true"}.items():
+                        "AWS_REGION": REGION, "AWS_ENDPOINT_URL": s3_server.endpoint}.items():
         monkeypatch.setenv(name, value)
     store = open_artifact_store(Settings(artifacts_url=f"s3://{s3_bucket}"))
     store.put("top.bin", b"x")
