@@ -152,6 +152,10 @@ def test_file_store_serves_big_outputs_itself(tmp_path) -> None:
         assert result["value"]["url"].endswith("/results/blob/data")
         data = client.get(f"{job_url}/results/blob/data", follow_redirects=False)
         assert data.status_code == 200 and data.content == blob(BIG)
+        raw = client.get(f"/api/jobs/{_ogc_job(client, BIG)}/results/blob",
+                         follow_redirects=False)
+        assert raw.status_code == 200 and raw.content == blob(BIG)
+        assert raw.headers["content-type"] == "application/x-honua-blob"
     job_id = job_url.rsplit("/", 1)[1]
     assert (settings.resolved_artifacts_dir / "jobs" / job_id / "outputs" / "blob").read_bytes() \
         == blob(BIG)

@@ -128,10 +128,12 @@ def _safe(name: str) -> str:
 
 
 def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | None:
-    """The local file holding output ``name``, when it was stored as an artifact."""
-    key = _artifacts_in(data).get(name) if ARTIFACT.encode() in data else None
-    if key is None:
+    """The local GeoJSON file holding feature output ``name``, when it was stored as an
+    artifact (other artifacts go out encoded as their output type says, not as stored)."""
+    artifact = artifact_of(data, name)
+    if artifact is None or artifact.filename is not None or artifact.media_type != GEOJSON:
         return None
+    key = artifact.key
     with contextlib.suppress(HonuaError):
         return artifacts.local_path(key)
     return None
