@@ -278,8 +278,9 @@ class JobRecorder:
             pending = self.store.provenance(job_id)
             outputs: dict[str, Any] = {}
             if job.status is JobStatus.SUCCEEDED:
-                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
-                    provenance.parts_of(self.artifacts.get(outputs_key(job_id))))
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(  # the values,
+                    provenance.parts_of(outcome.outputs_json  # not big ones' artifact keys
+                                        or self.artifacts.get(outputs_key(job_id))))
             worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
             record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
                                   worker=worker, reused_from=reused_from,
