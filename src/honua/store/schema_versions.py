@@ -23,6 +23,7 @@ import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -34,13 +35,24 @@ from honua.errors import Unavailable
 from honua.store.sql_engine import create_engine, translated
 from honua.store.sql_schema import metadata
 
-__all__ = ["INITIAL", "VERSION_TABLE", "Versions", "config", "ensure", "head", "script_sql",
-           "status", "versions"]
+__all__ = ["INITIAL", "OPTIONS", "VERSION_TABLE", "Versions", "config", "ensure", "head", "script_sql",
+           "ours", "status", "versions"]
 
 VERSION_TABLE = "honua_alembic_version"
 INITIAL = "0001_initial"
 """The revision equal to the schema Honua created before migrations."""
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter: only the job store's tables (identities and usage share the database
+    but are made by their own stores)."""
+    return name in metadata.tables if type_ == "table" else True
+
+
+OPTIONS: dict[str, Any] = {"version_table": VERSION_TABLE, "include_object": ours,
+                           "compare_type": True}
+"""What every Alembic context of the job store is configured with (``migrations/env.py``)."""
 
 
 def config(connection: sa.Connection | None = None, *, url: str = "",

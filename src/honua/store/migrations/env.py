@@ -14,20 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context
 
+from honua.store.schema_versions import OPTIONS
 from honua.store.sql_schema import metadata
-
-VERSION_TABLE = "honua_alembic_version"
-
-
-def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if type_ == "table":
-        return name in metadata.tables
-    return True
 
 
 def _options() -> dict[str, Any]:
-    return {"target_metadata": metadata, "version_table": VERSION_TABLE,
-            "include_object": _ours, "compare_type": True}
+    return {"target_metadata": metadata, **OPTIONS}
 
 
 def _run_online(connection: sa.Connection) -> None:
