@@ -44,6 +44,11 @@ class Settings:
 
     database_url: str = ""
     """SQLAlchemy URL of the job store; empty = SQLite file in the data directory."""
+    auto_migrate: bool = True
+    """Upgrade a PostgreSQL job store's schema at start when it is at an older revision;
+    false = refuse to start until ``honua migrate`` has run (for deployments where one
+    migration step runs before new fronts and workers). The embedded SQLite store is always
+    upgraded; a new database is always created at the newest revision."""
     artifacts_dir: Path | None = None
     """Where stored outputs live; empty = ``<data_dir>/artifacts``."""
     artifacts_url: str = ""

@@ -32,7 +32,7 @@ __all__ = [
 
 def open_job_store(settings: Settings) -> JobStore:
     """The job store at ``settings.resolved_database_url`` (``sqlite:`` or ``postgresql:``)."""
-    return SqlJobStore(settings.resolved_database_url)
+    return SqlJobStore(settings.resolved_database_url, auto_migrate=settings.auto_migrate)
 
 
 def open_notifier(settings: Settings) -> Notifier:
