@@ -32,7 +32,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from honua.core.changes import ANY_JOB
-
 from honua.core.jobs import Job, JobStatus
 from honua.errors import HonuaError, NoSuchJob
 from honua.settings import Settings

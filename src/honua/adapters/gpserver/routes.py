@@ -21,7 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
-from honua.adapters.gpserver import decode, encode, form
+from honua.adapters.gpserver import decode, encode, form, gptypes
 from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
@@ -394,6 +394,17 @@ class GPServer:
         except JobFailed:
             raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
                            "results (see its messages)") from None
+        if param.data_type is DataType.FILE and call.f not in decode.FILE_FORMATS:
+            try:
+                url = await run_in_threadpool(self.manager.result_url, job.id, core)
+            except JobFailed:
+                raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
+                               "results (see its messages)") from None
+            if url is not None:  # a big file in an object store: its signed URL is the value
+                signed: dict[str, Any] = {"paramName": name, "value": {"url": url},
+                                          "dataType": gptypes.data_type(param)}
+                return self.answer(call, signed, "param.html",
+                                   self.crumbs(call, service, task, job.id), kind="Result")
         if call.f in decode.FILE_FORMATS:  # the feature result as a file, as ArcGIS offers
             return await self._file(outputs.get(core), env, f"{job.id}-{name}", call.f)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
@@ -442,13 +453,20 @@ class GPServer:
         _, task, definition, job = await self._job(call)
         name = call.path("param")
         core = task.outputs.get(name, "")
+        param = definition.description.output(core)
+        if param is not None and param.data_type is DataType.FILE:
+            try:
+                url = await run_in_threadpool(self.manager.result_url, job.id, core)
+            except JobFailed:
+                url = None  # answered below, as for any output
+            if url is not None:  # the bytes come from the object store, not through here
+                return RedirectResponse(url, status_code=302)
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
             raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
                            "results (see its messages)") from None
         value = outputs.get(core)
-        param = definition.description.output(core)
         if param is not None and isinstance(value, FeatureCollection | list):
             env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
             document = await run_in_threadpool(encode.result, param, value, env, sys.maxsize,
