@@ -79,8 +79,10 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     registry = discover(settings.process_modules)
     catalog = open_catalog(settings)
     usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
-    uploads = UploadStore.from_settings(settings, usage)
-    manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
+    artifacts = open_artifact_store(settings)
+    shared = artifacts if settings.artifacts_url.startswith("s3://") else None
+    uploads = UploadStore.from_settings(settings, usage, shared)  # shared by every front
+    manager = JobManager(registry, open_job_store(settings), artifacts,
                          executor or LocalPool(_front_share(settings)), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings),

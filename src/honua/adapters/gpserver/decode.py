@@ -54,14 +54,16 @@ def merge(query: Iterable[tuple[str, str]], body: Iterable[tuple[str, str]]) -> 
     return params
 
 
-RESULT_FORMATS = (*FORMATS, "geojson")
-"""A GP result also answers ``f=geojson`` (as ArcGIS's does, for feature results)."""
+FILE_FORMATS = ("geojson", "kmz")
+RESULT_FORMATS = (*FORMATS, *FILE_FORMATS)
+"""A GP result also answers ``f=geojson`` and ``f=kmz`` (as ArcGIS's does, for feature
+results): a file to download."""
 
 
 def response_format(params: Mapping[str, str], default: str = "html",
                     allowed: tuple[str, ...] = FORMATS) -> str:
     f = (params.get("f") or default).strip().lower()
-    if f == "geojson" and f in allowed:
+    if f in FILE_FORMATS and f in allowed:
         return f
     if f not in FORMATS:
         raise InvalidParameter(f"format f={f!r} is not supported; use f=json, f=pjson or f=html",

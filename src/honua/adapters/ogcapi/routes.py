@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -393,18 +393,26 @@ class OgcApi:
             if streamed is not None:
                 return streamed
         definition = self.manager.registry.get(job.process_id)
-        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
+        signed = await run_in_threadpool(self._signed_urls, job_id, wanted)
+        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description,
+                                          signed)
         href = f"{base}/api/jobs/{job_id}/results"
         return await run_in_threadpool(results_response, definition.description, job.options,
-                                       outputs, href, {})
+                                       outputs, href, {}, DEFAULT, signed)
 
-    def _stored_outputs(self, job_id: str, description: Any) -> dict[str, Any]:
-        """A job's outputs for the wire. They are stored as neutral JSON (GeoJSON for
-        features), which the encoders take as it is: no round trip through shapely; only
-        files are read back as values (their bytes go out raw)."""
+    def _signed_urls(self, job_id: str, names: list[str]) -> dict[str, str]:
+        """Output name -> signed URL, for the big outputs an object store hands out."""
+        return {name: url for name in names
+                if (url := self.manager.result_url(job_id, name)) is not None}
+
+    def _stored_outputs(self, job_id: str, description: Any,
+                        skip: Collection[str] = ()) -> dict[str, Any]:
+        """A job's outputs for the wire (but ``skip``, sent as links). They are stored as
+        neutral JSON (GeoJSON for features), which the encoders take as it is: no round
+        trip through shapely; only files are read back as values (their bytes go out raw)."""
         if any(p.data_type is DataType.FILE for p in description.outputs):
-            return self.manager.results(job_id)
-        return cast(dict[str, Any], orjson.loads(self.manager.results_json(job_id)))
+            return self.manager.results(job_id, skip)
+        return cast(dict[str, Any], orjson.loads(self.manager.results_json(job_id, skip)))
 
     async def result(self, request: Request) -> Response:
         """One output of a job, raw: where outputs sent by reference point to."""
@@ -428,7 +436,11 @@ class OgcApi:
             {name: outputs[name]}, "", {})
 
     async def _stored_file(self, job_id: str, name: str) -> Response | None:
-        """An output kept as a file (a chunked run's GeoJSON), streamed as it is."""
+        """An output kept as a file (a chunked run's GeoJSON), streamed as it is; a big one
+        in an object store is a redirect to its signed URL (the bytes bypass this server)."""
+        url = await run_in_threadpool(self.manager.result_url, job_id, name)
+        if url is not None:
+            return RedirectResponse(url, status_code=303)
         path = await run_in_threadpool(self.manager.result_file, job_id, name)
         if path is None:
             return None
