@@ -72,6 +72,7 @@ class Services:
     authenticator: Authenticator
     access: AccessPolicy
     metrics: Metrics
+    callbacks: Callbacks
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -100,7 +101,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     authenticator = Authenticator(open_identity_store(settings), settings)
     secret = (settings.webhook_secret.encode() if settings.webhook_secret
               else authenticator.store.secret("webhook"))
-    manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
+    callbacks = Callbacks(settings, secret, manager.recorder.message)
+    manager.recorder.listeners.append(callbacks)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     metrics = Metrics(manager.store)
     manager.recorder.observers.extend([log_transition, metrics.observe_job])
@@ -108,7 +110,7 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     if restart_listeners is not None:  # the local pool (Celery's workers are not ours)
         restart_listeners.append(metrics.worker_restarted)
     return Services(settings, registry, manager, catalog, uploads, authenticator, access,
-                    metrics)
+                    metrics, callbacks)
 
 
 def _front_share(settings: Settings) -> Settings:

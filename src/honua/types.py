@@ -404,6 +404,12 @@ class JobService(Protocol):
                 ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]: ...
 
 
+class SubscriptionSecrets(Protocol):
+    """Who signs callbacks (``web.callbacks``): each subscription's own secret, handed out once."""
+
+    def secret_for(self, job_id: str) -> str: ...
+
+
 class Services(Protocol):
     """Everything the protocol adapters share, built from the settings by ``app.py``."""
 
@@ -413,3 +419,4 @@ class Services(Protocol):
     catalog: Catalog
     uploads: UploadStore
     authenticator: Authenticator
+    callbacks: SubscriptionSecrets

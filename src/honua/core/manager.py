@@ -233,8 +233,9 @@ class JobManager:
                                                       owner=owner, tenant=tenant)
             if definition.workflow is not None:  # run by the workflow engine, as one job
                 check_job_quota(self.recorder.store, self.settings, tenant, queued=True)
-                return self.workflows.run(definition, bound, options, owner=owner,
-                                          tenant=tenant, origins=origins_of(raw_inputs))
+                return self.workflows.run(
+                    definition, bound, options, owner=owner, tenant=tenant,
+                    origins=origins_of(raw_inputs, options.origins))
             if plan is Plan.SYNC and chunked_input(bound) is not None:
                 plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
@@ -247,7 +248,7 @@ class JobManager:
                     and expected_wait(store, queue, now) > self.settings.sync_timeout_seconds):
                 plan = Plan.ASYNC  # it would outlive the synchronous wait: a job at once
             check_stored_quota(self.recorder.usage, self.settings, tenant)  # kept inputs/results
-        origins = origins_of(raw_inputs)
+        origins = origins_of(raw_inputs, options.origins)
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant, choice,
                                  origins)

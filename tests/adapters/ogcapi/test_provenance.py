@@ -94,6 +94,18 @@ def test_registered_layer_links_to_the_run_that_made_it(client, buffer_request):
     assert any(e.get("prov:type") == "honua:Collection" for e in prov["entity"].values())
 
 
+def test_input_by_url_records_the_url_and_the_layer(client, services, buffer_request):
+    buffer_request["outputs"] = {"result": {"registerAs": {"collectionId": "by_url"}}}
+    assert client.post("/api/processes/buffer/execution", json=buffer_request).status_code == 200
+    href = "http://testserver/api/collections/by_url"
+    response = client.post("/api/processes/buffer/execution", json={
+        "inputs": {"features": {"href": href}, "distance": 5}})
+    assert response.status_code == 200, response.text
+    origin = services.manager.recorder.store.provenance(_job_of(response)).inputs[
+        "features"]["origin"]
+    assert origin["url"] == href and origin["layer"] == "by_url"
+
+
 @pytest.fixture
 def tenants(tmp_path):
     with tenant_server(tmp_path / "data", users=(*TWO_TENANTS, ("root", "ops", ("admin",))),

@@ -186,7 +186,25 @@ def options(mode: Mode, env: Environment, service: str, task: str,
     field pins the tier (``core.tiers``)."""
     tier = pinned_tier((params or {}).get("tier"))
     return ExecutionOptions(mode=mode, strict=True, outputs=outputs or {}, tier=tier,
-                            hints={"gpserver": {**env.hints(), "service": service, "task": task}})
+                            hints={"gpserver": {**env.hints(), "service": service, "task": task}},
+                            origins=url_origins(params or {}))
+
+
+def url_origins(params: Mapping[str, str]) -> dict[str, Any]:
+    """The URL of each parameter given as ``{"url": ...}`` (a layer of this server), for
+    the ledger beside the layer the core reads. Cheap: only values that can be one are
+    parsed, and the decoders have already refused any that is not."""
+    out: dict[str, Any] = {}
+    for name, text in params.items():
+        if not (isinstance(text, str) and text.lstrip().startswith("{") and '"url"' in text):
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, Mapping) and isinstance(value.get("url"), str):
+            out[name] = {"url": value["url"][:2048]}
+    return out
 
 
 def registered_outputs(params: Mapping[str, str],

@@ -30,9 +30,10 @@ from honua.core.requests import ExecutionOptions
 from honua.errors import Forbidden, HonuaError, InvalidParameter
 from honua.geo.precision import DEFAULT, parse_decimals
 from honua.settings import Settings
-from honua.types import Catalog, JobService, Services
+from honua.types import Catalog, JobService, Services, SubscriptionSecrets
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.callbacks import SECRET_HEADER
 from honua.web.downloads import download_response, requested_download
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
@@ -48,8 +49,10 @@ PROV_JSON = "application/json"
 
 class OgcApi:
     def __init__(self, manager: JobService, settings: Settings,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None,
+                 secrets: SubscriptionSecrets | None = None) -> None:
         self.manager = manager
+        self.secrets = secrets
         self.settings = settings
         self.catalog = catalog
         self.pages = Pages()
@@ -228,17 +231,21 @@ class OgcApi:
         caller = principal_of(request)
         run = await start_run(self.manager, definition.id, inputs, options, offload=offload,
                               owner=caller.subject, tenant=caller.tenant)
+        secret = ({SECRET_HEADER: self.secrets.secret_for(run.job.id)}
+                  if options.subscriber and self.secrets is not None else {})
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
-            headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
+            headers = {"Location": f"{base}/api/jobs/{run.job.id}", **secret}
             if run.plan is Plan.ASYNC:
                 headers["Preference-Applied"] = "respond-async"
             return json_response(encode.status_info(run.job, base), status=201, headers=headers)
         if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
             answer = await self._job_results(run.job.id, base)
             answer.headers.append("Link", f'<{base}/api/jobs/{run.job.id}>; rel="monitor"')
+            for name, value in secret.items():
+                answer.headers.append(name, value)
             return answer
         assert run.outputs is not None
-        headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
+        headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"', **secret}
         if prefer:
             headers["Preference-Applied"] = "wait"
         href = f"{base}/api/jobs/{run.job.id}/results"
@@ -505,7 +512,7 @@ made; never the job list, uploads or collections."""
 
 def routes(services: Services) -> list[Route]:
     """The ``/api`` routes."""
-    api = OgcApi(services.manager, services.settings, services.catalog)
+    api = OgcApi(services.manager, services.settings, services.catalog, services.callbacks)
     table: list[tuple[str, Handler, list[str]]] = [
         ("/api", api.landing, ["GET"]),
         ("/api/", api.landing, ["GET"]),
