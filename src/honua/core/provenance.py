@@ -299,9 +299,9 @@ def origins_of(raw: Mapping[str, Any], given: Mapping[str, Any] | None = None
     out: dict[str, Any] = {}
     for name, value in raw.items():
         if isinstance(value, list):
-            found = [one(v) for v in value]
-            if any(found):
-                out[name] = found
+            origins = [one(v) for v in value]
+            if any(origins):
+                out[name] = origins
         elif (origin := one(value)) is not None:
             out[name] = origin
     for name, seen in (given or {}).items():
