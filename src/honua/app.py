@@ -50,6 +50,7 @@ from honua.web.cors import CorsMiddleware
 from honua.web.health import Readiness, health_routes
 from honua.web.identity import IdentityMiddleware, route_matcher
 from honua.web.logs import install_request_ids
+from honua.web.malloc import return_big_blocks
 from honua.web.metrics import Metrics, metrics_routes
 from honua.web.request_log import AccessMiddleware
 
@@ -175,6 +176,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, *, services: Services | None = None,
                start_services: bool = True) -> Starlette:
+    return_big_blocks()  # a front process keeps no memory of its largest request
     services = services or build_services(settings)
     install_request_ids()
 

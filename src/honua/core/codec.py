@@ -16,9 +16,11 @@ from typing import Any
 
 import orjson
 
+from honua.core.json_text import JSONText
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import LayerReference
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
+from honua.errors import InvalidParameter
 from honua.geo.crs import crs_name
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
@@ -31,6 +33,8 @@ def to_neutral(data_type: DataType, value: Any, precision: Precision | None = No
     re-runs exactly as asked)."""
     if value is None:
         return None
+    if isinstance(value, JSONText):  # text the front did not decode, or the worker wrote
+        return orjson.Fragment(value.data)
     if isinstance(value, list | tuple) and data_type is not DataType.ENVELOPE:
         return [to_neutral(data_type, v, precision) for v in value]
     if isinstance(value, enum.Enum):
@@ -82,8 +86,12 @@ def join_parts(parts: Mapping[str, bytes]) -> bytes:
 
 
 def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
-    """Values back from ``encode``'s bytes."""
-    raw = orjson.loads(data)
+    """Values back from ``encode``'s bytes (InvalidParameter if they are not JSON: inputs
+    given as ``JSONText`` are first decoded here, in the worker)."""
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidParameter(f"the inputs are not valid JSON: {exc}") from None
     out: dict[str, Any] = {}
     for parameter in parameters:
         if parameter.name in raw:

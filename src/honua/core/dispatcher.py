@@ -31,6 +31,7 @@ from honua.core.jobs import Job, JobEvent, JobStatus
 from honua.core.listeners import AsyncListener
 from honua.core.queues import queues_from_settings
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key
+from honua.core.sizes import vertex_limit
 from honua.errors import HonuaError, InvalidTransition, NotFound
 
 if TYPE_CHECKING:
@@ -179,8 +180,10 @@ class Dispatcher:
                                      inputs_json, outputs, limits)
             chunked.start(run, self.wake)
             return
+        own = description.limits.max_vertices
         item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
                         return_json=True, tier=job.tier, pinned_tier=job.options.tier,
+                        max_vertices=vertex_limit(own, self.settings.max_vertices),
                         job=job if job.tier in self.tier_executors else None)
         executor = self.tier_executors.get(job.tier, self.executor)  # its own queue
         executor.submit(item, AsyncListener(self.recorder, self.wake))

@@ -48,6 +48,9 @@ class WorkItem:
     pinned_tier: str = ""
     """The tier the request pinned: an executor that cannot run it fails the job rather than
     falling back (``core.tiers``)."""
+    max_vertices: int = 0
+    """The vertex cap the worker checks after decoding ``inputs_json`` (0: none), for
+    inputs the front process left as text (``core.json_text``)."""
     job: Job | None = None
     """The job record, for a tier that keeps outputs where it computes them (a tier-2
     ``registerAs`` written inside the database needs its owner, tenant and options); tier 1

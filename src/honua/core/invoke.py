@@ -13,6 +13,7 @@ from typing import Any
 
 from honua.core.context import Context
 from honua.core.description import ProcessDefinition, ProcessDescription
+from honua.core.json_text import JSONText
 from honua.errors import MissingParameter, TooManyValues, UnknownInput, UnknownOutput
 
 
@@ -60,6 +61,9 @@ def bind_inputs(description: ProcessDescription, raw: Mapping[str, Any]) -> dict
             bound[parameter.name] = (
                 parameter.convert(value) if value is not None else ([] if parameter.multiple else None)
             )
+            continue
+        if isinstance(value, JSONText):  # decoded and converted in the worker
+            bound[parameter.name] = value
             continue
         bound[parameter.name] = parameter.convert(value)
     return bound

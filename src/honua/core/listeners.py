@@ -15,6 +15,7 @@ from typing import Any
 from honua.core.context import MessageLevel
 from honua.core.execution import Execution, ExecutionListener, Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobEvent, JobStatus, Message
+from honua.core.json_text import JSONText, members
 from honua.core.recorder import JobRecorder
 from honua.errors import JobFailed
 
@@ -89,7 +90,12 @@ class SyncListener(ExecutionListener):
         recorder.record_run(job, self.messages)
         recorder.record_sync_provenance(job, self.inputs, self.origins, outcome)
         if event is JobEvent.SUCCEED:
-            self.future.set_result(Execution(job, outcome.outputs, tuple(self.messages)))
+            outputs: Mapping[str, Any] = outcome.outputs
+            if not outputs and outcome.outputs_json is not None:  # encoded where it ran: the
+                # adapter answers with the text as it is (``core.json_text``)
+                outputs = {name: JSONText(text)
+                           for name, text in members(outcome.outputs_json, "outputs").items()}
+            self.future.set_result(Execution(job, outputs, tuple(self.messages)))
         else:
             error = JobFailed(text, status=job.status.value)
             error.kind = outcome.error_kind or error.kind

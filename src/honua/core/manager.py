@@ -43,6 +43,7 @@ from honua.core.execution import (
 from honua.core.governor import check_backlog, check_owner, expected_wait
 from honua.core.invoke import bind_inputs, select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus, Message, new_job_id, no_such_job, utcnow
+from honua.core.json_text import JSONText, has_text
 from honua.core.listeners import SyncListener
 from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.provenance import ProvenanceRecord, origins_of
@@ -51,7 +52,7 @@ from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_k
 from honua.core.references import LayerReference, LayerService
 from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode
-from honua.core.sizes import check_vertices, vertex_count
+from honua.core.sizes import check_vertices, vertex_count, vertex_limit
 from honua.core.tenancy import may_see, tenant_filter
 from honua.core.tiers import SHAPELY, TierBackend, TierChoice, choose_tier, fallback_warning
 from honua.core.values import File
@@ -212,9 +213,8 @@ class JobManager:
     def max_vertices(self, definition: ProcessDefinition) -> int:
         """The vertex cap of one request to ``definition``: the process's own, within the
         server's ``max_vertices``."""
-        own = definition.description.limits.max_vertices
-        server = self.settings.max_vertices
-        return min(own, server) if own and server > 0 else (own or server)
+        return vertex_limit(definition.description.limits.max_vertices,
+                            self.settings.max_vertices)
 
     def run(self, process_id: str, raw_inputs: Mapping[str, Any], options: ExecutionOptions,
             *, owner: str = "", tenant: str = "") -> Future[RunResult]:
@@ -232,6 +232,7 @@ class JobManager:
             definition, bound, outputs = self.prepare(process_id, raw_inputs, options,
                                                       owner=owner, tenant=tenant)
             if definition.workflow is not None:  # run by the workflow engine, as one job
+                bound = _decoded(definition, bound, self.max_vertices(definition))
                 check_job_quota(self.recorder.store, self.settings, tenant, queued=True)
                 return self.workflows.run(
                     definition, bound, options, owner=owner, tenant=tenant,
@@ -340,10 +341,16 @@ class JobManager:
                         run_limits(definition.description.limits, self.settings, sync=True),
                         inputs=bound, outputs=outputs, pinned_tier=options.tier,
                         tier=choice.tier, job=job if choice.tier in self.tiers else None)
+        as_text = has_text(bound)
+        if as_text:  # decoded, bound and checked in the worker; outputs back as JSON text
+            item = dataclasses.replace(
+                item, inputs=None, return_json=True, max_vertices=self.max_vertices(definition),
+                inputs_json=codec.encode(definition.description.inputs, bound))
         if choice.tier in self.tiers:
             executor: Executor | None = self.tiers[choice.tier]  # type: ignore[assignment]
         else:
-            executor = self.fast_executor if self._fast(definition, bound) else self.executor
+            fast = not as_text and self._fast(definition, bound)
+            executor = self.fast_executor if fast else self.executor
         assert executor is not None
         future: Future[RunResult] = Future()
 
@@ -689,6 +696,20 @@ class JobManager:
             self._cancel_run(job_id)
         self.recorder.forget(job_id)
         return dismissed
+
+
+def _decoded(definition: ProcessDefinition, bound: Mapping[str, Any],
+             max_vertices: int) -> dict[str, Any]:
+    """``bound`` with inputs left as ``JSONText`` decoded here (for runs that take values)."""
+    if not has_text(bound):
+        return dict(bound)
+    parameters = {p.name: p for p in definition.description.inputs}
+    texts = {n: v for n, v in bound.items() if isinstance(v, JSONText | list)}
+    decoded = codec.decode([parameters[n] for n in texts],
+                           codec.encode(parameters.values(), texts))
+    values = {**bound, **decoded}
+    check_vertices(values, max_vertices)
+    return values
 
 
 def _duration(job: Job, now: dt.datetime) -> float | None:

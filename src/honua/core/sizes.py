@@ -32,6 +32,11 @@ def _vertices(value: Any) -> int:
     return 0
 
 
+def vertex_limit(own: int | None, server: int) -> int:
+    """The vertex cap of one request: the process's own (``own``), within the server's."""
+    return min(own, server) if own and server > 0 else (own or server)
+
+
 def vertex_count(bound: Mapping[str, Any]) -> int:
     """Vertices of all geometries in ``bound`` inputs (references not yet read count 0)."""
     return sum(_vertices(value) for value in bound.values())

@@ -23,6 +23,7 @@ from honua.core.execution import OutcomeStatus, WorkItem
 from honua.core.invoke import call_process
 from honua.core.provenance import output_hashes
 from honua.core.registry import Registry
+from honua.core.sizes import check_vertices
 from honua.errors import HonuaError
 from honua.executors import limits as oslimits
 from honua.executors.protocol import Done, dumps, inline_files, loads
@@ -54,6 +55,7 @@ def _succeed(definition: ProcessDefinition, item: WorkItem, inputs: bytes | None
     description = definition.description
     if item.inputs_json is not None:
         values = codec.decode(description.inputs, item.inputs_json)
+        check_vertices(values, item.max_vertices)
     else:
         values = loads(inputs) if inputs is not None else {}
     outputs = _wanted(call_process(definition, context, values), item.outputs)

@@ -121,6 +121,9 @@ class Slot:
                     ticket.finish(outcomes.failed("Internal error in the worker pool"))
                 finally:
                     self._backlog.done(ticket)
+                    # not kept while waiting for the next item: its listener holds the
+                    # run's inputs and outputs (tens of MB for a big synchronous run)
+                    del ticket
         finally:
             self._discard()
             self.first_start.set()

@@ -18,12 +18,16 @@ import orjson
 
 from honua.errors import InvalidParameter
 
-__all__ = ["DEFAULT_MAX_DEPTH", "OFFLOAD_BYTES", "check_depth", "load_json"]
+__all__ = ["DEFAULT_MAX_DEPTH", "OFFLOAD_BYTES", "TEXT_VALUE_BYTES", "check_depth", "load_json"]
 
 DEFAULT_MAX_DEPTH = 64
 OFFLOAD_BYTES = 64 * 1024
 """Bodies larger than this are decoded (JSON, XML, forms) on the thread pool: parsing and
 checking them costs more than the hop, and would hold up every other request."""
+TEXT_VALUE_BYTES = 256 * 1024
+"""An input value of more JSON text than this (some 2,500 GeoJSON points) is not decoded in
+the front process: it goes to the worker as text (``core.json_text``), which decodes, binds
+and checks it under the job's limits, and answers with its outputs already encoded."""
 
 
 def load_json(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH,

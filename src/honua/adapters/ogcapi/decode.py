@@ -8,6 +8,7 @@ from typing import Any
 
 from honua.adapters.ogcapi.schemas import accepted_media_types
 from honua.core.description import ProcessDescription
+from honua.core.json_text import JSONText, members
 from honua.core.references import LayerReference, UploadReference
 from honua.core.requests import (
     ExecutionOptions,
@@ -20,7 +21,7 @@ from honua.core.requests import (
 )
 from honua.core.tiers import pinned_tier
 from honua.errors import InvalidParameter, NotSupported
-from honua.web.json_body import DEFAULT_MAX_DEPTH, load_json
+from honua.web.json_body import DEFAULT_MAX_DEPTH, TEXT_VALUE_BYTES, check_depth, load_json
 from honua.web.own_urls import reference_from_url
 
 TRANSMISSIONS = ("value", "reference")
@@ -158,10 +159,48 @@ def url_origins(document: Any) -> dict[str, Any]:
     return out
 
 
+QUALIFIERS = frozenset({"value", "mediaType", "encoding", "schema"})
+
+
+def parse_execute(body: bytes, max_depth: int = DEFAULT_MAX_DEPTH,
+                  text_bytes: int = TEXT_VALUE_BYTES) -> Any:
+    """The execute document, with every input value of more than ``text_bytes`` of JSON
+    left as ``JSONText`` (a qualified value's ``value`` likewise): decoded in the worker,
+    never as Python objects in this process. Smaller bodies are parsed whole."""
+    if len(body) <= text_bytes or not body.strip():
+        return parse_json(body, max_depth)
+    check_depth(body, max_depth)
+    top = members(body)
+    document = {name: load_json(text, max_depth=max_depth) for name, text in top.items()
+                if name != "inputs"}
+    text = top.get("inputs")
+    if text is None or not text.startswith(b"{"):
+        document["inputs"] = None if text is None else load_json(text, max_depth=max_depth)
+        return document
+    inputs: dict[str, Any] = {}
+    for name, value in members(text, "'inputs'").items():
+        inputs[name] = _text_value(value, max_depth, text_bytes)
+    document["inputs"] = inputs
+    return document
+
+
+def _text_value(text: bytes, max_depth: int, text_bytes: int) -> Any:
+    """One input's value: JSON text when it is a large object (GeoJSON), else decoded."""
+    if len(text) <= text_bytes or not text.startswith(b"{"):
+        return load_json(text, max_depth=max_depth)
+    parts = members(text, "an input value")
+    if "value" in parts and set(parts) <= QUALIFIERS:  # {"value": ..., "mediaType": ...}
+        return {"value": JSONText(parts["value"]),
+                **{k: load_json(v) for k, v in parts.items() if k != "value"}}
+    if "type" not in parts:  # not GeoJSON: references and the like are read here
+        return load_json(text, max_depth=max_depth)
+    return JSONText(text)
+
+
 def decode_execute(body: bytes, description: ProcessDescription, prefer: str | None,
                    base_url: str = "", max_depth: int = DEFAULT_MAX_DEPTH
                    ) -> tuple[dict[str, Any], ExecutionOptions]:
-    document = parse_json(body, max_depth)
+    document = parse_execute(body, max_depth)
     inputs = decode_inputs(document, base_url)
     outputs = decode_outputs(document)
     _check_formats(outputs, description)

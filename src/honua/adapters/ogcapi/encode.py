@@ -12,6 +12,7 @@ from honua.adapters.ogcapi.schemas import media_type, schema_for
 from honua.core import codec
 from honua.core.description import ProcessDescription
 from honua.core.jobs import Job, JobStatus
+from honua.core.json_text import JSONText
 from honua.core.parameters import UNBOUNDED, DataType, Parameter
 from honua.core.references import LayerReference
 from honua.core.tiers import shown
@@ -169,6 +170,9 @@ def qualified(parameter: Parameter, value: Any,
               precision: Precision = DEFAULT) -> dict[str, Any]:
     """An output value as an OGC qualified value (the only shape results.yaml accepts
     unambiguously for objects, integers and base64-looking strings)."""
+    if isinstance(value, JSONText) and (precision != DEFAULT or parameter.data_type not in (
+            DataType.FEATURES, DataType.GEOMETRY)):
+        value = parameter.convert(orjson.loads(value.data))  # small, or asked otherwise
     neutral = codec.to_neutral(parameter.data_type, value, precision)
     if isinstance(value, File):
         return {"value": neutral["data"], "mediaType": value.media_type, "encoding": "base64"}
@@ -190,6 +194,11 @@ def raw_value(parameter: Parameter, value: Any,
     """One output as a raw HTTP body and its media type."""
     if isinstance(value, File):
         return value.read(), value.media_type
+    if isinstance(value, JSONText):  # encoded by the worker, with the default precision
+        if parameter.data_type in (DataType.FEATURES, DataType.GEOMETRY) and (
+                precision == DEFAULT):
+            return value.data, media_type(parameter.data_type)
+        value = parameter.convert(orjson.loads(value.data))  # asked otherwise: re-encoded
     if isinstance(value, FeatureCollection):  # straight to bytes, no extra copy
         return write_features(value, precision), media_type(parameter.data_type)
     neutral = codec.to_neutral(parameter.data_type, value, precision)

@@ -22,6 +22,7 @@ from honua.adapters.ogcapi.html import Pages, form_fields
 from honua.adapters.ogcapi.openapi import openapi_document
 from honua.adapters.ogcapi.responses import json_response, results_response
 from honua.adapters.ogcapi.uploads import Uploads
+from honua.core.json_text import JSONText
 from honua.core.parameters import DataType
 from honua.core.planning import Plan
 from honua.core.provenance import prov_document
@@ -460,7 +461,8 @@ def _items(inputs: Mapping[str, Any]) -> list[Any]:
 
 
 def _is_large(outputs: Mapping[str, Any]) -> bool:
-    return any(hasattr(v, "geometry") and len(v) > 1000 for v in outputs.values())
+    return any((hasattr(v, "geometry") and len(v) > 1000)
+               or (isinstance(v, JSONText) and len(v) > OFFLOAD_BYTES) for v in outputs.values())
 
 
 
