@@ -4,11 +4,14 @@ live server for socket clients."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
 from honua.app import build_services, create_app
 from honua.settings import Settings
+from tests.support.s3 import S3Server, moto_server
 from tests.support.servers import serve
 
 
@@ -48,3 +51,16 @@ def postgis_layers_url():
 
     with postgis_layers.database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on loopback for the whole session (``tests/support/s3.py``)."""
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """A new, empty bucket on the session's S3 server."""
+    return s3_server.create_bucket()

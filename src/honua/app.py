@@ -73,6 +73,7 @@ class Services:
     authenticator: Authenticator
     access: AccessPolicy
     metrics: Metrics
+    callbacks: Callbacks
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
@@ -80,8 +81,10 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     registry = discover(settings.process_modules)
     catalog = open_catalog(settings)
     usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
-    uploads = UploadStore.from_settings(settings, usage)
-    manager = JobManager(registry, open_job_store(settings), open_artifact_store(settings),
+    artifacts = open_artifact_store(settings)
+    shared = artifacts if settings.artifacts_url.startswith("s3://") else None
+    uploads = UploadStore.from_settings(settings, usage, shared)  # shared by every front
+    manager = JobManager(registry, open_job_store(settings), artifacts,
                          executor or LocalPool(_front_share(settings)), settings,
                          fast_executor=InlineExecutor(registry, threads=4),
                          layers=LayerService.from_settings(catalog, uploads, settings),
@@ -99,7 +102,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     authenticator = Authenticator(open_identity_store(settings), settings)
     secret = (settings.webhook_secret.encode() if settings.webhook_secret
               else authenticator.store.secret("webhook"))
-    manager.recorder.listeners.append(Callbacks(settings, secret, manager.recorder.message))
+    callbacks = Callbacks(settings, secret, manager.recorder.message)
+    manager.recorder.listeners.append(callbacks)
     access = AccessPolicy.from_tables(settings.access)  # a bad rule stops the start, named
     metrics = Metrics(manager.store)
     manager.recorder.observers.extend([log_transition, metrics.observe_job])
@@ -107,7 +111,7 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     if restart_listeners is not None:  # the local pool (Celery's workers are not ours)
         restart_listeners.append(metrics.worker_restarted)
     return Services(settings, registry, manager, catalog, uploads, authenticator, access,
-                    metrics)
+                    metrics, callbacks)
 
 
 def _front_share(settings: Settings) -> Settings:

@@ -377,6 +377,34 @@ def upload(path: Annotated[Path, typer.Argument(help="File to upload (GeoJSON, G
     sys.stdout.write(f"{document['uploadId']}\n")
 
 
+@app.command()
+def migrate(
+    sql: Annotated[bool, typer.Option(
+        "--sql", help="Print the SQL of the upgrade instead of running it")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Upgrade the job store's schema to this Honua's newest revision (HONUA_DATABASE_URL)."""
+    from honua.errors import HonuaError
+    from honua.store import SqlJobStore, schema_versions
+
+    url = load_settings(data_dir=data_dir).resolved_database_url
+    try:
+        found = schema_versions.status(url)
+        current = found.current or ("none (made before migrations)" if found.legacy
+                                    else "none (empty)")
+        console.print(f"job store: current revision {current}, target {found.target}")
+        if sql:
+            sys.stdout.write(schema_versions.script_sql(url, found))
+            return
+        if found.up_to_date:
+            console.print("already up to date")
+            return
+        SqlJobStore(url, auto_migrate=True).close()
+        console.print(f"upgraded to {schema_versions.status(url).current}")
+    except (HonuaError, ValueError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+
+
 # -- identities: straight on the database every front process reads ----------------------------
 Roles = Annotated[list[str], typer.Option("--role", help="A role (repeat for several)")]
 Tenant = Annotated[str, typer.Option("--tenant", help="The tenant it belongs to")]

@@ -15,6 +15,7 @@ import json
 import os
 import tomllib
 import typing
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,31 @@ class Settings:
 
     database_url: str = ""
     """SQLAlchemy URL of the job store; empty = SQLite file in the data directory."""
+    auto_migrate: bool = True
+    """Upgrade a PostgreSQL job store's schema at start when it is at an older revision;
+    false = refuse to start until ``honua migrate`` has run (for deployments where one
+    migration step runs before new fronts and workers). The embedded SQLite store is always
+    upgraded; a new database is always created at the newest revision."""
     artifacts_dir: Path | None = None
     """Where stored outputs live; empty = ``<data_dir>/artifacts``."""
+    artifacts_url: str = ""
+    """Where stored outputs live, as a URL: ``file:///srv/honua/artifacts`` (a folder, as
+    ``artifacts_dir``) or ``s3://bucket/prefix`` (S3-compatible storage, ``s3_*`` below);
+    empty = ``artifacts_dir``."""
+    s3_endpoint_url: str = ""
+    """S3 endpoint (MinIO, Ceph, a cloud's S3 API: ``http://127.0.0.1:9000``); empty = AWS
+    (or ``AWS_ENDPOINT_URL``)."""
+    s3_region: str = ""
+    """Empty = ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else ``us-east-1``."""
+    s3_access_key_id: str = ""
+    """Empty = the standard AWS variables (``AWS_ACCESS_KEY_ID`` ...) or instance role."""
+    s3_secret_access_key: str = ""
+    signed_url_threshold_mb: float = 8.0
+    """Outputs bigger than this are kept as objects of their own and, where the artifact
+    store can sign URLs (S3), handed to clients as a signed, expiring URL instead of being
+    streamed through the server."""
+    signed_url_expiry_seconds: float = 900.0
+    """How long a signed result URL stays valid."""
 
     workers: int = field(default_factory=_default_workers)
     worker_max_jobs: int = 200
@@ -257,7 +281,13 @@ class Settings:
 
     @property
     def resolved_artifacts_dir(self) -> Path:
+        if self.artifacts_url.startswith("file://"):
+            return Path(urllib.parse.unquote(urllib.parse.urlsplit(self.artifacts_url).path))
         return self.artifacts_dir or self.data_dir / "artifacts"
+
+    @property
+    def signed_url_threshold_bytes(self) -> int:
+        return int(self.signed_url_threshold_mb * 1024 * 1024)
 
     @property
     def max_body_bytes(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -171,6 +171,25 @@ class ArtifactStore(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """A file path to serve the artifact from, when the store is local."""
+        ...
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Store the file at ``path`` under ``key`` and take it (``path`` is gone after):
+        moved on a disk, streamed (multipart) to S3 -- never read whole into memory."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The artifact's size in bytes; raises ``NotFound``."""
+        ...
+
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        """The artifact's bytes in chunks, so a big one is never whole in memory; raises
+        ``NotFound`` before the first chunk."""
+        ...
+
+    def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
+        """A URL anyone may GET the artifact from until ``expires`` has passed, or None when
+        this store cannot give one (files on disk: the server streams those itself)."""
         ...
 
 
@@ -351,13 +370,15 @@ class JobService(Protocol):
 
     def inputs(self, job_id: str) -> dict[str, Any]: ...
 
-    def results(self, job_id: str) -> dict[str, Any]: ...
+    def results(self, job_id: str, skip: Collection[str] = ()) -> dict[str, Any]: ...
 
     def keep_results(self, job_id: str, outputs: Mapping[str, Any]) -> Job: ...
 
-    def results_json(self, job_id: str) -> bytes: ...
+    def results_json(self, job_id: str, skip: Collection[str] = ()) -> bytes: ...
 
     def result_file(self, job_id: str, name: str) -> Path | None: ...
+
+    def result_url(self, job_id: str, name: str) -> str | None: ...
 
     def cancel(self, job_id: str) -> Job: ...
 
@@ -383,6 +404,12 @@ class JobService(Protocol):
                 ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]: ...
 
 
+class SubscriptionSecrets(Protocol):
+    """Who signs callbacks (``web.callbacks``): each subscription's own secret, handed out once."""
+
+    def secret_for(self, job_id: str) -> str: ...
+
+
 class Services(Protocol):
     """Everything the protocol adapters share, built from the settings by ``app.py``."""
 
@@ -392,3 +419,4 @@ class Services(Protocol):
     catalog: Catalog
     uploads: UploadStore
     authenticator: Authenticator
+    callbacks: SubscriptionSecrets

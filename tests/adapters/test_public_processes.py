@@ -115,7 +115,7 @@ def test_ogc_api_jobs_of_members_stay_hidden_from_anonymous_callers(server):
 
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/api/jobs"), ("GET", "/api/collections"), ("GET", "/api/collections/cities/items"),
-    ("POST", "/api/uploads"), ("GET", "/api/uploads/abc"), ("GET", "/api/openapi")])
+    ("POST", "/api/uploads"), ("GET", "/api/uploads/abc")])
 def test_ogc_api_everything_else_stays_refused(server, method, path):
     client, _ = server
     _unauthenticated_ogc(client.request(method, path))
@@ -260,3 +260,12 @@ def test_a_server_without_public_rules_still_refuses_every_process_route(tmp_pat
         _unauthenticated_wps(client.get("/wps", params={"service": "WPS",
                                                         "request": "GetCapabilities"}))
         _token_required(client.get(f"{GP}/Buffer", params={"f": "json"}))
+
+
+def test_ogc_api_definition_shows_anonymous_callers_only_the_public_processes(server):
+    client, key = server
+    anonymous = client.get("/api/openapi").json()["paths"]
+    assert "/processes/buffer/execution" in anonymous
+    assert "/processes/clip/execution" not in anonymous
+    member = client.get("/api/openapi", headers=key).json()["paths"]
+    assert "/processes/clip/execution" in member

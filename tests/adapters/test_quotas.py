@@ -1,17 +1,13 @@
 """Per-tenant quotas: a request over quota is refused at once with 429 and Retry-After on
 every surface, nothing is recorded for it, and other tenants are not affected."""
 
-import datetime as dt
 import json
 import time
 
 import pytest
-from starlette.testclient import TestClient
 
-from honua.app import build_services, create_app
-from honua.core.identity import ApiKey, hash_key, new_key
-from honua.settings import Settings
 from tests.adapters.gpserver.toolbox import MODULE
+from tests.support.tenants import tenant_server
 
 GP = "/arcgis/rest/services/Geoprocessing/GPServer"
 POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
@@ -21,18 +17,9 @@ POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properti
 
 @pytest.fixture
 def server(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
-                        process_modules=(MODULE,), quota_queued_jobs=1, quota_running_jobs=1,
-                        quota_upload_mb=0.001)
-    services = build_services(settings)
-    keys = {}
-    for name, tenant in (("a", "t1"), ("b", "t2")):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset({"user"}),
-            dt.datetime.now(dt.UTC)))
-    with TestClient(create_app(settings, services=services),
-                    raise_server_exceptions=False) as client:
+    with tenant_server(tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
+                       process_modules=(MODULE,), quota_queued_jobs=1, quota_running_jobs=1,
+                       quota_upload_mb=0.001) as (client, keys, services):
         yield client, keys, services
         for job in services.manager.list(limit=100)[0]:
             services.manager.cancel(job.id)
@@ -90,18 +77,9 @@ def test_upload_quota_is_per_tenant(server):
 @pytest.fixture
 def stored(tmp_path):
     """A server whose tenants may keep ~2 kB of uploads and job results."""
-    settings = Settings(data_dir=tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
-                        quota_stored_mb=0.002)
-    services = build_services(settings)
-    keys = {}
-    for name, tenant in (("a", "t1"), ("b", "t2")):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset({"user"}),
-            dt.datetime.now(dt.UTC)))
-    with TestClient(create_app(settings, services=services),
-                    raise_server_exceptions=False) as client:
-        yield client, keys, services
+    with tenant_server(tmp_path / "data", workers=1, cleanup_interval_seconds=3600,
+                       quota_stored_mb=0.002) as served:
+        yield served
 
 
 def _finished(client, headers, job_id):

@@ -4,17 +4,13 @@ SQLite (the job manager's filter alone) and on PostgreSQL as an ordinary role (r
 security on tenant as well)."""
 
 import contextlib
-import datetime as dt
 import json
 import time
 
 import pytest
-from starlette.testclient import TestClient
 
-from honua.app import build_services, create_app
-from honua.core.identity import ApiKey, hash_key, new_key
-from honua.settings import Settings
 from tests.support import postgres
+from tests.support.tenants import TWO_TENANTS, tenant_server
 
 GP = "/arcgis/rest/services/Geoprocessing/GPServer"
 POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
@@ -35,18 +31,10 @@ def server(request, tmp_path_factory):
 
 
 def _server(tmp_path_factory, database_url):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("tenants") / "data", workers=1,
-                        cleanup_interval_seconds=3600, database_url=database_url)
-    services = build_services(settings)
-    keys = {}
-    for name, tenant, roles in (("a", "t1", {"user"}), ("b", "t2", {"user"}),
-                                ("root", "ops", {"admin"})):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset(roles),
-            dt.datetime.now(dt.UTC)))
-    with TestClient(create_app(settings, services=services),
-                    raise_server_exceptions=False) as client:
+    with tenant_server(tmp_path_factory.mktemp("tenants") / "data",
+                       users=(*TWO_TENANTS, ("root", "ops", ("admin",))), workers=1,
+                       cleanup_interval_seconds=3600, database_url=database_url
+                       ) as (client, keys, _):
         submitted = client.post("/api/processes/buffer/execution", headers={
             **keys["a"], "Prefer": "respond-async"}, json={"inputs": {
                 "features": POINT, "distance": {"value": 100, "unit": "meter"}}})

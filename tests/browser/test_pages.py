@@ -160,7 +160,7 @@ def test_cancel_a_running_job_from_the_dashboard(page, site):
     for _ in range(200):
         if httpx.get(f"{base}/api/jobs/{job_id}", headers=key).json()["status"] == "running":
             break
-    page.goto("/admin?state=running")
+    page.goto("/admin?process=sleepy")  # the live list keeps the job once it is cancelled
     row = page.locator(f"tr[data-job='{job_id}']")
     assert "running" in row.inner_text()
     shot(page, "dashboard-running")
@@ -174,6 +174,34 @@ def test_cancel_a_running_job_from_the_dashboard(page, site):
     assert status == "dismissed"  # OGC's word for cancelled
     page.goto("/admin")
     shot(page, "dashboard-after-cancel")
+
+
+def test_the_dashboard_shows_a_new_job_live_without_reload_or_polling(page, site):
+    base, key = site
+    summaries: list[str] = []
+    streams: list[str] = []
+    page.on("request", lambda r: (summaries if "/admin/summary" in r.url else
+                                  streams if "/admin/events" in r.url else []).append(r.url))
+    page.goto("/admin")
+    page.wait_for_function("document.getElementById('dashboard-live').textContent === 'live'")
+    page.evaluate("window.honuaSamePage = true")  # gone if the page were reloaded
+    before = int(page.locator("#count-succeeded").inner_text())
+    submitted = httpx.post(f"{base}/api/processes/sleepy/execution", headers={
+        **key, "Prefer": "respond-async"}, json={"inputs": {"seconds": 1}})
+    job_id = submitted.json()["jobID"]
+    page.wait_for_selector(f"tr[data-job='{job_id}']")
+    page.wait_for_function(f"""document.querySelector("tr[data-job='{job_id}'] .status")
+                               .textContent === "succeeded" """)
+    assert int(page.locator("#count-succeeded").inner_text()) == before + 1
+    assert page.evaluate("window.honuaSamePage") is True
+    assert summaries == [] and len(streams) == 1  # one stream, no poll
+    shot(page, "dashboard-live")
+
+
+def test_the_dashboard_stream_is_refused_without_an_admin(site):
+    base, _ = site
+    answer = httpx.get(f"{base}/admin/events")
+    assert answer.status_code in (401, 403)
 
 
 def teardown_module() -> None:

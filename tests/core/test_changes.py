@@ -90,3 +90,22 @@ def test_wait_for_change_follows_a_job_to_its_end(manager):
         seen.append(moved)
     assert seen[-1].status.value == "succeeded"
     assert {j.status.value for j in seen} >= {"running", "succeeded"}
+
+
+def test_a_follower_of_any_job_is_woken_by_every_job_and_one_job_only_by_its_own():
+    import asyncio
+
+    from honua.core.changes import ANY_JOB, JobChanges
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        changes = JobChanges()
+        anything = asyncio.create_task(changes.wait(ANY_JOB, LONG))
+        mine = asyncio.create_task(changes.wait("job-1", 0.5))
+        while changes.followers(ANY_JOB) == 0 or changes.followers("job-1") == 0:
+            await asyncio.sleep(0)
+        changes.notify("job-2")
+        return await anything, await mine, changes.followers(ANY_JOB) == 0
+
+    woken_any, woken_mine, cleared = asyncio.run(scenario())
+    assert woken_any and cleared
+    assert not woken_mine  # job-1 did not change: it sat out its short wait

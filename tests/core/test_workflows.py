@@ -3,15 +3,11 @@ messages, parallel steps, a failing step, the partial-result cache, access rules
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
-from starlette.testclient import TestClient
 
-from honua.app import build_services, create_app
-from honua.core.identity import ApiKey, hash_key, new_key
-from honua.settings import Settings
+from tests.support.tenants import TWO_TENANTS, tenant_server
 from tests.support.toolbox import POINTS, POLYGONS
 
 BUFFER_CLIP_DISSOLVE = {
@@ -49,21 +45,12 @@ def _body(workflow=BUFFER_CLIP_DISSOLVE, inputs=INPUTS, **extra):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("workflows") / "data", workers=2,
-                        cleanup_interval_seconds=3600,
-                        process_modules=("tests.plugins.misbehaving",),
-                        access=({"process": "echo", "roles": ["ops"]},))
-    services = build_services(settings)
-    keys = {}
-    for name, tenant, roles in (("a", "t1", {"user"}), ("b", "t2", {"user"}),
-                                ("ops", "t1", {"ops"})):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset(roles),
-            dt.datetime.now(dt.UTC)))
-    with TestClient(create_app(settings, services=services),
-                    raise_server_exceptions=False) as client:
-        yield client, keys, services
+    with tenant_server(tmp_path_factory.mktemp("workflows") / "data",
+                       users=(*TWO_TENANTS, ("ops", "t1", ("ops",))), workers=2,
+                       cleanup_interval_seconds=3600,
+                       process_modules=("tests.plugins.misbehaving",),
+                       access=({"process": "echo", "roles": ["ops"]},)) as served:
+        yield served
 
 
 def test_three_step_workflow_runs_sync_as_one_job(server):

@@ -16,6 +16,7 @@ import time
 import psycopg
 import pytest
 import shapely
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from honua.app import create_app
@@ -422,3 +423,28 @@ def test_the_database_connections_close_when_the_server_stops(tmp_path):
             assert last_job(client, "centroid")["tier"] == "postgis"
             assert _connections(name) > 0  # the pools keep theirs open while serving
         assert _connections(name) == 0
+
+
+def _jobs_by_tier(app, process):
+    """``honua_jobs_total`` of ``process`` ending in success, by tier, as /metrics shows it."""
+    # /metrics answers loopback callers; no ``with``: the app is already started
+    text = TestClient(app, client=("127.0.0.1", 40000)).get("/metrics").text
+    return {sample.labels["tier"]: sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name == "honua_jobs_total" and sample.labels["process"] == process
+            and sample.labels["status"] == "succeeded"}
+
+
+def test_metrics_count_jobs_under_the_tier_they_ran_on(app, client):
+    before = _jobs_by_tier(app, "convex_hull")
+    features_of(execute(client, "convex_hull", {"features": ref("pg-parcels")}))
+    inline = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point",
+                                                           "coordinates": [10, 50]}}]}
+    submitted = client.post("/api/processes/convex_hull/execution", headers={
+        "Prefer": "respond-async"}, json={"inputs": {"features": inline}})
+    assert submitted.status_code == 201, submitted.text
+    assert poll(client, submitted.json()["jobID"])["status"] == "successful"
+    after = _jobs_by_tier(app, "convex_hull")
+    assert after.get("postgis", 0) - before.get("postgis", 0) == 1
+    assert after.get("shapely", 0) - before.get("shapely", 0) == 1

@@ -21,8 +21,10 @@ import pytest
 
 from honua.core.jobs import Job
 from honua.store import FilesystemArtifactStore, MemoryArtifactStore, MemoryJobStore, SqlJobStore
+from honua.store.artifacts_s3 import S3ArtifactStore
 from honua.types import ArtifactStore, JobStore
 from tests.support import postgres
+from tests.support.s3 import S3Server
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC)
 
@@ -68,11 +70,15 @@ def job_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobSto
     store.close()
 
 
-@pytest.fixture(params=["memory", "filesystem"])
+@pytest.fixture(params=["memory", "filesystem", "s3"])
 def artifact_store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStore:
-    """Each artifact-store implementation in turn, empty."""
+    """Each artifact-store implementation in turn, empty (S3: a new bucket on moto)."""
     if request.param == "memory":
         return MemoryArtifactStore()
+    if request.param == "s3":
+        server: S3Server = request.getfixturevalue("s3_server")
+        return S3ArtifactStore(request.getfixturevalue("s3_bucket"), "installation-a",
+                               **server.options())
     return FilesystemArtifactStore(tmp_path / "artifacts")
 
 

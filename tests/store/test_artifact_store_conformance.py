@@ -1,6 +1,10 @@
-"""What every ``ArtifactStore`` does, run against memory and the filesystem alike."""
+"""What every ``ArtifactStore`` does, run against memory, the filesystem and S3 (moto) alike."""
 
 from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +113,50 @@ def test_artifact_store_local_path_of_missing_raises_not_found(
     """There is no path to serve a missing artifact from."""
     with pytest.raises(NotFound):
         artifact_store.local_path("jobs/none/outputs.json")
+
+
+def test_artifact_store_put_file_takes_the_file(artifact_store: ArtifactStore,
+                                                tmp_path: Path) -> None:
+    """A file stored by path comes back byte for byte, in chunks too, and is taken."""
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    path = tmp_path / "staged.bin"
+    path.write_bytes(data)
+    artifact_store.put_file("jobs/a1/outputs/big.bin", path)
+    assert not path.exists()
+    assert artifact_store.size("jobs/a1/outputs/big.bin") == len(data)
+    assert b"".join(artifact_store.iter_bytes("jobs/a1/outputs/big.bin")) == data
+    assert artifact_store.get("jobs/a1/outputs/big.bin") == data
+
+
+def test_artifact_store_put_file_keeps_the_file_folder_rule(artifact_store: ArtifactStore,
+                                                            tmp_path: Path) -> None:
+    """``put_file`` refuses a key under a stored artifact, as ``put`` does."""
+    artifact_store.put("jobs/a1/outputs.json", b"x")
+    path = tmp_path / "staged.bin"
+    path.write_bytes(b"y")
+    with pytest.raises(Conflict):
+        artifact_store.put_file("jobs/a1/outputs.json/more", path)
+    assert artifact_store.get("jobs/a1/outputs.json") == b"x"
+
+
+def test_artifact_store_size_and_chunks_of_missing_raise_not_found(
+        artifact_store: ArtifactStore) -> None:
+    """Nothing to measure or stream: NotFound, before any bytes."""
+    with pytest.raises(NotFound):
+        artifact_store.size("jobs/none/outputs.json")
+    with pytest.raises(NotFound):
+        artifact_store.iter_bytes("jobs/none/outputs.json")
+
+
+@pytest.mark.parametrize("key", UNSAFE_KEYS)
+def test_artifact_store_new_calls_refuse_unsafe_keys(artifact_store: ArtifactStore,
+                                                     key: str, tmp_path: Path) -> None:
+    """``put_file``, ``size``, ``iter_bytes`` and ``signed_url`` check keys as the rest do."""
+    path = tmp_path / "staged.bin"
+    path.write_bytes(b"x")
+    for call in (lambda: artifact_store.put_file(key, path), lambda: artifact_store.size(key),
+                 lambda: artifact_store.iter_bytes(key),
+                 lambda: artifact_store.signed_url(key, dt.timedelta(minutes=1))):
+        with pytest.raises(ValueError):
+            call()
+    assert path.exists()

@@ -155,6 +155,46 @@ def test_configured_sql_cannot_write(postgis_layers_url):
     assert _count(postgis_layers_url) == 300
 
 
+@pytest.mark.parametrize("query", ["SELECT * FROM points; DROP TABLE points",
+                                   "SELECT * FROM points; SELECT 1",
+                                   "DROP TABLE points", "CREATE TABLE honua_x AS SELECT 1"])
+def test_configured_sql_is_one_select_never_ddl(postgis_layers_url, query):
+    catalog = PostGISCatalog([{"id": "hostile", "url": postgis_layers_url, "sql": query}],
+                             Pools(size=1))
+    assert catalog.list() == []  # not served
+    assert _count(postgis_layers_url) == 300
+
+
+def test_configured_sql_with_side_effects_cannot_write(postgis_layers_url):
+    """A function that writes (here ``nextval``, a write in PostgreSQL's eyes) is refused by
+    the READ ONLY transaction when the features are read."""
+    with psycopg.connect(postgis_layers_url, autocommit=True) as conn:
+        conn.execute("CREATE SEQUENCE IF NOT EXISTS honua_review_seq")
+        before = conn.execute("SELECT last_value FROM honua_review_seq").fetchone()
+    catalog = PostGISCatalog([{"id": "counter", "url": postgis_layers_url,
+                               "sql": "SELECT *, nextval('honua_review_seq') AS n FROM points"}],
+                             Pools(size=1))
+    with pytest.raises(Exception):  # noqa: B017 -- whichever error, nothing may be written
+        catalog.read("counter", FeatureQuery())
+    with psycopg.connect(postgis_layers_url, autocommit=True) as conn:
+        assert conn.execute("SELECT last_value FROM honua_review_seq").fetchone() == before
+
+
+def test_configured_sql_that_sleeps_is_stopped_by_the_statement_timeout(postgis_layers_url):
+    import time
+
+    from honua.errors import HonuaError
+
+    catalog = PostGISCatalog([{"id": "sleepy", "url": postgis_layers_url,
+                               "sql": "SELECT *, pg_sleep(60) AS z FROM points"}],
+                             Pools(size=1), statement_timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(HonuaError):  # its description timed out: the layer is not served
+        catalog.read("sleepy", FeatureQuery())
+    assert catalog.list() == []
+    assert time.monotonic() - started < 30  # stopped, not slept through (300 x 60 s)
+
+
 def test_chunks_stream_from_a_server_side_cursor(postgis_layers_url):
     catalog = PostGISCatalog(postgis_layers.layer_specs(postgis_layers_url), Pools(size=1))
     query = FeatureQuery(filter=parse_filter("pop >= 0"))

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from honua.app import build_services, create_app
 from honua.settings import Settings
-from honua.web.callbacks import sign
+from honua.web.callbacks import SECRET_HEADER, sign
 from tests.adapters.ogcapi.conftest import point_collection, poll
 
 SECRET = b"test-secret"
@@ -74,13 +74,17 @@ def test_signed_delivery_retried_after_a_500(tmp_path, receiver):
                                "inProgressUri": f"{base}/running"}})
         assert response.status_code == 201, response.text
         job_id = response.json()["jobID"]
+        own = response.headers[SECRET_HEADER].encode()  # this subscription's, given once
+        assert SECRET_HEADER not in client.get(f"/api/jobs/{job_id}").headers
         assert poll(client, job_id)["status"] == "successful"
         assert _wait(lambda: any("delivered" in t and "flaky" in t
                                  for t in _messages(client, job_id)))
         done = [g for g in got if g[0] == "/flaky/done"]
         assert len(done) == 2  # a 500, then the retry
         for _, headers, body in done:
-            assert headers["X-Honua-Signature"] == sign(SECRET, headers["X-Honua-Timestamp"], body)
+            assert headers["X-Honua-Signature"] == sign(own, headers["X-Honua-Timestamp"], body)
+            assert headers["X-Honua-Signature"] != sign(SECRET, headers["X-Honua-Timestamp"],
+                                                        body)
             assert abs(int(headers["X-Honua-Timestamp"]) - time.time()) < 60
         payload = orjson.loads(done[-1][2])
         assert payload["jobID"] == job_id and payload["status"] == "succeeded"
@@ -99,6 +103,36 @@ def test_failed_job_and_configured_webhook(tmp_path, receiver):
         assert poll(client, job_id)["status"] == "failed"
         assert _wait(lambda: {"/failed", "/hook"} <= {g[0] for g in got})
         assert orjson.loads(next(g for g in got if g[0] == "/failed")[2])["status"] == "failed"
+        own = response.headers[SECRET_HEADER].encode()
+        for path, headers, body in got:  # the subscriber's key, and the operator's for hooks
+            key = own if path == "/failed" else SECRET
+            assert headers["X-Honua-Signature"] == sign(key, headers["X-Honua-Timestamp"], body)
+
+
+def test_each_subscription_has_its_own_secret(tmp_path, receiver):
+    """Two subscribers: each verifies its own deliveries, and neither's secret signs the
+    other's (a subscriber cannot forge callbacks to another)."""
+    base, got = receiver
+    with _client(tmp_path, webhook_allow_hosts=("127.0.0.1",)) as client:
+        secrets = {}
+        for name in ("alice", "bob"):
+            response = client.post("/api/processes/buffer/execution", headers={
+                "Prefer": "respond-async"}, json={
+                    "inputs": {"features": point_collection(1, 1), "distance": 10},
+                    "subscriber": {"successUri": f"{base}/{name}"}})
+            assert response.status_code == 201, response.text
+            assert poll(client, response.json()["jobID"])["status"] == "successful"
+            secrets[f"/{name}"] = response.headers[SECRET_HEADER].encode()
+        assert secrets["/alice"] != secrets["/bob"]
+        assert _wait(lambda: {"/alice", "/bob"} <= {g[0] for g in got})
+        for path, headers, body in got:
+            stamp = headers["X-Honua-Timestamp"]
+            assert headers["X-Honua-Signature"] == sign(secrets[path], stamp, body)
+            other = secrets["/bob" if path == "/alice" else "/alice"]
+            assert headers["X-Honua-Signature"] != sign(other, stamp, body)
+        plain = client.post("/api/processes/buffer/execution", json={
+            "inputs": {"features": point_collection(1, 1), "distance": 10}})
+        assert SECRET_HEADER not in plain.headers  # no subscription, no secret
 
 
 @pytest.mark.parametrize("target", ["{base}/x", "http://169.254.169.254/latest",

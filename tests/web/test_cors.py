@@ -75,3 +75,20 @@ def test_cors_exposes_location_to_pages(client):
     """An async OGC API job's Location must be readable by a page following it."""
     answer = client.get("/api", headers={"Origin": PAGE})
     assert "Location" in answer.headers["access-control-expose-headers"]
+
+
+@pytest.mark.parametrize("header", ["Location", "Link", "Preference-Applied", "Retry-After",
+                                    "Content-Disposition", "X-Request-Id", "Content-Range",
+                                    "Accept-Ranges"])
+def test_cors_exposes_the_headers_clients_read(client, header):
+    answer = client.get("/api", headers={"Origin": PAGE})
+    exposed = [h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")]
+    assert header.lower() in exposed
+
+
+def test_cors_page_can_read_the_request_id_it_was_given(client):
+    """The id a user quotes when reporting a failure is on the answer and exposed to the page."""
+    answer = client.get("/api/processes/nope", headers={"Origin": EVIL})
+    assert answer.status_code == 404
+    assert answer.headers["x-request-id"]
+    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from starlette.testclient import TestClient
@@ -67,6 +68,30 @@ def test_discovery_and_log_in_stay_open(secured):
     info = client.get("/arcgis/rest/info?f=json").json()["authInfo"]
     assert info["isTokenBasedSecurity"] is True and info["shortLivedTokenValidity"] == 60
     assert info["tokenServicesUrl"].endswith("/arcgis/tokens/generateToken")
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_api_docs_page_and_definition_open_to_anonymous_callers(settings, closed):
+    """The interactive API page works before logging in, as the landing page does; on a
+    closed server it lists no process to an anonymous caller, and a key shows them."""
+    services, key = _secured(settings, anonymous=not closed)
+    with TestClient(create_app(settings.replace(anonymous=not closed), services=services),
+                    raise_server_exceptions=False) as client:
+        page = client.get("/api/docs")
+        assert page.status_code == 200 and "swagger" in page.text.lower()
+        assets = re.findall(r'(?:src|href)="(/api/docs/static/[^"]+)"', page.text)
+        assert assets and all(client.get(a).status_code == 200 for a in assets)
+        definition = client.get("/api/openapi")
+        assert definition.status_code == 200
+        executions = [p for p in definition.json()["paths"] if p.endswith("/execution")
+                      and p.startswith("/processes/")]
+        assert bool(executions) is (not closed)
+        member = client.get("/api/openapi", headers={"X-API-Key": key}).json()["paths"]
+        assert "/processes/buffer/execution" in member
+        if closed:  # the rest of the API still wants credentials
+            assert client.get("/api/processes").status_code == 401
+            assert client.get("/api/docs", headers={
+                "Authorization": "Bearer nonsense"}).status_code == 401
 
 
 def test_key_works_via_x_api_key_and_bearer_until_revoked(secured):

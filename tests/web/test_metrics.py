@@ -51,11 +51,12 @@ def test_scrape_parses_and_counts_requests_and_jobs(public):
     assert value(after, requests, surface="ogcapi", method="GET", status="404") == 1
     assert value(after, requests, surface="ogcapi", method="POST", status="201") == 1
     for status in ("submitted", "running", "succeeded"):
-        assert value(after, "honua_jobs_total", process="buffer", status=status) == 1, status
+        assert value(after, "honua_jobs_total", process="buffer", status=status,
+                     tier="shapely") == 1, status
     assert value(after, "honua_job_duration_seconds_count", process="buffer",
-                 outcome="succeeded") == 1
+                 outcome="succeeded", tier="shapely") == 1
     assert value(after, "honua_job_duration_seconds_sum", process="buffer",
-                 outcome="succeeded") > 0
+                 outcome="succeeded", tier="shapely") > 0
     assert ("honua_worker_restarts_total", ()) in after
     assert value(after, "honua_queue_depth") == 0
 
@@ -65,8 +66,10 @@ def test_synchronous_runs_count_under_their_end_state(public):
 
     assert public.post("/api/processes/buffer/execution", json=buffer_body()).status_code == 200
     after = scrape(public.get("/metrics").text)
-    assert value(after, "honua_jobs_total", process="buffer", status="succeeded") == 1
-    assert value(after, "honua_jobs_total", process="buffer", status="submitted") == 0
+    assert value(after, "honua_jobs_total", process="buffer", status="succeeded",
+                 tier="shapely") == 1
+    assert not [k for k in after if k[0] == "honua_jobs_total"
+                and ("status", "submitted") in k[1]]
 
 
 def test_worker_restarts_are_counted(settings):

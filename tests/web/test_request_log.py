@@ -39,7 +39,8 @@ def test_a_sane_request_id_is_kept_echoed_and_on_every_line(client, logged):
     assert submitted.job_id == response.json()["jobID"]
 
 
-@pytest.mark.parametrize("sent", ["", "a b", "x" * 129, "id\u00e9", "<script>", "a%0d%0ab"])
+@pytest.mark.parametrize("sent", ["", "a b", "x" * 129, "x" * 100_000, "id\u00e9", "<script>",
+                                  "a%0d%0ab", "a\x01b", "a\tb", "a\x7fb"])
 def test_an_insane_request_id_is_replaced(client, sent):
     response = client.get("/health", headers={"X-Request-Id": sent.encode("utf-8")})
     echoed = response.headers["x-request-id"]

@@ -23,7 +23,11 @@ import threading
 from collections import defaultdict
 from typing import Protocol
 
-__all__ = ["FALLBACK_SECONDS", "JobChanges", "LocalChanges", "Notifier"]
+__all__ = ["ANY_JOB", "FALLBACK_SECONDS", "JobChanges", "LocalChanges", "Notifier"]
+
+ANY_JOB = "*"
+"""What the operator dashboard's stream waits on in ``JobChanges``: woken by a change of
+any job (no job id contains ``*``: ids are URL-safe base64)."""
 
 FALLBACK_SECONDS = 1.0
 """Longest a waiter sleeps without a notification before it re-reads the store anyway."""
@@ -94,9 +98,10 @@ class JobChanges:
             defaultdict(set)
 
     def notify(self, job_id: str) -> None:
-        """Wake every follower of ``job_id`` (from any thread; never blocks, never raises)."""
+        """Wake every follower of ``job_id``, and those of ``ANY_JOB`` (from any thread;
+        never blocks, never raises)."""
         with self._lock:
-            waiters = self._waiters.pop(job_id, set())
+            waiters = self._waiters.pop(job_id, set()) | self._waiters.pop(ANY_JOB, set())
         for loop, event in waiters:
             with contextlib.suppress(RuntimeError):  # the follower's loop has closed
                 loop.call_soon_threadsafe(event.set)

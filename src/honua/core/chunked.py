@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import secrets
-import shutil
 import threading
 import time
 from collections import deque
@@ -273,19 +271,10 @@ class ChunkedRun:
         return self.staging / f"{self.job.id}-{out}-{secrets.token_hex(4)}.geojson"
 
     def _publish(self, key: str, path: Path) -> None:
-        """Move the staged file into the artifact store without reading it into memory."""
-        artifacts = self.recorder.artifacts
+        """Move the staged file into the artifact store without reading it into memory
+        (renamed on a disk, a multipart upload to S3)."""
         self.recorder.counted(key, self.job.tenant, path.stat().st_size)
-        artifacts.put(key, b"")
-        target = artifacts.local_path(key)
-        if target is None:  # a remote store: upload the bytes
-            artifacts.put(key, path.read_bytes())
-            path.unlink()
-            return
-        try:
-            os.replace(path, target)
-        except OSError:  # another file system
-            shutil.move(str(path), str(target))
+        self.recorder.artifacts.put_file(key, path)
 
 
 class _Stop(Exception):

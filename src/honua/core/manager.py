@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,7 @@ class JobManager:
                                     retention=dt.timedelta(hours=settings.retention_hours),
                                     clock=clock, layers=layers, notifier=notifier,
                                     usage=usage)
+        self.recorder.externalise_bytes = settings.signed_url_threshold_bytes
         self.dispatcher = Dispatcher(registry, self.recorder, executor, settings, layers)
         self.tiers: dict[str, TierBackend] = {}
         """Tiers besides tier 1, by name (``add_tier``); each is also their executor."""
@@ -233,8 +234,9 @@ class JobManager:
             if definition.workflow is not None:  # run by the workflow engine, as one job
                 bound = _decoded(definition, bound, self.max_vertices(definition))
                 check_job_quota(self.recorder.store, self.settings, tenant, queued=True)
-                return self.workflows.run(definition, bound, options, owner=owner,
-                                          tenant=tenant, origins=origins_of(raw_inputs))
+                return self.workflows.run(
+                    definition, bound, options, owner=owner, tenant=tenant,
+                    origins=origins_of(raw_inputs, options.origins))
             if plan is Plan.SYNC and chunked_input(bound) is not None:
                 plan = Plan.STORED  # over a layer reference: chunk by chunk, as a stored job
         check_job_quota(self.recorder.store, self.settings, tenant, queued=plan is not Plan.SYNC)
@@ -247,7 +249,7 @@ class JobManager:
                     and expected_wait(store, queue, now) > self.settings.sync_timeout_seconds):
                 plan = Plan.ASYNC  # it would outlive the synchronous wait: a job at once
             check_stored_quota(self.recorder.usage, self.settings, tenant)  # kept inputs/results
-        origins = origins_of(raw_inputs)
+        origins = origins_of(raw_inputs, options.origins)
         if plan is Plan.SYNC:
             return self._run_now(definition, bound, outputs, options, owner, tenant, choice,
                                  origins)
@@ -502,11 +504,12 @@ class JobManager:
                            "none)") from None
         return codec.decode(definition.description.inputs, data)
 
-    def results(self, job_id: str) -> dict[str, Any]:
-        """Output values of a succeeded job; raises ResultNotReady or JobFailed."""
+    def results(self, job_id: str, skip: Collection[str] = ()) -> dict[str, Any]:
+        """Output values of a succeeded job (but those in ``skip``, never read: big outputs
+        handed out by signed URL); raises ResultNotReady or JobFailed."""
         job = self._with_results(job_id)
         definition = self.registry.get(job.process_id)
-        return codec.decode(definition.description.outputs, self._stored(job_id))
+        return codec.decode(definition.description.outputs, self._stored(job_id, skip))
 
     def keep_results(self, job_id: str, outputs: Mapping[str, Any]) -> Job:
         """Keep a synchronous run's ``outputs`` with its job record, so that its results can
@@ -517,10 +520,10 @@ class JobManager:
         return self.recorder.keep_outputs(job_id, codec.encode(definition.description.outputs,
                                                                outputs))
 
-    def results_json(self, job_id: str) -> bytes:
-        """The stored neutral JSON of a succeeded job's outputs."""
+    def results_json(self, job_id: str, skip: Collection[str] = ()) -> bytes:
+        """The stored neutral JSON of a succeeded job's outputs (but those in ``skip``)."""
         self._with_results(job_id)
-        return self._stored(job_id)
+        return self._stored(job_id, skip)
 
     def result_file(self, job_id: str, name: str) -> Path | None:
         """The file of output ``name`` when a chunked run stored it as one (GeoJSON), to be
@@ -529,8 +532,21 @@ class JobManager:
         return stored_outputs.artifact_path(self.artifacts.get(outputs_key(job_id)), name,
                                             self.artifacts)
 
-    def _stored(self, job_id: str) -> bytes:
-        return stored_outputs.materialise(self.artifacts.get(outputs_key(job_id)), self.artifacts)
+    def result_url(self, job_id: str, name: str) -> str | None:
+        """A signed, expiring URL of output ``name`` when it is kept as an artifact bigger
+        than ``signed_url_threshold_mb`` in a store that signs URLs (S3); None when the
+        server serves the output itself (inline values, files on disk, small artifacts)."""
+        self._with_results(job_id)
+        artifact = stored_outputs.artifact_of(self.artifacts.get(outputs_key(job_id)), name)
+        if artifact is None or self.artifacts.size(artifact.key) <= \
+                self.settings.signed_url_threshold_bytes:
+            return None
+        return self.artifacts.signed_url(
+            artifact.key, dt.timedelta(seconds=self.settings.signed_url_expiry_seconds))
+
+    def _stored(self, job_id: str, skip: Collection[str] = ()) -> bytes:
+        return stored_outputs.materialise(self.artifacts.get(outputs_key(job_id)), self.artifacts,
+                                          skip)
 
     def _with_results(self, job_id: str) -> Job:
         job = self._job(job_id)

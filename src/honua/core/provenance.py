@@ -282,9 +282,11 @@ def _add_run(doc: dict[str, Any], run: ProvenanceRecord) -> None:
             "prov:entity": entity, "prov:activity": activity}
 
 
-def origins_of(raw: Mapping[str, Any]) -> dict[str, Any]:
+def origins_of(raw: Mapping[str, Any], given: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
     """Where each referenced input came from (a layer with its filter, an upload), from the
-    request's raw inputs before the references were read."""
+    request's raw inputs before the references were read, joined with what the adapter
+    ``given`` saw of inputs it read by URL (the URL and its bytes' hash)."""
     from honua.core.references import LayerReference, UploadReference
 
     def one(value: Any) -> dict[str, Any] | None:
@@ -297,9 +299,15 @@ def origins_of(raw: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in raw.items():
         if isinstance(value, list):
-            found = [one(v) for v in value]
-            if any(found):
-                out[name] = found
+            origins = [one(v) for v in value]
+            if any(origins):
+                out[name] = origins
         elif (origin := one(value)) is not None:
             out[name] = origin
+    for name, seen in (given or {}).items():
+        found = out.get(name)
+        if isinstance(found, dict) and isinstance(seen, Mapping):
+            out[name] = {**found, **seen}  # a layer read by its URL: both
+        elif found is None:
+            out[name] = seen
     return out

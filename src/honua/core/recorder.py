@@ -9,14 +9,19 @@ listeners and chunked runs all go through a ``JobRecorder``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from honua.core import codec, provenance
+import orjson
+
+from honua.core import codec, provenance, stored_outputs
 from honua.core.changes import JobChanges, LocalChanges, Notifier
 from honua.core.context import MessageLevel
 from honua.core.execution import Outcome, OutcomeStatus
@@ -47,6 +52,11 @@ def outputs_key(job_id: str) -> str:
     return f"jobs/{job_id}/outputs.json"
 
 
+def outputs_prefix(job_id: str) -> str:
+    """``outputs.json`` and the ``outputs/`` artifacts beside it."""
+    return f"jobs/{job_id}/outputs"
+
+
 class JobRecorder:
     """Writes job records (see the module docstring)."""
 
@@ -60,6 +70,9 @@ class JobRecorder:
         self.artifacts = artifacts
         self.usage = usage
         """Each tenant's stored bytes: every artifact kept here is counted there."""
+        self.externalise_bytes: int | None = None
+        """Outputs bigger than this go to artifacts of their own (``stored_outputs.
+        externalise``), for signed URLs; None keeps every output in ``outputs.json``."""
         self.registry = registry
         self.retention = retention
         self.clock = clock
@@ -108,6 +121,46 @@ class JobRecorder:
         """Store an artifact of a job of ``tenant``, counted against its stored bytes."""
         self.artifacts.put(key, data)
         self.counted(key, tenant, len(data))
+
+    def keep_outputs_json(self, job_id: str, outputs_json: bytes, tenant: str | None) -> None:
+        """Store a job's outputs: big values as artifacts of their own first, then the
+        document naming them (so a reader never meets a key that is not there yet).
+        Counted against ``tenant``'s stored bytes unless it is None (a synchronous run's
+        outputs kept after all, as before)."""
+        parts: dict[str, bytes] = {}
+        if self.externalise_bytes is not None:
+            outputs_json, parts = stored_outputs.externalise(outputs_json, job_id,
+                                                             self.externalise_bytes)
+        for key, data in [*parts.items(), (outputs_key(job_id), outputs_json)]:
+            if tenant is None:
+                self.artifacts.put(key, data)
+            else:
+                self.keep(key, data, tenant)
+
+    def _copy_outputs(self, source: str, target: str, tenant: str) -> None:
+        """Job ``target``'s outputs as a copy of ``source``'s, big ones included: each
+        artifact is copied (streamed through a temporary file), never shared, so the copy
+        outlives ``source``'s expiry."""
+        data = self.artifacts.get(outputs_key(source))
+        document = orjson.loads(data) if stored_outputs.ARTIFACT.encode() in data else {}
+        copied = False
+        for value in document.values():
+            key = value.get(stored_outputs.ARTIFACT) if isinstance(value, dict) else None
+            if not isinstance(key, str) or not key.startswith(f"jobs/{source}/"):
+                continue
+            new_key = f"jobs/{target}/" + key[len(f"jobs/{source}/"):]
+            with tempfile.NamedTemporaryFile(prefix="honua-copy-", delete=False) as staged:
+                for chunk in self.artifacts.iter_bytes(key):
+                    staged.write(chunk)
+            try:
+                self.counted(new_key, tenant, os.path.getsize(staged.name))
+                self.artifacts.put_file(new_key, Path(staged.name))
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(staged.name)
+            value[stored_outputs.ARTIFACT] = new_key
+            copied = True
+        self.keep(outputs_key(target), orjson.dumps(document) if copied else data, tenant)
 
     def counted(self, key: str, tenant: str, size: int) -> None:
         """Count an artifact already stored (a chunked run moves its files in itself)."""
@@ -168,7 +221,7 @@ class JobRecorder:
                       has_outputs=True))
         parts = codec.encode_parts(definition.description.inputs, bound)
         self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
-        self.keep(outputs_key(job.id), self.artifacts.get(outputs_key(hit.job_id)), job.tenant)
+        self._copy_outputs(hit.job_id, job.id, job.tenant)
         self.store.create(job, [Message(now, MessageLevel.INFO, text)])
         entries, spilled = provenance.input_entries(parts)
         self.store.put_provenance(self._record(
@@ -225,8 +278,9 @@ class JobRecorder:
             pending = self.store.provenance(job_id)
             outputs: dict[str, Any] = {}
             if job.status is JobStatus.SUCCEEDED:
-                outputs = dict(outcome.output_hashes) or provenance.output_hashes(
-                    provenance.parts_of(self.artifacts.get(outputs_key(job_id))))
+                outputs = dict(outcome.output_hashes) or provenance.output_hashes(  # the values,
+                    provenance.parts_of(outcome.outputs_json  # not big ones' artifact keys
+                                        or self.artifacts.get(outputs_key(job_id))))
             worker = dict(outcome.worker) or provenance.worker_here(os.getpid(), job.tier)
             record = self._record(job, pending.inputs if pending else {}, outputs=outputs,
                                   worker=worker, reused_from=reused_from,
@@ -251,7 +305,7 @@ class JobRecorder:
     def keep_outputs(self, job_id: str, outputs_json: bytes) -> Job:
         """Keep the outputs of a succeeded synchronous run after all, so they can be fetched
         from the job's results (an answer that could not carry them whole links there)."""
-        self.artifacts.put(outputs_key(job_id), outputs_json)
+        self.keep_outputs_json(job_id, outputs_json, None)
         for _ in range(100):  # a run's record may still be on its way to the store
             try:
                 job = self.store.get(job_id)
@@ -265,7 +319,7 @@ class JobRecorder:
                 self.changed(job_id)
                 return kept
             break
-        self.artifacts.delete_prefix(outputs_key(job_id))
+        self.artifacts.delete_prefix(outputs_prefix(job_id))
         raise NoSuchJob(f"job {job_id} is not a succeeded run whose outputs can be kept")
 
     def tell(self, event: str, job: Job | str) -> None:
@@ -397,13 +451,13 @@ class JobRecorder:
         except NoSuchJob:
             return  # dismissed while it ran
         if job.status is JobStatus.RUNNING:
-            self.keep(outputs_key(job_id), outcome.outputs_json or b"{}", job.tenant)
+            self.keep_outputs_json(job_id, outcome.outputs_json or b"{}", job.tenant)
         tier: dict[str, Any] = {"tier": outcome.tier} if outcome.tier else {}
         done = self.finish(job_id, JobEvent.SUCCEED, f"Succeeded in {outcome.duration:.2f} s",
                            has_outputs=True, **tier)
         if done is not None and done.status is not JobStatus.SUCCEEDED:  # cancelled meanwhile
-            self.artifacts.delete_prefix(outputs_key(job_id))
-            self._uncount(outputs_key(job_id))
+            self.artifacts.delete_prefix(outputs_prefix(job_id))
+            self._uncount(outputs_prefix(job_id))
             self.store.update(done.evolve(has_outputs=False, message="Job cancelled"),
                               expected=done.status)
             self.changed(job_id)

@@ -155,6 +155,9 @@ class ExecutionOptions:
     subscriber: Mapping[str, str] = field(default_factory=dict)
     """Callback URLs told of the job's progress and end (OGC ``subscriber``: successUri,
     inProgressUri, failedUri), delivered by the server's callback sender."""
+    origins: Mapping[str, Any] = field(default_factory=dict)
+    """Where inputs given by URL came from, as the adapter that read them saw it (per input
+    ``{"url", "sha256"?, "bytes"?}``, or a list for a repeated input), for the ledger."""
     reuse: bool | None = None
     """Whether a workflow's steps may reuse earlier identical results (None: the server's
     ``workflow_reuse``)."""
@@ -182,7 +185,8 @@ class ExecutionOptions:
                 "keep": self.keep, "tier": self.tier,
                 **({"parent": self.parent} if self.parent else {}),
                 **({"reuse": self.reuse} if self.reuse is not None else {}),
-                **({"subscriber": dict(self.subscriber)} if self.subscriber else {})}
+                **({"subscriber": dict(self.subscriber)} if self.subscriber else {}),
+                **({"origins": dict(self.origins)} if self.origins else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ExecutionOptions:
@@ -195,7 +199,8 @@ class ExecutionOptions:
                    tier=str(data.get("tier") or ""),
                    parent=str(data.get("parent") or ""),
                    reuse=None if data.get("reuse") is None else bool(data["reuse"]),
-                   subscriber=dict(data.get("subscriber") or {}))
+                   subscriber=dict(data.get("subscriber") or {}),
+                   origins=dict(data.get("origins") or {}))
 
 
 def subscriber_from_json(value: Any) -> dict[str, str]:

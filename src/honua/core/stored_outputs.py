@@ -3,13 +3,19 @@
 A run chunk by chunk (``core.chunked``) writes each feature output to a GeoJSON
 file artifact and stores only its key; ``materialise`` turns the stored
 outputs back into ordinary neutral JSON for clients that want values, and
-``artifact_path`` lets adapters stream the file as it is.
+``artifact_path`` lets adapters stream the file as it is. ``externalise`` moves any
+output bigger than the signed-URL threshold into an artifact of its own when a job's
+outputs are kept, so that a store on S3 can hand it out as a signed URL
+(``artifact_of`` finds it again).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +26,12 @@ from honua.errors import HonuaError
 if TYPE_CHECKING:
     from honua.types import ArtifactStore
 
-__all__ = ["ARTIFACT", "StoredOutputs", "artifact_path", "materialise"]
+__all__ = ["ARTIFACT", "StoredArtifact", "StoredOutputs", "artifact_of", "artifact_path",
+           "externalise", "materialise"]
 
 ARTIFACT = "$artifact"
+GEOJSON = "application/geo+json"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 def _artifacts_in(data: bytes) -> dict[str, str]:
@@ -31,22 +40,100 @@ def _artifacts_in(data: bytes) -> dict[str, str]:
             if isinstance(value, Mapping) and ARTIFACT in value}
 
 
-def materialise(data: bytes, artifacts: ArtifactStore) -> bytes:
-    """Stored outputs with every ``{"$artifact": key}`` replaced by the artifact's content."""
+def externalise(data: bytes, job_id: str, threshold: int) -> tuple[bytes, dict[str, bytes]]:
+    """Stored outputs with each value bigger than ``threshold`` bytes moved to an artifact of
+    its own (``jobs/<id>/outputs/<name>``), and those artifacts' bytes by key.
+
+    A file output's artifact holds the file's own bytes (not base64), so that a signed URL
+    to it hands a client the file itself; any other value's holds its neutral JSON (GeoJSON
+    for features), as a chunked run writes them. Small outputs stay inline, as before.
+    """
+    if len(data) <= threshold:
+        return data, {}
+    document = orjson.loads(data)
+    if not isinstance(document, dict):
+        return data, {}
+    kept: dict[str, bytes] = {}
+    for name, value in document.items():
+        key = f"jobs/{job_id}/outputs/{_safe(name)}"
+        if _is_file(value) and len(value["data"]) * 3 // 4 > threshold:
+            kept[key] = base64.b64decode(value["data"])
+            document[name] = {ARTIFACT: key, "file": True, "name": value.get("name", name),
+                              "mediaType": value.get("mediaType", "application/octet-stream")}
+            continue
+        encoded = orjson.dumps(value)
+        if len(encoded) > threshold:
+            features = isinstance(value, Mapping) and value.get("type") == "FeatureCollection"
+            key += ".geojson" if features else ".json"
+            kept[key] = encoded
+            document[name] = {ARTIFACT: key,
+                              "mediaType": "application/geo+json" if features
+                              else "application/json"}
+    if not kept:
+        return data, {}
+    return orjson.dumps(document), kept
+
+
+def materialise(data: bytes, artifacts: ArtifactStore, skip: Collection[str] = ()) -> bytes:
+    """Stored outputs with every ``{"$artifact": key}`` replaced by the artifact's content
+    (a file's bytes as the base64 of the stored form); outputs in ``skip`` are left out."""
     names = _artifacts_in(data) if ARTIFACT.encode() in data else {}
     if not names:
         return data
     document = orjson.loads(data)
+    for name in skip:
+        document.pop(name, None)
     for name, key in names.items():
-        document[name] = orjson.Fragment(artifacts.get(key))
+        if name in skip:
+            continue
+        entry = document[name]
+        if entry.get("file"):
+            document[name] = {"name": entry.get("name", name), "mediaType": entry["mediaType"],
+                              "data": base64.b64encode(artifacts.get(key)).decode("ascii")}
+        else:
+            document[name] = orjson.Fragment(artifacts.get(key))
     return orjson.dumps(document)
 
 
-def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | None:
-    """The local file holding output ``name``, when it was stored as an artifact."""
-    key = _artifacts_in(data).get(name) if ARTIFACT.encode() in data else None
-    if key is None:
+@dataclass(frozen=True)
+class StoredArtifact:
+    """Where output ``name`` of a job is kept, when it is an artifact of its own."""
+
+    key: str
+    media_type: str
+    filename: str | None
+    """The file's name, for a file output; None for features and other values."""
+
+
+def artifact_of(data: bytes, name: str) -> StoredArtifact | None:
+    """The artifact holding output ``name``, or None when it is stored inline."""
+    if ARTIFACT.encode() not in data:
         return None
+    entry = orjson.loads(data).get(name)
+    if not isinstance(entry, Mapping) or ARTIFACT not in entry:
+        return None
+    return StoredArtifact(entry[ARTIFACT], str(entry.get("mediaType", GEOJSON)),
+                          str(entry.get("name", name)) if entry.get("file") else None)
+
+
+def _is_file(value: Any) -> bool:
+    return (isinstance(value, Mapping) and isinstance(value.get("data"), str)
+            and set(value) <= {"name", "mediaType", "data"})
+
+
+def _safe(name: str) -> str:
+    """An output name as one key segment (names are identifiers; this is belt and braces)."""
+    cleaned = _UNSAFE.sub("_", name)[:100].strip(".")
+    return cleaned or "output"
+
+
+def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | None:
+    """The local GeoJSON file holding feature output ``name``, when it was stored as an
+    artifact (other artifacts go out encoded as their output type says, not as stored)."""
+    artifact = artifact_of(data, name)
+    if artifact is None or artifact.filename is not None or artifact.media_type != GEOJSON:
+        return None
+    key = artifact.key
     with contextlib.suppress(HonuaError):
         return artifacts.local_path(key)
     return None

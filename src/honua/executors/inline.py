@@ -7,8 +7,6 @@ a timeout is reported when the run ends late, not enforced.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import os
 import threading
 import time
@@ -22,6 +20,7 @@ from honua.core.invoke import call_process
 from honua.core.provenance import output_hashes, worker_here
 from honua.core.registry import Registry
 from honua.errors import HonuaError
+from honua.executors.threads import ThreadQueue
 from honua.geo import precision
 
 
@@ -29,70 +28,31 @@ class InlineExecutor:
     def __init__(self, registry: Registry, threads: int = 2) -> None:
         self.registry = registry
         self.threads = threads
-        self._queue: list[tuple[int, int, WorkItem, ExecutionListener]] = []
-        self._order = itertools.count()
-        self._lock = threading.Condition()
-        self._busy = 0
-        self._cancel: dict[str, threading.Event] = {}
-        self._stopping = False
-        self._workers: list[threading.Thread] = []
+        self._queue: ThreadQueue[threading.Event] = ThreadQueue(
+            "honua-inline", threads, self._serve, threading.Event)
 
     def start(self) -> None:
-        self._stopping = False
-        for i in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"honua-inline-{i}", daemon=True)
-            thread.start()
-            self._workers.append(thread)
+        self._queue.start()
 
     def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-            pending, self._queue = self._queue, []
-            self._lock.notify_all()
-        for _, _, item, listener in pending:
-            listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED,
-                                                    error="the server is shutting down"))
-        for thread in self._workers:
-            thread.join(timeout=5)
-        self._workers.clear()
+        self._queue.stop(Outcome(OutcomeStatus.CANCELLED, error="the server is shutting down"))
 
     def free_slots(self) -> int:
-        with self._lock:
-            return self.threads - self._busy - len(self._queue)
+        return self._queue.free_slots()
 
     def submit(self, item: WorkItem, listener: ExecutionListener, *, priority: bool = False) -> None:
-        with self._lock:
-            self._cancel[item.job_id] = threading.Event()
-            heapq.heappush(self._queue, (0 if priority else 1, next(self._order), item, listener))
-            self._lock.notify()
+        self._queue.submit(item, listener, priority=priority)
 
     def cancel(self, job_id: str) -> bool:
-        with self._lock:
-            event = self._cancel.get(job_id)
-            if event is None:
-                return False
-            event.set()
-            return True
+        return self._queue.cancel(job_id, threading.Event.set)
 
-    def _loop(self) -> None:
-        while True:
-            with self._lock:
-                while not self._queue and not self._stopping:
-                    self._lock.wait()
-                if self._stopping:
-                    return
-                _, _, item, listener = heapq.heappop(self._queue)
-                self._busy += 1
-            try:
-                listener.on_finish(item.job_id, self._run(item, listener))
-            finally:
-                with self._lock:
-                    self._busy -= 1
-                    self._cancel.pop(item.job_id, None)
+    def _serve(self, item: WorkItem, listener: ExecutionListener, cancel: threading.Event
+               ) -> None:
+        listener.on_finish(item.job_id, self._run(item, listener, cancel))
 
-    def _run(self, item: WorkItem, listener: ExecutionListener) -> Outcome:
+    def _run(self, item: WorkItem, listener: ExecutionListener, cancel: threading.Event
+             ) -> Outcome:
         started = time.monotonic()
-        cancel = self._cancel[item.job_id]
         if cancel.is_set():
             return Outcome(OutcomeStatus.CANCELLED, error="Job cancelled")
         listener.on_start(item.job_id)

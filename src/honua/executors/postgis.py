@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import heapq
-import itertools
 import logging
 import threading
 import time
@@ -50,6 +48,7 @@ from honua.core.registry import Registry
 from honua.core.tiers import POSTGIS
 from honua.errors import HonuaError
 from honua.executors.postgis_sql import BUILDERS, Statement, as_geojson
+from honua.executors.threads import ThreadQueue
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import crs_member
 
@@ -126,13 +125,8 @@ class PostGISTier:
         self.connect_timeout = connect_timeout
         self.fallback: Fallback | None = None
         """Runs a work item on tier 1 instead (set by the job manager)."""
-        self._queue: list[tuple[int, int, WorkItem, ExecutionListener]] = []
-        self._order = itertools.count()
-        self._lock = threading.Condition()
-        self._running: dict[str, _Running] = {}
-        self._busy = 0
-        self._stopping = False
-        self._workers: list[threading.Thread] = []
+        self._queue: ThreadQueue[_Running] = ThreadQueue(
+            "honua-postgis", self.threads, self._serve, lambda: _Running(threading.Event()))
         self._healthy: dict[str, float] = {}
 
     # -- the tier backend ---------------------------------------------------------------------
@@ -211,48 +205,27 @@ class PostGISTier:
 
     # -- the executor -------------------------------------------------------------------------
     def start(self) -> None:
-        self._stopping = False
-        for i in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"honua-postgis-{i}", daemon=True)
-            thread.start()
-            self._workers.append(thread)
+        self._queue.start()
 
     def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-            pending, self._queue = self._queue, []
-            self._lock.notify_all()
-            for running in self._running.values():
-                running.cancel.set()
-                self._cancel_query(running)
-        for _, _, item, listener in pending:
-            listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED,
-                                                    error="the server is shutting down",
-                                                    error_kind="unavailable"))
-        for thread in self._workers:
-            thread.join(timeout=5)
-        self._workers.clear()
+        self._queue.stop(Outcome(OutcomeStatus.CANCELLED, error="the server is shutting down",
+                                 error_kind="unavailable"), self._abort)
         if self.close is not None:  # reopened lazily if the tier starts again
             self.close()
 
     def free_slots(self) -> int:
-        with self._lock:
-            return self.threads - self._busy - len(self._queue)
+        return self._queue.free_slots()
 
     def submit(self, item: WorkItem, listener: ExecutionListener, *, priority: bool = False) -> None:
-        with self._lock:
-            self._running[item.job_id] = _Running(threading.Event())
-            heapq.heappush(self._queue, (0 if priority else 1, next(self._order), item, listener))
-            self._lock.notify()
+        self._queue.submit(item, listener, priority=priority)
 
     def cancel(self, job_id: str) -> bool:
-        with self._lock:
-            running = self._running.get(job_id)
-            if running is None:
-                return False
-            running.cancel.set()
-            self._cancel_query(running)
-            return True
+        return self._queue.cancel(job_id, self._abort)
+
+    @classmethod
+    def _abort(cls, running: _Running) -> None:
+        running.cancel.set()
+        cls._cancel_query(running)
 
     @staticmethod
     def _cancel_query(running: _Running) -> None:
@@ -263,28 +236,15 @@ class PostGISTier:
             except Exception:  # the query ended meanwhile, or the server is gone
                 log.debug("cancelling a tier-2 query failed", exc_info=True)
 
-    def _loop(self) -> None:
-        while True:
-            with self._lock:
-                while not self._queue and not self._stopping:
-                    self._lock.wait()
-                if self._stopping:
-                    return
-                _, _, item, listener = heapq.heappop(self._queue)
-                self._busy += 1
-            try:
-                self._run(item, listener)
-            except Exception as exc:  # never lose a job to a bug here
-                log.exception("tier-2 run of job %s failed", item.job_id)
-                listener.on_finish(item.job_id, Outcome(OutcomeStatus.FAILED,
-                                                        error=f"{type(exc).__name__}: {exc}"))
-            finally:
-                with self._lock:
-                    self._busy -= 1
-                    self._running.pop(item.job_id, None)
+    def _serve(self, item: WorkItem, listener: ExecutionListener, running: _Running) -> None:
+        try:
+            self._run(item, listener, running)
+        except Exception as exc:  # never lose a job to a bug here
+            log.exception("tier-2 run of job %s failed", item.job_id)
+            listener.on_finish(item.job_id, Outcome(OutcomeStatus.FAILED,
+                                                    error=f"{type(exc).__name__}: {exc}"))
 
-    def _run(self, item: WorkItem, listener: ExecutionListener) -> None:
-        running = self._running[item.job_id]
+    def _run(self, item: WorkItem, listener: ExecutionListener, running: _Running) -> None:
         if running.cancel.is_set():
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.CANCELLED, error="Job cancelled"))
             return
@@ -385,7 +345,7 @@ class PostGISTier:
         its cancel can stop; a database error is ``_Refused``."""
         try:
             with self.connect(url, self.connect_timeout) as conn:
-                with self._lock:
+                with self._queue.lock:
                     running.connection = conn
                 if running.cancel.is_set():
                     raise psycopg.errors.QueryCanceled("cancelled before it started")
@@ -398,7 +358,7 @@ class PostGISTier:
                                      (str(milliseconds),))
                         return work(conn)
                 finally:
-                    with self._lock:
+                    with self._queue.lock:
                         running.connection = None
         except psycopg.errors.QueryCanceled:
             raise

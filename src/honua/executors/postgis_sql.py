@@ -96,6 +96,56 @@ def _with(sources: Sequence[tuple[str, Any]]) -> tuple[sql.Composable, list[Any]
     return sql.SQL("WITH {} ").format(sql.SQL(", ").join(parts)), params
 
 
+@dataclass(frozen=True)
+class _Over:
+    """The skeleton every statement shares, which each process's builder fills in: its
+    layer queries as the CTEs ``s`` (and ``c``), with their parameters; each side's
+    geometry expression, repaired as tier 1 does unless ``invalid=keep``, the second
+    side's brought into the first's SRID; and the rows as ``__honua_id``, the result as
+    WKB and the first layer's fields (``each``, ``pieces``)."""
+
+    head: sql.Composable
+    params: tuple[Any, ...]
+    a: Any
+    b: Any
+    ga: sql.Composable
+    gb: sql.Composable
+    transform: tuple[Any, ...]
+    """The parameters of one use of ``gb`` (its ``ST_Transform``'s SRID, if any)."""
+
+    def each(self, geometry: sql.Composable, where: sql.Composable | None = None
+             ) -> sql.Composed:
+        """One row per feature of ``s`` (those passing ``where``) in id order, its geometry
+        replaced by ``geometry``."""
+        filtered = sql.SQL("") if where is None else sql.SQL(" WHERE {}").format(where)
+        return sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s{} ORDER BY s.{}").format(
+            self.head, ID, geometry, _cols(self.a.fields), filtered, ID)
+
+    def pieces(self, piece: sql.Composable) -> sql.Composed:
+        """One row per feature of ``s`` whose ``piece`` (over its geometry ``l.a``) is neither
+        null nor empty, in id order."""
+        return sql.SQL(
+            "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {piece} AS piece "
+            "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
+            "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
+            head=self.head, id=ID, cols=_cols(self.a.fields, "x"), piece=piece, ga=self.ga)
+
+
+def _over(inputs: Mapping[str, Any], sources: Mapping[str, Any], first: str,
+          second: str | None = None) -> _Over:
+    a = sources[first]
+    b = sources[second] if second is not None else None
+    head, params = _with([("s", a)] if b is None else [("s", a), ("c", b)])
+    invalid = inputs.get("invalid", "repair")
+    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
+    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
+    transform: tuple[Any, ...] = ()
+    if b is not None and b.srid != a.srid:
+        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
+        transform = (a.srid,)
+    return _Over(head, tuple(params), a, b, ga, gb, transform)
+
+
 def _invalid_refusal(inputs: Mapping[str, Any]) -> str | None:
     invalid = inputs.get("invalid", "repair")
     return None if invalid in _REPAIR else f"invalid={invalid!r} is handled by tier 1 only"
@@ -141,7 +191,8 @@ def _build_buffer(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Stat
         params.append(distance.meters)
     style = (f"quad_segs=16 endcap={_CAPS[inputs.get('cap_style', 'round')]} "
              f"join={_JOINS[inputs.get('join_style', 'round')]}")
-    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    over = _over(inputs, sources, "features")
+    geometry = over.ga
     if source.crs.is_geographic:
         buffered = sql.SQL("ST_Buffer(({})::geography, {}, %s)::geometry").format(geometry,
                                                                                    meters)
@@ -149,14 +200,11 @@ def _build_buffer(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Stat
         buffered = sql.SQL("ST_Buffer({}, {} / %s, %s)").format(geometry, meters)
         params.append(meters_per_unit(source.crs))
     params.append(style)
-    head, head_params = _with([("s", source)])
-    fields = source.fields
     dissolve_fields = list(inputs.get("dissolve_fields") or [])
     if not inputs.get("dissolve") and not dissolve_fields:
-        statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
-            head, ID, buffered, _cols(fields), ID)
-        return Statement(statement, (*head_params, *params), fields, source.crs, True, "Polygon")
-    return _grouped(head, head_params, buffered, params, source, dissolve_fields, [], [],
+        return Statement(over.each(buffered), (*over.params, *params), source.fields,
+                         source.crs, True, "Polygon")
+    return _grouped(over.head, list(over.params), buffered, params, source, dissolve_fields, [], [],
                     multipart=True, kind="polygon")
 
 
@@ -242,9 +290,8 @@ def _build_dissolve(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
         if kind not in ("integer", "double") and {"sum", "mean"} & set(stats):
             raise InvalidParameter(f"input 'statistics_fields': {name!r} is not numeric, so "
                                    "sum and mean cannot be computed", parameter="statistics_fields")
-    head, head_params = _with([("s", source)])
-    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
-    return _grouped(head, head_params, geometry, [], source,
+    over = _over(inputs, sources, "features")
+    return _grouped(over.head, list(over.params), over.ga, [], source,
                     list(inputs.get("dissolve_fields") or []), stat_fields, stats,
                     multipart=bool(inputs.get("multipart", True)),
                     kind=_kind(source.geometry_type))
@@ -252,39 +299,26 @@ def _build_dissolve(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
 
 # -- clip ----------------------------------------------------------------------------------------
 def _build_clip(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
-    a, b = sources["features"], sources["clip_features"]
-    head, params = _with([("s", a), ("c", b)])
-    invalid = inputs.get("invalid", "repair")
-    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    if b.srid != a.srid:
-        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
-    transform_params = [a.srid] if b.srid != a.srid else []
+    over = _over(inputs, sources, "features", "clip_features")
     piece = sql.SQL(
         "(SELECT ST_Union(ST_CollectionExtract(ST_Intersection(l.a, {gb}), "
-        "ST_Dimension(l.a) + 1)) FROM c WHERE ST_Intersects(l.a, {gb}))").format(gb=gb)
-    statement = sql.SQL(
-        "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {piece} AS piece "
-        "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
-        "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
-        head=head, id=ID, cols=_cols(a.fields, "x"), piece=piece, ga=ga)
-    return Statement(statement, (*params, *transform_params, *transform_params), a.fields, a.crs)
+        "ST_Dimension(l.a) + 1)) FROM c WHERE ST_Intersects(l.a, {gb}))").format(gb=over.gb)
+    return Statement(over.pieces(piece), (*over.params, *over.transform, *over.transform),
+                     over.a.fields, over.a.crs)
 
 
 # -- centroid ------------------------------------------------------------------------------------
 def _build_centroid(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     source = sources["features"]
-    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
+    over = _over(inputs, sources, "features")
+    geometry = over.ga
     if inputs.get("method", "centroid") == "inside":
         point = sql.SQL("ST_PointOnSurface({})").format(geometry)
     elif source.crs.is_geographic:
         point = sql.SQL("ST_Centroid(({})::geography)::geometry").format(geometry)
     else:
         point = sql.SQL("ST_Centroid({})").format(geometry)
-    head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary({}){} FROM s ORDER BY s.{}").format(
-        head, ID, point, _cols(source.fields), ID)
-    return Statement(statement, tuple(params), source.fields, source.crs, True, "Point")
+    return Statement(over.each(point), over.params, source.fields, source.crs, True, "Point")
 
 
 # -- select by attribute ------------------------------------------------------------------------
@@ -296,32 +330,19 @@ def _refuse_select(inputs: Mapping[str, Any]) -> str | None:
 
 def _build_select(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     source = sources["features"]  # the filter is pushed into the layer's own query
-    head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s ORDER BY s.{}").format(
-        head, ID, GEOM, _cols(source.fields), ID)
-    return Statement(statement, tuple(params), source.fields, source.crs)
+    over = _over(inputs, sources, "features")
+    return Statement(over.each(sql.SQL("s.{}").format(GEOM)), over.params, source.fields,
+                     source.crs)
 
 
 # -- erase ---------------------------------------------------------------------------------------
 def _build_erase(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
-    a, b = sources["features"], sources["erase_features"]
-    head, params = _with([("s", a), ("c", b)])
-    invalid = inputs.get("invalid", "repair")
-    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    transform_params: list[Any] = []
-    if b.srid != a.srid:
-        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
-        transform_params = [a.srid]
+    over = _over(inputs, sources, "features", "erase_features")
     rest = sql.SQL(
         "COALESCE(ST_CollectionExtract(ST_Difference(l.a, (SELECT ST_Union({gb}) FROM c WHERE "
-        "ST_Intersects(l.a, {gb}))), ST_Dimension(l.a) + 1), l.a)").format(gb=gb)
-    statement = sql.SQL(
-        "{head}SELECT x.{id}, ST_AsBinary(x.piece){cols} FROM (SELECT s.*, {rest} AS piece "
-        "FROM s, LATERAL (SELECT {ga} AS a) AS l) AS x WHERE x.piece IS NOT NULL AND "
-        "NOT ST_IsEmpty(x.piece) ORDER BY x.{id}").format(
-        head=head, id=ID, cols=_cols(a.fields, "x"), rest=rest, ga=ga)
-    return Statement(statement, (*params, *transform_params, *transform_params), a.fields, a.crs)
+        "ST_Intersects(l.a, {gb}))), ST_Dimension(l.a) + 1), l.a)").format(gb=over.gb)
+    return Statement(over.pieces(rest), (*over.params, *over.transform, *over.transform),
+                     over.a.fields, over.a.crs)
 
 
 # -- convex hull ---------------------------------------------------------------------------------
@@ -333,10 +354,9 @@ def _refuse_hull(inputs: Mapping[str, Any]) -> str | None:
 
 def _build_hull(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     source = sources["features"]
-    head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_ConvexHull(s.{})){} FROM s ORDER BY s.{}"
-                        ).format(head, ID, GEOM, _cols(source.fields), ID)
-    return Statement(statement, tuple(params), source.fields, source.crs)
+    over = _over(inputs, sources, "features")
+    return Statement(over.each(sql.SQL("ST_ConvexHull(s.{})").format(GEOM)), over.params,
+                     source.fields, source.crs)
 
 
 # -- project -------------------------------------------------------------------------------------
@@ -350,10 +370,9 @@ def _refuse_project(inputs: Mapping[str, Any]) -> str | None:
 def _build_project(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     source = sources["features"]
     target = inputs["output_crs"].crs
-    head, params = _with([("s", source)])
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(ST_Transform(s.{}, %s)){} FROM s "
-                        "ORDER BY s.{}").format(head, ID, GEOM, _cols(source.fields), ID)
-    return Statement(statement, (*params, int(target.to_epsg())), source.fields, target)
+    over = _over(inputs, sources, "features")
+    return Statement(over.each(sql.SQL("ST_Transform(s.{}, %s)").format(GEOM)),
+                     (*over.params, int(target.to_epsg())), source.fields, target)
 
 
 # -- select by location --------------------------------------------------------------------------
@@ -370,22 +389,13 @@ def _refuse_location(inputs: Mapping[str, Any]) -> str | None:
 
 
 def _build_location(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
-    a, b = sources["features"], sources["selecting_features"]
-    head, params = _with([("s", a), ("c", b)])
-    invalid = inputs.get("invalid", "repair")
-    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    transform_params: list[Any] = []
-    if b.srid != a.srid:
-        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
-        transform_params = [a.srid]
+    over = _over(inputs, sources, "features", "selecting_features")
     test = sql.SQL("EXISTS (SELECT 1 FROM c WHERE {}({}, {}))").format(
-        sql.SQL(_RELATIONS[inputs.get("predicate", "intersects")]), ga, gb)
+        sql.SQL(_RELATIONS[inputs.get("predicate", "intersects")]), over.ga, over.gb)
     if inputs.get("invert"):
         test = sql.SQL("NOT {}").format(test)
-    statement = sql.SQL("{}SELECT s.{}, ST_AsBinary(s.{}){} FROM s WHERE {} ORDER BY s.{}").format(
-        head, ID, GEOM, _cols(a.fields), test, ID)
-    return Statement(statement, (*params, *transform_params), a.fields, a.crs)
+    return Statement(over.each(sql.SQL("s.{}").format(GEOM), test),
+                     (*over.params, *over.transform), over.a.fields, over.a.crs)
 
 
 # -- near ----------------------------------------------------------------------------------------
@@ -398,20 +408,14 @@ def _refuse_near(inputs: Mapping[str, Any]) -> str | None:
 def _build_near(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
     from honua.geo import units
 
-    a, b = sources["features"], sources["near_features"]
-    head, params = _with([("s", a), ("c", b)])
+    a = sources["features"]
+    over = _over(inputs, sources, "features", "near_features")
+    head, params, ga, gb, extra = over.head, over.params, over.ga, over.gb, list(over.transform)
     radius = inputs.get("search_radius")
     if radius is not None and radius.meters < 0:
         raise InvalidParameter("input 'search_radius' must be zero or more",
                                parameter="search_radius")
     unit = inputs.get("distance_unit") or (radius.unit if radius is not None else "meters")
-    invalid = inputs.get("invalid", "repair")
-    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    extra: list[Any] = []
-    if b.srid != a.srid:
-        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
-        extra = [a.srid]
     if a.crs.is_geographic:  # on the spheroid, in metres
         meters = sql.SQL("ST_Distance(({})::geography, ({})::geography)").format(ga, gb)
         scale: list[Any] = []
@@ -446,8 +450,7 @@ def _build_simplify(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
     if tolerance is None or not tolerance.meters > 0:
         raise InvalidParameter("input 'tolerance' must be greater than zero",
                                parameter="tolerance")
-    geometry = _geometry(inputs.get("invalid", "repair"), sql.SQL("s.{}").format(GEOM))
-    head, params = _with([("s", source)])
+    over = _over(inputs, sources, "features")
     if source.crs.is_geographic:  # the tolerance on the ground: in the feature's UTM zone
         simplified = sql.SQL(
             "ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(l.g, _ST_BestSRID(l.g)), "
@@ -459,8 +462,8 @@ def _build_simplify(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> St
     statement = sql.SQL(
         "{}SELECT s.{}, ST_AsBinary(CASE WHEN l.g IS NULL OR ST_IsEmpty(l.g) OR "
         "ST_Dimension(l.g) = 0 THEN l.g ELSE {} END){} FROM s, LATERAL (SELECT {} AS g) AS l "
-        "ORDER BY s.{}").format(head, ID, simplified, _cols(source.fields), geometry, ID)
-    return Statement(statement, (*params, *values), source.fields, source.crs)
+        "ORDER BY s.{}").format(over.head, ID, simplified, _cols(source.fields), over.ga, ID)
+    return Statement(statement, (*over.params, *values), source.fields, source.crs)
 
 
 # -- spatial join --------------------------------------------------------------------------------
@@ -481,14 +484,8 @@ def _build_join(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statem
     names = list(inputs.get("join_fields") or [])
     _check_fields(b, names, "join_fields")
     carried = [f for f in b.fields if not names or f.name in names]
-    head, params = _with([("s", a), ("c", b)])
-    invalid = inputs.get("invalid", "repair")
-    ga = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gb = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    transform: list[Any] = []
-    if b.srid != a.srid:
-        gb = sql.SQL("ST_Transform({}, %s)").format(gb)
-        transform = [a.srid]
+    over = _over(inputs, sources, "target_features", "join_features")
+    head, params, ga, gb, transform = over.head, over.params, over.ga, over.gb, over.transform
     test = sql.SQL("{}({}, {})").format(sql.SQL(_RELATIONS[inputs.get("predicate",
                                                                       "intersects")]), ga, gb)
     taken: list[str] = []
@@ -529,14 +526,8 @@ def _build_summarize(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> S
         raise InvalidParameter("summary features of mixed geometry types are summarised by "
                                "tier 1 only", parameter="summary_features")
     kind = _kind(c.geometry_type)
-    head, params = _with([("s", z), ("c", c)])
-    invalid = inputs.get("invalid", "repair")
-    gz = _geometry(invalid, sql.SQL("s.{}").format(GEOM))
-    gc = _geometry(invalid, sql.SQL("c.{}").format(GEOM))
-    transform: list[Any] = []
-    if c.srid != z.srid:
-        gc = sql.SQL("ST_Transform({}, %s)").format(gc)
-        transform = [z.srid]
+    over = _over(inputs, sources, "polygons", "summary_features")
+    head, params, gz, gc, transform = over.head, over.params, over.ga, over.gb, over.transform
     extract = {"point": 1, "line": 2, "polygon": 3}[kind]
     if z.crs.is_geographic:  # on the spheroid, as tier 1 measures lon/lat
         measure = sql.SQL("ST_Length(x.piece::geography)" if kind == "line" else

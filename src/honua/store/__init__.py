@@ -32,7 +32,7 @@ __all__ = [
 
 def open_job_store(settings: Settings) -> JobStore:
     """The job store at ``settings.resolved_database_url`` (``sqlite:`` or ``postgresql:``)."""
-    return SqlJobStore(settings.resolved_database_url)
+    return SqlJobStore(settings.resolved_database_url, auto_migrate=settings.auto_migrate)
 
 
 def open_notifier(settings: Settings) -> Notifier:
@@ -60,7 +60,18 @@ def open_usage_ledger(settings: Settings) -> UsageLedger:
 
 
 def open_artifact_store(settings: Settings) -> ArtifactStore:
-    """The artifact folder ``settings.resolved_artifacts_dir``."""
+    """Objects on S3 when ``artifacts_url`` is ``s3://bucket/prefix``, else the artifact
+    folder ``settings.resolved_artifacts_dir`` (``file://...`` or ``artifacts_dir``)."""
+    url = settings.artifacts_url
+    if url.startswith("s3://"):
+        from honua.store.artifacts_s3 import S3ArtifactStore  # obstore only when used
+
+        return S3ArtifactStore.from_url(
+            url, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key)
+    if url and not url.startswith("file://"):
+        raise ValueError(f"artifacts_url {url!r}: use file:///folder or s3://bucket/prefix")
     return FilesystemArtifactStore(settings.resolved_artifacts_dir)
 
 

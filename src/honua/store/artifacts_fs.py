@@ -10,10 +10,13 @@ the file system, so no key can reach outside the root.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from honua.errors import Conflict, NotFound, Unavailable
 from honua.store.artifact_keys import check_key, check_prefix
@@ -21,6 +24,8 @@ from honua.store.artifact_keys import check_key, check_prefix
 __all__ = ["FilesystemArtifactStore"]
 
 _TEMP_PREFIX = ".tmp-"
+CHUNK_BYTES = 1024 * 1024
+"""What ``iter_bytes`` reads at a time."""
 
 
 class FilesystemArtifactStore:
@@ -81,8 +86,65 @@ class FilesystemArtifactStore:
             raise NotFound(f"there is no stored artifact {key!r}")
         return path
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Move ``path`` in (one rename on the same file system, else a copy, then a rename)."""
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                raise IsADirectoryError(str(target))
+            try:
+                os.replace(path, target)
+            except OSError:  # another file system: copy next to the target, then rename
+                handle, temp = tempfile.mkstemp(dir=target.parent, prefix=_TEMP_PREFIX,
+                                                suffix=".part")
+                os.close(handle)
+                try:
+                    shutil.copyfile(path, temp)
+                    os.chmod(temp, 0o644)
+                    os.replace(temp, target)
+                except BaseException:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(temp)
+                    raise
+                path.unlink()
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+            raise Conflict(f"cannot store artifact {key!r}: a file and a folder would "
+                           "have the same name") from exc
+        except OSError as exc:
+            raise Unavailable(f"cannot store artifact {key!r} ({exc.strerror}); "
+                              "try again shortly") from exc
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        try:
+            if path.is_file():
+                return path.stat().st_size
+        except OSError:
+            pass
+        raise NotFound(f"there is no stored artifact {key!r}")
+
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            file = path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(f"there is no stored artifact {key!r}") from None
+        return _chunks(file)
+
+    def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
+        """None: files on disk are streamed by the server (``local_path``)."""
+        self._path(key)
+        return None
+
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key))
+
+
+def _chunks(file: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    with file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

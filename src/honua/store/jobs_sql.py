@@ -23,7 +23,7 @@ from honua.core.context import MessageLevel
 from honua.core.fronts import Front
 from honua.core.jobs import FINISHED, Job, JobStatus, Message, no_such_job
 from honua.core.provenance import ProvenanceRecord
-from honua.store import sql_tenants
+from honua.store import schema_versions, sql_tenants
 from honua.store.records import (
     as_utc,
     check_page,
@@ -62,11 +62,17 @@ _FINISHED_VALUES = sorted(status.value for status in FINISHED)
 
 class SqlJobStore:
     """``honua.types.JobStore`` on the database at ``url`` (``sqlite:///...`` or
-    ``postgresql+psycopg://...``); creates its tables if they are missing."""
+    ``postgresql+psycopg://...``); creates or upgrades its schema as
+    ``store.schema_versions`` explains (``auto_migrate``: whether a stamped PostgreSQL
+    database of an older revision is upgraded at start, or refused)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
         postgres = parse_url(url).get_backend_name() == "postgresql"
-        self._database = Database(url, metadata, what="job",
+
+        def create(conn: sa.Connection) -> None:
+            schema_versions.ensure(conn, auto_migrate=auto_migrate)
+
+        self._database = Database(url, metadata, what="job", create=create,
                                   prepare=sql_tenants.install if postgres else None)
         self._engine = self._database.engine
         if postgres:

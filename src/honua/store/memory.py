@@ -14,7 +14,7 @@ import datetime as dt
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from honua.core.fronts import Front
@@ -279,6 +279,20 @@ class MemoryArtifactStore:
         """None (nothing is on disk), or ``NotFound`` like the filesystem store."""
         if not self.exists(key):
             raise NotFound(f"there is no stored artifact {key!r}")
+        return None
+
+    def put_file(self, key: str, path: Path) -> None:
+        self.put(key, path.read_bytes())  # memory holds it whole anyway
+        path.unlink()
+
+    def size(self, key: str) -> int:
+        return len(self.get(key))
+
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        return iter([self.get(key)])
+
+    def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
+        check_key(key)
         return None
 
 

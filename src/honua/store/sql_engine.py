@@ -99,11 +99,14 @@ class Database:
     Every SQL store (jobs, identities) opens its database this way. SQLite has one
     writer at a time and its busy handler waits by sleeping (up to 100 ms a try), so a
     process's writers queue on a lock instead; on PostgreSQL, concurrent table creation
-    by several front processes is serialised by an advisory lock. ``prepare`` runs in the
-    same transaction, after the tables exist (the job store's row security).
+    by several front processes is serialised by an advisory lock. ``create`` makes the
+    tables (default: ``metadata.create_all``; the job store migrates its schema instead,
+    ``store.schema_versions``); ``prepare`` runs in the same transaction, after the tables
+    exist (the job store's row security).
     """
 
     def __init__(self, url: str, metadata: sa.MetaData, *, what: str,
+                 create: Callable[[sa.Connection], object] | None = None,
                  prepare: Callable[[sa.Connection], None] | None = None) -> None:
         self.engine = create_engine(url)
         self._writer = writer(self.engine)
@@ -114,7 +117,7 @@ class Database:
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                                  {"key": _SCHEMA_LOCK_KEY})
-                metadata.create_all(conn)
+                (create or metadata.create_all)(conn)
                 if prepare is not None:
                     prepare(conn)
         except BaseException:

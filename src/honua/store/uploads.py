@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from honua.core.quotas import over_stored_quota, stored_quota_bytes
-from honua.errors import InvalidParameter, NotFound, OverQuota, PayloadTooLarge
+from honua.errors import HonuaError, InvalidParameter, NotFound, OverQuota, PayloadTooLarge
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
+from honua.store import uploads_shared
 from honua.store.memory import MemoryUsageLedger
 from honua.store.ogr_isolated import IsolatedOgr, ReaderLimits
 from honua.store.uploads_checks import (
@@ -60,7 +61,7 @@ from honua.store.uploads_checks import (
     remove_tree,
     safe_name,
 )
-from honua.types import UsageLedger
+from honua.types import ArtifactStore, UsageLedger
 
 __all__ = ["FORMATS", "Incoming", "NoSuchUpload", "Upload", "UploadLimits", "UploadStore"]
 
@@ -144,8 +145,12 @@ class UploadStore:
     def __init__(self, root: Path, limits: UploadLimits | None = None,
                  clock: Callable[[], dt.datetime] = _utcnow, *,
                  formats: tuple[Format, ...] = FORMATS,
-                 reader: IsolatedOgr | None = None, usage: UsageLedger | None = None) -> None:
+                 reader: IsolatedOgr | None = None, usage: UsageLedger | None = None,
+                 shared: ArtifactStore | None = None) -> None:
         self.root = Path(root).absolute()
+        self.shared = shared
+        """Where uploads are published for the other fronts (``uploads_shared``): the
+        object store of a scaled-out installation; None keeps them on this machine."""
         self.limits = limits or UploadLimits()
         self.clock = clock
         self.formats = formats
@@ -159,8 +164,10 @@ class UploadStore:
         return f"UploadStore({str(self.root)!r})"
 
     @classmethod
-    def from_settings(cls, settings: Settings, usage: UsageLedger | None = None) -> UploadStore:
-        """The upload area ``<data_dir>/uploads`` with the configured limits."""
+    def from_settings(cls, settings: Settings, usage: UsageLedger | None = None,
+                      shared: ArtifactStore | None = None) -> UploadStore:
+        """The upload area ``<data_dir>/uploads`` with the configured limits, shared
+        through ``shared`` when given."""
         mb = 1 << 20
         return cls(settings.data_dir / "uploads", UploadLimits(
             max_bytes=int(settings.upload_max_mb * mb),
@@ -172,7 +179,8 @@ class UploadStore:
             tenant_quota_bytes=int(settings.quota_upload_mb * mb),
             tenant_stored_bytes=stored_quota_bytes(settings)),
             formats=allowed_formats(settings.allowed_formats),
-            reader=IsolatedOgr(ReaderLimits.from_settings(settings)), usage=usage)
+            reader=IsolatedOgr(ReaderLimits.from_settings(settings)), usage=usage,
+            shared=shared)
 
     # -- adding ---------------------------------------------------------------------------------
     def begin(self, filename: str, *, owner: str = "", tenant: str = "", media_type: str = "",
@@ -264,8 +272,11 @@ class UploadStore:
             self.usage.add(_key(upload_id), upload.tenant, _bytes_in(data))
             try:
                 os.replace(staging, final)
+                if self.shared is not None:
+                    uploads_shared.publish(self.shared, upload_id, final)
             except BaseException:
                 self.usage.remove_prefix(_key(upload_id))
+                remove_tree(final)
                 raise
         except (InvalidParameter, PayloadTooLarge) as exc:
             raise type(exc)(f"upload {incoming.name!r} refused: {exc.message}") from None
@@ -297,6 +308,8 @@ class UploadStore:
                                f"{self.limits.ttl.total_seconds() / 3600:g} h; upload the file again)")
         if not isinstance(upload_id, str) or not _ID.match(upload_id):
             raise missing
+        if self.shared is not None:
+            self._sync(upload_id, missing, owner, tenant)
         try:
             upload = Upload.from_json(json.loads((self.root / upload_id / "upload.json").read_text()))
         except (OSError, ValueError, KeyError):
@@ -305,6 +318,32 @@ class UploadStore:
                 or (tenant is not None and upload.tenant != tenant) or upload.expires <= self.clock()):
             raise missing
         return upload
+
+    def _sync(self, upload_id: str, missing: NoSuchUpload, owner: str | None,
+              tenant: str | None) -> None:
+        """Make the local copy match the shared one: fetched when only the shared store has
+        it (after checking the record's owner), dropped when the shared one is gone."""
+        assert self.shared is not None
+        shared = uploads_shared.record(self.shared, upload_id)
+        folder = self.root / upload_id
+        if shared is None:
+            if folder.is_dir():  # deleted by another front
+                remove_tree(folder)
+            raise missing
+        if folder.is_dir():
+            return
+        if (owner is not None and shared.get("owner") != owner) or (
+                tenant is not None and shared.get("tenant", "") != tenant):
+            raise missing
+        staging = self.root / _INCOMING / f"{upload_id}.{secrets.token_hex(4)}.fetch"
+        try:
+            uploads_shared.fetch(self.shared, upload_id, staging)
+            with contextlib.suppress(OSError):  # another request fetched it first: fine
+                os.replace(staging, folder)
+        except NotFound:
+            raise missing from None
+        finally:
+            remove_tree(staging)
 
     def list(self, *, owner: str | None = None, tenant: str | None = None) -> list[Upload]:
         found = []
@@ -333,6 +372,8 @@ class UploadStore:
     # -- removing -------------------------------------------------------------------------------
     def delete(self, upload_id: str, *, owner: str | None = None, tenant: str | None = None) -> Upload:
         upload = self.get(upload_id, owner=owner, tenant=tenant)
+        if self.shared is not None:
+            uploads_shared.remove(self.shared, upload.id)
         remove_tree(self.root / upload.id)
         self.usage.remove_prefix(_key(upload.id))
         return upload
@@ -350,6 +391,9 @@ class UploadStore:
             except (OSError, ValueError, KeyError):
                 continue
             if expires <= now:
+                if self.shared is not None:
+                    with contextlib.suppress(HonuaError):  # the next round tries again
+                        uploads_shared.remove(self.shared, entry.name)
                 remove_tree(entry)
                 self.usage.remove_prefix(_key(entry.name))
                 removed += 1

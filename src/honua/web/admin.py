@@ -3,8 +3,13 @@
 Jobs of every process, tenant and owner (filters: process, state, owner),
 counts per state and per resource class, the queue's depth, the workers and
 their memory, the latest failures with their messages, and buttons to cancel
-or dismiss a job. The page reads ``/admin/summary`` (JSON) every few seconds
-to keep its counts live; the buttons POST to ``/admin/jobs/{id}/cancel`` and
+or dismiss a job. The page follows ``/admin/events`` (Server-Sent Events, the same
+filters as the page): a ``summary`` event with the counts and the job list at once and
+after every change of any job, woken by the recorder's writes in this front
+(``core.changes.ANY_JOB``) and re-read every ``REREAD`` seconds for other fronts' writes.
+Only a browser without ``EventSource``, or whose stream is refused, falls back to
+reading ``/admin/summary`` every few seconds. The buttons POST to
+``/admin/jobs/{id}/cancel`` and
 ``/dismiss``. Anonymous callers get 401, others without an admin role
 (``settings.admin_roles``) 403, as JSON problems or a page for a browser.
 
@@ -15,7 +20,8 @@ ArcGIS Server) is kept on every link and request the page makes.
 from __future__ import annotations
 
 import collections
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,10 +31,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from honua.core.changes import ANY_JOB
 from honua.core.jobs import Job, JobStatus
 from honua.errors import HonuaError, NoSuchJob
 from honua.settings import Settings
 from honua.types import JobService
+from honua.web.events import KEEPALIVE, REREAD, frame, sse_response
 from honua.web.identity import principal_of
 from honua.web.negotiate import wants_html
 from honua.web.pages import environment
@@ -149,6 +157,7 @@ class Dashboard:
             crumbs=[("Honua", "/api?f=html"), ("Admin", "")], surface="admin",
             title="Operator dashboard", summary=summary, jobs=jobs, total=total,
             filters=filters, states=[s.value for s in STATES], token=token,
+            events=f"/admin/events?{request.url.query}",
             processes=sorted(d.id for d in self.manager.registry))
         return HTMLResponse(html, headers={"Vary": "Accept", "Cache-Control": "no-store"})
 
@@ -157,6 +166,27 @@ class Dashboard:
             return refused
         return Response(orjson.dumps(await run_in_threadpool(self.summary)),
                         media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    async def events(self, request: Request) -> Response:
+        """The dashboard's live feed (module docstring); refused like the page."""
+        if (refused := self._refusal(request)) is not None:
+            return refused
+        return sse_response(self._stream(request))
+
+    async def _stream(self, request: Request) -> AsyncIterator[bytes]:
+        last: dict[str, Any] | None = None
+        quiet_since = time.monotonic()
+        while True:  # ends when the browser goes: Starlette cancels the stream
+            summary = await run_in_threadpool(self.summary)
+            jobs, total, _ = await run_in_threadpool(self.jobs, request)
+            state = {**summary, "jobs": jobs, "numberMatched": total}
+            if state != last:
+                yield frame("summary", state)
+                last, quiet_since = state, time.monotonic()
+            elif time.monotonic() - quiet_since >= KEEPALIVE:
+                yield b": nothing new\n\n"
+                quiet_since = time.monotonic()
+            await self.manager.changed(ANY_JOB, REREAD)
 
     def _action(self, act: Callable[[str], Job]) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
@@ -179,6 +209,7 @@ def routes(services: AdminServices) -> list[Route]:
     return [
         Route("/admin", dashboard.page, methods=["GET"]),
         Route("/admin/summary", dashboard.summary_json, methods=["GET"]),
+        Route("/admin/events", dashboard.events, methods=["GET"]),
         Route("/admin/jobs/{job_id}/cancel", dashboard._action(services.manager.cancel),
               methods=["POST"]),
         Route("/admin/jobs/{job_id}/dismiss", dashboard._action(services.manager.dismiss),

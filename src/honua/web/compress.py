@@ -100,7 +100,11 @@ class CompressionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        coding = choose_coding(Headers(scope=scope).get("accept-encoding", ""))
+        headers = Headers(scope=scope)
+        # a ranged download (a stored result resumed) names bytes of the file as stored:
+        # compressing the 206 body would break Content-Range, so it goes as it is
+        coding = ("identity" if "range" in headers
+                  else choose_coding(headers.get("accept-encoding", "")))
         responder: IdentityResponder
         if coding == "br":
             responder = BrotliResponder(self.app, self.minimum_size)

@@ -27,7 +27,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["CorsMiddleware"]
 
 ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
-EXPOSED_HEADERS = "Location, Link, Preference-Applied, Retry-After, Content-Disposition"
+EXPOSED_HEADERS = ("Location, Link, Preference-Applied, Retry-After, Content-Disposition, "
+                   "X-Request-Id, Content-Range, Accept-Ranges")
+"""The answer headers a page may read beyond the CORS-safelisted ones: where an async job
+lives (``Location``), paging and job links (``Link``), whether ``Prefer: respond-async`` held,
+when to retry a 429/503, a download's file name, the request id to quote in a bug report
+(``web.request_log``), and how a ranged download of a stored result was answered."""
 MAX_AGE = "86400"
 
 

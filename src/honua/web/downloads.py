@@ -1,7 +1,11 @@
-"""Feature downloads in the formats GIS tools open directly: GeoJSON, FlatGeobuf, GeoPackage.
+"""Feature downloads in the formats GIS tools open directly: GeoJSON, FlatGeobuf, GeoPackage
+and KMZ (Google Earth, ArcGIS's GP ``f=kmz``).
 
-Asked by ``f=geojson|fgb|gpkg`` or by ``Accept`` (``application/geo+json``,
-``application/flatgeobuf``, ``application/geopackage+sqlite3``). FlatGeobuf and
+Asked by ``f=geojson|fgb|gpkg|kmz`` or by ``Accept`` (``application/geo+json``,
+``application/flatgeobuf``, ``application/geopackage+sqlite3``,
+``application/vnd.google-earth.kmz``). KML knows only WGS 84 longitude/latitude, so a
+KMZ's features are reprojected first and written by GDAL's KML driver as ``doc.kml``
+inside the zip, the name Google Earth and ArcGIS look for. FlatGeobuf and
 GeoPackage are written by GDAL (``store.catalog_ogr.write`` through pyogrio) into a
 temporary file on a worker thread -- never on the event loop -- and streamed from
 disk; the file is removed once sent. GeoJSON needs no GDAL: the server's own writer,
@@ -14,6 +18,7 @@ import contextlib
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +31,7 @@ from honua.errors import NotSupported
 from honua.geo import precision
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import write_features
+from honua.geo.reproject import to_crs
 from honua.store import catalog_ogr
 
 __all__ = ["FORMATS", "Download", "download_response", "requested_download"]
@@ -44,7 +50,9 @@ FORMATS = {
     "geojson": Download("geojson", "application/geo+json", ".geojson", None),
     "fgb": Download("fgb", "application/flatgeobuf", ".fgb", "FlatGeobuf"),
     "gpkg": Download("gpkg", "application/geopackage+sqlite3", ".gpkg", "GPKG"),
+    "kmz": Download("kmz", "application/vnd.google-earth.kmz", ".kmz", "KML"),
 }
+KML_CRS = "EPSG:4326"
 _BY_MEDIA_TYPE = {d.media_type: d for d in FORMATS.values() if d.driver is not None}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -76,6 +84,8 @@ def _write(collection: FeatureCollection, download: Download, name: str) -> Path
     try:
         if download.driver is None:
             path.write_bytes(write_features(collection, precision.DEFAULT))
+        elif download.key == "kmz":
+            _write_kmz(collection, path, name)
         else:
             path.unlink()  # GDAL creates it
             catalog_ogr.write(path, [collection], layer=name, driver=download.driver)
@@ -84,6 +94,16 @@ def _write(collection: FeatureCollection, download: Download, name: str) -> Path
             path.unlink()
         raise
     return path
+
+
+def _write_kmz(collection: FeatureCollection, path: Path, name: str) -> None:
+    """``collection`` in WGS 84 as ``doc.kml`` zipped into ``path``."""
+    wgs84 = to_crs(collection, KML_CRS)
+    with tempfile.TemporaryDirectory(prefix="honua-kmz-") as folder:
+        document = Path(folder) / "doc.kml"
+        catalog_ogr.write(document, [wgs84], layer=name, driver="KML")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(document, "doc.kml")
 
 
 async def download_response(collection: object, download: Download,

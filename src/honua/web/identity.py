@@ -15,7 +15,8 @@ answered at once by ``refuse`` (given by ``app.py``, which knows which
 protocol owns a path): OGC API and WPS answer 401 with ``WWW-Authenticate``,
 GPServer its 499/498 error JSON. Discovery and log-in stay reachable without
 credentials, as on ArcGIS Server and pygeoapi: ``/arcgis/rest/info``, the
-token service, the ``/api`` landing page and conformance, and CORS preflights.
+token service, the ``/api`` landing page and conformance, and CORS preflights; the API
+definition and its interactive page are shown to such callers with the public processes only.
 
 A server that refuses anonymous callers but has processes an ``[[honua.access]]``
 rule marks public lets an anonymous request in as ``PUBLIC_ANONYMOUS`` only where
@@ -57,6 +58,12 @@ OPEN_PATHS = frozenset({
 })
 OPEN_PREFIXES = ("/static/",)
 """The pages' scripts and style (Leaflet, ``web/static``): the same for everyone."""
+DESCRIPTION_PATHS = frozenset({"/api/openapi", "/api/docs"})
+DESCRIPTION_PREFIXES = ("/api/docs/static/",)
+"""The API's description and its interactive page (Swagger UI with its assets): open to
+anonymous callers of a closed server, as on pygeoapi, so that a client can learn how to log
+in and call; such a caller is public-only there (``PUBLIC_ANONYMOUS``), so the definition
+lists only the public processes — the paths of uploads, collections and jobs are no secret."""
 FORM = "application/x-www-form-urlencoded"
 Refusal = Callable[[Request, HonuaError], Response]
 RoutePredicate = Callable[[Scope], bool]
@@ -153,6 +160,8 @@ class IdentityMiddleware:
             if not allowed:
                 if self.public_route is not None and self.public_route(scope):
                     return PUBLIC_ANONYMOUS
+                if _describes(scope["path"]):
+                    return PUBLIC_ANONYMOUS
                 raise unauthenticated()
         return principal
 
@@ -168,6 +177,10 @@ class IdentityMiddleware:
             token = form_value(body, b"token")
         return Credentials(bearer=bearer, api_key=headers.get("x-api-key", "").strip(),
                            token=token), receive
+
+
+def _describes(path: str) -> bool:
+    return path in DESCRIPTION_PATHS or path.startswith(DESCRIPTION_PREFIXES)
 
 
 def _bearer(value: str) -> str:

@@ -6,11 +6,13 @@ What is counted, and where it is heard:
   ``honua_http_request_duration_seconds{surface}``: by ``web.request_log`` for every request;
   the surface is the protocol whose path was asked (``ogcapi``, ``gpserver``, ``wps``,
   ``ops`` for probes and metrics, ``other``).
-- ``honua_jobs_total{process,status}``: every persisted change of a job's status (the
+- ``honua_jobs_total{process,status,tier}``: every persisted change of a job's status (the
   recorder's observers), so a job that succeeds counts once under ``submitted``, once
   under ``running`` and once under ``succeeded``; a synchronous run is recorded in one
-  write and counts only under its end state.
-- ``honua_job_duration_seconds{process,outcome}``: running time of each job that ended
+  write and counts only under its end state. ``tier`` is where the job runs or ran
+  (``shapely`` in a worker, ``postgis``, ``workflow``, ``cache``, a plugin's own; ``none``
+  before one is chosen), so a fallback from PostGIS shows as a count moving tiers.
+- ``honua_job_duration_seconds{process,outcome,tier}``: running time of each job that ended
   after it started (histogram).
 - ``honua_worker_restarts_total``: worker processes replaced (after ``worker_max_jobs``,
   a crash, a limit), from the local pool.
@@ -74,6 +76,11 @@ class _StoreGauges(Collector):
         yield GaugeMetricFamily("honua_jobs_running", "Jobs running now", value=running)
 
 
+NO_TIER = "none"
+"""The ``tier`` label of a job no tier was chosen for yet (a label value cannot be empty in
+every Prometheus client library's eyes, and an explicit word reads better in a query)."""
+
+
 class Metrics:
     """The server's metrics: one registry per application (tests build many)."""
 
@@ -89,9 +96,10 @@ class Metrics:
                                          "Time to answer an HTTP request (to its first byte "
                                          "for a streamed body)", ("surface",), registry=owned)
         self.jobs = Counter("honua_jobs", "Job status changes, by the status entered",
-                            ("process", "status"), registry=owned)
+                            ("process", "status", "tier"), registry=owned)
         self.job_seconds = Histogram("honua_job_duration_seconds",
-                                     "Running time of finished jobs", ("process", "outcome"),
+                                     "Running time of finished jobs",
+                                     ("process", "outcome", "tier"),
                                      buckets=JOB_BUCKETS, registry=owned)
         self.worker_restarts = Counter("honua_worker_restarts",
                                        "Worker processes replaced", registry=owned)
@@ -107,10 +115,11 @@ class Metrics:
 
     def observe_job(self, job: Job) -> None:
         """A recorder observer: count the status entered, time the run that ended."""
-        self.jobs.labels(job.process_id, job.status.value).inc()
+        tier = job.tier or NO_TIER
+        self.jobs.labels(job.process_id, job.status.value, tier).inc()
         if job.status.finished and job.started is not None and job.finished is not None:
             seconds = max(0.0, (job.finished - job.started).total_seconds())
-            self.job_seconds.labels(job.process_id, job.status.value).observe(seconds)
+            self.job_seconds.labels(job.process_id, job.status.value, tier).observe(seconds)
 
     def worker_restarted(self) -> None:
         self.worker_restarts.inc()

@@ -91,6 +91,15 @@ def test_features_by_url_of_this_servers_collection(client):
     assert len(value["features"]) == 3
 
 
+def test_features_by_url_are_in_the_ledger_with_their_url(client, services):
+    url = "http://testserver/api/collections/cities/items?limit=2"
+    assert len(_buffer(client, {"url": url})["results"][0]["value"]["features"]) == 2
+    store = services.manager.recorder.store
+    job = next(j for j in services.manager.list(limit=20)[0] if j.process_id == "buffer")
+    origin = store.provenance(job.id).inputs["features"]["origin"]
+    assert origin["url"] == url and origin["layer"] == "cities"
+
+
 def test_features_by_url_with_out_sr(client):
     url = "http://testserver/api/collections/cities/items?limit=1"
     value = _buffer(client, {"url": url}, **{"env:outSR": "3857"})["results"][0]["value"]

@@ -3,17 +3,15 @@ socket (uvicorn), as a browser's EventSource reads it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 
 import httpx
 import pytest
 
-from honua.app import build_services, create_app
-from honua.core.identity import ApiKey, hash_key, new_key
-from honua.settings import Settings
+from honua.app import create_app
 from tests.support.servers import serve
+from tests.support.tenants import tenant_services
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
@@ -38,16 +36,9 @@ def read_events(response: httpx.Response, limit: float = 60.0) -> list[tuple[str
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("events") / "data", workers=2,
-                        cleanup_interval_seconds=3600,
-                        process_modules=("tests.plugins.misbehaving",))
-    services = build_services(settings)
-    keys = {}
-    for name, tenant in (("a", "t1"), ("b", "t2")):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset({"user"}),
-            dt.datetime.now(dt.UTC)))
+    settings, services, keys = tenant_services(
+        tmp_path_factory.mktemp("events") / "data", workers=2, cleanup_interval_seconds=3600,
+        process_modules=("tests.plugins.misbehaving",))
     with serve(create_app(settings, services=services)) as base:
         yield base, keys
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from starlette.testclient import TestClient
 
-from honua.app import build_services, create_app
-from honua.core.identity import ApiKey, hash_key, new_key
 from honua.core.provenance import software_versions
 from tests.adapters.ogcapi.conftest import poll
+from tests.support.tenants import TWO_TENANTS, tenant_server
 
 
 def _job_of(response) -> str:
@@ -98,22 +94,23 @@ def test_registered_layer_links_to_the_run_that_made_it(client, buffer_request):
     assert any(e.get("prov:type") == "honua:Collection" for e in prov["entity"].values())
 
 
+def test_input_by_url_records_the_url_and_the_layer(client, services, buffer_request):
+    buffer_request["outputs"] = {"result": {"registerAs": {"collectionId": "by_url"}}}
+    assert client.post("/api/processes/buffer/execution", json=buffer_request).status_code == 200
+    href = "http://testserver/api/collections/by_url"
+    response = client.post("/api/processes/buffer/execution", json={
+        "inputs": {"features": {"href": href}, "distance": 5}})
+    assert response.status_code == 200, response.text
+    origin = services.manager.recorder.store.provenance(_job_of(response)).inputs[
+        "features"]["origin"]
+    assert origin["url"] == href and origin["layer"] == "by_url"
+
+
 @pytest.fixture
 def tenants(tmp_path):
-    from honua.settings import Settings
-
-    settings = Settings(data_dir=tmp_path / "data", workers=1, cleanup_interval_seconds=3600)
-    services = build_services(settings)
-    keys = {}
-    for name, tenant, roles in (("a", "t1", {"user"}), ("b", "t2", {"user"}),
-                                ("root", "ops", {"admin"})):
-        keys[name] = {"X-API-Key": new_key()}
-        services.authenticator.store.add_key(ApiKey(
-            name, hash_key(keys[name]["X-API-Key"]), tenant, frozenset(roles),
-            dt.datetime.now(dt.UTC)))
-    with TestClient(create_app(settings, services=services),
-                    raise_server_exceptions=False) as client:
-        yield client, keys, services
+    with tenant_server(tmp_path / "data", users=(*TWO_TENANTS, ("root", "ops", ("admin",))),
+                       workers=1, cleanup_interval_seconds=3600) as served:
+        yield served
 
 
 def test_another_tenants_provenance_is_unknown(tenants, buffer_request):

@@ -277,3 +277,31 @@ def test_chaining_in_wps20(wps):
     response = wps.post("/wps", content=outer)
     assert response.status_code == 200
     assert abs(_max_ground_distance(response.text) - 200) < 1.0
+
+
+def _ledger_inputs(client, process_id: str) -> dict:
+    manager = client.app.state.services.manager
+    job = next(j for j in manager.list(limit=50)[0] if j.process_id == process_id)
+    for _ in range(100):  # the entry is completed just after the job ends
+        try:
+            return dict(manager.provenance(job.id)[0].inputs)
+        except Exception:  # noqa: BLE001 - not written yet
+            import time
+            time.sleep(0.05)
+    raise AssertionError(f"no ledger entry for job {job.id}")
+
+
+def test_ledger_records_a_fetched_reference_origin(tmp_path, external):
+    """An input read from a URL is recorded in the ledger with that URL and the SHA-256 of
+    the bytes fetched (so a reader can tell later what the server saw there)."""
+    import hashlib
+
+    settings = wps_settings(tmp_path / "data", reference_allow_hosts=("127.0.0.1",))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        href = f"{external}/point.geojson"
+        post(client, _buffer_from(href))
+        origin = _ledger_inputs(client, "buffer")["features"]["origin"]
+        fetched = point_geojson(10.0, 50.0)
+        fetched = fetched.encode() if isinstance(fetched, str) else fetched
+        assert origin == {"url": href, "sha256": hashlib.sha256(fetched).hexdigest(),
+                          "bytes": len(fetched)}

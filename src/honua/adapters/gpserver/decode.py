@@ -54,14 +54,16 @@ def merge(query: Iterable[tuple[str, str]], body: Iterable[tuple[str, str]]) -> 
     return params
 
 
-RESULT_FORMATS = (*FORMATS, "geojson")
-"""A GP result also answers ``f=geojson`` (as ArcGIS's does, for feature results)."""
+FILE_FORMATS = ("geojson", "kmz")
+RESULT_FORMATS = (*FORMATS, *FILE_FORMATS)
+"""A GP result also answers ``f=geojson`` and ``f=kmz`` (as ArcGIS's does, for feature
+results): a file to download."""
 
 
 def response_format(params: Mapping[str, str], default: str = "html",
                     allowed: tuple[str, ...] = FORMATS) -> str:
     f = (params.get("f") or default).strip().lower()
-    if f == "geojson" and f in allowed:
+    if f in FILE_FORMATS and f in allowed:
         return f
     if f not in FORMATS:
         raise InvalidParameter(f"format f={f!r} is not supported; use f=json, f=pjson or f=html",
@@ -184,7 +186,25 @@ def options(mode: Mode, env: Environment, service: str, task: str,
     field pins the tier (``core.tiers``)."""
     tier = pinned_tier((params or {}).get("tier"))
     return ExecutionOptions(mode=mode, strict=True, outputs=outputs or {}, tier=tier,
-                            hints={"gpserver": {**env.hints(), "service": service, "task": task}})
+                            hints={"gpserver": {**env.hints(), "service": service, "task": task}},
+                            origins=url_origins(params or {}))
+
+
+def url_origins(params: Mapping[str, str]) -> dict[str, Any]:
+    """The URL of each parameter given as ``{"url": ...}`` (a layer of this server), for
+    the ledger beside the layer the core reads. Cheap: only values that can be one are
+    parsed, and the decoders have already refused any that is not."""
+    out: dict[str, Any] = {}
+    for name, text in params.items():
+        if not (isinstance(text, str) and text.lstrip().startswith("{") and '"url"' in text):
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, Mapping) and isinstance(value.get("url"), str):
+            out[name] = {"url": value["url"][:2048]}
+    return out
 
 
 def registered_outputs(params: Mapping[str, str],

@@ -17,11 +17,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
-from honua.adapters.gpserver import decode, encode, form
+from honua.adapters.gpserver import decode, encode, form, gptypes
 from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
@@ -381,17 +381,32 @@ class GPServer:
         if name not in task.outputs:
             raise NotFound(f"task {task.name!r} has no output parameter {name!r}; its outputs "
                            f"are: {', '.join(task.outputs)}")
+        core = task.outputs[name]
+        param = definition.description.output(core)
+        assert param is not None, core  # the task's outputs are its process's
+        env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
+        if call.f == "geojson" and env.out_sr is None and env.precision is None:
+            streamed = await self._stored_file(job, core, f"{job.id}-{name}")
+            if streamed is not None:
+                return streamed
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
             raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
                            "results (see its messages)") from None
-        core = task.outputs[name]
-        param = definition.description.output(core)
-        assert param is not None, core  # the task's outputs are its process's
-        env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
-        if call.f == "geojson":  # the feature result as a GeoJSON file, as ArcGIS offers
-            return await self._geojson(outputs.get(core), env, f"{job.id}-{name}")
+        if param.data_type is DataType.FILE and call.f not in decode.FILE_FORMATS:
+            try:
+                url = await run_in_threadpool(self.manager.result_url, job.id, core)
+            except JobFailed:
+                raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
+                               "results (see its messages)") from None
+            if url is not None:  # a big file in an object store: its signed URL is the value
+                signed: dict[str, Any] = {"paramName": name, "value": {"url": url},
+                                          "dataType": gptypes.data_type(param)}
+                return self.answer(call, signed, "param.html",
+                                   self.crumbs(call, service, task, job.id), kind="Result")
+        if call.f in decode.FILE_FORMATS:  # the feature result as a file, as ArcGIS offers
+            return await self._file(outputs.get(core), env, f"{job.id}-{name}", call.f)
         job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}"
         document = await run_in_threadpool(
             encode.result, param, outputs.get(core), env, service.maximum_records,
@@ -406,15 +421,29 @@ class GPServer:
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
 
-    async def _geojson(self, value: Any, env: decode.Environment, name: str) -> Response:
+    async def _stored_file(self, job: Job, core: str, name: str) -> Response | None:
+        """A feature result a chunked run kept as a GeoJSON file, sent from that file in
+        chunks as it is (already at the default precision, in the job's own CRS): never
+        read whole into the server. None when the result is kept as a value."""
+        try:
+            path = await run_in_threadpool(self.manager.result_file, job.id, core)
+        except JobFailed:
+            return None  # the usual answer says why
+        if path is None:
+            return None
+        return FileResponse(path, media_type=FORMATS["geojson"].media_type,
+                            filename=f"{name}.geojson")
+
+    async def _file(self, value: Any, env: decode.Environment, name: str,
+                    key: str) -> Response:
         if isinstance(value, Geometry):
             value = FeatureCollection.from_geometries([value.shape], crs=value.crs)
         if not isinstance(value, FeatureCollection):
-            raise InvalidParameter("f=geojson is offered for feature results only; use f=json",
+            raise InvalidParameter(f"f={key} is offered for feature results only; use f=json",
                                    parameter="f")
         if env.out_sr is not None:
             value = await run_in_threadpool(to_crs, value, env.out_sr)
-        download = FORMATS["geojson"]
+        download = FORMATS[key]
         return await download_response(
             rounded(value, DEFAULT.asking(env.precision)), download, name)
 
@@ -424,13 +453,20 @@ class GPServer:
         _, task, definition, job = await self._job(call)
         name = call.path("param")
         core = task.outputs.get(name, "")
+        param = definition.description.output(core)
+        if param is not None and param.data_type is DataType.FILE:
+            try:
+                url = await run_in_threadpool(self.manager.result_url, job.id, core)
+            except JobFailed:
+                url = None  # answered below, as for any output
+            if url is not None:  # the bytes come from the object store, not through here
+                return RedirectResponse(url, status_code=302)
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
             raise Conflict(f"job {job.id} ended {encode.JOB_STATUS[job.status]}; it has no "
                            "results (see its messages)") from None
         value = outputs.get(core)
-        param = definition.description.output(core)
         if param is not None and isinstance(value, FeatureCollection | list):
             env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
             document = await run_in_threadpool(encode.result, param, value, env, sys.maxsize,

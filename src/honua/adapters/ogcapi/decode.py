@@ -137,6 +137,28 @@ def asked_mode(prefer: str | None) -> Mode:
     return Mode.ASYNC if "respond-async" in tokens else Mode.AUTO
 
 
+def url_origins(document: Any) -> dict[str, Any]:
+    """The URL each input given by reference (``href``, ``collection``) named, for the
+    ledger: the core records the layer it read, this adds the address the client gave."""
+    def one(value: Any) -> dict[str, str] | None:
+        if isinstance(value, Mapping) and "value" not in value:
+            url = value.get("href", value.get("collection"))
+            if isinstance(url, str):
+                return {"url": url[:2048]}
+        return None
+
+    out: dict[str, Any] = {}
+    inputs = document.get("inputs") if isinstance(document, Mapping) else None
+    for name, value in (inputs.items() if isinstance(inputs, Mapping) else ()):
+        if isinstance(value, list):
+            found = [one(v) for v in value]
+            if any(found):
+                out[name] = found
+        elif (origin := one(value)) is not None:
+            out[name] = origin
+    return out
+
+
 QUALIFIERS = frozenset({"value", "mediaType", "encoding", "schema"})
 
 
@@ -187,7 +209,8 @@ def decode_execute(body: bytes, description: ProcessDescription, prefer: str | N
         raise InvalidParameter(f"'response' must be 'raw' or 'document', got {response!r}")
     return inputs, ExecutionOptions(mode=asked_mode(prefer), outputs=outputs, response=response,
                                     tier=pinned_tier(document.get("tier")),
-                                    subscriber=subscriber_from_json(document.get("subscriber")))
+                                    subscriber=subscriber_from_json(document.get("subscriber")),
+                                    origins=url_origins(document))
 
 
 def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:

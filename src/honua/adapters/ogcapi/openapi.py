@@ -40,7 +40,7 @@ _UNAUTHENTICATED = {
     "headers": {"WWW-Authenticate": {"description": "Bearer challenge (RFC 6750)",
                                      "schema": {"type": "string"}}},
     "content": _PROBLEM}
-_OPEN = ("/", "/conformance")
+_OPEN = ("/", "/conformance", "/openapi")
 """Paths answered without credentials; every other one may answer 401."""
 _SECURITY_SCHEMES = {
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -31,9 +31,10 @@ from honua.core.requests import ExecutionOptions
 from honua.errors import Forbidden, HonuaError, InvalidParameter
 from honua.geo.precision import DEFAULT, parse_decimals
 from honua.settings import Settings
-from honua.types import Catalog, JobService, Services
+from honua.types import Catalog, JobService, Services, SubscriptionSecrets
 from honua.web.access import processes_for
 from honua.web.body import public_base, public_url, read_body
+from honua.web.callbacks import SECRET_HEADER
 from honua.web.downloads import download_response, requested_download
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
@@ -49,8 +50,10 @@ PROV_JSON = "application/json"
 
 class OgcApi:
     def __init__(self, manager: JobService, settings: Settings,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None,
+                 secrets: SubscriptionSecrets | None = None) -> None:
         self.manager = manager
+        self.secrets = secrets
         self.settings = settings
         self.catalog = catalog
         self.pages = Pages()
@@ -229,17 +232,21 @@ class OgcApi:
         caller = principal_of(request)
         run = await start_run(self.manager, definition.id, inputs, options, offload=offload,
                               owner=caller.subject, tenant=caller.tenant)
+        secret = ({SECRET_HEADER: self.secrets.secret_for(run.job.id)}
+                  if options.subscriber and self.secrets is not None else {})
         if run.handed_over:  # a job to follow: asked for, or still running at the sync limit
-            headers = {"Location": f"{base}/api/jobs/{run.job.id}"}
+            headers = {"Location": f"{base}/api/jobs/{run.job.id}", **secret}
             if run.plan is Plan.ASYNC:
                 headers["Preference-Applied"] = "respond-async"
             return json_response(encode.status_info(run.job, base), status=201, headers=headers)
         if run.stored:  # kept with the job (by reference, chunk by chunk): answered from there
             answer = await self._job_results(run.job.id, base)
             answer.headers.append("Link", f'<{base}/api/jobs/{run.job.id}>; rel="monitor"')
+            for name, value in secret.items():
+                answer.headers.append(name, value)
             return answer
         assert run.outputs is not None
-        headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"'}
+        headers = {"Link": f'<{base}/api/jobs/{run.job.id}>; rel="monitor"', **secret}
         if prefer:
             headers["Preference-Applied"] = "wait"
         href = f"{base}/api/jobs/{run.job.id}/results"
@@ -394,18 +401,26 @@ class OgcApi:
             if streamed is not None:
                 return streamed
         definition = self.manager.registry.get(job.process_id)
-        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
+        signed = await run_in_threadpool(self._signed_urls, job_id, wanted)
+        outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description,
+                                          signed)
         href = f"{base}/api/jobs/{job_id}/results"
         return await run_in_threadpool(results_response, definition.description, job.options,
-                                       outputs, href, {})
+                                       outputs, href, {}, DEFAULT, signed)
 
-    def _stored_outputs(self, job_id: str, description: Any) -> dict[str, Any]:
-        """A job's outputs for the wire. They are stored as neutral JSON (GeoJSON for
-        features), which the encoders take as it is: no round trip through shapely; only
-        files are read back as values (their bytes go out raw)."""
+    def _signed_urls(self, job_id: str, names: list[str]) -> dict[str, str]:
+        """Output name -> signed URL, for the big outputs an object store hands out."""
+        return {name: url for name in names
+                if (url := self.manager.result_url(job_id, name)) is not None}
+
+    def _stored_outputs(self, job_id: str, description: Any,
+                        skip: Collection[str] = ()) -> dict[str, Any]:
+        """A job's outputs for the wire (but ``skip``, sent as links). They are stored as
+        neutral JSON (GeoJSON for features), which the encoders take as it is: no round
+        trip through shapely; only files are read back as values (their bytes go out raw)."""
         if any(p.data_type is DataType.FILE for p in description.outputs):
-            return self.manager.results(job_id)
-        return cast(dict[str, Any], orjson.loads(self.manager.results_json(job_id)))
+            return self.manager.results(job_id, skip)
+        return cast(dict[str, Any], orjson.loads(self.manager.results_json(job_id, skip)))
 
     async def result(self, request: Request) -> Response:
         """One output of a job, raw: where outputs sent by reference point to."""
@@ -429,7 +444,11 @@ class OgcApi:
             {name: outputs[name]}, "", {})
 
     async def _stored_file(self, job_id: str, name: str) -> Response | None:
-        """An output kept as a file (a chunked run's GeoJSON), streamed as it is."""
+        """An output kept as a file (a chunked run's GeoJSON), streamed as it is; a big one
+        in an object store is a redirect to its signed URL (the bytes bypass this server)."""
+        url = await run_in_threadpool(self.manager.result_url, job_id, name)
+        if url is not None:
+            return RedirectResponse(url, status_code=303)
         path = await run_in_threadpool(self.manager.result_file, job_id, name)
         if path is None:
             return None
@@ -495,7 +514,7 @@ made; never the job list, uploads or collections."""
 
 def routes(services: Services) -> list[Route]:
     """The ``/api`` routes."""
-    api = OgcApi(services.manager, services.settings, services.catalog)
+    api = OgcApi(services.manager, services.settings, services.catalog, services.callbacks)
     table: list[tuple[str, Handler, list[str]]] = [
         ("/api", api.landing, ["GET"]),
         ("/api/", api.landing, ["GET"]),

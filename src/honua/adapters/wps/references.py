@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from honua.adapters.wps.model import Data, ExecuteRequest, InputItem, Reference
 from honua.core.description import ProcessDescription
 from honua.core.invoke import Repeated
 from honua.core.parameters import DataType, Parameter
+from honua.core.provenance import sha256
 from honua.core.references import UploadReference
 from honua.core.values import Geometry
 from honua.errors import HonuaError, InvalidParameter, Unauthenticated
@@ -87,6 +88,9 @@ class InputResolver:
     fetcher: Fetcher
     own_bases: tuple[str, ...]
     run_nested: NestedRunner
+    origins: dict[str, Any] = field(default_factory=dict)
+    """Each input read by URL: ``{"url", "sha256", "bytes"}`` (a list when repeated), for
+    the provenance ledger (``ExecutionOptions.origins``)."""
 
     def inputs(self, request: ExecuteRequest, description: ProcessDescription) -> dict[str, Any]:
         """Raw inputs for the job manager: an input repeated in the request gives all its
@@ -123,6 +127,7 @@ class InputResolver:
             for base in self.own_bases:  # a catalog collection: the core reads it, filter pushed down
                 layer = reference_from_url(reference.href, base)
                 if layer is not None:
+                    self._origin(name, {"url": reference.href})
                     return layer
         if path is not None:
             found = self.table.match(path)
@@ -143,10 +148,20 @@ class InputResolver:
                 body = self._fetch(reference.body_href, name).content
             value = self._fetch(reference.href, name, reference.method, body, reference.headers)
         if isinstance(value, Fetched):
+            self._origin(name, {"url": reference.href, "sha256": sha256(value.content),
+                                "bytes": len(value.content)})
             return payloads.decode_bytes(parameter, value.content,
                                          reference.mime_type or value.media_type,
                                          reference.encoding, reference.schema)
         return adapt(parameter, value)
+
+    def _origin(self, name: str, origin: dict[str, Any]) -> None:
+        """Note where input ``name`` came from (a repeated input: each value's, in order)."""
+        known = self.origins.get(name)
+        if known is None:
+            self.origins[name] = origin
+        else:
+            self.origins[name] = [*(known if isinstance(known, list) else [known]), origin]
 
     def _fetch(self, url: str, name: str, method: str = "GET", body: bytes | None = None,
                headers: tuple[tuple[str, str], ...] = ()) -> Fetched:

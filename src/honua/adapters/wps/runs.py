@@ -123,7 +123,7 @@ class Runs:
             mode=mode, strict=strict, keep=keep,
             outputs={o.name: output_spec(o, request.raw) for o in request.outputs},
             response="raw" if request.raw else "document", hints=hints,
-            tier=pinned_tier(request.tier))
+            tier=pinned_tier(request.tier), origins=resolver.origins)
         return Prepared(definition, inputs, options)
 
     def run_nested(self, request: ExecuteRequest, base: str, *, processes: Any = None,
