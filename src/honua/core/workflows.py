@@ -24,8 +24,10 @@ a process its caller could not run directly.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -62,6 +64,29 @@ class StepFailed(HonuaError):
         super().__init__(f"step {step!r} ({process}) failed: {text}")
         self.step = step
         self.kind = kind or "internal"
+
+
+class _Children(dict[str, str]):
+    """The job id of each step started, and whether the workflow has stopped: a step whose
+    job starts just after the others were cancelled must cancel its own (a lock orders the
+    two, so none is missed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.stopped = False
+
+    def started(self, step: str, job_id: str) -> bool:
+        """Record ``step``'s job; False when the workflow has stopped meanwhile."""
+        with self.lock:
+            self[step] = job_id
+            return not self.stopped
+
+    def stop(self) -> list[tuple[str, str]]:
+        """Mark the workflow stopped; the steps started so far."""
+        with self.lock:
+            self.stopped = True
+            return list(self.items())
 
 
 class WorkflowEngine:
@@ -145,7 +170,7 @@ class WorkflowEngine:
         recorder = self.manager.recorder
         began = time.monotonic()
         results: dict[str, dict[str, Any]] = {}
-        children: dict[str, str] = {}
+        children = _Children()
         running: dict[Future[dict[str, Any]], str] = {}
         total = len(workflow.steps)
         outcome: Outcome | None = None
@@ -194,8 +219,8 @@ class WorkflowEngine:
             steps.shutdown(wait=False, cancel_futures=True)
         recorder.complete(job.id, outcome)
 
-    def _cancel(self, children: Mapping[str, str], results: Mapping[str, Any]) -> None:
-        for name, child in list(children.items()):
+    def _cancel(self, children: _Children, results: Mapping[str, Any]) -> None:
+        for name, child in children.stop():
             if name in results:
                 continue
             try:
@@ -207,7 +232,7 @@ class WorkflowEngine:
                 pass
 
     def _step(self, job: Job, step: WorkflowStep, inputs: Mapping[str, Any],
-              results: Mapping[str, Mapping[str, Any]], children: dict[str, str],
+              results: Mapping[str, Mapping[str, Any]], children: _Children,
               reuse: bool) -> dict[str, Any]:
         manager, recorder = self.manager, self.manager.recorder
         raw = {name: _substitute(value, inputs, results) for name, value in step.inputs.items()}
@@ -222,7 +247,7 @@ class WorkflowEngine:
             if hit is not None:
                 child = recorder.record_reuse(definition, bound, options, hit, owner=job.owner,
                                               tenant=job.tenant)
-                children[step.name] = child.id
+                children.started(step.name, child.id)  # already succeeded: nothing to stop
                 recorder.message(job.id, MessageLevel.INFO,
                                  f"step {step.name!r}: reused the outputs of job {hit.job_id} "
                                  f"({step.process}), as job {child.id}")
@@ -233,7 +258,10 @@ class WorkflowEngine:
         else:
             child = manager.submit_bound(definition, bound, options, job.owner, job.tenant,
                                          provenance.origins_of(raw))
-        children[step.name] = child.id
+        if not children.started(step.name, child.id):  # the others were cancelled meanwhile
+            with contextlib.suppress(HonuaError):
+                manager.cancel(child.id)
+            raise StepFailed(step.name, step.process, "the workflow stopped", "cancelled")
         recorder.message(job.id, MessageLevel.INFO,
                          f"step {step.name!r}: started {step.process} as job {child.id}")
         timeout = manager.settings.job_timeout_seconds
