@@ -28,6 +28,20 @@ CHUNK_BYTES = 1024 * 1024
 """What ``iter_bytes`` reads at a time."""
 
 
+@contextlib.contextmanager
+def _storing(key: str) -> Iterator[None]:
+    """What a failed write means to the caller: a key that is both a file and a folder is a
+    conflict; any other OS error is the disk's, worth retrying."""
+    try:
+        yield
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+        raise Conflict(f"cannot store artifact {key!r}: a file and a folder would "
+                       "have the same name") from exc
+    except OSError as exc:
+        raise Unavailable(f"cannot store artifact {key!r} ({exc.strerror}); "
+                          "try again shortly") from exc
+
+
 class FilesystemArtifactStore:
     """``honua.types.ArtifactStore`` in the folder ``root`` (created if missing)."""
 
@@ -44,15 +58,9 @@ class FilesystemArtifactStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        try:
+        with _storing(key):
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(path, data)
-        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
-            raise Conflict(f"cannot store artifact {key!r}: a file and a folder would "
-                           "have the same name") from exc
-        except OSError as exc:
-            raise Unavailable(f"cannot store artifact {key!r} ({exc.strerror}); "
-                              "try again shortly") from exc
 
     def get(self, key: str) -> bytes:
         path = self._path(key)
@@ -89,7 +97,7 @@ class FilesystemArtifactStore:
     def put_file(self, key: str, path: Path) -> None:
         """Move ``path`` in (one rename on the same file system, else a copy, then a rename)."""
         target = self._path(key)
-        try:
+        with _storing(key):
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.is_dir():
                 raise IsADirectoryError(str(target))
@@ -108,12 +116,6 @@ class FilesystemArtifactStore:
                         os.unlink(temp)
                     raise
                 path.unlink()
-        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
-            raise Conflict(f"cannot store artifact {key!r}: a file and a folder would "
-                           "have the same name") from exc
-        except OSError as exc:
-            raise Unavailable(f"cannot store artifact {key!r} ({exc.strerror}); "
-                              "try again shortly") from exc
 
     def size(self, key: str) -> int:
         path = self._path(key)
