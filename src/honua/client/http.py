@@ -7,8 +7,9 @@ server, and Honua's own CLI uses it so that the CLI exercises what users do.
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -127,18 +128,24 @@ class HonuaClient:
     def results(self, job_id: str) -> dict[str, Any]:
         return _unqualify(self._check(self.http.get(f"/api/jobs/{job_id}/results")).json())
 
-    def download_results(self, job_id: str, target: BinaryIO, *,
-                         on_progress: Progress | None = None) -> int:
-        """Stream the job's results document into ``target`` as the server wrote it
-        (compact, compressed on the wire, never whole in memory); returns bytes written."""
-        written = 0
-        with self.http.stream("GET", f"/api/jobs/{job_id}/results",
+    @contextlib.contextmanager
+    def _stream(self, path: str) -> Iterator[tuple[httpx.Response, int | None]]:
+        """A streamed GET of ``path`` (an error answer raised as the client's error) and the
+        length the server announced, if any, for progress reports."""
+        with self.http.stream("GET", path,
                               headers={"Accept-Encoding": ACCEPT_ENCODING}) as response:
             if response.status_code >= 400:
                 response.read()
                 self._check(response)
             length = response.headers.get("content-length")
-            expected = int(length) if length and length.isdigit() else None
+            yield response, int(length) if length and length.isdigit() else None
+
+    def download_results(self, job_id: str, target: BinaryIO, *,
+                         on_progress: Progress | None = None) -> int:
+        """Stream the job's results document into ``target`` as the server wrote it
+        (compact, compressed on the wire, never whole in memory); returns bytes written."""
+        written = 0
+        with self._stream(f"/api/jobs/{job_id}/results") as (response, expected):
             for chunk in response.iter_bytes():
                 target.write(chunk)
                 written += len(chunk)
@@ -156,13 +163,7 @@ class HonuaClient:
         received = 0
         for index, name in enumerate(names):
             target.write((b"{" if index == 0 else b",") + orjson.dumps(name) + b":")
-            with self.http.stream("GET", f"/api/jobs/{job_id}/results/{name}",
-                                  headers={"Accept-Encoding": ACCEPT_ENCODING}) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    self._check(response)
-                length = response.headers.get("content-length")
-                expected = int(length) if length and length.isdigit() else None
+            with self._stream(f"/api/jobs/{job_id}/results/{name}") as (response, expected):
                 media_type = response.headers.get("content-type", "")
                 if "json" in media_type:
                     for chunk in response.iter_bytes():
