@@ -295,6 +295,9 @@ class MemoryArtifactStore:
         check_key(key)
         return None
 
+    def check(self) -> str:
+        return "in memory"
+
 
 class MemoryIdentityStore:
     """``honua.types.IdentityStore`` in dictionaries, answering as ``SqlIdentityStore``."""
