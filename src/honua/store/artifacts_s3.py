@@ -76,8 +76,8 @@ class S3ArtifactStore:
             # is local; this client never sends a request).
             if public_endpoint_url.startswith("http://"):
                 client = {**client, "allow_http": True}
-            self._signer = S3Store(bucket,  # type: ignore[misc]
-                                   config={**config, "endpoint": public_endpoint_url},
+            signing: Any = {**config, "endpoint": public_endpoint_url}
+            self._signer = S3Store(bucket, config=signing,
                                    client_options=client)  # type: ignore[arg-type]
 
     @classmethod
