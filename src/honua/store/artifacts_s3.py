@@ -148,6 +148,13 @@ class S3ArtifactStore:
         return str(self._call(f"sign artifact {key!r}", obstore.sign, self._signer, "GET", path,
                               expires))
 
+    def folders(self, folder: str) -> list[str]:
+        """The common prefixes of a delimited listing (S3's own notion of folders)."""
+        start = self._object(folder) + "/"
+        listing = self._call("list artifacts", obstore.list_with_delimiter, self._store, start)
+        return sorted(p[len(start):].strip("/") for p in listing["common_prefixes"]
+                      if p.startswith(start))
+
     def check(self) -> str:
         """Raise ``Unavailable`` saying what is wrong unless the bucket answers a listing
         (a missing bucket, wrong credentials or an unreachable endpoint: each its own text);
