@@ -29,6 +29,7 @@ store opens, so the ledger holds what is really there even after a crash.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
@@ -358,7 +359,7 @@ class UploadStore:
                 found.append(self.get(entry.name, owner=owner, tenant=tenant))
         return sorted(found, key=lambda u: u.created, reverse=True)
 
-    def _list_shared(self, owner: str | None, tenant: str | None) -> list[Upload]:
+    def _list_shared(self, owner: str | None, tenant: str | None) -> builtins.list[Upload]:
         assert self.shared is not None
         found = []
         for upload_id in uploads_shared.ids(self.shared):
