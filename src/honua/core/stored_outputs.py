@@ -168,8 +168,18 @@ def stored_values(data: bytes, artifacts: ArtifactStore) -> dict[str, StoredValu
                 found[name] = None if artifact.filename is not None else _artifact_value(
                     artifacts, artifact.key)
                 continue
-        found[name] = StoredValue(len(text), partial(iter, (text,)))
+        found[name] = StoredValue(len(text), partial(_slices, text))
     return found
+
+
+SLICE_BYTES = 1024 * 1024
+"""An inline value is handed out in pieces this big, as an artifact's are read."""
+
+
+def _slices(text: bytes) -> Iterator[bytes]:
+    view = memoryview(text)
+    for start in range(0, len(text), SLICE_BYTES):
+        yield bytes(view[start:start + SLICE_BYTES])
 
 
 def _artifact_value(artifacts: ArtifactStore, key: str) -> StoredValue:
