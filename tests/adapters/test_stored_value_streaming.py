@@ -16,8 +16,10 @@ from honua.adapters.wps import payloads
 from honua.adapters.wps.runs import output_request
 from honua.app import create_app
 from honua.geo.geojson import write_features
-from honua.geo.precision import DEFAULT
+from honua.geo.precision import DEFAULT, rounded
+from honua.geo.reproject import to_crs
 from honua.settings import Settings
+from honua.web.geojson_stream import BATCH
 from tests.adapters.ogcapi.test_result_streaming import BodySizes
 from tests.support.jobs import buffer_body, wait_for
 from tests.support.stored_results import big_geojson, store_result
@@ -140,3 +142,22 @@ def test_small_results_are_answered_as_before(served):
     answer, sent = _get(served, f"/api/jobs/{job_id}/results")
     assert len(answer.json()["result"]["value"]["features"]) == 3
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize("params", [{"outSR": "3857"}, {"geometryPrecision": "2"},
+                                    {"outSR": "3857", "geometryPrecision": "1"}])
+def test_gpserver_geojson_converted_batch_by_batch_is_the_whole_conversion(served, job,
+                                                                            params):
+    """``outSR``/``geometryPrecision`` on a stored result: converted a batch at a time,
+    the bytes a conversion of the whole decoded result writes."""
+    _, _, manager = served
+    value = manager.results(job)["result"]
+    if "outSR" in params:
+        value = to_crs(value, int(params["outSR"]))
+    asked = int(params["geometryPrecision"]) if "geometryPrecision" in params else None
+    whole = write_features(rounded(value, DEFAULT.asking(asked)), DEFAULT)
+    answer, sent = _get(served, f"{GP}/jobs/{job}/results/result", f="geojson", **params)
+    assert answer.content == whole
+    assert len(answer.json()["features"]) == FEATURES
+    assert len(sent) >= FEATURES // BATCH  # one message a batch at least, none holding all
+    assert max(sent) < len(whole)

@@ -52,7 +52,7 @@ from honua.geo.features import FeatureCollection
 from honua.geo.precision import DEFAULT, rounded
 from honua.geo.reproject import to_crs
 from honua.types import Services
-from honua.web import splice
+from honua.web import geojson_stream, splice
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
 from honua.web.downloads import FORMATS, download_response, layer_name
@@ -386,9 +386,9 @@ class GPServer:
         param = definition.description.output(core)
         assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
-        if call.f == "geojson" and env.out_sr is None and env.precision is None and \
-                param.data_type in (DataType.FEATURES, DataType.GEOMETRY) and not param.multiple:
-            from_store = await self._stored_file(job, core, f"{job.id}-{name}")
+        if call.f == "geojson" and param.data_type in (DataType.FEATURES, DataType.GEOMETRY) \
+                and not param.multiple:
+            from_store = await self._stored_geojson(job, core, f"{job.id}-{name}", env)
             if from_store is not None:
                 return from_store
         try:
@@ -422,6 +422,24 @@ class GPServer:
                            self.crumbs(call, service, task, job.id), kind="Result",
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
+
+    async def _stored_geojson(self, job: Job, core: str, name: str,
+                              env: decode.Environment) -> Response | None:
+        """A feature result as GeoJSON from its stored form, in chunks: as it is kept when
+        no ``outSR`` or ``geometryPrecision`` is asked, else converted batch by batch
+        (``web.geojson_stream``); never decoded whole. None for a file output."""
+        if env.out_sr is None and env.precision is None:
+            return await self._stored_file(job, core, name)
+        try:
+            stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        except JobFailed:
+            return None  # the usual answer says why
+        if stored is None:
+            return None
+        return splice.streamed(
+            geojson_stream.converted(stored, env.out_sr, DEFAULT.asking(env.precision)),
+            FORMATS["geojson"].media_type,
+            headers={"Content-Disposition": f'attachment; filename="{layer_name(name)}.geojson"'})
 
     async def _stored_file(self, job: Job, core: str, name: str) -> Response | None:
         """A feature result as the GeoJSON it is kept as, sent in chunks as it is (already
