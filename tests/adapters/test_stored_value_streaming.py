@@ -161,3 +161,14 @@ def test_gpserver_geojson_converted_batch_by_batch_is_the_whole_conversion(serve
     assert len(answer.json()["features"]) == FEATURES
     assert len(sent) >= FEATURES // BATCH  # one message a batch at least, none holding all
     assert max(sent) < len(whole)
+
+
+def test_a_streamed_result_is_still_compressed_when_asked(served, job, big):
+    client, app, _ = served
+    app.sizes.clear()
+    answer = client.get(f"/api/jobs/{job}/results", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip"
+    assert "content-length" not in answer.headers or \
+        int(answer.headers["content-length"]) < len(big)  # not the uncompressed length
+    assert big in answer.content  # httpx decodes
+    assert len([size for size in app.sizes if size]) > 1  # compressed chunk by chunk
