@@ -1,9 +1,10 @@
 """A live ``honua serve`` keeps its memory while it sends a big stored result (issue 14):
 a job's 77 MB GeoJSON output, kept in the artifact store as a value, goes out through
 each face (OGC API results document, raw output and ``f=geojson``; GPServer
-``f=geojson``, also with ``outSR``; WPS 2.0 GetResult and the output reference) as the stored bytes read
-chunk by chunk, so the front's RSS grows by far less than the result, and the bytes are
-those a whole read gives. Measured, RSS growth at the peak of each fetch of the 77 MB
+``f=geojson``, also with ``outSR``; WPS 2.0 GetResult and the output reference) as the
+stored bytes read chunk by chunk (converted a batch at a time for ``outSR``), so the
+front's RSS grows by far less than the result, and the bytes are those a whole read
+gives. Measured, RSS growth at the peak of each fetch of the 77 MB
 result (the seven faces in the order above): before 750, 0, 753, 0, 721, 713, 707 MB
 (the document forms and conversions decoded it whole); after 0, 0, 0, 0, 12, 1, 0 MB."""
 
