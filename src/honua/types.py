@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.requests import ExecutionOptions
+    from honua.core.stored_outputs import StoredValue
     from honua.geo.features import FeatureCollection
     from honua.settings import Settings
     from honua.store.uploads import Incoming, Upload, UploadLimits
@@ -387,6 +388,8 @@ class JobService(Protocol):
     def results_json(self, job_id: str, skip: Collection[str] = ()) -> bytes: ...
 
     def result_file(self, job_id: str, name: str) -> Path | None: ...
+
+    def result_values(self, job_id: str) -> dict[str, StoredValue | None]: ...
 
     def result_url(self, job_id: str, name: str) -> str | None: ...
 

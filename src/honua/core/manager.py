@@ -532,6 +532,14 @@ class JobManager:
         return stored_outputs.artifact_path(self.artifacts.get(outputs_key(job_id)), name,
                                             self.artifacts)
 
+    def result_values(self, job_id: str) -> dict[str, stored_outputs.StoredValue | None]:
+        """Each output of a succeeded job as its stored JSON in chunks, for adapters that
+        send it as it is (never decoded, never whole in memory when it is big); None for
+        a file kept as an artifact (``result_file``/``results`` serve those)."""
+        self._with_results(job_id)
+        return stored_outputs.stored_values(self.artifacts.get(outputs_key(job_id)),
+                                            self.artifacts)
+
     def result_url(self, job_id: str, name: str) -> str | None:
         """A signed, expiring URL of output ``name`` when it is kept as an artifact bigger
         than ``signed_url_threshold_mb`` in a store that signs URLs (S3); None when the

@@ -26,14 +26,27 @@ from honua.adapters.wps.references import InputResolver, InternalTable
 from honua.adapters.wps.safexml import to_bytes
 from honua.core.description import ProcessDefinition, ProcessDescription
 from honua.core.jobs import Job
-from honua.core.parameters import Parameter
+from honua.core.parameters import DataType, Parameter
 from honua.core.requests import ExecutionOptions, Mode, OutputFormat, Transmission
 from honua.core.requests import OutputRequest as CoreOutputRequest
+from honua.core.stored_outputs import StoredValue
 from honua.core.tiers import pinned_tier
 from honua.core.values import File
 from honua.errors import InvalidParameter
+from honua.web.splice import marker
 
 POLL_SECONDS = 1.0
+SPLICE_BYTES = 1024 * 1024
+"""Stored GeoJSON values at least this big are spliced into the documents as stored, not
+decoded and rendered again (``result_values``)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """An XML answer, and the stored values to splice into it by marker (``web.splice``)."""
+
+    body: bytes
+    splices: Mapping[bytes, StoredValue]
 
 
 @dataclass(frozen=True)
@@ -172,26 +185,60 @@ class Runs:
                                                      request=request))
         return values
 
-    def status_document(self, job: Job, base: str, *, location: bool = True) -> bytes:
+    def status_document(self, job: Job, base: str, *, location: bool = True) -> Document:
         """The WPS 1.0.0 ExecuteResponse of a stored job (what its statusLocation serves)."""
         description = self.manager.registry.get(job.process_id).description
         state = encode.state_of(job)
         outputs: list[encode.OutputValue] = []
+        splices: dict[bytes, StoredValue] = {}
         if state.phase == encode.SUCCEEDED and job.has_outputs:
-            outputs = self.output_values(description, self.manager.results(job.id), job.options,
-                                         base, job.id)
+            _, outputs, splices = self.result_values(job, base)
         hints = job.options.hints
         requested = [output_request(n, spec) for n, spec in job.options.outputs.items()]
-        return to_bytes(encode.execute_response(
+        return Document(to_bytes(encode.execute_response(
             description, state, outputs, service_instance=service_instance(base),
             status_location=status_location(base, job.id) if location else None,
             lineage=hints.get("lineage"),
-            requested=requested))
+            requested=requested)), splices)
 
-    def result_values(self, job: Job, base: str) -> tuple[ProcessDescription, list[encode.OutputValue]]:
+    def result_values(self, job: Job, base: str) -> tuple[
+            ProcessDescription, list[encode.OutputValue], dict[bytes, StoredValue]]:
+        """A stored job's output values for its documents, and the stored JSON to splice
+        into them (``web.splice``) by marker. Outputs sent by reference and big GeoJSON
+        values are answered from their stored form alone: only the others are decoded."""
         description = self.manager.registry.get(job.process_id).description
-        outputs = self.manager.results(job.id)
-        return description, self.output_values(description, outputs, job.options, base, job.id)
+        stored = self.manager.result_values(job.id)
+        light: dict[str, encode.OutputValue] = {}
+        splices: dict[bytes, StoredValue] = {}
+        for name, value in stored.items():
+            parameter = description.output(name)
+            if parameter is None or value is None or value.size <= len(b"null") or \
+                    parameter.multiple or parameter.data_type is DataType.FILE:
+                continue  # decoded below, as before
+            request = output_request(name, job.options.output(name))
+            if request.as_reference:
+                light[name] = encode.OutputValue(
+                    parameter, reference_format(parameter, None, request),
+                    href=f"{base}/wps/outputs/{job.id}/{name}", request=request)
+            elif value.size >= SPLICE_BYTES and formats.is_complex(parameter.data_type):
+                fmt = formats.choose(parameter.data_type, request.mime_type, request.schema,
+                                     output=True, name=name)
+                if fmt.codec != "geojson":
+                    continue
+                mark = "{" + marker() + "}"  # JSON-looking, so it goes in CDATA as JSON does
+                light[name] = encode.OutputValue(parameter, payloads.Rendered(
+                    "complex", b"", fmt.mime_type, text=mark, encoding=fmt.encoding,
+                    schema=fmt.schema), request=request)
+                splices[mark.encode()] = value
+        rest = self.manager.results(job.id, skip=set(light)) if len(light) < len(stored) else {}
+        values: list[encode.OutputValue] = []
+        for parameter in description.outputs:
+            if parameter.name in light:
+                values.append(light[parameter.name])
+            elif parameter.name in rest:
+                values += self.output_values(description, {parameter.name: rest[parameter.name]},
+                                             job.options, base, job.id)
+        return description, values, splices
 
     def next_poll(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=POLL_SECONDS)
