@@ -170,23 +170,23 @@ class DeployedWorkflows:
     def start(self) -> None:
         """Follow the other fronts' deploys (a daemon thread, ended by ``stop``)."""
         if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._watch, name="honua-deployed",
-                                            daemon=True)
+            self._stopping = threading.Event()  # its own: an earlier watcher still ends
+            self._thread = threading.Thread(target=self._watch, args=(self._stopping,),
+                                            name="honua-deployed", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
+        """Not joined: the watcher notices within ``FALLBACK_SECONDS`` and ends without
+        another sync, so that stopping a server never waits for it."""
         self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2 * FALLBACK_SECONDS)
+        self._thread = None
 
-    def _watch(self) -> None:
+    def _watch(self, stopping: threading.Event) -> None:
         seen = self.notifier.count(DEPLOYED_CHANGES)
-        synced = self._clock()
-        while not self._stopping.is_set():
+        synced = self._clock() - self.resync_seconds  # once at once: what came since load
+        while not stopping.is_set():
             heard = self.notifier.wait(DEPLOYED_CHANGES, seen, FALLBACK_SECONDS)
-            if self._stopping.is_set():
+            if stopping.is_set():
                 return
             if heard != seen or self._clock() - synced >= self.resync_seconds:
                 seen = heard
