@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from honua.adapters.wps import encode, formats, payloads
+from honua.adapters.wps.chains import ChainedWorkflow, chained_output, has_chain
 from honua.adapters.wps.errors import OwsException
 from honua.adapters.wps.fetch import Fetcher
 from honua.adapters.wps.model import V1, ExecuteRequest, OutputRequest
@@ -27,6 +28,7 @@ from honua.adapters.wps.safexml import to_bytes
 from honua.core.description import ProcessDefinition, ProcessDescription
 from honua.core.jobs import Job
 from honua.core.parameters import DataType, Parameter
+from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode, OutputFormat, Transmission
 from honua.core.requests import OutputRequest as CoreOutputRequest
 from honua.core.stored_outputs import StoredValue
@@ -128,15 +130,23 @@ class Runs:
                                  lambda nested, _: self.run_nested(
                                      nested, base, processes=processes, owner=owner,
                                      tenant=tenant))
-        inputs = resolver.inputs(request, description)
         hints: dict[str, Any] = {"wps": request.version, "store": request.store}
+        if mode is Mode.ASYNC and has_chain(request, resolver):  # one job, answered at once
+            chain = ChainedWorkflow(resolver, processes, check_outputs)
+            document, inputs = chain.build(request)
+            definition = self.manager.workflow(document, processes)
+            hints["chained"] = description.id
+            origins = chain.origins
+        else:
+            inputs = resolver.inputs(request, description)
+            origins = resolver.origins
         if request.version == V1 and request.lineage:
             hints["lineage"] = encode.lineage_inputs(description, request.inputs)
         options = ExecutionOptions(
             mode=mode, strict=strict, keep=keep,
             outputs={o.name: output_spec(o, request.raw) for o in request.outputs},
             response="raw" if request.raw else "document", hints=hints,
-            tier=pinned_tier(request.tier), origins=resolver.origins)
+            tier=pinned_tier(request.tier), origins=origins)
         return Prepared(definition, inputs, options)
 
     def run_nested(self, request: ExecuteRequest, base: str, *, processes: Any = None,
@@ -146,13 +156,9 @@ class Runs:
         processes = processes if processes is not None else self.manager.registry
         description = processes.get(request.process_id).description
         check_outputs(request, description)
-        names = [o.name for o in request.outputs] or [p.name for p in description.outputs]
-        if len(names) != 1:
-            raise OwsException("InvalidParameterValue", f"process {description.id!r} has several "
-                               "outputs; name the one to chain (RawDataOutput or one Output)",
-                               locator="Identifier", code2="TooManyOutputs")
+        name = chained_output(request, description)
         prepared = self.prepare(request, base, processes=processes, owner=owner, tenant=tenant)
-        options = ExecutionOptions(mode=Mode.SYNC, outputs={names[0]: CoreOutputRequest()})
+        options = ExecutionOptions(mode=Mode.SYNC, outputs={name: CoreOutputRequest()})
         future = self.manager.execute(description.id, prepared.inputs, options, owner=owner,
                                       tenant=tenant)
         limit = self.settings.sync_timeout_seconds
@@ -161,7 +167,7 @@ class Runs:
         except concurrent.futures.TimeoutError:
             raise OwsException("NoApplicableCode", f"process {description.id!r} did not finish "
                                f"within the synchronous limit of {limit:g} s", status=504) from None
-        return execution.outputs[names[0]]
+        return execution.outputs[name]
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -187,7 +193,7 @@ class Runs:
 
     def status_document(self, job: Job, base: str, *, location: bool = True) -> Document:
         """The WPS 1.0.0 ExecuteResponse of a stored job (what its statusLocation serves)."""
-        description = self.manager.registry.get(job.process_id).description
+        description = self.description(job)
         state = encode.state_of(job)
         outputs: list[encode.OutputValue] = []
         splices: dict[bytes, StoredValue] = {}
@@ -201,12 +207,21 @@ class Runs:
             lineage=hints.get("lineage"),
             requested=requested)), splices)
 
+    def description(self, job: Job) -> ProcessDescription:
+        """What a job's documents describe: the process asked for (for a chained Execute
+        run as a workflow, the outer process, whose outputs the workflow's are)."""
+        chained = job.options.hints.get("chained")
+        registry: Registry = self.manager.registry
+        if isinstance(chained, str) and chained in registry:
+            return registry.get(chained).description
+        return registry.get(job.process_id).description
+
     def result_values(self, job: Job, base: str) -> tuple[
             ProcessDescription, list[encode.OutputValue], dict[bytes, StoredValue]]:
         """A stored job's output values for its documents, and the stored JSON to splice
         into them (``web.splice``) by marker. Outputs sent by reference and big GeoJSON
         values are answered from their stored form alone: only the others are decoded."""
-        description = self.manager.registry.get(job.process_id).description
+        description = self.description(job)
         stored = self.manager.result_values(job.id)
         light: dict[str, encode.OutputValue] = {}
         splices: dict[bytes, StoredValue] = {}
