@@ -174,6 +174,8 @@ class JobManager:
     def stop(self) -> None:
         self.workflows.stop()
         self.dispatcher.stop()
+        if self.dispatcher.broker is not None:
+            self.dispatcher.broker.close()
         for tier in self.tiers.values():
             tier.stop()  # type: ignore[attr-defined]
         self.recorder.notifier.close()
@@ -673,6 +675,8 @@ class JobManager:
         job = self._job(job_id)
         if job.status.finished:
             return job
+        if self.dispatcher.broker is not None:  # the store's flag below does the stopping
+            self.dispatcher.broker.revoke(job_id)
         if job.status.queued:
             cancelled = self.recorder.finish(job_id, JobEvent.CANCEL,
                                              "Job cancelled before it started")
