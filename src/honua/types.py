@@ -419,6 +419,10 @@ class JobService(Protocol):
 
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
 
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that runs or ran the job, when known."""
+        ...
+
     def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
 
     def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:

@@ -658,6 +658,25 @@ class JobManager:
             raise NotFound(f"job {job_id} has no provenance record")
         return record, self.recorder.store.provenance_children(job.id)
 
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that ran the job (its provenance record: a Celery
+        worker's own pid, or the local pool's worker) or, while it runs, of its holder (the
+        front or worker that claimed it); None before it started."""
+        if job.started is None:
+            return None
+        worker: Mapping[str, Any] = {}
+        if job.status.finished:
+            record = self.recorder.store.provenance(job.id)
+            worker = record.worker if record is not None else {}
+        if not worker:  # running, or just ended (the provenance record follows the end)
+            holder = getattr(self.recorder.store, "holder", None)
+            held = holder(job.id) if holder is not None else None
+            front = next((f for f in self.recorder.store.fronts() if f.id == held), None)
+            worker = {"host": front.host, "pid": front.pid} if front is not None else {}
+        if "host" not in worker or "pid" not in worker:
+            return None
+        return {"host": str(worker["host"]), "pid": int(worker["pid"])}
+
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None:
         """The ledger entry of the run that registered layer ``collection_id``, if any."""
         record = self.recorder.store.provenance_of_layer(collection_id)
