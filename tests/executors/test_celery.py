@@ -103,3 +103,17 @@ def test_a_job_of_a_killed_worker_fails_clearly_after_the_last_attempt(tmp_path)
         assert info["status"] == "failed", info
         assert "interrupted while this job was running" in info["message"]
         assert honua.attempts(job) == 1
+
+
+def test_a_running_job_cancelled_on_the_front_stops_on_its_worker(honua):
+    honua.front()
+    worker = honua.worker(["cpu-burst"])
+    job = honua.submit("nap", {"seconds": 60})
+    _running_on(honua, job, worker.pid)
+    began = time.monotonic()
+    httpx.post(f"{honua.base}/api/jobs/{job}/cancel", timeout=30).raise_for_status()
+    info = honua.wait(job, ENDED, timeout=45)
+    assert info["status"] == "dismissed", info
+    assert time.monotonic() - began < 45  # stopped, not run to its end (60 s)
+    later = honua.submit("nap", {"seconds": 0.1})  # and the worker's slot is free again
+    assert honua.wait(later, ENDED)["status"] == "successful"
