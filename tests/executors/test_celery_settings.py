@@ -62,3 +62,18 @@ def test_the_app_acknowledges_late_and_has_one_durable_queue_per_class(tmp_path)
     assert sorted(q.name for q in conf.task_queues) == [
         "site-a.cpu-burst", "site-a.db-heavy", "site-a.gpu", "site-a.long-tail"]
     assert all(q.durable for q in conf.task_queues)
+
+
+def test_a_worker_warns_when_jobs_may_outlast_rabbitmqs_default_consumer_timeout(tmp_path):
+    from types import SimpleNamespace
+
+    from honua.core.registry import Registry
+    from honua.executors.celery_worker import consumer_timeout_warning
+
+    def warning(seconds: float) -> str:
+        settings = _settings(tmp_path, executor="celery", job_timeout_seconds=seconds)
+        return consumer_timeout_warning(SimpleNamespace(settings=settings,  # type: ignore[arg-type]
+                                                        registry=Registry([])))
+
+    assert warning(1800) == ""
+    assert "consumer_timeout" in warning(3600) and "docs/deploy/README.md" in warning(3600)
