@@ -26,6 +26,7 @@ from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
 from honua.errors import HonuaError, NotFound, NotSupported
+from honua.executors.celery_app import Broker, check_celery_settings
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.executors.postgis import PostGISTier
@@ -77,6 +78,7 @@ class Services:
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
+    check_celery_settings(settings)  # executor = "celery" needs PostgreSQL: say so now
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
     catalog = open_catalog(settings)
@@ -100,6 +102,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                                      chunk_size=settings.chunk_features,
                                      connect_timeout=settings.postgis_pool_timeout_seconds,
                                      close=pools.close))
+    if settings.executor == "celery":  # queued jobs go to the broker; cancels revoke there too
+        manager.dispatcher.broker = Broker(settings)
     manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
     secret = (settings.webhook_secret.encode() if settings.webhook_secret
@@ -114,6 +118,12 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
         restart_listeners.append(metrics.worker_restarted)
     return Services(settings, registry, manager, catalog, uploads, authenticator, access,
                     metrics, callbacks)
+
+
+def build_worker(settings: Settings, concurrency: int) -> Services:
+    """The services of a ``honua worker``: the same as a front's (``build_services``), with
+    a worker pool of ``concurrency`` slots of its own."""
+    return build_services(settings.replace(workers=max(1, concurrency), front_processes=1))
 
 
 def _check_at_start(artifacts: ArtifactStore) -> None:

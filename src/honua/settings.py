@@ -228,6 +228,16 @@ class Settings:
     owner_max_jobs: int = 0
     """Jobs one owner (user or key) may have queued or running at once; more are refused
     with 429 and a Retry-After from the queue's throughput; 0 = no limit."""
+    # -- scale-out on Celery (issue 13) --------------------------------------------------------
+    executor: str = "local"
+    """Where queued jobs run: ``local`` (each front's worker pool) or ``celery`` (published
+    to RabbitMQ and run by ``honua worker`` processes; needs a PostgreSQL ``database_url``).
+    Synchronous runs, workflow parents and chunked jobs stay on the fronts either way."""
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
+    """The Celery broker (RabbitMQ) of ``executor = "celery"``."""
+    queue_prefix: str = "honua"
+    """Broker queues are ``<queue_prefix>.<resource class>``, so installations (and test
+    runs) can share one broker without sharing queues."""
     # -- issue 10, part 2 (kept together, at the end) -------------------------------------------
     quota_stored_mb: float = 0.0
     """Megabytes one tenant may keep stored at once, uploads and job inputs/results

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
     from honua.core.description import ProcessDefinition
-    from honua.core.execution import Execution, ExecutionListener, WorkItem
+    from honua.core.execution import Execution, ExecutionListener, RunLimits, WorkItem
     from honua.core.fronts import Front
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
@@ -131,6 +131,36 @@ class JobStore(Protocol):
         """Prove the store takes writes now (a write that is rolled back, never seen);
         raises ``Unavailable`` saying why not. ``/ready`` calls it."""
         ...
+
+    def close(self) -> None: ...
+
+
+class BrokerStore(JobStore, Protocol):
+    """A job store that hands jobs to a broker (``executor = "celery"``: the SQL store on
+    PostgreSQL). The front publishes each job of ``unpublished`` then marks it; a worker's
+    ``claim`` of that job is the compare-and-set that makes a duplicate message a no-op."""
+
+    def claim(self, job_id: str, now: dt.datetime, *, front: str) -> Job | None:
+        """Job ``job_id`` from submitted to running, held by ``front``; None if not submitted."""
+        ...
+
+    def holder(self, job_id: str) -> str | None: ...
+
+    def unpublished(self, limit: int = 100) -> builtins.list[Job]:
+        """Submitted jobs not marked as published (new, or re-queued since)."""
+        ...
+
+    def mark_published(self, job_id: str) -> bool:
+        """Mark a still-submitted job as handed to the broker; False if it moved on."""
+        ...
+
+
+class Broker(Protocol):
+    """Where a front sends queued jobs in Celery mode (``executors.celery_app.Broker``)."""
+
+    def publish(self, job_id: str, resource_class: str, limits: RunLimits) -> None: ...
+
+    def revoke(self, job_id: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -401,6 +431,10 @@ class JobService(Protocol):
                    ) -> tuple[ProvenanceRecord, builtins.list[ProvenanceRecord]]: ...
 
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
+
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that runs or ran the job, when known."""
+        ...
 
     def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
 

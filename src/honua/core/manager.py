@@ -174,6 +174,8 @@ class JobManager:
         self.deployed.stop()
         self.workflows.stop()
         self.dispatcher.stop()
+        if self.dispatcher.broker is not None:
+            self.dispatcher.broker.close()
         for tier in self.tiers.values():
             tier.stop()  # type: ignore[attr-defined]
         self.recorder.notifier.close()
@@ -631,6 +633,25 @@ class JobManager:
             raise NotFound(f"job {job_id} has no provenance record")
         return record, self.recorder.store.provenance_children(job.id)
 
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that ran the job (its provenance record: a Celery
+        worker's own pid, or the local pool's worker) or, while it runs, of its holder (the
+        front or worker that claimed it); None before it started."""
+        if job.started is None:
+            return None
+        worker: Mapping[str, Any] = {}
+        if job.status.finished:
+            record = self.recorder.store.provenance(job.id)
+            worker = record.worker if record is not None else {}
+        if not worker:  # running, or just ended (the provenance record follows the end)
+            holder = getattr(self.recorder.store, "holder", None)
+            held = holder(job.id) if holder is not None else None
+            front = next((f for f in self.recorder.store.fronts() if f.id == held), None)
+            worker = {"host": front.host, "pid": front.pid} if front is not None else {}
+        if "host" not in worker or "pid" not in worker:
+            return None
+        return {"host": str(worker["host"]), "pid": int(worker["pid"])}
+
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None:
         """The ledger entry of the run that registered layer ``collection_id``, if any."""
         record = self.recorder.store.provenance_of_layer(collection_id)
@@ -648,6 +669,8 @@ class JobManager:
         job = self._job(job_id)
         if job.status.finished:
             return job
+        if self.dispatcher.broker is not None:  # the store's flag below does the stopping
+            self.dispatcher.broker.revoke(job_id)
         if job.status.queued:
             cancelled = self.recorder.finish(job_id, JobEvent.CANCEL,
                                              "Job cancelled before it started")

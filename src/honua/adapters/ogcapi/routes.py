@@ -283,7 +283,11 @@ class OgcApi:
         job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
         if wants_html(request):
             return await self._job_page(request, job)
-        return json_response(encode.status_info(job, self.base(request)))
+        info = encode.status_info(job, self.base(request))
+        worker = await run_in_threadpool(self.manager.ran_on, job)
+        if worker is not None:  # where it ran (a Celery worker: that worker's process)
+            info["worker"] = worker
+        return json_response(info)
 
     async def _job_page(self, request: Request, job: Any) -> Response:
         base = self.base(request)
