@@ -174,17 +174,25 @@ def _pids_of(server: Server, job_id: str, headers: dict) -> set[int]:
     return {int(a.rsplit("/", 1)[1]) for a in agents if a.startswith("honua:worker/")}
 
 
+PROPAGATION_SECONDS = 10.0
+"""How long a deploy or undeploy may take to reach the other front (a notification and a
+re-read of the index: milliseconds when idle, more on a loaded machine)."""
+
+
 def _runs_on_every_front(server: Server, headers: dict) -> None:
-    """Executions of the deployed workflow, each on a new connection, are accepted (never a
-    404) until both fronts have run one."""
+    """Executions of the deployed workflow, each on a new connection, are accepted until
+    both fronts have run one: a 404 only within the propagation bound of the deploy."""
     fronts = server.live_fronts()
     ran: set[int] = set()
+    settled = time.monotonic() + PROPAGATION_SECONDS
     deadline = time.monotonic() + 60
     while ran != fronts:
         assert time.monotonic() < deadline, f"only fronts {ran} of {fronts} were reached"
         answer = httpx.post(f"{server.base}/api/processes/buffered_centroids/execution",
                             json={"inputs": {"features": POINT}}, timeout=30,
                             headers={**headers, "Prefer": "respond-async"})
+        if answer.status_code == 404 and time.monotonic() < settled:
+            continue  # the deploy is still on its way to this front
         assert answer.status_code == 201, answer.text
         ran |= _pids_of(server, answer.json()["jobID"], headers) & fronts
 
@@ -209,9 +217,13 @@ def test_a_deploy_reaches_every_front_without_a_restart(data_dir):
         gone = httpx.delete(f"{server.base}/api/processes/buffered_centroids", headers=admin,
                             timeout=30)
         assert gone.status_code == 204, gone.text
-        for _ in range(20):  # new connections: both fronts answer some
+        settled = time.monotonic() + PROPAGATION_SECONDS
+        gone_in_a_row = 0
+        while gone_in_a_row < 20:  # new connections: both fronts answer some
             listed = httpx.get(f"{server.base}/api/processes/buffered_centroids",
                                headers=admin, timeout=10)
-            assert listed.status_code == 404, "a front kept the undeployed workflow"
+            gone_in_a_row = gone_in_a_row + 1 if listed.status_code == 404 else 0
+            assert listed.status_code == 404 or time.monotonic() < settled, \
+                "a front kept the undeployed workflow"
     finally:
         server.stop()
