@@ -27,9 +27,9 @@ from honua.core import codec
 from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.errors import InvalidParameter
+from honua.geo.esrijson import featureset, spatialref
+from honua.geo.esrijson import geometry as esrigeom
 from honua.geo.features import FeatureCollection
-from honua.web.esrijson import featureset, spatialref
-from honua.web.esrijson import geometry as esrigeom
 from honua.web.literals import parse_literal
 
 # -- decoding --------------------------------------------------------------------------------
