@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -96,6 +97,62 @@ def test_server_memory_of_a_million_vertex_buffer_stays_flat(server):
           f"{time.monotonic() - started:.1f} s, HTTP {answer.status_code}")
     assert answer.status_code in (200, 413), answer.text[:500]
     assert after - before < 50
+
+
+def _esri_polygon(vertices: int) -> dict:
+    ring = _polygon(vertices)["features"][0]["geometry"]["coordinates"][0]
+    return {"geometryType": "esriGeometryPolygon", "spatialReference": {"wkid": 4326},
+            "fields": [{"name": "name", "type": "esriFieldTypeString"}],
+            "features": [{"attributes": {"name": "big"}, "geometry": {"rings": [ring[::-1]]}}]}
+
+
+def _measured(pid: int, send) -> tuple[httpx.Response, float, float, float]:
+    """``send()``'s answer and the front's RSS before, at its peak and after (MB)."""
+    before = _rss_mb(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(_rss_mb(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        answer = send()
+    finally:
+        done.set()
+        sampler.join()
+    return answer, before, max(peak), _rss_mb(pid)
+
+
+GP_BUFFER = "/arcgis/rest/services/Geoprocessing/GPServer/Buffer/execute"
+METERS = orjson.dumps({"distance": 1, "units": "esriMeters"}).decode()
+
+
+def test_gpserver_memory_of_a_million_vertex_buffer_stays_flat(server):
+    """The GPServer face: the feature set (form-encoded Esri JSON) is read in the worker,
+    which writes the Esri JSON answer; the front answers with its bytes."""
+    base, pid = server
+    small = {"features": orjson.dumps(_esri_polygon(50)).decode(), "distance": METERS,
+             "f": "json"}
+    warm = httpx.post(f"{base}{GP_BUFFER}", data=small, timeout=60).json()
+    assert warm["results"][0]["value"]["features"], warm  # everything imported and warm
+    body = urlencode({"features": orjson.dumps(_esri_polygon(1_000_000)).decode(),
+                      "distance": METERS, "f": "json"}).encode()
+    started = time.monotonic()
+    answer, before, peak, after = _measured(pid, lambda: httpx.post(
+        f"{base}{GP_BUFFER}", content=body, timeout=180,
+        headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    print(f"GPServer RSS before {before:.0f} MB, peak {peak:.0f} MB, after {after:.0f} MB, "
+          f"{time.monotonic() - started:.1f} s, {len(answer.content) / 1e6:.0f} MB answered")
+    document = answer.json()
+    assert "error" not in document, str(document)[:500]
+    (feature,) = document["results"][0]["value"]["features"]
+    assert len(feature["geometry"]["rings"][0]) > 100_000  # the buffer of the whole ring
+    assert after - before < 50
+    assert peak - before < 400  # the body and the answer as bytes, never as objects
 
 
 def test_server_refuses_requests_past_max_vertices(server):
