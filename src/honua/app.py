@@ -42,7 +42,7 @@ from honua.store import (
 from honua.store.catalog_union import CatalogUnion
 from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
-from honua.types import Catalog, Executor
+from honua.types import ArtifactStore, Catalog, Executor
 from honua.web import admin, static
 from honua.web.callbacks import Callbacks
 from honua.web.compress import CompressionMiddleware
@@ -83,6 +83,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
     usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
     artifacts = open_artifact_store(settings)
     shared = artifacts if settings.artifacts_url.startswith("s3://") else None
+    if shared is not None:
+        _check_at_start(artifacts)
     uploads = UploadStore.from_settings(settings, usage, shared)  # shared by every front
     manager = JobManager(registry, open_job_store(settings), artifacts,
                          executor or LocalPool(_front_share(settings)), settings,
@@ -112,6 +114,16 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
         restart_listeners.append(metrics.worker_restarted)
     return Services(settings, registry, manager, catalog, uploads, authenticator, access,
                     metrics, callbacks)
+
+
+def _check_at_start(artifacts: ArtifactStore) -> None:
+    """Say at once, in the log, what is wrong with shared artifact storage (a missing bucket
+    is the usual first-day mistake); ``/ready`` keeps failing on it until it is mended, so the
+    server starts and tells instead of crash-looping."""
+    try:
+        artifacts.check()
+    except HonuaError as exc:
+        log.error("artifact store: %s", exc.message)
 
 
 def _front_share(settings: Settings) -> Settings:
@@ -199,7 +211,7 @@ def create_app(settings: Settings, *, services: Services | None = None,
 
     routes: list[BaseRoute] = [Route("/", root), static.mount()]
     routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
-                                          services.catalog)))
+                                          services.catalog, services.manager.artifacts)))
     routes.extend(metrics_routes(services.metrics, settings))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))

@@ -63,6 +63,10 @@ class Settings:
     s3_access_key_id: str = ""
     """Empty = the standard AWS variables (``AWS_ACCESS_KEY_ID`` ...) or instance role."""
     s3_secret_access_key: str = ""
+    s3_public_endpoint_url: str = ""
+    """The endpoint clients reach for signed URLs, when it differs from the one the server
+    uses (fronts reach ``http://minio:9000`` inside the cluster, clients
+    ``https://s3.example.org``); empty = ``s3_endpoint_url``."""
     signed_url_threshold_mb: float = 8.0
     """Outputs bigger than this are kept as objects of their own and, where the artifact
     store can sign URLs (S3), handed to clients as a signed, expiring URL instead of being

@@ -192,6 +192,16 @@ class ArtifactStore(Protocol):
         this store cannot give one (files on disk: the server streams those itself)."""
         ...
 
+    def folders(self, folder: str) -> list[str]:
+        """Names of the folders directly inside ``folder`` (``"uploads"`` -> upload ids),
+        sorted; [] when there is none. How one front finds what other fronts stored."""
+        ...
+
+    def check(self) -> str:
+        """What a readiness probe asks: a short "fine" text, or ``Unavailable`` saying what
+        is wrong (a missing bucket, an unwritable folder, an unreachable endpoint)."""
+        ...
+
 
 class Executor(Protocol):
     """Runs work items somewhere (a local worker pool, Celery workers...)."""
