@@ -3,7 +3,10 @@ one 1,000,000-vertex polygon runs in a memory-limited worker, never on the in-pr
 and a request past ``max_vertices`` is refused with 413. The 40 MB body is not decoded in
 the server process either (its GeoJSON goes to the worker as text, ``core.json_text``) nor the
 output encoded there, and freed big buffers go back to the system (``web/malloc.py``).
-Measured: RSS 194 -> 197 MB (peak 440 MB) for the 1,000,000-vertex buffer."""
+Measured: RSS 194 -> 197 MB (peak 440 MB) for the 1,000,000-vertex buffer. The GPServer face
+likewise (its Esri JSON feature set read in the worker, which writes the Esri JSON answer,
+``core.esri_values``/``core.esri_outputs``): 202 -> 206 MB, peak 364 MB (before: 202 -> 314,
+peak 663); WPS inline GeoJSON ComplexData too."""
 
 from __future__ import annotations
 
@@ -153,6 +156,35 @@ def test_gpserver_memory_of_a_million_vertex_buffer_stays_flat(server):
     assert len(feature["geometry"]["rings"][0]) > 100_000  # the buffer of the whole ring
     assert after - before < 50
     assert peak - before < 400  # the body and the answer as bytes, never as objects
+
+
+def test_wps_memory_of_a_million_vertex_buffer_stays_flat(server):
+    """The WPS face: inline GeoJSON ComplexData decoded in the worker, its GeoJSON answer
+    written there and answered as it is."""
+    base, pid = server
+    geojson = orjson.dumps(_polygon(1_000_000)).decode()
+    body = (
+        '<wps:Execute service="WPS" version="1.0.0" xmlns:wps="http://www.opengis.net/wps/1.0.0"'
+        ' xmlns:ows="http://www.opengis.net/ows/1.1"><ows:Identifier>buffer</ows:Identifier>'
+        "<wps:DataInputs><wps:Input><ows:Identifier>features</ows:Identifier><wps:Data>"
+        f'<wps:ComplexData mimeType="application/geo+json"><![CDATA[{geojson}]]>'
+        "</wps:ComplexData></wps:Data></wps:Input><wps:Input><ows:Identifier>distance"
+        '</ows:Identifier><wps:Data><wps:LiteralData uom="metre">1</wps:LiteralData>'
+        "</wps:Data></wps:Input></wps:DataInputs><wps:ResponseForm><wps:RawDataOutput "
+        'mimeType="application/geo+json"><ows:Identifier>result</ows:Identifier>'
+        "</wps:RawDataOutput></wps:ResponseForm></wps:Execute>").encode()
+    del geojson
+    headers = {"Content-Type": "text/xml"}
+    small = orjson.dumps(_polygon(50)).decode()
+    warm = httpx.post(f"{base}/wps", timeout=60, headers=headers, content=body.replace(
+        body[body.index(b"<![CDATA[") + 9:body.index(b"]]>")], small.encode()))
+    assert warm.status_code == 200, warm.text[:300]
+    answer, before, peak, after = _measured(pid, lambda: httpx.post(
+        f"{base}/wps", content=body, timeout=180, headers=headers))
+    print(f"WPS RSS before {before:.0f} MB, peak {peak:.0f} MB, after {after:.0f} MB")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["features"][0]["geometry"]["type"] == "Polygon"
+    assert after - before < 50
 
 
 def test_server_refuses_requests_past_max_vertices(server):
