@@ -251,6 +251,10 @@ class Settings:
     workflows: tuple[dict[str, Any], ...] = ()
     """Workflows deployed as processes from the config file: ``[[honua.workflows]]`` tables,
     each a workflow document (id, inputs, steps, outputs)."""
+    deployed_resync_seconds: float = 30.0
+    """Every front re-reads the deployed workflows this often even without being told of a
+    deploy (each deploy and undeploy is announced to every front at once; this is the
+    safety net for a lost announcement)."""
     webhook_secret: str = ""
     """Key of the HMAC-SHA256 signature (``X-Honua-Signature``) of every callback POST."""
     webhooks: tuple[str, ...] = ()
