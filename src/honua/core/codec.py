@@ -3,7 +3,9 @@
 The stored form is what the parameter converters accept, so decoding is just
 ``Parameter.convert`` (the same path a client's request takes) and a stored
 job re-runs exactly as it was asked. Feature collections are GeoJSON (with the
-legacy ``crs`` member when not CRS84), readable by any GIS tool.
+legacy ``crs`` member when not CRS84), readable by any GIS tool; features a
+GPServer client sent as Esri JSON may stay so, as ``{"esriJSON": ...}``
+(``core.esri_values``), read where the job runs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from honua.core.esri_values import is_wrapped, read_wrapped
 from honua.core.json_text import JSONText
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import LayerReference
@@ -98,6 +101,9 @@ def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
             value = raw[parameter.name]
             if isinstance(value, Mapping) and "layerReference" in value:
                 out[parameter.name] = LayerReference.from_json(value["layerReference"])
+                continue
+            if is_wrapped(parameter, value):  # features a GPServer client sent as Esri JSON
+                out[parameter.name] = read_wrapped(parameter, value)
                 continue
             out[parameter.name] = None if value is None else parameter.convert(value)
     return out

@@ -12,6 +12,7 @@ from honua.core.jobs import Job, Message
 
 if TYPE_CHECKING:
     from honua.core.description import Limits
+    from honua.core.esri_values import EsriEncoding
     from honua.settings import Settings
 
 
@@ -51,6 +52,9 @@ class WorkItem:
     max_vertices: int = 0
     """The vertex cap the worker checks after decoding ``inputs_json`` (0: none), for
     inputs the front process left as text (``core.json_text``)."""
+    esri: EsriEncoding | None = None
+    """With ``return_json``: feature outputs written as Esri JSON, as this asks
+    (``core.esri_outputs``), for a front process that answers with them as they are."""
     job: Job | None = None
     """The job record, for a tier that keeps outputs where it computes them (a tier-2
     ``registerAs`` written inside the database needs its owner, tenant and options); tier 1

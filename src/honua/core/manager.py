@@ -347,7 +347,8 @@ class JobManager:
         if as_text:  # decoded, bound and checked in the worker; outputs back as JSON text
             item = dataclasses.replace(
                 item, inputs=None, return_json=True, max_vertices=self.max_vertices(definition),
-                inputs_json=codec.encode(definition.description.inputs, bound))
+                inputs_json=codec.encode(definition.description.inputs, bound),
+                esri=options.esri)
         if choice.tier in self.tiers:
             executor: Executor | None = self.tiers[choice.tier]  # type: ignore[assignment]
         else:

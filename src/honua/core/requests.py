@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from honua.core.catalog import check_layer_id, parse_duration
+from honua.core.esri_values import EsriEncoding
 from honua.errors import InvalidParameter
 
 SUBSCRIBER_KEYS = ("successUri", "inProgressUri", "failedUri")
@@ -161,6 +162,10 @@ class ExecutionOptions:
     reuse: bool | None = None
     """Whether a workflow's steps may reuse earlier identical results (None: the server's
     ``workflow_reuse``)."""
+    esri: EsriEncoding | None = None
+    """Feature outputs to be written as Esri JSON where the run happens (GPServer's
+    ``execute``: the front answers with them as they are, ``core.esri_outputs``). Only a
+    synchronous run's answer reads it, so it is not stored with the job."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))

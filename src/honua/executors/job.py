@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from honua.core import codec
+from honua.core import codec, esri_outputs
 from honua.core.context import Context
 from honua.core.description import ProcessDefinition
 from honua.core.execution import OutcomeStatus, WorkItem
@@ -61,8 +61,12 @@ def _succeed(definition: ProcessDefinition, item: WorkItem, inputs: bytes | None
     outputs = _wanted(call_process(definition, context, values), item.outputs)
     if item.return_json:
         parts = codec.encode_parts(description.outputs, outputs, precision.DEFAULT)
+        hashes = output_hashes(parts)  # of the neutral values, as a stored run's are
+        if item.esri is not None:  # the answer as the client asked it (core.esri_outputs)
+            del parts
+            parts = esri_outputs.encode_parts(description.outputs, outputs, item.esri)
         return Done(item.job_id, OutcomeStatus.SUCCEEDED, outputs_json=codec.join_parts(parts),
-                    output_hashes=output_hashes(parts))
+                    output_hashes=hashes)
     return Done(item.job_id, OutcomeStatus.SUCCEEDED, outputs=dumps(inline_files(outputs)))
 
 

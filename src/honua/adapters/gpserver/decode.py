@@ -22,19 +22,21 @@ import shapely
 from pyproj import CRS
 
 from honua.adapters.gpserver import gptypes
+from honua.core import esri_values
 from honua.core.description import ProcessDescription
+from honua.core.json_text import JSONText, members
 from honua.core.parameters import DataType, Parameter
 from honua.core.references import UploadReference, is_reference
 from honua.core.requests import ExecutionOptions, LayerRegistration, Mode, OutputRequest
 from honua.core.tiers import pinned_tier
 from honua.core.values import Envelope, File, Geometry, SpatialReference
 from honua.errors import InvalidParameter, NotSupported
+from honua.geo.esrijson import featureset, spatialref
+from honua.geo.esrijson import geometry as esrigeom
 from honua.geo.features import FeatureCollection
 from honua.geo.precision import parse_decimals
 from honua.geo.reproject import to_crs, transform, transform_bounds
-from honua.web.esrijson import featureset, spatialref
-from honua.web.esrijson import geometry as esrigeom
-from honua.web.json_body import DEFAULT_MAX_DEPTH, check_depth
+from honua.web.json_body import DEFAULT_MAX_DEPTH, TEXT_VALUE_BYTES, check_depth
 from honua.web.literals import parse_literal
 from honua.web.own_urls import reference_from_url
 
@@ -116,6 +118,14 @@ class Environment:
     precision: int | None = None
     """Decimals of output coordinates asked (``geometryPrecision``, as FeatureServer
     queries take it); None = 7 in degrees, 3 in metres (``geo.precision``)."""
+
+    def encoding(self, maximum_records: int) -> esri_values.EsriEncoding:
+        """How the worker writes feature outputs for this answer (``core.esri_outputs``)."""
+        return esri_values.EsriEncoding(
+            out_sr=spatialref.write(self.out_sr) if self.out_sr is not None else None,
+            return_z=self.return_z, precision=self.precision,
+            feature_collection=self.return_feature_collection,
+            maximum_records=maximum_records)
 
     def hints(self) -> dict[str, Any]:
         """What a job must remember to answer its results later in the requested shape."""
@@ -254,18 +264,6 @@ def _date(value: Any, where: str) -> Any:
                            "8601 text")
 
 
-def check_geometry(parameter: Parameter, collection: FeatureCollection, declared: Any,
-                   where: str) -> None:
-    """Refuse features of a geometry type the parameter does not take."""
-    allowed = gptypes.geometry_types(parameter)
-    if not allowed:
-        return
-    kind = declared or esrigeom.family(collection.geometry)
-    if kind and kind not in allowed:
-        raise InvalidParameter(f"{where} takes {' or '.join(allowed)} features, got {kind}",
-                               parameter=parameter.name)
-
-
 def _uploads(where: str, uploads: Uploads | None) -> Uploads:
     if uploads is None:
         raise NotSupported(f"{where}: this server keeps no uploads to take an itemID from")
@@ -288,23 +286,12 @@ def _reference(value: Mapping[str, Any], where: str, base: str) -> Any:
 
 
 def _features(parameter: Parameter, value: Any, where: str, base: str) -> Any:
-    tabular = gptypes.is_table(parameter)
     if isinstance(value, Mapping) and "features" not in value and "featureSet" not in value and (
             "itemID" in value or "url" in value):
         if parameter.data_type is DataType.GEOMETRY:
             raise NotSupported(f"{where} takes one geometry inline, not an upload or a layer")
         return _reference(value, where, base)
-    if parameter.data_type is DataType.GEOMETRY and isinstance(value, Mapping) and \
-            esrigeom.kind_of(value):
-        value = {"features": [{"geometry": value}],
-                 "spatialReference": value.get("spatialReference")}
-    collection = featureset.read(value, where, tabular=tabular)
-    if not tabular:
-        declared = value.get("geometryType") if isinstance(value, Mapping) else None
-        check_geometry(parameter, collection, declared, where)
-    if parameter.data_type is DataType.GEOMETRY:
-        return Geometry.only_one(collection, parameter.name)
-    return collection
+    return esri_values.read_features(parameter, value, where)
 
 
 def _file(value: Any, where: str, uploads: Uploads | None) -> File:
@@ -415,14 +402,42 @@ def needs_features(value: Any, env: Environment) -> bool:
         is_reference(v) for v in items)
 
 
+def read_text(parameter: Parameter, raw: str, env: Environment,
+              text_bytes: int = TEXT_VALUE_BYTES) -> JSONText | None:
+    """A big inline feature set left as text (``core.esri_values``): decoded, bound and
+    vertex-checked in the worker, never as Python objects in this process. None for
+    anything else -- small values, several values, references, or an environment
+    (``processSR``, ``extent``) that must be applied to the features here."""
+    if (parameter.data_type not in esri_values.FEATURE_TYPES or parameter.multiple
+            or len(raw) <= text_bytes or env.process_sr is not None or env.extent is not None):
+        return None
+    text = raw.strip().encode()
+    if not text.startswith(b"{"):
+        return None  # not a feature set: refused by the usual reading, with its words
+    try:
+        check_depth(text, DEFAULT_MAX_DEPTH, f"parameter {parameter.name!r}")
+        keys = members(text, f"input {parameter.name!r}")
+    except InvalidParameter as exc:
+        raise InvalidParameter(exc.message, parameter=parameter.name) from None
+    inline = "features" in keys or "featureSet" in keys or (
+        parameter.data_type is DataType.GEOMETRY and esrigeom.kind_of(keys) is not None)
+    return esri_values.wrap_input(text) if inline else None
+
+
 def read_inputs(description: ProcessDescription, params: Mapping[str, str], env: Environment,
-                uploads: Uploads | None = None, base: str = "") -> dict[str, Any]:
+                uploads: Uploads | None = None, base: str = "",
+                text_bytes: int = TEXT_VALUE_BYTES) -> dict[str, Any]:
     """Core inputs of a task from the request: given inputs only, in the processing CRS
-    (references stay references: see ``needs_features``)."""
+    (references stay references: see ``needs_features``; big inline feature sets stay
+    text: see ``read_text``)."""
     inputs: dict[str, Any] = {}
     for parameter in description.inputs:
         raw = params.get(parameter.name)
         if raw is None:
+            continue
+        text = read_text(parameter, raw, env, text_bytes)
+        if text is not None:
+            inputs[parameter.name] = text
             continue
         value = read_value(parameter, raw, uploads, base)
         if value is None:

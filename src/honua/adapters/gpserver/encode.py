@@ -7,19 +7,21 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from honua.adapters.gpserver import gptypes
 from honua.adapters.gpserver.catalog import Catalog, Service, Task
 from honua.adapters.gpserver.decode import Environment
 from honua.core.context import MessageLevel
 from honua.core.description import ProcessDescription
+from honua.core.esri_outputs import EsriFeatures, write_features
 from honua.core.jobs import Job, JobStatus, Message
 from honua.core.parameters import DataType, Parameter
 from honua.core.tiers import shown
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
+from honua.geo.esrijson import featureset, spatialref
 from honua.geo.features import FeatureCollection
-from honua.geo.precision import DEFAULT, rounded
-from honua.geo.reproject import to_crs, transform_bounds
-from honua.web.esrijson import featureset, spatialref
+from honua.geo.reproject import transform_bounds
 
 CURRENT_VERSION = 11.3
 FULL_VERSION = "11.3.0"
@@ -139,18 +141,7 @@ def _epoch_ms(value: dt.datetime) -> int:
 
 
 def _features(param: Parameter, item: Any, env: Environment, maximum_records: int) -> Any:
-    if isinstance(item, Geometry):
-        item = FeatureCollection.from_geometries([item.shape], crs=item.crs)
-    if env.out_sr is not None:
-        item = to_crs(item, env.out_sr)
-    item = rounded(item, DEFAULT.asking(env.precision))  # digits the CRS's unit needs
-    kinds = gptypes.geometry_types(param)
-    options = featureset.WriteOptions(return_z=env.return_z, maximum_records=maximum_records,
-                                      geometry_hint=kinds[0] if len(kinds) == 1 else None)
-    document = featureset.write(item, options, tabular=gptypes.is_table(param))
-    if env.return_feature_collection and not gptypes.is_table(param):
-        return featureset.layer_definition(document, param.name)
-    return document
+    return write_features(param, item, env.encoding(maximum_records))
 
 
 def _envelope(item: Envelope, env: Environment) -> dict[str, Any]:
@@ -164,6 +155,8 @@ def _envelope(item: Envelope, env: Environment) -> dict[str, Any]:
 
 def _one(param: Parameter, item: Any, env: Environment, maximum_records: int,
          file_url: FileUrl) -> Any:
+    if isinstance(item, EsriFeatures):  # written by the worker as this answer asks
+        return orjson.Fragment(item.data)
     item = _plain(item)
     if item is None:
         return None
@@ -223,7 +216,7 @@ def over_limit(task: Task, description: ProcessDescription, outputs: Mapping[str
     for param in description.outputs:
         value = outputs.get(param.name)
         items = value if isinstance(value, list | tuple) else [value]
-        counts = [len(v) for v in items if isinstance(v, FeatureCollection)]
+        counts = [len(v) for v in items if isinstance(v, FeatureCollection | EsriFeatures)]
         if any(count > maximum_records for count in counts):
             found[task.output_name(param.name)] = max(counts)
     return found

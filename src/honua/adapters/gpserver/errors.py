@@ -51,9 +51,11 @@ def error_document(code: int, message: str, details: list[str] | None = None) ->
 
 
 def code_of(error: HonuaError) -> int:
-    """The ArcGIS code: a job refused for its input is the client's error (400)."""
+    """The ArcGIS code: a job refused for its input is the client's error, with the code
+    the same refusal gets before the job (413 past the vertex cap, else 400) -- inputs
+    left as text are first read in the worker (``core.esri_values``)."""
     if isinstance(error, JobFailed):
-        return 400 if error.kind in INPUT_KINDS else 500
+        return CODES.get(error.kind, 400) if error.kind in INPUT_KINDS else 500
     return CODES.get(error.kind, 500)
 
 

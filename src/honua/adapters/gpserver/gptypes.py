@@ -4,7 +4,8 @@ Every parameter maps to one ``dataType`` string, whatever process it belongs
 to: the core's type decides, ``max_occurs`` makes it a ``GPMultiValue:<T>``,
 and a feature parameter declared without geometry (``geometry_types=("none",)``)
 is a table, ``GPRecordSet``. The core has no record-set type of its own yet;
-this is the adapter's reading of that declaration.
+this is the adapter's reading of that declaration (``is_table`` and
+``geometry_types`` are ``core.esri_values``', which the worker reads inputs with).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from honua.core.esri_values import geometry_types, is_table
 from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, LinearUnit
 from honua.errors import InvalidParameter
-from honua.web.esrijson import geometry as esrigeom
+
+__all__ = ["AREAL", "LINEAR", "data_type", "geometry_types", "is_table", "member_type",
+           "read_areal", "read_linear", "write_areal", "write_linear"]
 
 _TYPES = {
     DataType.STRING: "GPString", DataType.INTEGER: "GPLong", DataType.DOUBLE: "GPDouble",
@@ -25,20 +29,6 @@ _TYPES = {
     DataType.ENVELOPE: "GPExtent", DataType.SPATIAL_REFERENCE: "GPSpatialReference",
     DataType.FILE: "GPDataFile",
 }
-TABLE_MARKERS = frozenset({"none", "table"})
-_GEOMETRY_NAMES = {
-    "point": esrigeom.POINT, "multipoint": esrigeom.MULTIPOINT,
-    "linestring": esrigeom.POLYLINE, "multilinestring": esrigeom.POLYLINE,
-    "line": esrigeom.POLYLINE, "polyline": esrigeom.POLYLINE,
-    "polygon": esrigeom.POLYGON, "multipolygon": esrigeom.POLYGON,
-}
-
-
-def is_table(parameter: Parameter) -> bool:
-    return parameter.data_type is DataType.FEATURES and bool(parameter.geometry_types) and all(
-        g.lower() in TABLE_MARKERS for g in parameter.geometry_types)
-
-
 def member_type(parameter: Parameter) -> str:
     if is_table(parameter):
         return "GPRecordSet"
@@ -49,16 +39,6 @@ def data_type(parameter: Parameter) -> str:
     """The GP ``dataType`` of a parameter, e.g. ``GPLinearUnit`` or ``GPMultiValue:GPString``."""
     member = member_type(parameter)
     return f"GPMultiValue:{member}" if parameter.multiple else member
-
-
-def geometry_types(parameter: Parameter) -> tuple[str, ...]:
-    """The Esri geometry types a feature parameter accepts (empty = any)."""
-    found = []
-    for name in parameter.geometry_types:
-        kind = _GEOMETRY_NAMES.get(name.lower().removeprefix("esrigeometry"))
-        if kind and kind not in found:
-            found.append(kind)
-    return tuple(found)
 
 
 # -- units --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -32,7 +33,9 @@ from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.access import needs_credentials
 from honua.core.description import ProcessDefinition
+from honua.core.esri_outputs import EsriFeatures, answered
 from honua.core.jobs import Job, JobStatus
+from honua.core.json_text import JSONText
 from honua.core.parameters import DataType
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
@@ -233,21 +236,27 @@ class GPServer:
         options = decode.options(Mode.SYNC, env, service.path, task.name,
                                  decode.registered_outputs(call.params, definition.description),
                                  call.params)
+        options = dataclasses.replace(options, esri=env.encoding(service.maximum_records))
         run = await self._run(call, task, definition, inputs, options)
         outputs = run.require_outputs()
+        if any(isinstance(v, JSONText) for v in outputs.values()):  # written by the worker
+            outputs = await run_in_threadpool(_answered, definition, outputs)
         document = await run_in_threadpool(
             encode.execute, task, definition.description, outputs, run.messages, env,
             service.maximum_records, _inline_files(outputs))
         over = encode.over_limit(task, definition.description, outputs, service.maximum_records)
         if over:
             if not run.stored:  # a synchronous run keeps its outputs only when linked to
-                await run_in_threadpool(self.manager.keep_results, run.job.id, outputs)
+                await run_in_threadpool(self.manager.keep_results, run.job.id, {
+                    name: value.whole if isinstance(value, EsriFeatures) else value
+                    for name, value in outputs.items()})
             job_url = f"{self.service_url(call, service)}/{task.name}/jobs/{run.job.id}"
             document["messages"].extend(
                 encode.limit_warning(name, count, service.maximum_records,
                                      f"{job_url}/results/{name}/data")
                 for name, count in over.items())
         if call.f == "html":
+            document = orjson.loads(orjson.dumps(document))  # the worker's text as values
             return self._operation_page(call, service, task, definition, "execute",
                                         document["results"], document["messages"])
         return json_response(document, call.f, call.params)
@@ -529,8 +538,20 @@ _MODE_WORDS = {"sync": "runs only as a job", "async": "runs only synchronously"}
 
 
 def _big(inputs: Mapping[str, Any]) -> bool:
-    """Inputs whose checking is worth doing on the thread pool."""
-    return any(hasattr(v, "geometry") and len(v) > 1000 for v in inputs.values())
+    """Inputs whose checking (or encoding, for text) is worth doing on the thread pool."""
+    return any((hasattr(v, "geometry") and len(v) > 1000) or isinstance(v, JSONText)
+               for v in inputs.values())
+
+
+def _answered(definition: ProcessDefinition, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs the worker sent as JSON text: feature sets it wrote as Esri JSON stay text
+    (``EsriFeatures``), answered as they are; the rest are read back as values."""
+    out = dict(outputs)
+    for parameter in definition.description.outputs:
+        value = out.get(parameter.name)
+        if isinstance(value, JSONText):
+            out[parameter.name] = answered(parameter, value)
+    return out
 
 
 def _inline_files(outputs: Mapping[str, Any]) -> Callable[[str], str]:

@@ -24,12 +24,14 @@ from honua.adapters.wps import crsnames, formats, gml, wkt
 from honua.adapters.wps.model import Data, OutputRequest
 from honua.adapters.wps.safexml import parse_xml
 from honua.core import codec
+from honua.core.json_text import JSONText
 from honua.core.parameters import DataType, Parameter
 from honua.core.values import ArealUnit, Envelope, File, Geometry, LinearUnit, SpatialReference
 from honua.errors import InvalidParameter
+from honua.geo.esrijson import featureset, spatialref
+from honua.geo.esrijson import geometry as esrigeom
 from honua.geo.features import FeatureCollection
-from honua.web.esrijson import featureset, spatialref
-from honua.web.esrijson import geometry as esrigeom
+from honua.web.json_body import TEXT_VALUE_BYTES
 from honua.web.literals import parse_literal
 
 # -- decoding --------------------------------------------------------------------------------
@@ -141,6 +143,8 @@ def decode_complex(parameter: Parameter, text: str | None, element: Any, mime_ty
         body = (text or "").strip()
         sniffed = hint if hint not in (None, "text") else (
             "gml" if body.startswith("<") else "geojson" if body.startswith(("{", "[")) else "wkt")
+        if sniffed == "geojson" and len(body) > TEXT_VALUE_BYTES and body.startswith("{"):
+            return JSONText(body.encode("utf-8"))  # decoded and checked in the worker
         if sniffed == "geojson":
             try:
                 return orjson.loads(body)
@@ -242,6 +246,11 @@ def _esri_geometry(value: Geometry) -> dict[str, Any]:
 
 
 def _render_complex(parameter: Parameter, value: Any, fmt: formats.Format) -> Rendered:
+    if isinstance(value, JSONText):  # GeoJSON the worker wrote (core.json_text)
+        if fmt.codec == "geojson":
+            return Rendered("complex", value.data, fmt.mime_type, text=value.data.decode(),
+                            encoding=fmt.encoding, schema=fmt.schema)
+        value = parameter.convert(orjson.loads(value.data))  # asked in another format
     if isinstance(value, File):
         data = value.read()
         return Rendered("complex", data, value.media_type, text=base64.b64encode(data).decode(),

@@ -24,9 +24,9 @@ import shapely
 from pyproj import CRS
 
 from honua.errors import InvalidParameter
+from honua.geo.esrijson import geometry as esrigeom
+from honua.geo.esrijson import spatialref
 from honua.geo.features import FeatureCollection, Field
-from honua.web.esrijson import geometry as esrigeom
-from honua.web.esrijson import spatialref
 
 OID = "esriFieldTypeOID"
 # Esri field type -> core field type

@@ -7,9 +7,9 @@ import pytest
 import shapely
 
 from honua.errors import InvalidParameter, NotSupported
+from honua.geo.esrijson import featureset, spatialref
+from honua.geo.esrijson import geometry as esrigeom
 from honua.geo.features import FeatureCollection, Field
-from honua.web.esrijson import featureset, spatialref
-from honua.web.esrijson import geometry as esrigeom
 
 
 def _array(*geoms):
