@@ -99,5 +99,10 @@ def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
             if isinstance(value, Mapping) and "layerReference" in value:
                 out[parameter.name] = LayerReference.from_json(value["layerReference"])
                 continue
+            if (isinstance(value, list) and value and all(  # a tier-2 job's list of layers
+                    isinstance(v, Mapping) and "layerReference" in v for v in value)):
+                out[parameter.name] = [LayerReference.from_json(v["layerReference"])
+                                       for v in value]
+                continue
             out[parameter.name] = None if value is None else parameter.convert(value)
     return out
