@@ -23,6 +23,7 @@ from psycopg import sql
 from pyproj import CRS
 
 from honua.errors import InvalidParameter
+from honua.geo import precision
 from honua.geo.crs import meters_per_unit
 from honua.geo.features import Field
 
@@ -59,20 +60,24 @@ class Builder:
 def as_geojson(statement: Statement) -> tuple[sql.Composed, tuple[Any, ...]]:
     """The statement with each row turned into its GeoJSON Feature text inside PostgreSQL,
     as ``geo.geojson.feature_dicts`` writes it (id when kept and not null, geometry,
-    properties in field order): the server then joins texts instead of decoding WKB and
-    encoding every feature in Python (``executors.postgis``, stored job outputs)."""
+    properties in field order) with tier 1's output precision (``geo.precision.DEFAULT``):
+    the server then joins texts instead of decoding WKB and encoding every feature in
+    Python (``executors.postgis``, stored job outputs). The geometry's text is spliced in
+    as ``ST_AsGeoJSON`` writes it, not cast to ``json`` (which would parse it again)."""
     aliases = [sql.Identifier(f"c{i}") for i in range(2 + len(statement.fields))]
     properties = sql.SQL(", ").join([sql.SQL("{}, q.{}").format(sql.Literal(f.name), a)
                                      for f, a in zip(statement.fields, aliases[2:], strict=True)])
-    geometry = sql.SQL("ST_AsGeoJSON(ST_GeomFromWKB(q.c1), 15)::json")
-    body = sql.SQL("'geometry', {}, 'properties', json_build_object({})").format(geometry,
-                                                                               properties)
-    feature: sql.Composable = sql.SQL("json_build_object('type', 'Feature', {})").format(body)
+    decimals = precision.DEFAULT.decimals(statement.crs)
+    start: sql.Composable = sql.SQL("'{\"type\":\"Feature\",'")
     if statement.keep_ids:
-        feature = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE json_build_object('type', "
-                          "'Feature', 'id', q.c0, {}) END").format(feature, body)
-    return (sql.SQL("SELECT ({})::text FROM ({}) AS q ({})").format(
-        feature, statement.sql, sql.SQL(", ").join(aliases)), statement.params)
+        start = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE '{{\"type\":\"Feature\",\"id\":' || "
+                        "to_json(q.c0)::text || ',' END").format(start)
+    feature = sql.SQL(
+        "{} || '\"geometry\":' || COALESCE(ST_AsGeoJSON(ST_GeomFromWKB(q.c1), %s), 'null') || "
+        "',\"properties\":' || json_build_object({})::text || '}}'").format(start, properties)
+    return (sql.SQL("SELECT {} FROM ({}) AS q ({})").format(
+        feature, statement.sql, sql.SQL(", ").join(aliases)),
+        (precision.MAX_DECIMALS if decimals is None else decimals, *statement.params))
 
 
 def _cols(fields: Sequence[Field], prefix: str = "s") -> sql.Composable:
