@@ -162,6 +162,29 @@ def postgres() -> dict[str, str]:
     return {} if conninfo == PG_DEFAULT else {"HONUA_TEST_PG": conninfo}
 
 
+# -- RabbitMQ (the Celery broker of executor = "celery") --------------------------------------
+
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+"""Debian's rabbitmq-server lets ``guest`` in from loopback; the tests give every run its
+own queue prefix, so runs never share queues."""
+
+
+def rabbitmq() -> dict[str, str]:
+    """RabbitMQ on 127.0.0.1:5672: started (``rabbitmq-server -detached``) when installed
+    but down, installed from Debian's packages when missing."""
+    if not port_open("127.0.0.1", 5672):
+        if not shutil.which("rabbitmq-server"):
+            apt_install("rabbitmq-server")
+        if not is_root():
+            raise Missing("make test needs RabbitMQ on 127.0.0.1:5672: start it "
+                          "(rabbitmq-server -detached, as root) or run make test as root")
+        run("rabbitmq-server", "-detached", check=False)
+        if not wait_until(lambda: port_open("127.0.0.1", 5672), 90):
+            raise Missing("make test started rabbitmq-server but nothing listens on "
+                          "127.0.0.1:5672; see /var/log/rabbitmq/")
+    return {"HONUA_TEST_BROKER_URL": BROKER_URL}
+
+
 # -- Node.js (the ArcGIS Maps SDK for JavaScript test client) ---------------------------------
 
 
@@ -182,7 +205,8 @@ def chromium() -> dict[str, str]:
     return {}
 
 
-SERVICES: dict[str, Callable[[], dict[str, str]]] = {"postgres": postgres, "node": node,
+SERVICES: dict[str, Callable[[], dict[str, str]]] = {"postgres": postgres,
+                                                     "rabbitmq": rabbitmq, "node": node,
                                                      "chromium": chromium}
 
 

@@ -5,6 +5,7 @@ no job and leaves none running for good."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -21,17 +22,20 @@ from tests.support.servers import free_port
 from tests.test_crash_recovery import REPO, submit, wait_status
 
 ENDED = {"successful", "failed", "dismissed"}
+POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+         "geometry": {"type": "Point", "coordinates": [10, 50]}}]}
 
 
 class Server:
-    def __init__(self, data_dir: Path, workers: int = 2) -> None:
+    def __init__(self, data_dir: Path, workers: int = 2,
+                 extra: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "HONUA_DATA_DIR": str(data_dir), "HONUA_PORT": str(self.port),
                        "HONUA_WORKERS": str(workers),
                        "HONUA_PROCESS_MODULES": "tests.plugins.misbehaving",
-                       "PYTHONPATH": str(REPO)}
+                       "PYTHONPATH": str(REPO), **(extra or {})}
         self.log = open(data_dir.parent / f"fronts-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "honua.cli", "serve", "--processes", "2"], cwd=REPO,
@@ -154,3 +158,60 @@ def test_killing_every_process_loses_nothing(data_dir):
         assert second.running() == 0
     finally:
         second.stop()
+
+
+def _pids_of(server: Server, job_id: str, headers: dict) -> set[int]:
+    """The pids of the ledger's worker agents of job ``job_id`` (for a workflow job, the
+    front that ran it), once it has ended well."""
+    deadline = time.monotonic() + 60
+    while (status := httpx.get(f"{server.base}/api/jobs/{job_id}", headers=headers,
+                               timeout=10).json()["status"]) not in ENDED:
+        assert time.monotonic() < deadline, f"job {job_id} stayed {status}"
+        time.sleep(0.1)
+    assert status == "successful", status
+    agents = httpx.get(f"{server.base}/api/jobs/{job_id}/provenance", headers=headers,
+                       timeout=10).json()["agent"]
+    return {int(a.rsplit("/", 1)[1]) for a in agents if a.startswith("honua:worker/")}
+
+
+def _runs_on_every_front(server: Server, headers: dict) -> None:
+    """Executions of the deployed workflow, each on a new connection, are accepted (never a
+    404) until both fronts have run one."""
+    fronts = server.live_fronts()
+    ran: set[int] = set()
+    deadline = time.monotonic() + 60
+    while ran != fronts:
+        assert time.monotonic() < deadline, f"only fronts {ran} of {fronts} were reached"
+        answer = httpx.post(f"{server.base}/api/processes/buffered_centroids/execution",
+                            json={"inputs": {"features": POINT}}, timeout=30,
+                            headers={**headers, "Prefer": "respond-async"})
+        assert answer.status_code == 201, answer.text
+        ran |= _pids_of(server, answer.json()["jobID"], headers) & fronts
+
+
+def test_a_deploy_reaches_every_front_without_a_restart(data_dir):
+    from honua.core.identity import ApiKey, hash_key, new_key
+    from honua.settings import Settings
+    from honua.store import open_identity_store
+    from tests.adapters.test_deploy import CENTROIDS
+
+    key = new_key()
+    open_identity_store(Settings(data_dir=data_dir)).add_key(
+        ApiKey("admin", hash_key(key), "t1", frozenset({"admin", "user"}),
+               dt.datetime.now(dt.UTC)))
+    admin = {"X-API-Key": key}
+    server = Server(data_dir, extra={"HONUA_DEPLOYED_RESYNC_SECONDS": "3600"})  # told, not re-read
+    try:
+        made = httpx.post(f"{server.base}/api/processes", json=CENTROIDS, headers=admin,
+                          timeout=30)
+        assert made.status_code == 201, made.text
+        _runs_on_every_front(server, admin)
+        gone = httpx.delete(f"{server.base}/api/processes/buffered_centroids", headers=admin,
+                            timeout=30)
+        assert gone.status_code == 204, gone.text
+        for _ in range(20):  # new connections: both fronts answer some
+            listed = httpx.get(f"{server.base}/api/processes/buffered_centroids",
+                               headers=admin, timeout=10)
+            assert listed.status_code == 404, "a front kept the undeployed workflow"
+    finally:
+        server.stop()

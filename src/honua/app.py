@@ -26,6 +26,7 @@ from honua.core.manager import JobManager
 from honua.core.references import LayerService
 from honua.core.registry import Registry, discover
 from honua.errors import HonuaError, NotFound, NotSupported
+from honua.executors.celery_app import Broker, check_celery_settings
 from honua.executors.inline import InlineExecutor
 from honua.executors.pool import LocalPool
 from honua.executors.postgis import PostGISTier
@@ -42,7 +43,7 @@ from honua.store import (
 from honua.store.catalog_union import CatalogUnion
 from honua.store.pg_pools import Pools
 from honua.store.uploads import UploadStore
-from honua.types import Catalog, Executor
+from honua.types import ArtifactStore, Catalog, Executor
 from honua.web import admin, static
 from honua.web.callbacks import Callbacks
 from honua.web.compress import CompressionMiddleware
@@ -77,12 +78,15 @@ class Services:
 
 
 def build_services(settings: Settings, *, executor: Executor | None = None) -> Services:
+    check_celery_settings(settings)  # executor = "celery" needs PostgreSQL: say so now
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = discover(settings.process_modules)
     catalog = open_catalog(settings)
     usage = open_usage_ledger(settings)  # each tenant's stored bytes, for the quotas
     artifacts = open_artifact_store(settings)
     shared = artifacts if settings.artifacts_url.startswith("s3://") else None
+    if shared is not None:
+        _check_at_start(artifacts)
     uploads = UploadStore.from_settings(settings, usage, shared)  # shared by every front
     manager = JobManager(registry, open_job_store(settings), artifacts,
                          executor or LocalPool(_front_share(settings)), settings,
@@ -98,6 +102,8 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
                                      chunk_size=settings.chunk_features,
                                      connect_timeout=settings.postgis_pool_timeout_seconds,
                                      close=pools.close))
+    if settings.executor == "celery":  # queued jobs go to the broker; cancels revoke there too
+        manager.dispatcher.broker = Broker(settings)
     manager.load_deployed()  # workflows deployed as processes (config file, POST /api/processes)
     authenticator = Authenticator(open_identity_store(settings), settings)
     secret = (settings.webhook_secret.encode() if settings.webhook_secret
@@ -112,6 +118,22 @@ def build_services(settings: Settings, *, executor: Executor | None = None) -> S
         restart_listeners.append(metrics.worker_restarted)
     return Services(settings, registry, manager, catalog, uploads, authenticator, access,
                     metrics, callbacks)
+
+
+def build_worker(settings: Settings, concurrency: int) -> Services:
+    """The services of a ``honua worker``: the same as a front's (``build_services``), with
+    a worker pool of ``concurrency`` slots of its own."""
+    return build_services(settings.replace(workers=max(1, concurrency), front_processes=1))
+
+
+def _check_at_start(artifacts: ArtifactStore) -> None:
+    """Say at once, in the log, what is wrong with shared artifact storage (a missing bucket
+    is the usual first-day mistake); ``/ready`` keeps failing on it until it is mended, so the
+    server starts and tells instead of crash-looping."""
+    try:
+        artifacts.check()
+    except HonuaError as exc:
+        log.error("artifact store: %s", exc.message)
 
 
 def _front_share(settings: Settings) -> Settings:
@@ -199,7 +221,7 @@ def create_app(settings: Settings, *, services: Services | None = None,
 
     routes: list[BaseRoute] = [Route("/", root), static.mount()]
     routes.extend(health_routes(Readiness(services.manager.store, services.manager.executor,
-                                          services.catalog)))
+                                          services.catalog, services.manager.artifacts)))
     routes.extend(metrics_routes(services.metrics, settings))
     for adapter in ADAPTERS:
         routes.extend(adapter.routes(services))

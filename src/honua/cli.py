@@ -83,6 +83,12 @@ def serve(
     settings = load_settings(host=host, port=port, data_dir=data_dir, workers=workers,
                              front_processes=max(1, fronts))
     _log_warnings()
+    from honua.executors.celery_app import check_celery_settings
+
+    try:
+        check_celery_settings(settings)  # refused here, not in every front's traceback
+    except ValueError as exc:
+        _fail(str(exc))
     try:
         configure_logging(settings)  # Honua's and uvicorn's lines, text or JSON
     except ValueError as exc:
@@ -108,6 +114,44 @@ def serve(
     uvicorn.run("honua.app:serve_app", factory=True, workers=settings.front_processes,
                 host=settings.host, port=settings.port, log_level="info", access_log=False,
                 timeout_worker_healthcheck=FRONT_HEALTHCHECK_SECONDS)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(
+        "--queues", help="Resource classes to serve, e.g. cpu-burst,db-heavy")] = "cpu-burst",
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", min=1, help="Jobs run at once (isolated slots)")] = 1,
+    data_dir: DataDir = None,
+) -> None:
+    """Run a Celery worker for executor = "celery": it takes the jobs of its queues from
+    the broker and runs them, isolated, on a local pool of --concurrency slots."""
+    from honua.app import build_worker
+    from honua.executors.celery_worker import serve as serve_worker
+    from honua.web.logs import configure_logging
+
+    settings = load_settings(data_dir=data_dir)
+    _log_warnings()
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    if settings.executor != "celery":
+        _fail("honua worker needs executor = \"celery\" (HONUA_EXECUTOR=celery) with a "
+              "PostgreSQL database_url and a broker_url")
+    try:
+        configure_logging(settings)
+        services = build_worker(settings, concurrency)
+    except ValueError as exc:
+        _fail(str(exc))
+    manager = services.manager
+    manager.start(dispatch=False)  # recovery, the pool
+    manager.dispatcher.start(dispatch=False)  # heartbeat, reclaim, cancels
+    console.print(f"Honua worker {manager.dispatcher.front.id} serving {', '.join(names)} "
+                  f"with {concurrency} slots")
+    try:
+        serve_worker(manager, names, concurrency)
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        manager.stop()
 
 
 def _log_warnings() -> None:

@@ -63,6 +63,10 @@ class Settings:
     s3_access_key_id: str = ""
     """Empty = the standard AWS variables (``AWS_ACCESS_KEY_ID`` ...) or instance role."""
     s3_secret_access_key: str = ""
+    s3_public_endpoint_url: str = ""
+    """The endpoint clients reach for signed URLs, when it differs from the one the server
+    uses (fronts reach ``http://minio:9000`` inside the cluster, clients
+    ``https://s3.example.org``); empty = ``s3_endpoint_url``."""
     signed_url_threshold_mb: float = 8.0
     """Outputs bigger than this are kept as objects of their own and, where the artifact
     store can sign URLs (S3), handed to clients as a signed, expiring URL instead of being
@@ -224,6 +228,16 @@ class Settings:
     owner_max_jobs: int = 0
     """Jobs one owner (user or key) may have queued or running at once; more are refused
     with 429 and a Retry-After from the queue's throughput; 0 = no limit."""
+    # -- scale-out on Celery (issue 13) --------------------------------------------------------
+    executor: str = "local"
+    """Where queued jobs run: ``local`` (each front's worker pool) or ``celery`` (published
+    to RabbitMQ and run by ``honua worker`` processes; needs a PostgreSQL ``database_url``).
+    Synchronous runs, workflow parents and chunked jobs stay on the fronts either way."""
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
+    """The Celery broker (RabbitMQ) of ``executor = "celery"``."""
+    queue_prefix: str = "honua"
+    """Broker queues are ``<queue_prefix>.<resource class>``, so installations (and test
+    runs) can share one broker without sharing queues."""
     # -- issue 10, part 2 (kept together, at the end) -------------------------------------------
     quota_stored_mb: float = 0.0
     """Megabytes one tenant may keep stored at once, uploads and job inputs/results
@@ -247,6 +261,10 @@ class Settings:
     workflows: tuple[dict[str, Any], ...] = ()
     """Workflows deployed as processes from the config file: ``[[honua.workflows]]`` tables,
     each a workflow document (id, inputs, steps, outputs)."""
+    deployed_resync_seconds: float = 30.0
+    """Every front re-reads the deployed workflows this often even without being told of a
+    deploy (each deploy and undeploy is announced to every front at once; this is the
+    safety net for a lost announcement)."""
     webhook_secret: str = ""
     """Key of the HMAC-SHA256 signature (``X-Honua-Signature``) of every callback POST."""
     webhooks: tuple[str, ...] = ()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from honua.core.authenticate import Authenticator
     from honua.core.catalog import FeatureQuery, LayerInfo
     from honua.core.description import ProcessDefinition
-    from honua.core.execution import Execution, ExecutionListener, WorkItem
+    from honua.core.execution import Execution, ExecutionListener, RunLimits, WorkItem
     from honua.core.fronts import Front
     from honua.core.identity import ApiKey, User
     from honua.core.jobs import Job, JobStatus, Message
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.requests import ExecutionOptions
+    from honua.core.stored_outputs import StoredValue
     from honua.geo.features import FeatureCollection
     from honua.settings import Settings
     from honua.store.uploads import Incoming, Upload, UploadLimits
@@ -134,6 +135,36 @@ class JobStore(Protocol):
     def close(self) -> None: ...
 
 
+class BrokerStore(JobStore, Protocol):
+    """A job store that hands jobs to a broker (``executor = "celery"``: the SQL store on
+    PostgreSQL). The front publishes each job of ``unpublished`` then marks it; a worker's
+    ``claim`` of that job is the compare-and-set that makes a duplicate message a no-op."""
+
+    def claim(self, job_id: str, now: dt.datetime, *, front: str) -> Job | None:
+        """Job ``job_id`` from submitted to running, held by ``front``; None if not submitted."""
+        ...
+
+    def holder(self, job_id: str) -> str | None: ...
+
+    def unpublished(self, limit: int = 100) -> builtins.list[Job]:
+        """Submitted jobs not marked as published (new, or re-queued since)."""
+        ...
+
+    def mark_published(self, job_id: str) -> bool:
+        """Mark a still-submitted job as handed to the broker; False if it moved on."""
+        ...
+
+
+class Broker(Protocol):
+    """Where a front sends queued jobs in Celery mode (``executors.celery_app.Broker``)."""
+
+    def publish(self, job_id: str, resource_class: str, limits: RunLimits) -> None: ...
+
+    def revoke(self, job_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class UsageLedger(Protocol):
     """Bytes each tenant keeps stored, item by item (``uploads/<id>/``, ``jobs/<id>/...``):
     what the stored-bytes quotas read instead of walking the files."""
@@ -190,6 +221,16 @@ class ArtifactStore(Protocol):
     def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
         """A URL anyone may GET the artifact from until ``expires`` has passed, or None when
         this store cannot give one (files on disk: the server streams those itself)."""
+        ...
+
+    def folders(self, folder: str) -> list[str]:
+        """Names of the folders directly inside ``folder`` (``"uploads"`` -> upload ids),
+        sorted; [] when there is none. How one front finds what other fronts stored."""
+        ...
+
+    def check(self) -> str:
+        """What a readiness probe asks: a short "fine" text, or ``Unavailable`` saying what
+        is wrong (a missing bucket, an unwritable folder, an unreachable endpoint)."""
         ...
 
 
@@ -378,6 +419,8 @@ class JobService(Protocol):
 
     def result_file(self, job_id: str, name: str) -> Path | None: ...
 
+    def result_values(self, job_id: str) -> dict[str, StoredValue | None]: ...
+
     def result_url(self, job_id: str, name: str) -> str | None: ...
 
     def cancel(self, job_id: str) -> Job: ...
@@ -389,13 +432,17 @@ class JobService(Protocol):
 
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None: ...
 
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that runs or ran the job, when known."""
+        ...
+
     def reproduce(self, job_id: str, *, owner: str = "", tenant: str = "") -> dict[str, Any]: ...
 
     def workflow(self, document: Any, processes: Any = None) -> ProcessDefinition:
         """The process of an ad-hoc workflow document, checked for the caller."""
         ...
 
-    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition: ...
+    def deploy(self, document: Any) -> ProcessDefinition: ...
 
     def undeploy(self, process_id: str) -> None: ...
 

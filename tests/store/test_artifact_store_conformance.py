@@ -160,3 +160,16 @@ def test_artifact_store_new_calls_refuse_unsafe_keys(artifact_store: ArtifactSto
         with pytest.raises(ValueError):
             call()
     assert path.exists()
+
+
+def test_artifact_store_folders_lists_the_folders_directly_inside(
+        artifact_store: ArtifactStore) -> None:
+    """What another front stored is found by listing, one level at a time."""
+    for key in ("uploads/b/upload.json", "uploads/a/upload.json", "uploads/a/data/x.shp",
+                "uploads/loose.json", "jobs/j/outputs.json"):
+        artifact_store.put(key, b"x")
+    assert artifact_store.folders("uploads") == ["a", "b"]
+    assert artifact_store.folders("uploads/a") == ["data"]
+    assert artifact_store.folders("nothing-here") == []
+    with pytest.raises(ValueError):
+        artifact_store.folders("../uploads")

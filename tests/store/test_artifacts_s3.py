@@ -77,3 +77,24 @@ def test_unreachable_store_is_unavailable_within_seconds() -> None:
         store.get("jobs/a/outputs.json")
     assert time.monotonic() - started < 60
 
+
+
+def test_check_names_a_missing_bucket(s3_server: S3Server, s3_bucket: str) -> None:
+    """The usual first-day mistake -- the bucket was never created -- is said in so many
+    words (what ``/ready`` and the start log show), and a real bucket passes."""
+    assert "answers" in S3ArtifactStore(s3_bucket, "p", **s3_server.options()).check()
+    with pytest.raises(Unavailable, match="bucket 'never-made' does not exist"):
+        S3ArtifactStore("never-made", "p", **s3_server.options()).check()
+
+
+def test_signed_urls_name_the_public_endpoint(s3_server: S3Server, s3_bucket: str) -> None:
+    """Fronts reach S3 by an internal address; clients get URLs signed for the public one
+    (SigV4 signs the host, so the URL cannot be re-pointed afterwards)."""
+    store = S3ArtifactStore(s3_bucket, "p", public_endpoint_url="https://s3.example.org",
+                            **s3_server.options())
+    store.put("jobs/a/out.json", b"{}")
+    url = store.signed_url("jobs/a/out.json", _MINUTE)
+    assert url is not None
+    assert url.startswith(f"https://s3.example.org/{s3_bucket}/p/jobs/a/out.json?")
+    assert "X-Amz-Signature=" in url
+    assert store.get("jobs/a/out.json") == b"{}"  # the store itself still uses the internal one

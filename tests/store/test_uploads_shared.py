@@ -67,3 +67,19 @@ def test_hostile_ids_reach_no_object(fronts, upload_id: str) -> None:
     """An id that is not one of ours is unknown before the object store is asked."""
     with pytest.raises(NoSuchUpload):
         fronts[1].get(upload_id)
+
+
+def test_every_front_lists_every_front_s_uploads(fronts, tmp_path) -> None:
+    """The upload list is the same on each front (newest first, one owner's only), and
+    listing fetches no upload's files."""
+    a, b = fronts
+    layer = write_layer(tmp_path / "src" / "c.geojson").read_bytes()
+    first = a.add(layer, "first.geojson", owner="ann", tenant="t1")
+    second = b.add(layer, "second.geojson", owner="ann", tenant="t1")
+    a.add(layer, "bob.geojson", owner="bob", tenant="t1")
+    for front in fronts:
+        assert [u.id for u in front.list(owner="ann", tenant="t1")] == [second.id, first.id]
+    assert len(a.list()) == 3
+    assert not (a.root / second.id).exists() and not (b.root / first.id).exists()
+    b.delete(first.id, owner="ann")
+    assert [u.id for u in a.list(owner="ann")] == [second.id]

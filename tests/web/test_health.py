@@ -25,7 +25,7 @@ def test_ready_passes_with_every_check_named(client):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "pass"
-    assert set(body["checks"]) == {"job_store", "workers", "catalog"}
+    assert set(body["checks"]) == {"job_store", "workers", "catalog", "artifacts"}
     assert all(check["status"] == "pass" for check in body["checks"].values())
 
 
@@ -93,3 +93,26 @@ def test_probes_answer_anonymous_callers_on_a_closed_server(client, services):
 
 def test_ready_rejects_other_methods(client):
     assert client.post("/ready").status_code == 405
+
+
+def test_ready_fails_naming_a_missing_artifact_bucket(settings, s3_server, caplog):
+    """Artifacts on S3 in a bucket nobody created: the server starts, says so in its log,
+    and ``/ready`` fails on ``artifacts`` with the bucket's name until it exists."""
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from honua.app import build_services, create_app
+
+    bucket = "not-created-yet"
+    s3 = dataclasses.replace(settings, artifacts_url=f"s3://{bucket}/jobs", **s3_server.settings())
+    with caplog.at_level("ERROR", logger="honua.app"):
+        services = build_services(s3)
+    assert f"bucket {bucket!r} does not exist" in caplog.text
+    with TestClient(create_app(s3, services=services), raise_server_exceptions=False) as client:
+        response = client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["failing"] == ["artifacts"]
+        assert bucket in response.json()["checks"]["artifacts"]["detail"]
+        s3_server.create_bucket(bucket)
+        assert client.get("/ready").status_code == 200

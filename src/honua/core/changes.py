@@ -23,11 +23,17 @@ import threading
 from collections import defaultdict
 from typing import Protocol
 
-__all__ = ["ANY_JOB", "FALLBACK_SECONDS", "JobChanges", "LocalChanges", "Notifier"]
+__all__ = ["ANY_JOB", "DEPLOYED_CHANGES", "FALLBACK_SECONDS", "JobChanges", "LocalChanges",
+           "Notifier"]
 
 ANY_JOB = "*"
 """What the operator dashboard's stream waits on in ``JobChanges``: woken by a change of
 any job (no job id contains ``*``: ids are URL-safe base64)."""
+
+DEPLOYED_CHANGES = "!deployed"
+"""The reserved id notified when a workflow is deployed or undeployed: every front then
+re-reads the deployed index (``core.deployed``). Not a job id (``!`` is not URL-safe
+base64), so no job's waiters hear it."""
 
 FALLBACK_SECONDS = 1.0
 """Longest a waiter sleeps without a notification before it re-reads the store anyway."""

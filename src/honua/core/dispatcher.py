@@ -20,11 +20,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from honua.core import chunked
 from honua.core.context import MessageLevel
-from honua.core.execution import WorkItem, run_limits
+from honua.core.execution import ExecutionListener, WorkItem, run_limits
 from honua.core.fronts import HEARTBEAT_SECONDS, Front, live_fronts, this_front
 from honua.core.invoke import select_outputs
 from honua.core.jobs import Job, JobEvent, JobStatus
@@ -35,13 +35,14 @@ from honua.core.sizes import vertex_limit
 from honua.errors import HonuaError, InvalidTransition, NotFound
 
 if TYPE_CHECKING:
+    from honua.core.description import ProcessDefinition, ProcessDescription
     from honua.core.references import LayerService
     from honua.core.registry import Registry
     from honua.core.workflows import WorkflowEngine
     from honua.settings import Settings
-    from honua.types import Executor
+    from honua.types import Broker, BrokerStore, Executor
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "work_item"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class Dispatcher:
         self._concurrency = {q.name: q.concurrency for q in self.queues.values()}
         self._handed: set[str] = set()
         self._handed_lock = threading.Lock()
+        self.broker: Broker | None = None
+        """Celery mode (``executors.celery_app``): queued jobs are published, not run here."""
 
     @property
     def _limit(self) -> int | None:
@@ -77,11 +80,15 @@ class Dispatcher:
         return self.settings.workers if self.settings.front_processes > 1 else None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, *, dispatch: bool = True) -> None:
+        """Start the loops; ``dispatch=False`` (a Celery worker): only the heartbeat, the
+        reclaim of dead fronts' and workers' jobs and the following of cancels."""
         self.recorder.store.heartbeat(self.front, self.recorder.clock())
-        for target, name in ((self._dispatch_loop, "honua-dispatcher"),
-                             (self._cleanup_loop, "honua-cleanup"),
-                             (self._lease_loop, "honua-fronts")):
+        loops = [(self._lease_loop, "honua-fronts")]
+        if dispatch:
+            loops += [(self._dispatch_loop, "honua-dispatcher"),
+                      (self._cleanup_loop, "honua-cleanup")]
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -126,6 +133,10 @@ class Dispatcher:
 
     def _recover_one(self, job: Job) -> None:
         recorder = self.recorder
+        if job.status in (JobStatus.RUNNING, JobStatus.CANCELLING):
+            current = recorder.store.get(job.id)  # another front or worker may have
+            if (current.status, current.attempts) != (job.status, job.attempts):  # been first
+                return
         if job.status is JobStatus.CANCELLING:
             recorder.finish(job.id, JobEvent.STOPPED,
                             "Job cancelled (the server restarted meanwhile)")
@@ -147,46 +158,101 @@ class Dispatcher:
     # -- dispatch -----------------------------------------------------------------------------
     def dispatch_once(self) -> int:
         """Hand queued jobs to the executor while it has room; returns how many."""
+        if self.broker is not None:
+            return self.publish_once()
         handed = 0
         while self.executor.free_slots() > 0:
             job = self.recorder.store.claim_next(self.recorder.clock(), front=self.front.id,
                                                  limit=self._limit, queues=self._concurrency)
             if job is None:
                 break
-            with self._handed_lock:
-                self._handed.add(job.id)
+            self.follow(job.id)
             self.recorder.claimed(job)  # its waiters wake, the metrics count it
             self._hand(job)
             handed += 1
         return handed
 
     def _hand(self, job: Job) -> None:
-        try:
-            definition = self.registry.get(job.process_id)
-            inputs_json = self.recorder.artifacts.get(inputs_key(job.id))
-        except (NotFound, HonuaError) as exc:
-            self.recorder.finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
-                                 level=MessageLevel.ERROR)
+        loaded = self.load(job)
+        if loaded is None:
             return
+        definition, inputs_json = loaded
         if definition.workflow is not None and self.workflows is not None:
             self.workflows.resume(job)  # steps that had succeeded come from the cache
             return
-        description = definition.description
-        outputs = select_outputs(description, list(job.options.outputs))
-        limits = run_limits(description.limits, self.settings)
         if job.tier == CHUNKED_TIER and self.layers is not None:  # over a layer, chunk by chunk
+            description = definition.description
             run = chunked.ChunkedRun(self.recorder, self.executor, self.layers,
                                      Path(self.settings.data_dir) / "tmp", job, definition,
-                                     inputs_json, outputs, limits)
+                                     inputs_json, select_outputs(description,
+                                                                 list(job.options.outputs)),
+                                     run_limits(description.limits, self.settings))
             chunked.start(run, self.wake)
             return
-        own = description.limits.max_vertices
-        item = WorkItem(job.id, job.process_id, limits, inputs_json=inputs_json, outputs=outputs,
-                        return_json=True, tier=job.tier, pinned_tier=job.options.tier,
-                        max_vertices=vertex_limit(own, self.settings.max_vertices),
-                        job=job if job.tier in self.tier_executors else None)
+        self.run(job, definition, inputs_json, AsyncListener(self.recorder, self.wake))
+
+    def load(self, job: Job) -> tuple[ProcessDefinition, bytes] | None:
+        """A claimed job's process and stored inputs; None (and the job failed, saying why)
+        when either is gone."""
+        try:
+            return self.registry.get(job.process_id), self.recorder.artifacts.get(
+                inputs_key(job.id))
+        except (NotFound, HonuaError) as exc:
+            self.recorder.finish(job.id, JobEvent.FAIL, f"The job cannot run: {exc}",
+                                 level=MessageLevel.ERROR)
+            return None
+
+    def run(self, job: Job, definition: ProcessDefinition, inputs_json: bytes,
+            listener: ExecutionListener) -> None:
+        """Run a claimed job's process on its tier's executor (tier 1: the worker pool):
+        how a front runs a queued job, and how a Celery worker runs the job of a message."""
+        item = work_item(job, definition.description, inputs_json, self.settings,
+                         with_job=job.tier in self.tier_executors)
         executor = self.tier_executors.get(job.tier, self.executor)  # its own queue
-        executor.submit(item, AsyncListener(self.recorder, self.wake))
+        executor.submit(item, listener)
+
+    def stays_here(self, job: Job) -> bool:
+        """Whether a queued job runs on a front even in Celery mode: workflow parents (they
+        only submit and follow their steps) and chunked runs (they read the layer here)."""
+        if job.tier == CHUNKED_TIER:
+            return True
+        try:
+            return self.registry.get(job.process_id).workflow is not None
+        except NotFound:
+            return True  # claimed here, and failed by ``load`` saying why
+
+    def publish_once(self) -> int:
+        """Celery mode: publish the queued jobs not yet published (new ones, and those
+        re-queued since), each then marked as held by the broker; claim and run here the
+        ones that stay on the fronts. A front that dies between a publish and its mark
+        only leaves a duplicate message, which the worker's claim turns into a no-op.
+        Returns how many were published or claimed."""
+        assert self.broker is not None
+        store = cast("BrokerStore", self.recorder.store)
+        done = 0
+        for job in store.unpublished(limit=100):
+            if self.stays_here(job):
+                if self.executor.free_slots() <= 0 and job.tier == CHUNKED_TIER:
+                    continue
+                claimed = store.claim(job.id, self.recorder.clock(), front=self.front.id)
+                if claimed is not None:
+                    self.follow(claimed.id)
+                    self.recorder.claimed(claimed)
+                    self._hand(claimed)
+                    done += 1
+                continue
+            description = self.registry.get(job.process_id).description
+            self.broker.publish(job.id, description.resource_class.value,
+                                run_limits(description.limits, self.settings))
+            store.mark_published(job.id)
+            done += 1
+        return done
+
+    def follow(self, job_id: str) -> None:
+        """Stop the local run of ``job_id`` when the store says it is no longer running
+        (cancelled or dismissed through any front): checked every heartbeat."""
+        with self._handed_lock:
+            self._handed.add(job_id)
 
     def _dispatch_loop(self) -> None:
         while not self._stopping.is_set():
@@ -245,3 +311,16 @@ class Dispatcher:
                 self.cleanup()
             except Exception:
                 log.exception("clean-up error")
+
+
+def work_item(job: Job, description: ProcessDescription, inputs_json: bytes,
+              settings: Settings, *, with_job: bool = False) -> WorkItem:
+    """The work item of a claimed queued job (front and Celery worker alike); ``with_job``:
+    the item carries the job itself (tiers that need its options)."""
+    outputs = select_outputs(description, list(job.options.outputs))
+    own = description.limits.max_vertices
+    return WorkItem(job.id, job.process_id, run_limits(description.limits, settings),
+                    inputs_json=inputs_json, outputs=outputs, return_json=True, tier=job.tier,
+                    pinned_tier=job.options.tier,
+                    max_vertices=vertex_limit(own, settings.max_vertices),
+                    job=job if with_job else None)

@@ -12,6 +12,7 @@ usual and the large ones left as text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import orjson
 
 from honua.errors import InvalidParameter
 
-__all__ = ["JSONText", "has_text", "members"]
+__all__ = ["JSONText", "feature_texts", "has_text", "members"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,3 +130,130 @@ def _key(text: bytes, what: str) -> str:
     if not isinstance(key, str):
         raise InvalidParameter(f"{what} is not valid JSON (a member name is not a string)")
     return key
+
+
+@dataclass
+class _Cursor:
+    """Where a scan of a FeatureCollection's text stands (``feature_texts``)."""
+
+    inside: bool = False
+    depth: int = 0
+    state: str = "key"
+    """``key`` (before a member's colon), ``value`` (in a member other than the features),
+    ``open`` (before the features' ``[``), ``array`` (in it), ``after`` (past its ``]``)."""
+    start: int = 1
+    """Where the member or feature being read starts (document offset)."""
+    key: str = ""
+    scanned: int = 0
+    """How much of the text held is scanned already (a trailing escape waits)."""
+
+
+def feature_texts(chunks: Iterable[bytes], head: dict[str, bytes] | None = None,
+                  what: str = "the stored features") -> Iterator[bytes]:
+    """The text of each feature of the GeoJSON FeatureCollection read as ``chunks``, one
+    by one, never the whole document in memory (at most a chunk and the feature being
+    read); the collection's other members (``type``, ``crs``...) go into ``head``, text
+    by name, as they are met (a ``crs`` written after the features is there at the end).
+
+    Scanned as ``members`` does, with the string and depth state carried from chunk to
+    chunk; a run of backslashes is kept with the byte it escapes.
+    """
+    buffer = bytearray()
+    base = 0  # the document offset of buffer[0]
+    cursor = _Cursor()
+    first = True
+    for chunk in chunks:
+        if first:
+            chunk = chunk.lstrip()
+            if not chunk:
+                continue
+            if not chunk.startswith(b"{"):
+                raise InvalidParameter(f"{what} are not a JSON object")
+            first = False
+        buffer += chunk
+        scanned = len(buffer)
+        while scanned > 0 and buffer[scanned - 1] == 0x5C:  # an escape waits for its byte
+            scanned -= 1
+        yield from _advance(buffer, base, cursor.scanned, scanned, cursor, head, what)
+        keep = min(cursor.start - base, scanned)
+        del buffer[:keep]
+        base += keep
+        cursor.scanned = scanned - keep
+    if first or cursor.state != "done":
+        raise InvalidParameter(f"{what} are not a complete GeoJSON FeatureCollection")
+
+
+def _advance(buffer: bytearray, base: int, done: int, scanned: int, cursor: _Cursor,
+             head: dict[str, bytes] | None, what: str) -> Iterator[bytes]:
+    """The features completed in ``buffer[done:scanned]``; moves ``cursor`` on."""
+    if scanned <= done:
+        return
+    text = bytes(buffer[done:scanned])
+    codes = np.frombuffer(text.replace(b"\\\\", b"  ").replace(b'\\"', b"  "), dtype=np.uint8)
+    where = np.flatnonzero(_STRUCTURE[codes])
+    kinds = codes[where]
+    del codes
+    quotes = kinds == _QUOTE
+    parity = np.cumsum(quotes, dtype=np.int64) & 1
+    outside = (parity == 0) if not cursor.inside else (parity == 1)
+    cursor.inside = bool(parity[-1] ^ cursor.inside) if len(parity) else cursor.inside
+    outside &= ~quotes
+    where, kinds = where[outside], kinds[outside]
+    opens = (kinds == ord("{")) | (kinds == ord("["))
+    closes = (kinds == ord("}")) | (kinds == ord("]"))
+    levels = cursor.depth + np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
+    if len(levels) and (levels < 0).any():
+        raise InvalidParameter(f"{what} are not valid JSON (unbalanced brackets)")
+    outer = levels - opens  # the depth of the container each byte sits in
+    near = (outer <= 1) | ((outer == 2) & (kinds == _COMMA))  # inside a feature: skipped
+    cursor.depth = int(levels[-1]) if len(levels) else cursor.depth
+    offset = base + done
+    for position, kind, depth in zip((where[near] + offset).tolist(), kinds[near].tolist(),
+                                     outer[near].tolist(), strict=True):
+        if depth == 2:  # a comma between two features, or inside another member's value
+            if cursor.state == "array":
+                yield bytes(buffer[cursor.start - base:position - base]).strip()
+                cursor.start = position + 1
+            continue
+        yield from _event(buffer, base, position, kind, depth, cursor, head, what)
+
+
+def _event(buffer: bytearray, base: int, position: int, kind: int, depth: int,
+           cursor: _Cursor, head: dict[str, bytes] | None, what: str) -> Iterator[bytes]:
+    def text() -> bytes:
+        return bytes(buffer[cursor.start - base:position - base]).strip()
+
+    state = cursor.state
+    if depth == 0:  # the document's own ``{``, or its ``}`` (nothing may follow)
+        if kind == ord("{") and state == "key" and position == 0:
+            return
+        if kind == ord("}") and state in ("value", "after", "key"):
+            if state == "value" and head is not None:
+                head[cursor.key] = text()
+            cursor.state = "done"
+            return
+        raise InvalidParameter(f"{what} are not valid JSON (near byte {position})")
+    if state == "done":
+        raise InvalidParameter(f"{what} are not valid JSON (text after the end)")
+    if depth == 1:
+        if state == "key" and kind == _COLON:
+            cursor.key = _key(text(), what)
+            cursor.state = "open" if cursor.key == "features" else "value"
+            cursor.start = position + 1
+        elif state == "open" and kind == ord("["):
+            cursor.state = "array"
+            cursor.start = position + 1
+        elif state in ("value", "after") and kind == _COMMA:
+            if state == "value" and head is not None:
+                head[cursor.key] = text()
+            cursor.state = "key"
+            cursor.start = position + 1
+        elif state == "array" and kind == ord("]"):
+            last = text()
+            if last:
+                yield last
+            cursor.state = "after"
+            cursor.start = position + 1
+        elif state not in ("value",) or kind in (_COMMA, _COLON):
+            raise InvalidParameter(f"{what} are not valid JSON (near byte {position})")
+        return

@@ -30,6 +30,7 @@ from honua.core.access import AccessPolicy, check_may_run
 from honua.core.changes import FALLBACK_SECONDS, Notifier
 from honua.core.chunked import chunked_input
 from honua.core.context import MessageLevel
+from honua.core.deployed import DeployedWorkflows
 from honua.core.description import ProcessDefinition, ProcessDescription
 from honua.core.dispatcher import Dispatcher
 from honua.core.execution import (
@@ -58,7 +59,7 @@ from honua.core.tiers import SHAPELY, TierBackend, TierChoice, choose_tier, fall
 from honua.core.values import File
 from honua.core.workflow_document import parse_workflow
 from honua.core.workflows import WorkflowEngine
-from honua.errors import Conflict, Forbidden, HonuaError, NotFound, ResultNotReady
+from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.geo.features import FeatureCollection
 from honua.settings import Settings
 from honua.types import ArtifactStore, Executor, JobStore, UsageLedger
@@ -88,13 +89,6 @@ class _TierOne(ExecutionListener):
 
     def on_finish(self, job_id: str, outcome: Outcome) -> None:
         self.listener.on_finish(job_id, dataclasses.replace(outcome, tier=SHAPELY))
-
-DEPLOYED_INDEX = "deployed/index.json"
-
-
-def _deployed_key(workflow_id: str) -> str:
-    return f"deployed/{workflow_id}.json"
-
 
 ADHOC_KEPT = 1000
 
@@ -128,6 +122,10 @@ class JobManager:
                                         no_reuse=settings.workflow_no_reuse,
                                         max_parallel=settings.workflow_max_parallel)
         self.dispatcher.workflows = self.workflows
+        self.deployed = DeployedWorkflows(registry, artifacts, self.recorder.notifier,
+                                          max_steps=settings.workflow_max_steps,
+                                          resync_seconds=settings.deployed_resync_seconds)
+        """Workflows deployed as processes, kept in step across the fronts."""
         self._adhoc: dict[str, ProcessDefinition] = {}
         if registry.fallback is None:
             registry.fallback = self._adhoc_workflow
@@ -170,10 +168,14 @@ class JobManager:
             self.fast_executor.start()
         if dispatch:
             self.dispatcher.start()
+        self.deployed.start()
 
     def stop(self) -> None:
+        self.deployed.stop()
         self.workflows.stop()
         self.dispatcher.stop()
+        if self.dispatcher.broker is not None:
+            self.dispatcher.broker.close()
         for tier in self.tiers.values():
             tier.stop()  # type: ignore[attr-defined]
         self.recorder.notifier.close()
@@ -532,6 +534,14 @@ class JobManager:
         return stored_outputs.artifact_path(self.artifacts.get(outputs_key(job_id)), name,
                                             self.artifacts)
 
+    def result_values(self, job_id: str) -> dict[str, stored_outputs.StoredValue | None]:
+        """Each output of a succeeded job as its stored JSON in chunks, for adapters that
+        send it as it is (never decoded, never whole in memory when it is big); None for
+        a file kept as an artifact (``result_file``/``results`` serve those)."""
+        self._with_results(job_id)
+        return stored_outputs.stored_values(self.artifacts.get(outputs_key(job_id)),
+                                            self.artifacts)
+
     def result_url(self, job_id: str, name: str) -> str | None:
         """A signed, expiring URL of output ``name`` when it is kept as an artifact bigger
         than ``signed_url_threshold_mb`` in a store that signs URLs (S3); None when the
@@ -600,50 +610,17 @@ class JobManager:
     def load_deployed(self) -> None:
         """Deploy the workflows of the ``workflows`` setting and those deployed earlier
         (kept in the artifact store); a bad one is logged and skipped."""
-        documents = list(self.settings.workflows)
-        try:
-            for workflow_id in orjson.loads(self.artifacts.get(DEPLOYED_INDEX)):
-                documents.append(orjson.loads(self.artifacts.get(_deployed_key(workflow_id))))
-        except (NotFound, ValueError):
-            pass
-        for document in documents:
-            try:
-                self.deploy(document, keep=False)
-            except HonuaError as exc:
-                log.warning("workflow %r not deployed: %s", document.get("id"), exc.message)
+        self.deployed.load(self.settings.workflows)
 
-    def deploy(self, document: Any, *, keep: bool = True) -> ProcessDefinition:
-        """Make a workflow document a named process on every surface (OGC API Part 2);
-        Conflict if the id is taken by another process."""
-        workflow = parse_workflow(document, self.registry,
-                                  max_steps=self.settings.workflow_max_steps)
-        if workflow.id in self.registry:
-            raise Conflict(f"there is already a process {workflow.id!r}; undeploy it first "
-                           "(only deployed workflows can be) or choose another id")
-        definition = workflow.definition()
-        if keep:
-            self.artifacts.put(_deployed_key(workflow.id), orjson.dumps(workflow.document))
-            self._deployed_index(add=workflow.id)
-        self.registry.add(definition)
-        return definition
+    def deploy(self, document: Any) -> ProcessDefinition:
+        """Make a workflow document a named process on every surface of every front (OGC
+        API Part 2); Conflict if the id is taken by another process."""
+        return self.deployed.deploy(document)
 
     def undeploy(self, process_id: str) -> None:
-        """Remove a deployed workflow; a built-in or plugin process cannot be removed."""
-        definition = self.registry.get(process_id)
-        if definition.workflow is None:
-            raise Forbidden(f"process {process_id!r} is not a deployed workflow; only those "
-                            "can be undeployed")
-        self.registry.remove(process_id)
-        self.artifacts.delete_prefix(_deployed_key(process_id))
-        self._deployed_index(remove=process_id)
-
-    def _deployed_index(self, *, add: str = "", remove: str = "") -> None:
-        try:
-            ids = list(orjson.loads(self.artifacts.get(DEPLOYED_INDEX)))
-        except NotFound:
-            ids = []
-        ids = [i for i in ids if i not in (add, remove)] + ([add] if add else [])
-        self.artifacts.put(DEPLOYED_INDEX, orjson.dumps(ids))
+        """Remove a deployed workflow from every front; a built-in or plugin process, or a
+        workflow of the config file, cannot be removed."""
+        self.deployed.undeploy(process_id)
 
     # -- provenance ---------------------------------------------------------------------------
     def provenance(self, job_id: str
@@ -655,6 +632,25 @@ class JobManager:
         if record is None:
             raise NotFound(f"job {job_id} has no provenance record")
         return record, self.recorder.store.provenance_children(job.id)
+
+    def ran_on(self, job: Job) -> dict[str, Any] | None:
+        """``{host, pid}`` of the process that ran the job (its provenance record: a Celery
+        worker's own pid, or the local pool's worker) or, while it runs, of its holder (the
+        front or worker that claimed it); None before it started."""
+        if job.started is None:
+            return None
+        worker: Mapping[str, Any] = {}
+        if job.status.finished:
+            record = self.recorder.store.provenance(job.id)
+            worker = record.worker if record is not None else {}
+        if not worker:  # running, or just ended (the provenance record follows the end)
+            holder = getattr(self.recorder.store, "holder", None)
+            held = holder(job.id) if holder is not None else None
+            front = next((f for f in self.recorder.store.fronts() if f.id == held), None)
+            worker = {"host": front.host, "pid": front.pid} if front is not None else {}
+        if "host" not in worker or "pid" not in worker:
+            return None
+        return {"host": str(worker["host"]), "pid": int(worker["pid"])}
 
     def layer_provenance(self, collection_id: str) -> ProvenanceRecord | None:
         """The ledger entry of the run that registered layer ``collection_id``, if any."""
@@ -673,6 +669,8 @@ class JobManager:
         job = self._job(job_id)
         if job.status.finished:
             return job
+        if self.dispatcher.broker is not None:  # the store's flag below does the stopping
+            self.dispatcher.broker.revoke(job_id)
         if job.status.queued:
             cancelled = self.recorder.finish(job_id, JobEvent.CANCEL,
                                              "Job cancelled before it started")

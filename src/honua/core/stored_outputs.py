@@ -3,7 +3,9 @@
 A run chunk by chunk (``core.chunked``) writes each feature output to a GeoJSON
 file artifact and stores only its key; ``materialise`` turns the stored
 outputs back into ordinary neutral JSON for clients that want values, and
-``artifact_path`` lets adapters stream the file as it is. ``externalise`` moves any
+``artifact_path`` lets adapters stream the file as it is; ``stored_values`` hands out each
+output's stored JSON in chunks, so that an adapter can send it (or splice it into its
+own document) without decoding it. ``externalise`` moves any
 output bigger than the signed-URL threshold into an artifact of its own when a job's
 outputs are kept, so that a store on S3 can hand it out as a signed URL
 (``artifact_of`` finds it again).
@@ -16,19 +18,20 @@ import contextlib
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from honua.core import json_text
+from honua.core.json_text import members
 from honua.errors import HonuaError
 
 if TYPE_CHECKING:
     from honua.types import ArtifactStore
 
-__all__ = ["ARTIFACT", "StoredArtifact", "StoredOutputs", "artifact_of", "artifact_path",
-           "externalise", "materialise"]
+__all__ = ["ARTIFACT", "StoredArtifact", "StoredOutputs", "StoredValue", "artifact_of",
+           "artifact_path", "externalise", "materialise", "stored_values"]
 
 ARTIFACT = "$artifact"
 GEOJSON = "application/geo+json"
@@ -53,7 +56,7 @@ def externalise(data: bytes, job_id: str, threshold: int) -> tuple[bytes, dict[s
     if len(data) <= threshold:
         return data, {}
     try:  # each value's text, found without decoding the whole document
-        texts = json_text.members(data, "the stored outputs")
+        texts = members(data, "the stored outputs")
     except HonuaError:
         texts = None
     if texts is None:
@@ -173,6 +176,49 @@ def artifact_path(data: bytes, name: str, artifacts: ArtifactStore) -> Path | No
     with contextlib.suppress(HonuaError):
         return artifacts.local_path(key)
     return None
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """One output's stored neutral JSON (GeoJSON for features), as chunks of bytes.
+
+    ``chunks`` may be called more than once (a conversion that needs a first pass over
+    the features reads them twice); each call starts a fresh read of the store.
+    """
+
+    size: int
+    chunks: Callable[[], Iterator[bytes]]
+
+
+def stored_values(data: bytes, artifacts: ArtifactStore) -> dict[str, StoredValue | None]:
+    """Each output of the stored outputs ``data`` (in their stored order) as its stored
+    JSON text in chunks: read from its artifact when it was kept as one (big values:
+    ``externalise``; chunked runs), else cut out of ``data`` (small by construction).
+    None for a file kept as an artifact: its bytes are the file, not JSON."""
+    found: dict[str, StoredValue | None] = {}
+    for name, text in members(data, "stored outputs").items():
+        if text.startswith(b"{") and ARTIFACT.encode() in text[:200]:
+            artifact = artifact_of(data, name)
+            if artifact is not None:
+                found[name] = None if artifact.filename is not None else _artifact_value(
+                    artifacts, artifact.key)
+                continue
+        found[name] = StoredValue(len(text), partial(_slices, text))
+    return found
+
+
+SLICE_BYTES = 1024 * 1024
+"""An inline value is handed out in pieces this big, as an artifact's are read."""
+
+
+def _slices(text: bytes) -> Iterator[bytes]:
+    view = memoryview(text)
+    for start in range(0, len(text), SLICE_BYTES):
+        yield bytes(view[start:start + SLICE_BYTES])
+
+
+def _artifact_value(artifacts: ArtifactStore, key: str) -> StoredValue:
+    return StoredValue(artifacts.size(key), partial(artifacts.iter_bytes, key))
 
 
 class StoredOutputs(Mapping[str, Any]):

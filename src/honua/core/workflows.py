@@ -200,8 +200,9 @@ class WorkflowEngine:
                                       duration=time.monotonic() - began)
                     break
             if outcome is None:
-                values = {name: results[ref.step][ref.output]
-                          for name, ref in workflow.outputs.items()}
+                values = {name: results[ref.step][ref.output]  # an optional output a
+                          for name, ref in workflow.outputs.items()  # step left out: none
+                          if ref.output in results[ref.step]}
                 outcome = Outcome(OutcomeStatus.SUCCEEDED, outputs_json=orjson.dumps(values),
                                   duration=time.monotonic() - began,
                                   worker=provenance.worker_here(os.getpid(), WORKFLOW_TIER))

@@ -69,7 +69,8 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
         return S3ArtifactStore.from_url(
             url, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
             access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key)
+            secret_access_key=settings.s3_secret_access_key,
+            public_endpoint_url=settings.s3_public_endpoint_url)
     if url and not url.startswith("file://"):
         raise ValueError(f"artifacts_url {url!r}: use file:///folder or s3://bucket/prefix")
     return FilesystemArtifactStore(settings.resolved_artifacts_dir)

@@ -139,6 +139,20 @@ class FilesystemArtifactStore:
         self._path(key)
         return None
 
+    def folders(self, folder: str) -> list[str]:
+        path = self._path(folder)
+        try:
+            return sorted(entry.name for entry in path.iterdir()
+                          if entry.is_dir() and not entry.name.startswith("."))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def check(self) -> str:
+        """The folder exists and this process may write there."""
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise Unavailable(f"the artifact folder {self.root} is missing or not writable")
+        return f"folder {self.root} is writable"
+
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key))
 

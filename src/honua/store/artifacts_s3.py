@@ -42,10 +42,11 @@ class S3ArtifactStore:
 
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str = "",
                  region: str = "", access_key_id: str = "", secret_access_key: str = "",
-                 timeout_seconds: float = 30.0) -> None:
+                 public_endpoint_url: str = "", timeout_seconds: float = 30.0) -> None:
         if not bucket:
             raise ValueError("an S3 artifact store needs a bucket (s3://bucket/prefix)")
         self.bucket = bucket
+        self.endpoint_url = endpoint_url
         self.prefix = "/".join(check_key(prefix.strip("/"))) + "/" if prefix.strip("/") else ""
         config: dict[str, Any] = {}
         if endpoint_url:
@@ -68,6 +69,16 @@ class S3ArtifactStore:
         self._store = S3Store(bucket, config=config or None,  # type: ignore[arg-type]
                               client_options=client,  # type: ignore[arg-type]
                               retry_config=retry)  # type: ignore[arg-type]
+        self._signer = self._store
+        if public_endpoint_url:
+            # SigV4 signs the host, so a URL cannot be re-pointed after signing: URLs for
+            # clients are signed by a second client that names the public endpoint (signing
+            # is local; this client never sends a request).
+            if public_endpoint_url.startswith("http://"):
+                client = {**client, "allow_http": True}
+            signing: Any = {**config, "endpoint": public_endpoint_url}
+            self._signer = S3Store(bucket, config=signing,
+                                   client_options=client)  # type: ignore[arg-type]
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3ArtifactStore:
@@ -131,10 +142,34 @@ class S3ArtifactStore:
         return None
 
     def signed_url(self, key: str, expires: dt.timedelta) -> str | None:
-        """A presigned GET URL (SigV4 query string), valid for ``expires``."""
+        """A presigned GET URL (SigV4 query string), valid for ``expires``, on the public
+        endpoint when one is configured."""
         path = self._object(key)
-        return str(self._call(f"sign artifact {key!r}", obstore.sign, self._store, "GET", path,
+        return str(self._call(f"sign artifact {key!r}", obstore.sign, self._signer, "GET", path,
                               expires))
+
+    def folders(self, folder: str) -> list[str]:
+        """The common prefixes of a delimited listing (S3's own notion of folders)."""
+        start = self._object(folder) + "/"
+        listing = self._call("list artifacts", obstore.list_with_delimiter, self._store, start)
+        return sorted(p[len(start):].strip("/") for p in listing["common_prefixes"]
+                      if p.startswith(start))
+
+    def check(self) -> str:
+        """Raise ``Unavailable`` saying what is wrong unless the bucket answers a listing
+        (a missing bucket, wrong credentials or an unreachable endpoint: each its own text);
+        what a readiness probe and the start of a server ask."""
+        where = f"s3://{self.bucket}/{self.prefix}" + (f" at {self.endpoint_url}"
+                                                      if self.endpoint_url else "")
+        try:
+            next(iter(obstore.list(self._store, self.prefix or None, chunk_size=1)), None)
+        except (NotFoundError, FileNotFoundError, BaseError) as exc:
+            if isinstance(exc, NotFoundError | FileNotFoundError) or "NoSuchBucket" in str(exc):
+                raise Unavailable(f"the artifact bucket {self.bucket!r} does not exist "
+                                  f"({where}); create it, or correct artifacts_url") from None
+            raise Unavailable(f"cannot list the artifact store {where} ({_short(exc)})") \
+                from exc
+        return f"bucket {self.bucket!r} answers"
 
     # -- helpers --------------------------------------------------------------------------------
     def _object(self, key: str) -> str:

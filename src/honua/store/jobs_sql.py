@@ -46,7 +46,10 @@ from honua.store.sql_schema import (
     row_to_job,
 )
 
-__all__ = ["SqlJobStore", "provenance_row"]
+__all__ = ["BROKER", "SqlJobStore", "provenance_row"]
+
+BROKER = "broker"
+"""The holder of a submitted job that was published to the broker (Celery mode)."""
 
 # Serialises table creation when several processes start at once on PostgreSQL.
 _CLAIM_LOCK_KEY = 0x686F6E7563  # claims that count running jobs take turns on PostgreSQL
@@ -173,6 +176,59 @@ class SqlJobStore:
                 conn.execute(sa.delete(job_holders).where(job_holders.c.job_id == row["id"]))
                 conn.execute(sa.insert(job_holders).values(job_id=row["id"], front=front))
         return None if row is None else row_to_job(row)
+
+    # -- jobs handed to a broker (executors.celery_app) -------------------------------------------
+    def claim(self, job_id: str, now: dt.datetime, *, front: str) -> Job | None:
+        """Move job ``job_id`` from submitted to running with ``front`` as its holder, the
+        same fields as ``claim_next``; None when it is not submitted (claimed by someone
+        else, cancelled, gone): the compare-and-set a Celery worker's task starts with."""
+        now = as_utc(now, name="now")
+        statement = (sa.update(jobs)
+                     .where(jobs.c.id == job_id, jobs.c.status == JobStatus.SUBMITTED.value)
+                     .values(status=JobStatus.RUNNING.value, started=now, updated=now,
+                             attempts=jobs.c.attempts + 1, progress=0)
+                     .returning(*jobs.c))
+        with translated(f"claim job {job_id}"), self._write() as conn:
+            row = conn.execute(statement).mappings().first()
+            if row is not None:
+                conn.execute(sa.delete(job_holders).where(job_holders.c.job_id == job_id))
+                conn.execute(sa.insert(job_holders).values(job_id=job_id, front=front))
+        return None if row is None else row_to_job(row)
+
+    def holder(self, job_id: str) -> str | None:
+        """The front (or worker, or ``BROKER``) recorded as holding the job, if any."""
+        query = sa.select(job_holders.c.front).where(job_holders.c.job_id == job_id)
+        with translated(f"read the holder of job {job_id}"), self._engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def unpublished(self, limit: int = 100) -> builtins.list[Job]:
+        """Submitted jobs not yet marked as handed to the broker (``mark_published``), in
+        claim order: a job re-queued by a front's ``reclaim`` is held by its dead front (or
+        worker) again, not by the broker, so it shows up here and is published again."""
+        holder = (sa.select(job_holders.c.front).where(job_holders.c.job_id == jobs.c.id)
+                  .scalar_subquery())
+        query = (sa.select(jobs)
+                 .select_from(jobs.outerjoin(job_queue, job_queue.c.job_id == jobs.c.id))
+                 .where(jobs.c.status == JobStatus.SUBMITTED.value,
+                        sa.or_(holder.is_(None), holder != BROKER))
+                 .order_by(sa.func.coalesce(job_queue.c.priority, 0).desc(), jobs.c.created,
+                           jobs.c.id)
+                 .limit(limit))
+        with translated("list the jobs to publish"), self._engine.connect() as conn:
+            return [row_to_job(r) for r in conn.execute(query).mappings()]
+
+    def mark_published(self, job_id: str) -> bool:
+        """Record ``BROKER`` as the holder of job ``job_id`` if it is still submitted (a
+        worker may have claimed it already: then nothing changes); True if marked."""
+        still = sa.select(jobs.c.id).where(jobs.c.id == job_id,
+                                           jobs.c.status == JobStatus.SUBMITTED.value
+                                           ).with_for_update()
+        with translated(f"mark job {job_id} as published"), self._write() as conn:
+            if conn.execute(still).first() is None:
+                return False
+            conn.execute(sa.delete(job_holders).where(job_holders.c.job_id == job_id))
+            conn.execute(sa.insert(job_holders).values(job_id=job_id, front=BROKER))
+            return True
 
     def queue_stats(self, queue: str, since: dt.datetime) -> tuple[int, int]:
         """Jobs waiting in ``queue``, and jobs of it that finished since ``since``."""

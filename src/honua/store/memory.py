@@ -295,6 +295,15 @@ class MemoryArtifactStore:
         check_key(key)
         return None
 
+    def folders(self, folder: str) -> list[str]:
+        start = "/".join(check_key(folder)) + "/"
+        with self._lock:
+            return sorted({key[len(start):].split("/")[0] for key in self._data
+                           if key.startswith(start) and "/" in key[len(start):]})
+
+    def check(self) -> str:
+        return "in memory"
+
 
 class MemoryIdentityStore:
     """``honua.types.IdentityStore`` in dictionaries, answering as ``SqlIdentityStore``."""

@@ -29,6 +29,7 @@ store opens, so the ledger holds what is really there even after a crash.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
@@ -346,12 +347,33 @@ class UploadStore:
             remove_tree(staging)
 
     def list(self, *, owner: str | None = None, tenant: str | None = None) -> list[Upload]:
+        """The uploads of ``owner``/``tenant``, newest first: with a shared store, those every
+        front accepted (read from their shared records, without fetching their files)."""
+        if self.shared is not None:
+            return self._list_shared(owner, tenant)
         found = []
         for entry in sorted(self.root.iterdir()):
             if entry.name.startswith("."):
                 continue
             with contextlib.suppress(NoSuchUpload):
                 found.append(self.get(entry.name, owner=owner, tenant=tenant))
+        return sorted(found, key=lambda u: u.created, reverse=True)
+
+    def _list_shared(self, owner: str | None, tenant: str | None) -> builtins.list[Upload]:
+        assert self.shared is not None
+        found = []
+        for upload_id in uploads_shared.ids(self.shared):
+            record = uploads_shared.record(self.shared, upload_id) if _ID.match(upload_id) \
+                else None
+            try:
+                upload = Upload.from_json(record) if record is not None else None
+            except (KeyError, ValueError, TypeError):
+                continue
+            if upload is None or upload.id != upload_id or upload.expires <= self.clock() or (
+                    owner is not None and upload.owner != owner) or (
+                    tenant is not None and upload.tenant != tenant):
+                continue
+            found.append(upload)
         return sorted(found, key=lambda u: u.created, reverse=True)
 
     def path(self, upload: Upload) -> Path:

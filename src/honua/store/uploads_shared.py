@@ -23,7 +23,7 @@ from typing import Any
 from honua.errors import NotFound
 from honua.types import ArtifactStore
 
-__all__ = ["fetch", "publish", "record", "remove"]
+__all__ = ["fetch", "ids", "publish", "record", "remove"]
 
 _RECORD = "upload.json"
 _MANIFEST = "files.json"
@@ -48,6 +48,11 @@ def publish(shared: ArtifactStore, upload_id: str, folder: Path) -> None:
         shared.put_file(_prefix(upload_id) + name, link)
     shared.put(_prefix(upload_id) + _MANIFEST, json.dumps(files).encode())
     shared.put(_prefix(upload_id) + _RECORD, (folder / _RECORD).read_bytes())
+
+
+def ids(shared: ArtifactStore) -> list[str]:
+    """Ids of the uploads any front published (complete or not: ``record`` tells)."""
+    return shared.folders("uploads")
 
 
 def record(shared: ArtifactStore, upload_id: str) -> dict[str, Any] | None:

@@ -34,7 +34,7 @@ from honua.geo.geojson import write_features
 from honua.geo.reproject import to_crs
 from honua.store import catalog_ogr
 
-__all__ = ["FORMATS", "Download", "download_response", "requested_download"]
+__all__ = ["FORMATS", "Download", "download_response", "layer_name", "requested_download"]
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,16 @@ async def download_response(collection: object, download: Download,
     """``collection`` as a file attachment named after ``name`` (written off the loop)."""
     if not isinstance(collection, FeatureCollection):
         raise NotSupported(f"only feature outputs can be downloaded as {download.key}")
-    layer = _SAFE_NAME.sub("_", name)[:64] or "features"
+    layer = layer_name(name)
     path = await run_in_threadpool(_write, collection, download, layer)
     return FileResponse(path, media_type=download.media_type,
                         filename=f"{layer}{download.suffix}",
                         background=BackgroundTask(_remove, path))
+
+
+def layer_name(name: str) -> str:
+    """``name`` as a download's layer and file name (no path or header syntax in it)."""
+    return _SAFE_NAME.sub("_", name)[:64] or "features"
 
 
 def _remove(path: Path) -> None:

@@ -5,7 +5,8 @@ because its database is down would not help. ``/ready`` (readiness) checks
 what a request needs, each for real and each within ``CHECK_TIMEOUT`` seconds
 so the probe itself never hangs: the job store takes a write (a rolled-back
 insert, ``JobStore.probe_write``), worker processes are alive, the catalog can
-be listed. A failure answers 503 with a JSON body naming the failing check and
+be listed, the artifact store answers (its folder is writable, its bucket
+exists). A failure answers 503 with a JSON body naming the failing check and
 why, which is what an operator reads first. Both paths are open to anonymous
 callers (``web.identity.OPEN_PATHS``) and say nothing secret.
 """
@@ -25,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from honua.errors import HonuaError
-from honua.types import Catalog, Executor, JobStore
+from honua.types import ArtifactStore, Catalog, Executor, JobStore
 
 __all__ = ["CHECK_TIMEOUT", "Readiness", "health_routes"]
 
@@ -42,11 +43,13 @@ class CheckFailed(Exception):
 class Readiness:
     """The readiness checks over the server's parts."""
 
-    def __init__(self, store: JobStore, executor: Executor, catalog: Catalog) -> None:
+    def __init__(self, store: JobStore, executor: Executor, catalog: Catalog,
+                 artifacts: ArtifactStore) -> None:
         self.checks: dict[str, Callable[[], str]] = {
             "job_store": lambda: _job_store(store),
             "workers": lambda: _workers(executor),
             "catalog": lambda: _catalog(catalog),
+            "artifacts": artifacts.check,
         }
 
     async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:

@@ -59,3 +59,22 @@ def fail(ctx: Context, reason: Literal["input", "bug"] = "bug") -> int:
     if reason == "input":
         raise InvalidParameter("the value is out of range", parameter="reason")
     raise RuntimeError("the process crashed")
+
+
+@process("wps_gate", title="Wait for a file")
+def gate(ctx: Context, path: str, limit: float = 60.0) -> int:
+    """Waits until the file ``path`` exists (at most ``limit`` seconds, or until cancelled)
+    and returns the number written in it: a test opens the gate when it has seen what
+    happens while the process is still running. Needs the sandbox off (it reads a test's
+    folder)."""
+    deadline = time.monotonic() + limit
+    while not ctx.cancelled:
+        try:
+            with open(path) as opened:
+                return int(opened.read())
+        except (FileNotFoundError, ValueError):
+            if time.monotonic() > deadline:
+                raise InvalidParameter(f"the gate {path} did not open within {limit:g} s",
+                                       parameter="path") from None
+            time.sleep(0.02)
+    return -1

@@ -52,9 +52,10 @@ from honua.geo.features import FeatureCollection
 from honua.geo.precision import DEFAULT, rounded
 from honua.geo.reproject import to_crs
 from honua.types import Services
+from honua.web import geojson_stream, splice
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
-from honua.web.downloads import FORMATS, download_response
+from honua.web.downloads import FORMATS, download_response, layer_name
 from honua.web.events import event_stream, last_event_id, sse_response
 from honua.web.identity import principal_of
 from honua.web.json_body import OFFLOAD_BYTES
@@ -385,10 +386,11 @@ class GPServer:
         param = definition.description.output(core)
         assert param is not None, core  # the task's outputs are its process's
         env = decode.stored_environment(job.options.hints.get("gpserver", {}), call.params)
-        if call.f == "geojson" and env.out_sr is None and env.precision is None:
-            streamed = await self._stored_file(job, core, f"{job.id}-{name}")
-            if streamed is not None:
-                return streamed
+        if call.f == "geojson" and param.data_type in (DataType.FEATURES, DataType.GEOMETRY) \
+                and not param.multiple:
+            from_store = await self._stored_geojson(job, core, f"{job.id}-{name}", env)
+            if from_store is not None:
+                return from_store
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
@@ -421,18 +423,41 @@ class GPServer:
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
 
+    async def _stored_geojson(self, job: Job, core: str, name: str,
+                              env: decode.Environment) -> Response | None:
+        """A feature result as GeoJSON from its stored form, in chunks: as it is kept when
+        no ``outSR`` or ``geometryPrecision`` is asked, else converted batch by batch
+        (``web.geojson_stream``); never decoded whole. None for a file output."""
+        if env.out_sr is None and env.precision is None:
+            return await self._stored_file(job, core, name)
+        try:
+            stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        except JobFailed:
+            return None  # the usual answer says why
+        if stored is None:
+            return None
+        return splice.streamed(
+            geojson_stream.converted(stored, env.out_sr, DEFAULT.asking(env.precision)),
+            FORMATS["geojson"].media_type,
+            headers={"Content-Disposition": f'attachment; filename="{layer_name(name)}.geojson"'})
+
     async def _stored_file(self, job: Job, core: str, name: str) -> Response | None:
-        """A feature result a chunked run kept as a GeoJSON file, sent from that file in
-        chunks as it is (already at the default precision, in the job's own CRS): never
-        read whole into the server. None when the result is kept as a value."""
+        """A feature result as the GeoJSON it is kept as, sent in chunks as it is (already
+        at the default precision, in the job's own CRS), never read whole into the server:
+        a chunked run's file, or a value's stored JSON. None for a file output."""
         try:
             path = await run_in_threadpool(self.manager.result_file, job.id, core)
         except JobFailed:
             return None  # the usual answer says why
-        if path is None:
+        if path is not None:
+            return FileResponse(path, media_type=FORMATS["geojson"].media_type,
+                                filename=f"{name}.geojson")
+        stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        if stored is None:
             return None
-        return FileResponse(path, media_type=FORMATS["geojson"].media_type,
-                            filename=f"{name}.geojson")
+        # a value: the GeoJSON the worker wrote (default precision, the job's CRS), as kept
+        return splice.streamed(stored.chunks(), FORMATS["geojson"].media_type, stored.size, {
+            "Content-Disposition": f'attachment; filename="{layer_name(name)}.geojson"'})
 
     async def _file(self, value: Any, env: decode.Environment, name: str,
                     key: str) -> Response:

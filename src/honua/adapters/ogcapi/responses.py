@@ -48,7 +48,7 @@ def results_response(description: ProcessDescription, options: ExecutionOptions,
             document = orjson.loads(body)
             for name in by_reference:
                 document[name] = {"href": href(name), "rel": "related",
-                                  "type": _link_type(_output(description, name))
+                                  "type": link_type(_output(description, name))
                                   if name in signed else "application/json"}
             body = orjson.dumps(document)
         return Response(body, media_type=JSON, headers=headers)
@@ -63,7 +63,7 @@ def results_response(description: ProcessDescription, options: ExecutionOptions,
     return _multipart(description, by_value, by_reference, href, headers, precision)
 
 
-def _link_type(parameter: Parameter) -> str:
+def link_type(parameter: Parameter) -> str:
     """The media type a link to a stored output leads to."""
     if parameter.data_type is DataType.FEATURES:
         return "application/geo+json"

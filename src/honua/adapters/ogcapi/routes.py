@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from honua.adapters.ogcapi import decode, encode, nested
+from honua.adapters.ogcapi import decode, encode, nested, streamed
 from honua.adapters.ogcapi.collections import Collections
 from honua.adapters.ogcapi.docs import docs_asset, docs_page
 from honua.adapters.ogcapi.errors import problem, problem_from_error
@@ -283,7 +283,11 @@ class OgcApi:
         job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
         if wants_html(request):
             return await self._job_page(request, job)
-        return json_response(encode.status_info(job, self.base(request)))
+        info = encode.status_info(job, self.base(request))
+        worker = await run_in_threadpool(self.manager.ran_on, job)
+        if worker is not None:  # where it ran (a Celery worker: that worker's process)
+            info["worker"] = worker
+        return json_response(info)
 
     async def _job_page(self, request: Request, job: Any) -> Response:
         base = self.base(request)
@@ -387,9 +391,15 @@ class OgcApi:
             if len(features) != 1:
                 return problem("invalid-parameter", f"f={download.key} downloads one feature "
                                "output; ask /results/{output} for the one you want")
+            name = features[0]
+            if download.key == "geojson":
+                stored = await run_in_threadpool(self.manager.result_values, job_id)
+                sent = streamed.geojson_download(_output(description, name), stored.get(name),
+                                                 f"{job_id}-{name}")
+                if sent is not None:
+                    return sent
             values = await run_in_threadpool(self.manager.results, job_id)
-            return await download_response(values.get(features[0]), download,
-                                           f"{job_id}-{features[0]}")
+            return await download_response(values.get(name), download, f"{job_id}-{name}")
         return await self._job_results(job_id, self.base(request))
 
     async def _job_results(self, job_id: str, base: str) -> Response:
@@ -397,14 +407,24 @@ class OgcApi:
         wanted = list(job.options.outputs) or [
             p.name for p in self.manager.registry.get(job.process_id).description.outputs]
         if job.options.response == "raw" and len(wanted) == 1:
-            streamed = await self._stored_file(job_id, wanted[0])
-            if streamed is not None:
-                return streamed
+            from_file = await self._stored_file(job_id, wanted[0])
+            if from_file is not None:
+                return from_file
         definition = self.manager.registry.get(job.process_id)
         signed = await run_in_threadpool(self._signed_urls, job_id, wanted)
+        href = f"{base}/api/jobs/{job_id}/results"
+        stored = await run_in_threadpool(self.manager.result_values, job_id)
+        sent = streamed.results_document(definition.description, job.options, stored, href,
+                                         signed)
+        if sent is None and job.options.response == "raw" and len(wanted) == 1 \
+                and not signed and set(stored) == set(wanted) \
+                and not any(spec.by_reference for spec in job.options.outputs.values()):
+            sent = streamed.raw_output(_output(definition.description, wanted[0]),
+                                       stored[wanted[0]])
+        if sent is not None:  # the stored JSON as it is kept, never decoded here
+            return sent
         outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description,
                                           signed)
-        href = f"{base}/api/jobs/{job_id}/results"
         return await run_in_threadpool(results_response, definition.description, job.options,
                                        outputs, href, {}, DEFAULT, signed)
 
@@ -431,13 +451,24 @@ class OgcApi:
         definition = self.manager.registry.get(job.process_id)
         if definition.description.output(name) is None:
             return problem("not-found", f"process {job.process_id!r} has no output {name!r}")
+        parameter = _output(definition.description, name)
         download = requested_download(request)
         if download is not None:  # FlatGeobuf / GeoPackage (or f=geojson) of a feature output
+            if download.key == "geojson":
+                stored = await run_in_threadpool(self.manager.result_values, job_id)
+                sent = streamed.geojson_download(parameter, stored.get(name),
+                                                 f"{job_id}-{name}")
+                if sent is not None:
+                    return sent
             values = await run_in_threadpool(self.manager.results, job_id)
             return await download_response(values.get(name), download, f"{job_id}-{name}")
-        streamed = await self._stored_file(job_id, name)
-        if streamed is not None:
-            return streamed
+        from_file = await self._stored_file(job_id, name)
+        if from_file is not None:
+            return from_file
+        stored = await run_in_threadpool(self.manager.result_values, job_id)
+        sent = streamed.raw_output(parameter, stored.get(name))
+        if sent is not None:
+            return sent
         outputs = await run_in_threadpool(self._stored_outputs, job_id, definition.description)
         return await run_in_threadpool(
             results_response, definition.description, ExecutionOptions(),
@@ -453,6 +484,13 @@ class OgcApi:
         if path is None:
             return None
         return FileResponse(path, media_type="application/geo+json")
+
+
+def _output(description: Any, name: str) -> Any:
+    """The declared output ``name`` (asked for by a route that checked it exists)."""
+    parameter = description.output(name)
+    assert parameter is not None, name
+    return parameter
 
 
 def _items(inputs: Mapping[str, Any]) -> list[Any]:

@@ -107,11 +107,18 @@ class InputResolver:
     def value(self, parameter: Parameter, item: InputItem) -> Any:
         if isinstance(item.value, Data):
             return payloads.decode(parameter, item.value)
+        nested = self.chained(item)
+        if nested is not None:
+            return adapt(parameter, self._chain(nested, item.name))
+        return self._referenced(parameter, item.value)
+
+    def chained(self, item: InputItem) -> ExecuteRequest | None:
+        """The Execute that ``item`` is the output of, when it is one run on this server."""
         reference = item.value
-        if reference.execute is not None and (self._own(reference.href) is not None
-                                              or _geoserver_chain(reference.href)):
-            return adapt(parameter, self._chain(reference.execute, item.name))
-        return self._referenced(parameter, reference)
+        if isinstance(reference, Reference) and reference.execute is not None and (
+                self._own(reference.href) is not None or _geoserver_chain(reference.href)):
+            return reference.execute
+        return None
 
     def _own(self, href: str) -> str | None:
         """The path of ``href`` under this server's base URL, if it is one of ours."""

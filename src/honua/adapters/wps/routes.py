@@ -18,18 +18,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from honua.adapters.wps import decode, describe, encode, errors, kvp, payloads
+from honua.adapters.wps import decode, describe, encode, errors, formats, kvp, payloads
 from honua.adapters.wps.errors import XML_MEDIA_TYPE, OwsException, exception_response
 from honua.adapters.wps.fetch import Fetcher
-from honua.adapters.wps.model import V1, V2, ExecuteRequest, Operation, Reference
+from honua.adapters.wps.model import V1, V2, ExecuteRequest, Operation, OutputRequest, Reference
 from honua.adapters.wps.references import internal_resources
-from honua.adapters.wps.runs import Prepared, Runs, output_request
+from honua.adapters.wps.runs import Document, Prepared, Runs, output_request
 from honua.adapters.wps.safexml import WPS20, parse_xml, to_bytes
 from honua.core.jobs import Job
+from honua.core.parameters import DataType, Parameter
 from honua.core.planning import Plan, RunResult
 from honua.core.tiers import shown
 from honua.errors import HonuaError, NotFound, ResultNotReady
 from honua.types import Services
+from honua.web import splice
 from honua.web.access import processes_for
 from honua.web.body import public_base, read_body
 from honua.web.identity import principal_of
@@ -42,6 +44,15 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def xml(element: Any, status: int = 200) -> Response:
     return Response(to_bytes(element), status_code=status, media_type=XML_MEDIA_TYPE)
+
+
+def document_response(document: Document) -> Response:
+    """An XML document, streamed around the stored values spliced into it when it has
+    any (each in its CDATA section, as a decoded value would be)."""
+    if not document.splices:
+        return Response(document.body, media_type=XML_MEDIA_TYPE)
+    return splice.streamed(splice.spliced(document.body, document.splices, splice.cdata_text),
+                           XML_MEDIA_TYPE)
 
 
 class Wps:
@@ -139,8 +150,8 @@ class Wps:
 
     def _job_answer(self, job: Job, execute: ExecuteRequest, base: str) -> Response:
         if execute.version == V1:
-            return Response(self.runs.status_document(job, base, location=execute.store),
-                            media_type=XML_MEDIA_TYPE)
+            return document_response(self.runs.status_document(job, base,
+                                                               location=execute.store))
         if not job.status.finished:
             return xml(encode.status_info(job.id, encode.state_of(job), expires=job.expires,
                                           next_poll=self.runs.next_poll()))
@@ -150,10 +161,15 @@ class Wps:
         if not job.status.finished:
             raise ResultNotReady(f"job {job.id} is {job.status.value}; ask again after GetStatus "
                                  "reports Succeeded")
-        _, values = self.runs.result_values(job, base)
+        _, values, splices = self.runs.result_values(job, base)
         if job.options.response == "raw" and job.options.hints.get("wps"):  # asked raw over WPS
+            if len(values) == 1 and len(splices) == 1 and values[0].rendered is not None:
+                (value,) = splices.values()  # a big GeoJSON output: its bytes as stored
+                return splice.streamed(value.chunks(), values[0].rendered.mime_type,
+                                       value.size)
             return _raw(values)
-        return xml(encode.result(values, job_id=job.id, expires=job.expires))
+        return document_response(Document(to_bytes(encode.result(
+            values, job_id=job.id, expires=job.expires)), splices))
 
     # -- jobs (WPS 2.0) ----------------------------------------------------------------------
     async def get_status(self, operation: Operation, request: Request) -> Response:
@@ -172,8 +188,8 @@ class Wps:
     # -- stored documents (WPS 1.0.0 statusLocation, outputs by reference) -------------------
     async def status(self, request: Request) -> Response:
         job = await run_in_threadpool(self.manager.get, request.path_params["job_id"])
-        body = await run_in_threadpool(self.runs.status_document, job, self.base(request))
-        return Response(body, media_type=XML_MEDIA_TYPE)
+        document = await run_in_threadpool(self.runs.status_document, job, self.base(request))
+        return document_response(document)
 
     async def output(self, request: Request) -> Response:
         job_id, name = request.path_params["job_id"], request.path_params["output"]
@@ -181,12 +197,17 @@ class Wps:
         job = await run_in_threadpool(self.manager.get, job_id)
         description = self.manager.registry.get(job.process_id).description
         parameter = description.output(name)
+        spec = output_request(name, job.options.output(name))
+        fmt = _geojson(parameter, spec) if index == 0 else None
+        if fmt is not None:
+            stored = (await run_in_threadpool(self.manager.result_values, job_id)).get(name)
+            if stored is not None and stored.size > len(b"null"):  # GeoJSON as it is kept
+                return splice.streamed(stored.chunks(), fmt.mime_type, stored.size)
         outputs = await run_in_threadpool(self.manager.results, job_id)
         value = outputs.get(name)
         items = value if isinstance(value, list) else [value]
         if parameter is None or value is None or index >= len(items):
             raise NotFound(f"job {job_id} has no output {name!r}")
-        spec = output_request(name, job.options.output(name))
         rendered = await run_in_threadpool(payloads.render, parameter, items[index], spec)
         return Response(rendered.body, media_type=rendered.mime_type)
 
@@ -201,6 +222,17 @@ def _raw(values: list[encode.OutputValue]) -> Response:
                            locator="RawDataOutput", code2="TooManyOutputs")
     rendered = values[0].rendered
     return Response(rendered.body, media_type=rendered.mime_type)
+
+
+def _geojson(parameter: Parameter | None, spec: OutputRequest) -> formats.Format | None:
+    """The GeoJSON format ``spec`` asks of a single feature/geometry output (whose stored
+    JSON is what it renders), else None."""
+    if parameter is None or parameter.multiple or parameter.data_type not in (
+            DataType.FEATURES, DataType.GEOMETRY):
+        return None
+    fmt = formats.choose(parameter.data_type, spec.mime_type, spec.schema, output=True,
+                         name=parameter.name)
+    return fmt if fmt.codec == "geojson" else None
 
 
 def _is_large(outputs: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from honua.adapters.wps import encode, formats, payloads
+from honua.adapters.wps.chains import ChainedWorkflow, chained_output, has_chain
 from honua.adapters.wps.errors import OwsException
 from honua.adapters.wps.fetch import Fetcher
 from honua.adapters.wps.model import V1, ExecuteRequest, OutputRequest
@@ -26,14 +27,28 @@ from honua.adapters.wps.references import InputResolver, InternalTable
 from honua.adapters.wps.safexml import to_bytes
 from honua.core.description import ProcessDefinition, ProcessDescription
 from honua.core.jobs import Job
-from honua.core.parameters import Parameter
+from honua.core.parameters import DataType, Parameter
+from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode, OutputFormat, Transmission
 from honua.core.requests import OutputRequest as CoreOutputRequest
+from honua.core.stored_outputs import StoredValue
 from honua.core.tiers import pinned_tier
 from honua.core.values import File
 from honua.errors import InvalidParameter
+from honua.web.splice import marker
 
 POLL_SECONDS = 1.0
+SPLICE_BYTES = 1024 * 1024
+"""Stored GeoJSON values at least this big are spliced into the documents as stored, not
+decoded and rendered again (``result_values``)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """An XML answer, and the stored values to splice into it by marker (``web.splice``)."""
+
+    body: bytes
+    splices: Mapping[bytes, StoredValue]
 
 
 @dataclass(frozen=True)
@@ -115,15 +130,23 @@ class Runs:
                                  lambda nested, _: self.run_nested(
                                      nested, base, processes=processes, owner=owner,
                                      tenant=tenant))
-        inputs = resolver.inputs(request, description)
         hints: dict[str, Any] = {"wps": request.version, "store": request.store}
+        if mode is Mode.ASYNC and has_chain(request, resolver):  # one job, answered at once
+            chain = ChainedWorkflow(resolver, processes, check_outputs)
+            document, inputs = chain.build(request)
+            definition = self.manager.workflow(document, processes)
+            hints["chained"] = description.id
+            origins = chain.origins
+        else:
+            inputs = resolver.inputs(request, description)
+            origins = resolver.origins
         if request.version == V1 and request.lineage:
             hints["lineage"] = encode.lineage_inputs(description, request.inputs)
         options = ExecutionOptions(
             mode=mode, strict=strict, keep=keep,
             outputs={o.name: output_spec(o, request.raw) for o in request.outputs},
             response="raw" if request.raw else "document", hints=hints,
-            tier=pinned_tier(request.tier), origins=resolver.origins)
+            tier=pinned_tier(request.tier), origins=origins)
         return Prepared(definition, inputs, options)
 
     def run_nested(self, request: ExecuteRequest, base: str, *, processes: Any = None,
@@ -133,13 +156,9 @@ class Runs:
         processes = processes if processes is not None else self.manager.registry
         description = processes.get(request.process_id).description
         check_outputs(request, description)
-        names = [o.name for o in request.outputs] or [p.name for p in description.outputs]
-        if len(names) != 1:
-            raise OwsException("InvalidParameterValue", f"process {description.id!r} has several "
-                               "outputs; name the one to chain (RawDataOutput or one Output)",
-                               locator="Identifier", code2="TooManyOutputs")
+        name = chained_output(request, description)
         prepared = self.prepare(request, base, processes=processes, owner=owner, tenant=tenant)
-        options = ExecutionOptions(mode=Mode.SYNC, outputs={names[0]: CoreOutputRequest()})
+        options = ExecutionOptions(mode=Mode.SYNC, outputs={name: CoreOutputRequest()})
         future = self.manager.execute(description.id, prepared.inputs, options, owner=owner,
                                       tenant=tenant)
         limit = self.settings.sync_timeout_seconds
@@ -148,7 +167,7 @@ class Runs:
         except concurrent.futures.TimeoutError:
             raise OwsException("NoApplicableCode", f"process {description.id!r} did not finish "
                                f"within the synchronous limit of {limit:g} s", status=504) from None
-        return execution.outputs[names[0]]
+        return execution.outputs[name]
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -172,26 +191,69 @@ class Runs:
                                                      request=request))
         return values
 
-    def status_document(self, job: Job, base: str, *, location: bool = True) -> bytes:
+    def status_document(self, job: Job, base: str, *, location: bool = True) -> Document:
         """The WPS 1.0.0 ExecuteResponse of a stored job (what its statusLocation serves)."""
-        description = self.manager.registry.get(job.process_id).description
+        description = self.description(job)
         state = encode.state_of(job)
         outputs: list[encode.OutputValue] = []
+        splices: dict[bytes, StoredValue] = {}
         if state.phase == encode.SUCCEEDED and job.has_outputs:
-            outputs = self.output_values(description, self.manager.results(job.id), job.options,
-                                         base, job.id)
+            _, outputs, splices = self.result_values(job, base)
         hints = job.options.hints
         requested = [output_request(n, spec) for n, spec in job.options.outputs.items()]
-        return to_bytes(encode.execute_response(
+        return Document(to_bytes(encode.execute_response(
             description, state, outputs, service_instance=service_instance(base),
             status_location=status_location(base, job.id) if location else None,
             lineage=hints.get("lineage"),
-            requested=requested))
+            requested=requested)), splices)
 
-    def result_values(self, job: Job, base: str) -> tuple[ProcessDescription, list[encode.OutputValue]]:
-        description = self.manager.registry.get(job.process_id).description
-        outputs = self.manager.results(job.id)
-        return description, self.output_values(description, outputs, job.options, base, job.id)
+    def description(self, job: Job) -> ProcessDescription:
+        """What a job's documents describe: the process asked for (for a chained Execute
+        run as a workflow, the outer process, whose outputs the workflow's are)."""
+        chained = job.options.hints.get("chained")
+        registry: Registry = self.manager.registry
+        if isinstance(chained, str) and chained in registry:
+            return registry.get(chained).description
+        return registry.get(job.process_id).description
+
+    def result_values(self, job: Job, base: str) -> tuple[
+            ProcessDescription, list[encode.OutputValue], dict[bytes, StoredValue]]:
+        """A stored job's output values for its documents, and the stored JSON to splice
+        into them (``web.splice``) by marker. Outputs sent by reference and big GeoJSON
+        values are answered from their stored form alone: only the others are decoded."""
+        description = self.description(job)
+        stored = self.manager.result_values(job.id)
+        light: dict[str, encode.OutputValue] = {}
+        splices: dict[bytes, StoredValue] = {}
+        for name, value in stored.items():
+            parameter = description.output(name)
+            if parameter is None or value is None or value.size <= len(b"null") or \
+                    parameter.multiple or parameter.data_type is DataType.FILE:
+                continue  # decoded below, as before
+            request = output_request(name, job.options.output(name))
+            if request.as_reference:
+                light[name] = encode.OutputValue(
+                    parameter, reference_format(parameter, None, request),
+                    href=f"{base}/wps/outputs/{job.id}/{name}", request=request)
+            elif value.size >= SPLICE_BYTES and formats.is_complex(parameter.data_type):
+                fmt = formats.choose(parameter.data_type, request.mime_type, request.schema,
+                                     output=True, name=name)
+                if fmt.codec != "geojson":
+                    continue
+                mark = "{" + marker() + "}"  # JSON-looking, so it goes in CDATA as JSON does
+                light[name] = encode.OutputValue(parameter, payloads.Rendered(
+                    "complex", b"", fmt.mime_type, text=mark, encoding=fmt.encoding,
+                    schema=fmt.schema), request=request)
+                splices[mark.encode()] = value
+        rest = self.manager.results(job.id, skip=set(light)) if len(light) < len(stored) else {}
+        values: list[encode.OutputValue] = []
+        for parameter in description.outputs:
+            if parameter.name in light:
+                values.append(light[parameter.name])
+            elif parameter.name in rest:
+                values += self.output_values(description, {parameter.name: rest[parameter.name]},
+                                             job.options, base, job.id)
+        return description, values, splices
 
     def next_poll(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=POLL_SECONDS)
