@@ -29,3 +29,14 @@ def test_codec_round_trip_of_every_kind():
     assert back["d"] == LinearUnit(5, "kilometers") and back["n"] == 7
     assert (back["e"].minx, back["e"].maxy) == (0, 3)
     assert back["s"].crs.to_epsg() == 3857 and back["t"] == values["t"]
+
+
+def test_layer_references_stay_references_alone_and_in_a_list():
+    from honua.core.references import LayerReference
+
+    params = [Parameter("one", DataType.FEATURES),
+              Parameter("layers", DataType.FEATURES, min_occurs=2, max_occurs=0)]
+    values = {"one": LayerReference("a", filter="x > 1"),
+              "layers": [LayerReference("a"), LayerReference("b", bbox=(0, 0, 1, 1))]}
+    back = codec.decode(params, codec.encode(params, values))
+    assert back == values

@@ -27,10 +27,16 @@ from tests.support import postgis_layers, postgres
 SLOW = ("SELECT id, name, geom FROM points "
         "WHERE pg_sleep(CASE WHEN id = 300 THEN 30 ELSE 0 END) IS NOT NULL")
 
+MIXED = ("SELECT id, zone, geom FROM parcels UNION ALL "
+         "SELECT 1000 + id, kind, geom FROM points WHERE id = 1")
+"""Polygons, and one point among them (the layer's geometry type, read off a row, says
+polygon)."""
+
 
 def _settings(tmp, url, **changes):
     layers = (*postgis_layers.layer_specs(url),
-              {"id": "pg-slow", "url": url, "sql": SLOW, "id_column": "id"})
+              {"id": "pg-slow", "url": url, "sql": SLOW, "id_column": "id"},
+              {"id": "pg-mixed", "url": url, "sql": MIXED, "id_column": "id"})
     return Settings(data_dir=tmp / "data", workers=1, worker_max_jobs=50, job_timeout_seconds=60,
                     cleanup_interval_seconds=3600, layers=layers, postgis_pool_size=2,
                     postgis_pool_timeout_seconds=1.0, **changes)
@@ -148,6 +154,15 @@ CASES = [
                           "summary_features": ref("pg-parcels-utm")}),
     ("summarize_within", {"polygons": ref("pg-parcels-utm"),
                           "summary_features": ref("pg-parcels")}),
+    ("intersect", {"layers": [ref("pg-parcels", filter="value < 50"), ref("pg-parcels-utm")]}),
+    ("intersect", {"layers": [ref("pg-points"), ref("pg-parcels", filter="zone = 'z1'"),
+                              ref("pg-parcels", filter="value < 60")]}),
+    ("intersect", {"layers": [ref("pg-wiggles"), ref("pg-parcels", filter="value < 40")]}),
+    ("intersect", {"layers": [ref("pg-hostile"), ref("pg-hostile")], "invalid": "keep"}),
+    ("union", {"layers": [ref("pg-parcels", filter="value < 30"), ref("pg-parcels-utm")]}),
+    ("union", {"layers": [ref("pg-parcels", filter="zone = 'z0'"),
+                          ref("pg-parcels-utm", filter="value > 5"),
+                          ref("pg-parcels", bbox=[10.25, 50.25, 10.75, 50.75])]}),
 ]
 
 
@@ -159,6 +174,8 @@ def _measure(geometry):
     shape = shapely.geometry.shape(geometry) if geometry else None
     if shape is None or shape.is_empty:
         return 0.0
+    if shape.geom_type in ("Polygon", "MultiPolygon"):  # a sliver rounded flat is still area 0
+        return shape.area
     return shape.area if shape.area > 0 else shape.length
 
 
@@ -218,7 +235,7 @@ def _compare(process, inputs, sql, python):
             assert _same_value(value, theirs["properties"][key]), (key, value,
                                                                    theirs["properties"][key])
         a, b = _measure(ours["geometry"]), _measure(theirs["geometry"])
-        assert math.isclose(a, b, rel_tol=0.01), (a, b)
+        assert math.isclose(a, b, rel_tol=0.01, abs_tol=1e-12), (a, b)
         if process == "simplify":  # as many vertices kept, give or take a few
             m, n = (len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"])))
                     for f in (ours, theirs))
@@ -227,6 +244,46 @@ def _compare(process, inputs, sql, python):
             p = shapely.geometry.shape(ours["geometry"])
             q = shapely.geometry.shape(theirs["geometry"])
             assert p.distance(q) < 2e-5  # about 2 m in degrees, 2e-5 m projected
+
+
+def test_a_union_of_a_point_layer_is_refused_as_tier_1_refuses_it(client):
+    inputs = {"layers": [ref("pg-parcels"), ref("pg-points")]}
+    pinned = execute(client, "union", inputs, tier="postgis")
+    assert pinned.status_code == 400, pinned.text
+    assert "(layer 2) holds Point features" in pinned.json()["detail"]
+    unpinned = execute(client, "union", inputs)
+    assert unpinned.status_code == 400, unpinned.text
+    assert "takes polygon features only" in unpinned.json()["detail"]
+    assert last_job(client, "union")["tier"] == "shapely"
+
+
+def test_one_point_among_polygons_fails_a_union_on_both_tiers(app, client):
+    inputs = {"layers": [ref("pg-parcels", filter="value < 5"), ref("pg-mixed")]}
+    pinned = execute(client, "union", inputs, tier="postgis")
+    assert pinned.status_code >= 400, pinned.text
+    detail = pinned.json()["detail"]
+    assert "SQL statement of tier 'postgis' failed" in detail
+    assert "(layer 2): a feature is a POINT" in detail
+    fallen = execute(client, "union", inputs, Prefer="respond-async")
+    status = poll(client, fallen.json()["jobID"])
+    assert status["status"] == "failed" and status["tier"] == "shapely", status
+    messages = app.state.services.manager.messages(status["jobID"])
+    assert any(m.level.value == "warning" and "tier 'shapely' instead" in m.text
+               for m in messages)
+    assert any("takes polygon features only" in m.text for m in messages), messages
+
+
+def test_a_list_of_layers_with_inline_data_runs_on_tier_1(client):
+    inline = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"zone": "inline"}, "geometry": {
+            "type": "Polygon", "coordinates": [[[10, 50], [10.3, 50], [10.3, 50.3], [10, 50]]]}}]}
+    features = features_of(execute(client, "intersect", {"layers": [ref("pg-parcels"), inline]}))
+    assert last_job(client, "intersect")["tier"] == "shapely"
+    assert {f["properties"]["zone_1"] for f in features} == {"inline"}
+    refused = execute(client, "intersect", {"layers": [ref("pg-parcels"), inline]},
+                      tier="postgis")
+    assert refused.status_code == 400
+    assert "not a reference to a PostGIS layer" in refused.json()["detail"]
 
 
 def test_layer_references_prefer_tier_2_and_inline_data_tier_1(client):

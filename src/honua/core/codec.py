@@ -105,5 +105,10 @@ def decode(parameters: Iterable[Parameter], data: bytes) -> dict[str, Any]:
             if is_wrapped(parameter, value):  # features a GPServer client sent as Esri JSON
                 out[parameter.name] = read_wrapped(parameter, value)
                 continue
+            if (isinstance(value, list) and value and all(  # a tier-2 job's list of layers
+                    isinstance(v, Mapping) and "layerReference" in v for v in value)):
+                out[parameter.name] = [LayerReference.from_json(v["layerReference"])
+                                       for v in value]
+                continue
             out[parameter.name] = None if value is None else parameter.convert(value)
     return out

@@ -50,7 +50,7 @@ from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.provenance import ProvenanceRecord, origins_of
 from honua.core.quotas import check_job_quota, check_stored_quota
 from honua.core.recorder import CHUNKED_TIER, JobRecorder, inputs_key, outputs_key
-from honua.core.references import LayerReference, LayerService
+from honua.core.references import LayerService, layer_references
 from honua.core.registry import Registry
 from honua.core.requests import ExecutionOptions, Mode
 from honua.core.sizes import check_vertices, vertex_count, vertex_limit
@@ -303,7 +303,7 @@ class JobManager:
         inputs: Mapping[str, Any] = raw_inputs
         names = {n for b in backends.values() for n in b.input_names(description)}
         if (names and self.layers is not None and pinned != SHAPELY
-                and all(isinstance(raw_inputs.get(n), LayerReference) for n in names)):
+                and all(layer_references(raw_inputs.get(n)) is not None for n in names)):
             kept = self.layers.bind(description, raw_inputs, options, owner=owner,
                                     tenant=tenant, keep=tuple(names))
             check_vertices(kept, self.max_vertices(self.registry.get(description.id)))

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from honua.types import Catalog
 
 __all__ = ["LayerReference", "LayerService", "ReferenceResolver", "UploadReference", "can_read",
-           "is_reference"]
+           "is_reference", "layer_references"]
 
 
 def _bbox(value: Any) -> tuple[float, float, float, float] | None:
@@ -174,6 +174,16 @@ def is_reference(value: Any) -> bool:
     return isinstance(value, LayerReference | UploadReference)
 
 
+def layer_references(value: Any) -> list[LayerReference] | None:
+    """The layer references ``value`` is: one, or a non-empty list of nothing else (a
+    multi-layer input such as intersect's ``layers``, which tier 2 reads where the layers
+    live, as it does a single one); None for anything else (inline data, a mixed list)."""
+    items = value if isinstance(value, list) else [value]
+    if items and all(isinstance(v, LayerReference) for v in items):
+        return items
+    return None
+
+
 def can_read(layer: LayerInfo, owner: str, tenant: str) -> bool:
     """Whether ``owner`` of ``tenant`` may read ``layer``: where tenant rules plug in.
 
@@ -260,8 +270,9 @@ class ReferenceResolver:
                     "layer and upload references are accepted only by feature inputs",
                     parameter=name)
             try:
-                if name in keep and isinstance(value, LayerReference):
-                    self.check(value, owner, tenant)
+                if name in keep and layer_references(value) is not None:
+                    for reference in items:
+                        self.check(reference, owner, tenant)
                     continue
                 resolved = [self.read(v, owner, tenant) if is_reference(v) else v for v in items]
             except (InvalidParameter, NotFound) as exc:
@@ -328,12 +339,14 @@ class LayerService(ReferenceResolver):
         if keep is None:
             chunked = self.chunk_input(description, raw)
             keep = (chunked,) if chunked else ()
-        kept = [name for name in keep if isinstance(raw.get(name), LayerReference)]
+        kept = [name for name in keep if layer_references(raw.get(name)) is not None]
         resolved = self.resolve_inputs(description, raw, owner=owner, tenant=tenant, keep=kept)
         if not kept:
             return bind_inputs(description, resolved)
         empty = FeatureCollection(np.empty(0, dtype=object))
-        bound = bind_inputs(description, {**resolved, **{name: empty for name in kept}})
+        placeholders = {name: empty if isinstance(resolved[name], LayerReference)
+                        else [empty] * len(resolved[name]) for name in kept}
+        bound = bind_inputs(description, {**resolved, **placeholders})
         bound.update({name: resolved[name] for name in kept})
         return bound
 

@@ -37,9 +37,15 @@ def recorded_inputs(manager: JobManager, record: provenance.ProvenanceRecord) ->
         except NotFound:
             raise NotFound(f"the inputs of job {record.job_id} are no longer kept, so it "
                            "cannot be reproduced") from None
-    return {name: (LayerReference.from_json(value["layerReference"])
-                   if isinstance(value, Mapping) and "layerReference" in value else value)
-            for name, value in values.items()}
+    return {name: ([_reference(v) for v in value] if isinstance(value, list) else
+                   _reference(value)) for name, value in values.items()}
+
+
+def _reference(value: Any) -> Any:
+    """A recorded ``{"layerReference": ...}`` as the reference it was, else ``value``."""
+    if isinstance(value, Mapping) and "layerReference" in value:
+        return LayerReference.from_json(value["layerReference"])
+    return value
 
 
 def _recorded_outputs(manager: JobManager, job_id: str) -> dict[str, Any]:

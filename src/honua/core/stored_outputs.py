@@ -36,6 +36,7 @@ __all__ = ["ARTIFACT", "StoredArtifact", "StoredOutputs", "StoredValue", "artifa
 ARTIFACT = "$artifact"
 GEOJSON = "application/geo+json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+_FEATURES = re.compile(rb'\{\s*"type"\s*:\s*"FeatureCollection"\s*,')
 
 
 def _artifacts_in(data: bytes) -> dict[str, str]:
@@ -54,6 +55,40 @@ def externalise(data: bytes, job_id: str, threshold: int) -> tuple[bytes, dict[s
     """
     if len(data) <= threshold:
         return data, {}
+    try:  # each value's text, found without decoding the whole document
+        texts = members(data, "the stored outputs")
+    except HonuaError:
+        texts = None
+    if texts is None:
+        return _externalise_values(data, job_id, threshold)
+    kept: dict[str, bytes] = {}
+    entries: dict[str, bytes] = {}
+    for name, text in texts.items():
+        if len(text) <= threshold:
+            entries[name] = text
+        elif _FEATURES.match(text[:200]):  # GeoJSON as it is: nothing to decode
+            key = f"jobs/{job_id}/outputs/{_safe(name)}.geojson"
+            kept[key] = text
+            entries[name] = orjson.dumps({ARTIFACT: key, "mediaType": GEOJSON})
+        else:
+            single, moved = _externalise_values(b"{" + orjson.dumps(name) + b":" + text + b"}",
+                                                job_id, threshold)
+            kept.update(moved)
+            entries[name] = single[len(orjson.dumps(name)) + 2:-1] if moved else text
+    if not kept:
+        return data, {}
+    return _join(entries), kept
+
+
+def _join(entries: Mapping[str, bytes]) -> bytes:
+    """The JSON object of ``entries``' value texts, in order."""
+    return b"{" + b",".join(orjson.dumps(name) + b":" + text
+                            for name, text in entries.items()) + b"}"
+
+
+def _externalise_values(data: bytes, job_id: str, threshold: int
+                        ) -> tuple[bytes, dict[str, bytes]]:
+    """``externalise`` by decoding the document (values that are not GeoJSON text)."""
     document = orjson.loads(data)
     if not isinstance(document, dict):
         return data, {}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import logging
 import threading
 import time
@@ -43,11 +44,17 @@ from honua.core import codec
 from honua.core.catalog import FeatureQuery, check_filter, parse_filter
 from honua.core.description import ProcessDescription
 from honua.core.execution import ExecutionListener, Outcome, OutcomeStatus, WorkItem
-from honua.core.references import LayerReference, LayerService, ReferenceResolver, Registration
+from honua.core.references import (
+    LayerReference,
+    LayerService,
+    ReferenceResolver,
+    Registration,
+    layer_references,
+)
 from honua.core.registry import Registry
 from honua.core.tiers import POSTGIS
 from honua.errors import HonuaError
-from honua.executors.postgis_sql import BUILDERS, Statement, as_geojson
+from honua.executors.postgis_sql import BUILDERS, Builder, Statement, as_geojson
 from honua.executors.threads import ThreadQueue
 from honua.geo.features import FeatureCollection
 from honua.geo.geojson import crs_member
@@ -103,6 +110,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_RESULT = b'{"result":'
+
+
+def _result_hash(document: bytes) -> dict[str, Any]:
+    """The provenance hash of ``_fetch_json``'s one output (``{"result": <value>}``), over
+    the value's bytes as they are stored: without it the recorder would parse and re-encode
+    the whole output to find them (``provenance.parts_of``), seconds for a big result."""
+    assert document.startswith(_RESULT) and document.endswith(b"}")
+    value = memoryview(document)[len(_RESULT):-1]
+    return {"result": {"sha256": hashlib.sha256(value).hexdigest(), "bytes": len(value)}}
+
+
 class PostGISTier:
     """Tier ``postgis`` (see the module docstring)."""
 
@@ -140,12 +159,13 @@ class PostGISTier:
         if builder is None:
             return f"process {description.id!r} has no SQL form"
         for name in builder.feature_inputs:
-            value = raw_inputs.get(name)
-            if not isinstance(value, LayerReference):
+            references = layer_references(raw_inputs.get(name))
+            if references is None:
                 return (f"input {name!r} is not a reference to a PostGIS layer (inline data "
                         "runs on tier 1)")
-            if not self.sql_layers.holds(value.collection_id):
-                return f"collection {value.collection_id!r} is not held in PostGIS"
+            for reference in references:
+                if not self.sql_layers.holds(reference.collection_id):
+                    return f"collection {reference.collection_id!r} is not held in PostGIS"
         why_not = builder.refuse(raw_inputs)
         if why_not is not None:
             return why_not
@@ -156,8 +176,8 @@ class PostGISTier:
         return None
 
     def ready(self, raw_inputs: Mapping[str, Any]) -> str | None:
-        urls = {self._url(v) for v in raw_inputs.values() if isinstance(v, LayerReference)
-                and self.sql_layers.holds(v.collection_id)}
+        urls = {self._url(r) for v in raw_inputs.values() for r in layer_references(v) or ()
+                if self.sql_layers.holds(r.collection_id)}
         for url in urls:
             if time.monotonic() < self._healthy.get(url, 0.0):
                 continue
@@ -182,26 +202,37 @@ class PostGISTier:
         """(database URL, statement) of one run; HonuaError for a request it cannot take."""
         builder = BUILDERS[process_id]
         sources: dict[str, Any] = {}
-        for i, name in enumerate(builder.feature_inputs):
-            reference = inputs[name]
-            layer, query = self.resolver.check(reference)
-            exclude = None
-            if i == 0 and builder.filter_input is not None:
-                ast = check_filter(parse_filter(inputs.get(builder.filter_input), None
-                                                if inputs.get("filter_lang", "auto") == "auto"
-                                                else inputs.get("filter_lang")), layer)
-                if builder.invert_input and inputs.get(builder.invert_input):
-                    exclude = ast
-                elif ast is not None:
-                    from pygeofilter import ast as nodes
-
-                    combined = ast if query.filter is None else nodes.And(query.filter, ast)
-                    query = FeatureQuery(combined, query.bbox, query.properties, query.limit)
-            sources[name] = self.sql_layers.layer_source(layer.id, query, exclude=exclude)
-        urls = {s.url for s in sources.values()}
+        for name in builder.feature_inputs:
+            value = inputs[name]
+            if isinstance(value, list):  # a list of layers: a list of sources
+                sources[name] = [self._source(r) for r in value]
+            else:
+                sources[name] = self._source(
+                    value, builder if name == builder.feature_inputs[0] else None, inputs)
+        urls = {s.url for value in sources.values()
+                for s in (value if isinstance(value, list) else [value])}
         if len(urls) != 1:
             raise HonuaError("the layers are in different databases")
         return urls.pop(), builder.build(inputs, sources)
+
+    def _source(self, reference: LayerReference, builder: Builder | None = None,
+                inputs: Mapping[str, Any] | None = None) -> Any:
+        """The SQL of one layer reference's features; with ``builder`` (its first input),
+        narrowed by the builder's filter input."""
+        layer, query = self.resolver.check(reference)
+        exclude = None
+        if builder is not None and builder.filter_input is not None and inputs is not None:
+            ast = check_filter(parse_filter(inputs.get(builder.filter_input), None
+                                            if inputs.get("filter_lang", "auto") == "auto"
+                                            else inputs.get("filter_lang")), layer)
+            if builder.invert_input and inputs.get(builder.invert_input):
+                exclude = ast
+            elif ast is not None:
+                from pygeofilter import ast as nodes
+
+                combined = ast if query.filter is None else nodes.And(query.filter, ast)
+                query = FeatureQuery(combined, query.bbox, query.properties, query.limit)
+        return self.sql_layers.layer_source(layer.id, query, exclude=exclude)
 
     # -- the executor -------------------------------------------------------------------------
     def start(self) -> None:
@@ -290,7 +321,8 @@ class PostGISTier:
         duration = time.monotonic() - started
         if isinstance(result, bytes):  # the stored outputs, written by PostgreSQL
             listener.on_finish(item.job_id, Outcome(OutcomeStatus.SUCCEEDED, duration=duration,
-                                                    outputs_json=result))
+                                                    outputs_json=result,
+                                                    output_hashes=_result_hash(result)))
             return
         outputs = {"result": result}
         if item.return_json:
@@ -396,7 +428,7 @@ class PostGISTier:
         """The job's stored outputs (``{"result": <GeoJSON>}``) with every feature written
         as GeoJSON by PostgreSQL: no per-feature work in Python but joining the texts."""
         query, params = as_geojson(statement)
-        pieces: list[bytes] = [b'{"result":{"type":"FeatureCollection","features":[']
+        pieces: list[bytes] = [_RESULT + b'{"type":"FeatureCollection","features":[']
         for rows in self._chunks(item, listener, conn, query, params, binary=False):
             if len(pieces) > 1:
                 pieces.append(b",")

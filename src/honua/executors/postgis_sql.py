@@ -23,6 +23,7 @@ from psycopg import sql
 from pyproj import CRS
 
 from honua.errors import InvalidParameter
+from honua.geo import precision
 from honua.geo.crs import meters_per_unit
 from honua.geo.features import Field
 
@@ -59,20 +60,24 @@ class Builder:
 def as_geojson(statement: Statement) -> tuple[sql.Composed, tuple[Any, ...]]:
     """The statement with each row turned into its GeoJSON Feature text inside PostgreSQL,
     as ``geo.geojson.feature_dicts`` writes it (id when kept and not null, geometry,
-    properties in field order): the server then joins texts instead of decoding WKB and
-    encoding every feature in Python (``executors.postgis``, stored job outputs)."""
+    properties in field order) with tier 1's output precision (``geo.precision.DEFAULT``):
+    the server then joins texts instead of decoding WKB and encoding every feature in
+    Python (``executors.postgis``, stored job outputs). The geometry's text is spliced in
+    as ``ST_AsGeoJSON`` writes it, not cast to ``json`` (which would parse it again)."""
     aliases = [sql.Identifier(f"c{i}") for i in range(2 + len(statement.fields))]
     properties = sql.SQL(", ").join([sql.SQL("{}, q.{}").format(sql.Literal(f.name), a)
                                      for f, a in zip(statement.fields, aliases[2:], strict=True)])
-    geometry = sql.SQL("ST_AsGeoJSON(ST_GeomFromWKB(q.c1), 15)::json")
-    body = sql.SQL("'geometry', {}, 'properties', json_build_object({})").format(geometry,
-                                                                               properties)
-    feature: sql.Composable = sql.SQL("json_build_object('type', 'Feature', {})").format(body)
+    decimals = precision.DEFAULT.decimals(statement.crs)
+    start: sql.Composable = sql.SQL("'{\"type\":\"Feature\",'")
     if statement.keep_ids:
-        feature = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE json_build_object('type', "
-                          "'Feature', 'id', q.c0, {}) END").format(feature, body)
-    return (sql.SQL("SELECT ({})::text FROM ({}) AS q ({})").format(
-        feature, statement.sql, sql.SQL(", ").join(aliases)), statement.params)
+        start = sql.SQL("CASE WHEN q.c0 IS NULL THEN {} ELSE '{{\"type\":\"Feature\",\"id\":' || "
+                        "to_json(q.c0)::text || ',' END").format(start)
+    feature = sql.SQL(
+        "{} || '\"geometry\":' || COALESCE(ST_AsGeoJSON(ST_GeomFromWKB(q.c1), %s), 'null') || "
+        "',\"properties\":' || json_build_object({})::text || '}}'").format(start, properties)
+    return (sql.SQL("SELECT {} FROM ({}) AS q ({})").format(
+        feature, statement.sql, sql.SQL(", ").join(aliases)),
+        (precision.MAX_DECIMALS if decimals is None else decimals, *statement.params))
 
 
 def _cols(fields: Sequence[Field], prefix: str = "s") -> sql.Composable:
@@ -565,7 +570,166 @@ def _build_summarize(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> S
                      tuple(fields), z.crs)
 
 
+# -- intersect, union ----------------------------------------------------------------------------
+_POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def _kept(piece: sql.Composable, dimension: sql.Composable) -> sql.Composable:
+    """``piece`` reduced to its parts of ``dimension``, as ``geo.dimension.keep_dimension``
+    does it (a collection keeping one part becomes that part)."""
+    return sql.SQL(
+        "CASE WHEN GeometryType({p}) = 'GEOMETRYCOLLECTION' AND ST_NumGeometries("
+        "ST_CollectionExtract({p}, {d} + 1)) = 1 THEN ST_GeometryN(ST_CollectionExtract({p}, "
+        "{d} + 1), 1) ELSE ST_CollectionExtract({p}, {d} + 1) END").format(p=piece, d=dimension)
+
+
+def _layer(k: int, source: Any, srid: int, invalid: str, polygons: bool
+           ) -> tuple[sql.Composable, list[Any]]:
+    """The CTE ``l<k>``: layer ``k``'s features whose geometry is neither null nor empty, as
+    ``p`` (the position in id order, as tier 1 reads the layer), ``g`` (brought into the
+    first layer's ``srid``, then repaired: ``_overlay_inputs.prepare``'s order) and the
+    fields as ``f0``, ``f1``... (positional: no field name can clash with ``p`` or ``g``)."""
+    fields = sql.SQL("").join([sql.SQL(", q.{} AS {}").format(sql.Identifier(f.name),
+                                                             sql.Identifier(f"f{i}"))
+                               for i, f in enumerate(source.fields)])
+
+    def names(alias: str) -> sql.Composable:
+        return sql.SQL("").join([sql.SQL(", {}.{}").format(sql.Identifier(alias),
+                                                          sql.Identifier(f"f{i}"))
+                                 for i in range(len(source.fields))])
+
+    inner: list[Any] = []
+    t: sql.Composable = sql.SQL("q.{}").format(GEOM)
+    if source.srid != srid:
+        t = sql.SQL("ST_Transform({}, %s)").format(t)
+        inner.append(srid)
+    rows = sql.SQL("SELECT row_number() OVER (ORDER BY q.{id}) AS p, {t} AS t{fields} FROM "
+                   "({select}) AS q").format(id=ID, t=t, fields=fields, select=source.select)
+    checked: list[Any] = []
+    if polygons:  # tier 1 refuses the whole request for one feature of another kind
+        rows = sql.SQL(
+            "SELECT t.p, CASE WHEN t.t IS NULL OR ST_IsEmpty(t.t) OR GeometryType(t.t) IN "
+            "('POLYGON', 'MULTIPOLYGON') THEN t.t ELSE ((%s || GeometryType(t.t) || %s)::int)"
+            "::text::geometry END AS t{names} FROM ({rows}) AS t").format(names=names("t"),
+                                                                            rows=rows)
+        checked = [f"input 'layers' (layer {k + 1}): a feature is a ",
+                   "; this process takes polygon or multipolygon features only"]
+    cte = sql.SQL(
+        "{l} AS (SELECT r.* FROM (SELECT t.p, {g} AS g{names} FROM ({rows}) AS t OFFSET 0) AS r "
+        "WHERE r.g IS NOT NULL AND NOT ST_IsEmpty(r.g))").format(
+        l=sql.Identifier(f"l{k}"), g=_geometry(invalid, sql.SQL("t.t")), names=names("t"),
+        rows=rows)
+    return cte, [*checked, *inner, *source.params]
+
+
+def _indices(k: int, alias: str = "a") -> sql.Composable:
+    """The positions a piece of the first ``k`` layers comes from, as ``i0``, ``i1``..."""
+    if k == 1:
+        return sql.SQL("{}.p AS i0").format(sql.Identifier(alias))
+    return sql.SQL(", ").join([sql.SQL("{}.{}").format(sql.Identifier(alias),
+                                                       sql.Identifier(f"i{i}"))
+                               for i in range(k)])
+
+
+def _step(k: int, how: str) -> sql.Composable:
+    """The CTE ``x<k>``: the pieces so far (``l0`` or ``x<k-1>``) overlaid with layer ``k``,
+    as ``geo.overlay.intersection_pairs`` (and, for a union, both sides of its ``erase``)
+    make them: pieces of the lower dimension of the two, slivers and empties dropped."""
+    a = sql.Identifier("l0" if k == 1 else f"x{k - 1}")
+    b = sql.Identifier(f"l{k}")
+    i_k = sql.Identifier(f"i{k}")
+
+    def pieces(select: sql.Composable, source: sql.Composable, piece: sql.Composable,
+               dimension: sql.Composable) -> sql.Composable:
+        return sql.SQL(
+            "SELECT {select}, y.g FROM {source} CROSS JOIN LATERAL (SELECT {piece} AS x OFFSET 0) "
+            "AS o CROSS JOIN LATERAL (SELECT {kept} AS g OFFSET 0) AS y WHERE y.g IS NOT NULL "
+            "AND NOT ST_IsEmpty(y.g)").format(select=select, source=source, piece=piece,
+                                              kept=_kept(sql.SQL("o.x"), dimension))
+
+    both = pieces(sql.SQL("{}, b.p AS {}").format(_indices(k), i_k),
+                  sql.SQL("{} AS a JOIN {} AS b ON ST_Intersects(a.g, b.g)").format(a, b),
+                  sql.SQL("ST_Intersection(a.g, b.g)"),
+                  sql.SQL("LEAST(ST_Dimension(a.g), ST_Dimension(b.g))"))
+    if how == "intersection":
+        return sql.SQL("{} AS ({})").format(sql.Identifier(f"x{k}"), both)
+    only_a = pieces(sql.SQL("{}, NULL::bigint AS {}").format(_indices(k), i_k),
+                    sql.SQL("{} AS a").format(a),
+                    sql.SQL("COALESCE(ST_Difference(a.g, (SELECT ST_Union(b.g) FROM {} AS b "
+                            "WHERE ST_Intersects(a.g, b.g))), a.g)").format(b),
+                    sql.SQL("ST_Dimension(a.g)"))
+    nulls = sql.SQL(", ").join([sql.SQL("NULL::bigint AS {}").format(sql.Identifier(f"i{i}"))
+                                for i in range(k)])
+    only_b = pieces(sql.SQL("{}, b.p AS {}").format(nulls, i_k),
+                    sql.SQL("{} AS b").format(b),
+                    sql.SQL("COALESCE(ST_Difference(b.g, (SELECT ST_Union(a.g) FROM {} AS a "
+                            "WHERE ST_Intersects(b.g, a.g))), b.g)").format(a),
+                    sql.SQL("ST_Dimension(b.g)"))
+    return sql.SQL("{} AS ({} UNION ALL {} UNION ALL {})").format(
+        sql.Identifier(f"x{k}"), both, only_a, only_b)
+
+
+def _overlay_layers(inputs: Mapping[str, Any], sources: Mapping[str, Any], how: str
+                    ) -> Statement:
+    """Intersect or union (``how``) of the ``layers``, as ``_overlay_run.run_layers``: layers
+    overlaid in turn, each piece carrying the fields of the feature of every layer it lies
+    in (nulls for a layer it lies outside of), later layers' clashing names suffixed as
+    ``geo.attributes.join_rows`` does, no ids, pieces in the order of the features they
+    come from (layer by layer, none last)."""
+    from honua.geo.columns import unique_name
+
+    layers = list(sources["layers"])
+    if len(layers) < 2:
+        raise InvalidParameter("input 'layers' needs two or more layers", parameter="layers")
+    polygons = how == "union"
+    if polygons:
+        for k, layer in enumerate(layers, start=1):
+            if layer.geometry_type not in (*_POLYGON_TYPES, "Unknown", "GeometryCollection"):
+                raise InvalidParameter(
+                    f"input 'layers' (layer {k}) holds {layer.geometry_type} features; this "
+                    "process takes polygon or multipolygon features only", parameter="layers")
+    invalid = inputs.get("invalid", "repair")
+    srid = layers[0].srid
+    ctes: list[sql.Composable] = []
+    params: list[Any] = []
+    for k, layer in enumerate(layers):
+        cte, values = _layer(k, layer, srid, invalid, polygons)
+        ctes.append(cte)
+        params += values
+    ctes += [_step(k, how) for k in range(1, len(layers))]
+    taken: list[str] = []
+    fields: list[Field] = []
+    columns: list[sql.Composable] = []
+    joins: list[sql.Composable] = []
+    for k, layer in enumerate(layers):
+        alias = sql.Identifier(f"l{k}")
+        joins.append(sql.SQL(" LEFT JOIN {l} AS {l} ON {l}.p = x.{i}").format(
+            l=alias, i=sql.Identifier(f"i{k}")))
+        for i, f in enumerate(layer.fields):
+            fields.append(Field(unique_name(f.name, taken), f.type))
+            taken.append(fields[-1].name)
+            columns.append(sql.SQL(", {}.{}").format(alias, sql.Identifier(f"f{i}")))
+    order = sql.SQL(", ").join([sql.SQL("x.{}").format(sql.Identifier(f"i{k}"))
+                                for k in range(len(layers))])
+    statement = sql.SQL("WITH {ctes} SELECT NULL, ST_AsBinary(x.g){columns} FROM {last} AS x"
+                        "{joins} ORDER BY {order}").format(
+        ctes=sql.SQL(", ").join(ctes), columns=sql.SQL("").join(columns),
+        last=sql.Identifier(f"x{len(layers) - 1}"), joins=sql.SQL("").join(joins), order=order)
+    return Statement(statement, tuple(params), tuple(fields), layers[0].crs, False,
+                     "Polygon" if polygons else "Unknown")
+
+
+def _build_intersect(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    return _overlay_layers(inputs, sources, "intersection")
+
+
+def _build_union(inputs: Mapping[str, Any], sources: Mapping[str, Any]) -> Statement:
+    return _overlay_layers(inputs, sources, "union")
+
+
 BUILDERS: dict[str, Builder] = {
+    "intersect": Builder(("layers",), _invalid_refusal, _build_intersect),
+    "union": Builder(("layers",), _invalid_refusal, _build_union),
     "summarize_within": Builder(("polygons", "summary_features"), _refuse_summarize,
                                 _build_summarize),
     "spatial_join": Builder(("target_features", "join_features"), _refuse_join, _build_join),

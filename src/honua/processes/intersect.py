@@ -32,6 +32,7 @@ from honua.processes._overlay_run import run_layers
     ),
     category="Overlay",
     keywords=("intersect", "intersection", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def intersect(
     ctx: Context,

@@ -31,6 +31,7 @@ from honua.processes._overlay_run import run_layers
     ),
     category="Overlay",
     keywords=("union", "overlay"),
+    tiers=("shapely", "postgis"),
 )
 def union(
     ctx: Context,
