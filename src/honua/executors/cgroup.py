@@ -1,13 +1,19 @@
 """Counting a worker's processes with the kernel's pids cgroup controller.
 
-``RLIMIT_NPROC`` is ignored for root and counts per *user*, so it only stops a
-fork bomb once workers switch to an unprivileged user. When they cannot (the
-Python interpreter is not readable by that user, as with a Python installed
-under ``/root``), a worker that stays root confines its jobs with a pids
-cgroup of its own instead: ``pids.max`` is lowered for the duration of a job
-and every task in the group can be killed at once, even one that left the
-worker's process group. Where no writable pids controller exists this module
-reports so and the caller falls back to the user switch.
+``RLIMIT_NPROC`` is ignored for root and counts per *user*: with one user
+shared by every worker, a fork bomb held at its limit in one job leaves no
+room for any other job of that user to fork. A pids cgroup counts per
+*group*, so a root-started worker puts itself in a group of its own before it
+switches user (handing the new user its ``pids.max``, as cgroup delegation
+does) and its jobs are counted there instead: ``pids.max`` is lowered for the
+duration of a job, and every task in the group can be killed at once, even
+one that left the worker's process group. A worker that cannot switch user
+(the interpreter is not readable by that user) is confined by the group as
+root. Where no writable pids controller exists this module reports so and the
+caller falls back to ``RLIMIT_NPROC``.
+
+Like the soft rlimits, a delegated ``pids.max`` stops runaway code, not
+hostile code: a job could write it back up, as it could raise a soft limit.
 """
 
 from __future__ import annotations
@@ -60,6 +66,10 @@ class PidsGroup:
     def of_worker(cls, pid: int) -> PidsGroup | None:
         path = V1_ROOT / GROUP / f"worker-{pid}"
         return cls(path) if path.is_dir() else None
+
+    def delegate(self, uid: int, gid: int) -> None:
+        """Let ``uid`` set the group's ``pids.max`` (the worker after its user switch)."""
+        os.chown(self.path / "pids.max", uid, gid)
 
     def current(self) -> int:
         return int((self.path / "pids.current").read_text())

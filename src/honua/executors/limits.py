@@ -12,9 +12,11 @@ timeout and process-group kill do not depend on the worker's cooperation.
 ``RLIMIT_NPROC`` counts every process and thread of the worker's *user*, and
 the kernel ignores it for root: that is why workers started by root switch to
 ``worker_user``. Every process of that user counts, machine-wide, so with one
-user for all workers a fork bomb in one job (held at its limit) leaves no room
-for the job of another worker to fork: ``worker_uid_base`` gives each worker
-slot a uid of its own (``slot_user``), written ``#<uid>`` where a user name goes.
+user for all workers a fork bomb in one job (held at its limit) would leave no
+room for the job of another worker to fork. Where the kernel offers a writable
+pids cgroup, each root-started worker is counted in a group of its own instead
+(``confine_with_cgroup``); elsewhere ``worker_uid_base`` gives each worker slot
+a uid of its own (``slot_user``), written ``#<uid>`` where a user name goes.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ _pids_group: PidsGroup | None = None
 
 
 def confine_with_cgroup(group: PidsGroup) -> None:
-    """Count this worker's processes with ``group`` instead of RLIMIT_NPROC (root workers)."""
+    """Count this worker's processes with ``group`` instead of RLIMIT_NPROC, which counts
+    per user and would let one slot's fork bomb stop the other slots' jobs from forking."""
     global _pids_group
     _pids_group = group
 
@@ -61,9 +64,10 @@ def apply(limits: RunLimits) -> Callable[[], None]:
     _lower(resource.RLIMIT_AS, limits.memory_mb * MIB)
     if limits.cpu_seconds > 0:
         _lower(resource.RLIMIT_CPU, math.ceil(cpu_seconds_used() + limits.cpu_seconds))
-    _lower(resource.RLIMIT_NPROC, limits.max_processes)
-    _lower(resource.RLIMIT_FSIZE, limits.max_file_mb * MIB)
     group = _pids_group
+    if group is None:
+        _lower(resource.RLIMIT_NPROC, limits.max_processes)
+    _lower(resource.RLIMIT_FSIZE, limits.max_file_mb * MIB)
     if group is not None and limits.max_processes > 0:
         group.limit(limits.max_processes)
 

@@ -150,9 +150,9 @@ def confine(plan: Plan, user: str) -> Report:
     else:
         failed["mount namespace"] = failed["network namespace"] = "needs root"
     _private_temp(plan.workdir)
-    group = None
-    if ids is not None and "mount namespace" in failed and not all(map(_world_readable, needed)):
-        group = PidsGroup.for_worker(os.getpid())  # as before: stay root, but counted
+    stays_root = ids is not None and "mount namespace" in failed \
+        and not all(map(_world_readable, needed))
+    group = _pids_group(ids, stays_root)
     oslimits.forbid_new_privileges()
     abi = landlock.abi_version()
     if abi:
@@ -163,7 +163,7 @@ def confine(plan: Plan, user: str) -> Report:
         failed["Landlock"] = "not offered by this kernel"
     if group is not None:
         oslimits.confine_with_cgroup(group)
-    else:
+    if group is None or not stays_root:
         oslimits.drop_privileges(user)
     if os.getuid() != 0:
         layers.append(f"user {_name(os.getuid())}")
@@ -224,12 +224,29 @@ def _private_temp(workdir: str) -> None:
 def _confine_unsandboxed(user: str) -> None:
     """The user switch alone -- unless that user could not read Python itself and a pids
     cgroup can confine the worker as root instead (lazy imports keep working)."""
-    if oslimits.worker_ids(user) is not None and not all(map(_world_readable, needed_paths())):
-        group = PidsGroup.for_worker(os.getpid())
-        if group is not None:
-            oslimits.confine_with_cgroup(group)
-            return
-    oslimits.drop_privileges(user)
+    ids = oslimits.worker_ids(user)
+    stays_root = ids is not None and not all(map(_world_readable, needed_paths()))
+    group = _pids_group(ids, stays_root)
+    if group is not None:
+        oslimits.confine_with_cgroup(group)
+    if group is None or not stays_root:
+        oslimits.drop_privileges(user)
+
+
+def _pids_group(ids: tuple[int, int] | None, stays_root: bool) -> PidsGroup | None:
+    """A pids cgroup of this worker's own, for a worker started by root (None otherwise, or
+    where the machine has none): it counts the worker's jobs' processes per worker, where
+    RLIMIT_NPROC would count them per user, across every slot sharing ``worker_user``.
+    A worker that switches user is handed the group's ``pids.max`` first."""
+    if ids is None:
+        return None
+    group = PidsGroup.for_worker(os.getpid())
+    if group is not None and not stays_root:
+        try:
+            group.delegate(*ids)
+        except OSError:
+            return None  # RLIMIT_NPROC, per user, as without a controller
+    return group
 
 
 def _world_readable(path: str) -> bool:
