@@ -1,5 +1,5 @@
-"""Tenants: another tenant's job or upload answers exactly as an unknown id on every surface,
-for every operation; lists hold only the caller's tenant; an admin sees all. Each test runs on
+"""Tenants: another tenant's job, upload or registered layer answers exactly as an unknown id on
+every surface, for every operation; lists hold only the caller's tenant; an admin sees all. Each test runs on
 SQLite (the job manager's filter alone) and on PostgreSQL as an ordinary role (row-level
 security on tenant as well)."""
 
@@ -17,6 +17,8 @@ POINT = {"type": "FeatureCollection", "features": [{"type": "Feature", "properti
                                                     "geometry": {"type": "Point",
                                                                  "coordinates": [10, 50]}}]}
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
+LAYER = "t1-secret"
+"""The layer tenant t1's job registers its result as."""
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -37,7 +39,8 @@ def _server(tmp_path_factory, database_url):
                        ) as (client, keys, _):
         submitted = client.post("/api/processes/buffer/execution", headers={
             **keys["a"], "Prefer": "respond-async"}, json={"inputs": {
-                "features": POINT, "distance": {"value": 100, "unit": "meter"}}})
+                "features": POINT, "distance": {"value": 100, "unit": "meter"}},
+            "outputs": {"result": {"registerAs": {"collectionId": LAYER}}}})
         assert submitted.status_code == 201, submitted.text
         job_id = submitted.json()["jobID"]
         for _ in range(300):
@@ -55,7 +58,8 @@ def _same_as_unknown(get, job_id):
     assert mine.text.replace(job_id, "X") == unknown.text.replace(UNKNOWN, "X")
 
 
-@pytest.mark.parametrize("path", ["", "/results", "/results/result"])
+@pytest.mark.parametrize("path", ["", "/results", "/results/result", "/results/result/map",
+                                  "/provenance", "/events"])
 def test_ogc_api_job_of_another_tenant_is_unknown(server, path):
     client, keys, job_id = server
     assert client.get(f"/api/jobs/{job_id}{path}", headers=keys["a"]).status_code == 200
@@ -77,21 +81,88 @@ def test_wps_status_and_result_of_another_tenant_are_unknown(server):
             "service": "WPS", "version": "2.0.0", "request": r, "jobId": j}), job_id)
 
 
-@pytest.mark.parametrize("path", ["", "/results/output"])
+@pytest.mark.parametrize("path", ["", "/results/result", "/results/result/map",
+                                  "/inputs/features", "/events"])
 def test_gpserver_job_of_another_tenant_is_unknown(server, path):
     client, keys, job_id = server
-    own = client.get(f"{GP}/Buffer/jobs/{job_id}", params={"f": "json"}, headers=keys["a"])
-    assert "error" not in own.json()
+    own = client.get(f"{GP}/Buffer/jobs/{job_id}{path}", params={"f": "json"},
+                     headers=keys["a"])
+    assert own.status_code == 200 and '"error"' not in own.text[:200], own.text[:300]
     _same_as_unknown(lambda j: client.get(f"{GP}/Buffer/jobs/{j}{path}", params={"f": "json"},
                                           headers=keys["b"]), job_id)
 
 
-def test_another_tenant_cannot_cancel_or_dismiss(server):
+def test_wps_1_status_and_output_documents_of_another_tenant_are_unknown(server):
     client, keys, job_id = server
-    _same_as_unknown(lambda j: client.delete(f"/api/jobs/{j}", headers=keys["b"]), job_id)
+    for path in ("/wps/status/{}", "/wps/outputs/{}/result"):
+        assert client.get(path.format(job_id), headers=keys["a"]).status_code == 200, path
+        _same_as_unknown(lambda j, p=path: client.get(p.format(j), headers=keys["b"]), job_id)
+
+
+def test_another_tenant_cannot_cancel_dismiss_delete_or_reproduce(server):
+    client, keys, job_id = server
+    b = keys["b"]
+    _same_as_unknown(lambda j: client.delete(f"/api/jobs/{j}", headers=b), job_id)
+    _same_as_unknown(lambda j: client.post(f"/api/jobs/{j}/cancel", headers=b), job_id)
+    _same_as_unknown(lambda j: client.post(f"/api/jobs/{j}/reproduce", headers=b), job_id)
     _same_as_unknown(lambda j: client.post(f"{GP}/Buffer/jobs/{j}/cancel", data={"f": "json"},
-                                           headers=keys["b"]), job_id)
-    assert client.get(f"/api/jobs/{job_id}", headers=keys["a"]).status_code == 200
+                                           headers=b), job_id)
+    _same_as_unknown(lambda j: client.post(f"{GP}/Buffer/jobs/{j}/delete", data={"f": "json"},
+                                           headers=b), job_id)
+    _same_as_unknown(lambda j: client.get("/wps", headers=b, params={
+        "service": "WPS", "version": "2.0.0", "request": "Dismiss", "jobId": j}), job_id)
+    assert client.get(f"/api/jobs/{job_id}", headers=keys["a"]).json()["status"] == "successful"
+    assert client.get(f"/api/jobs/{job_id}/results/result", headers=keys["a"]).status_code == 200
+
+
+def _collection_ids(client, headers):
+    return {c["id"] for c in client.get("/api/collections", headers=headers).json()["collections"]}
+
+
+def test_registered_layer_of_another_tenant_is_unknown(server):
+    client, keys, _ = server
+    assert LAYER in _collection_ids(client, keys["a"]) and LAYER in _collection_ids(
+        client, keys["root"])
+    assert LAYER not in _collection_ids(client, keys["b"])
+    for path in ("", "/items", "/items/1", "/queryables"):
+        assert client.get(f"/api/collections/{LAYER}{path}", headers=keys["a"]).status_code \
+            == 200, path
+        seen = client.get(f"/api/collections/{LAYER}{path}", headers=keys["b"])
+        never = client.get(f"/api/collections/never-was{path}", headers=keys["b"])
+        assert seen.status_code == never.status_code == 404, path
+        assert seen.text == never.text.replace("never-was", LAYER), path
+
+
+@pytest.mark.parametrize("reference", [
+    pytest.param(lambda layer: {"layerReference": {"collectionId": layer}}, id="layerReference"),
+    pytest.param(lambda layer: {"href": f"http://testserver/api/collections/{layer}/items"},
+                 id="href"),
+])
+def test_another_tenants_layer_cannot_be_an_input_on_ogc_api(server, reference):
+    client, keys, _ = server
+
+    def run(layer, who):
+        return client.post("/api/processes/buffer/execution", headers=keys[who], json={
+            "inputs": {"features": reference(layer), "distance": 1}})
+
+    assert run(LAYER, "a").status_code == 200
+    theirs, never = run(LAYER, "b"), run("never-was", "b")
+    assert theirs.status_code == never.status_code == 400
+    assert theirs.text == never.text.replace("never-was", LAYER)
+
+
+def test_another_tenants_layer_cannot_be_an_input_on_gpserver(server):
+    client, keys, _ = server
+
+    def run(layer, who):
+        return client.post(f"{GP}/Buffer/execute", headers=keys[who], data={
+            "f": "json", "distance": "1",
+            "features": json.dumps({"url": f"http://testserver/api/collections/{layer}"})})
+
+    assert "error" not in run(LAYER, "a").json()
+    theirs, never = run(LAYER, "b").json(), run("never-was", "b").json()
+    assert "error" in theirs
+    assert json.dumps(theirs) == json.dumps(never).replace("never-was", LAYER)
 
 
 def test_uploads_of_another_tenant_are_unknown(server):
