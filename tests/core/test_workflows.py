@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from honua.core.recorder import inputs_key
 from tests.support.tenants import TWO_TENANTS, tenant_server
 from tests.support.toolbox import POINTS, POLYGONS
 
@@ -107,6 +108,40 @@ def test_identical_rerun_reuses_every_step(server):
                          headers=keys["a"])
     fourth_id = fourth.headers["link"].split(">")[0].rsplit("/", 1)[1]
     assert all(not r.reused_from for r in services.manager.store.provenance_children(fourth_id))
+
+
+def test_a_rerun_finds_its_cached_steps_without_binding_their_inputs(server, monkeypatch):
+    """The second identical run answers every step from the cache by the key remembered
+    for its raw inputs: no step's inputs are parsed and checked again (what makes a hit
+    cheap), and the answer is the same."""
+    client, keys, services = server
+    inputs = {**INPUTS, "distance": {"value": 123, "unit": "meters"}}
+    first = client.post("/api/workflows/execution", json=_body(inputs=inputs),
+                        headers=keys["a"])
+    assert first.status_code == 200, first.text
+    manager = services.manager
+    bound: list[str] = []
+    prepare = manager.prepare
+
+    def counting(process_id, *args, **kwargs):
+        bound.append(process_id)
+        return prepare(process_id, *args, **kwargs)
+
+    monkeypatch.setattr(manager, "prepare", counting)
+    second = client.post("/api/workflows/execution", json=_body(inputs=inputs),
+                         headers=keys["a"])
+    assert second.status_code == 200 and second.content == first.content
+    assert not {"buffer", "clip", "dissolve"} & set(bound), bound
+    job_id = second.headers["link"].split(">")[0].rsplit("/", 1)[1]
+    steps = manager.store.provenance_children(job_id)
+    assert [r.tier for r in steps] == ["cache"] * 3
+    # the reused steps keep their inputs on record, as a run that bound them would
+    first_id = first.headers["link"].split(">")[0].rsplit("/", 1)[1]
+    originals = manager.store.provenance_children(first_id)
+    for step, original in zip(steps, originals, strict=True):
+        assert manager.artifacts.exists(inputs_key(step.job_id))
+        assert ({n: e.get("sha256") for n, e in step.inputs.items()}
+                == {n: e.get("sha256") for n, e in original.inputs.items()})
 
 
 def test_independent_steps_run_in_parallel(server):

@@ -201,8 +201,7 @@ class JobManager:
                 ) -> tuple[ProcessDefinition, dict[str, Any], tuple[str, ...]]:
         """Validate a request: the process, its inputs (references read and checked for this
         caller, registrations checked), the outputs asked for."""
-        check_may_run(self.access, process_id)
-        definition = self.registry.get(process_id)
+        definition = self.definition_to_run(process_id)
         description = definition.description
         outputs = select_outputs(description, list(options.outputs))
         if self.layers is not None:
@@ -211,6 +210,11 @@ class JobManager:
             bound = bind_inputs(description, raw_inputs)
         check_vertices(bound, self.max_vertices(definition))
         return definition, bound, outputs
+
+    def definition_to_run(self, process_id: str) -> ProcessDefinition:
+        """Process ``process_id``, if the current caller may run it (not-found otherwise)."""
+        check_may_run(self.access, process_id)
+        return self.registry.get(process_id)
 
     def max_vertices(self, definition: ProcessDefinition) -> int:
         """The vertex cap of one request to ``definition``: the process's own, within the

@@ -206,10 +206,12 @@ class JobRecorder:
             job, entries, inputs_artifact=inputs_key(job.id) if spilled else ""))
         return job
 
-    def record_reuse(self, definition: Any, bound: Mapping[str, Any], options: Any,
-                     hit: ProvenanceRecord, *, owner: str, tenant: str) -> Job:
+    def record_reuse(self, definition: Any, options: Any, hit: ProvenanceRecord, *,
+                     owner: str, tenant: str, parts: Mapping[str, bytes] | None) -> Job:
         """A run answered from the partial-result cache: a succeeded job whose outputs are
-        a copy of ``hit``'s, its ledger entry saying which job it reused."""
+        a copy of ``hit``'s, its ledger entry saying which job it reused. Its inputs are
+        ``parts`` (the codec's bytes) or, when the hit was found without decoding them
+        (``None``), ``hit``'s own, equal by hash: its kept copy and its ledger entries."""
         from honua.core.jobs import new_job_id
 
         now = self.clock()
@@ -219,11 +221,16 @@ class JobRecorder:
         job = (job.apply(JobEvent.SUBMIT, now).apply(JobEvent.START, now)
                .apply(JobEvent.SUCCEED, now, message=text, expires=self.expiry(now),
                       has_outputs=True))
-        parts = codec.encode_parts(definition.description.inputs, bound)
-        self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+        if parts is not None:
+            self.keep(inputs_key(job.id), codec.join_parts(parts), job.tenant)
+            entries, spilled = provenance.input_entries(parts)
+        else:
+            self.keep(inputs_key(job.id), self.artifacts.get(inputs_key(hit.job_id)), job.tenant)
+            entries = {name: {k: v for k, v in entry.items() if k != "origin"}
+                       for name, entry in hit.inputs.items()}
+            spilled = bool(hit.inputs_artifact)
         self._copy_outputs(hit.job_id, job.id, job.tenant)
         self.store.create(job, [Message(now, MessageLevel.INFO, text)])
-        entries, spilled = provenance.input_entries(parts)
         self.store.put_provenance(self._record(
             job, entries, outputs=dict(hit.outputs), reused_from=hit.job_id,
             worker=provenance.worker_here(os.getpid(), "cache"),

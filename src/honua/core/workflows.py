@@ -36,10 +36,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from honua.core import codec, provenance, stored_outputs
+from honua.core.cache_keys import CacheKeyMemo, raw_hash
 from honua.core.context import MessageLevel
 from honua.core.description import ProcessDefinition
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobStatus, new_job_id
+from honua.core.json_text import JSONText, members
 from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.recorder import inputs_key, outputs_key
 from honua.core.requests import ExecutionOptions, Mode
@@ -100,6 +102,7 @@ class WorkflowEngine:
         self.no_reuse = frozenset(no_reuse)
         """Processes whose results are never reused (e.g. ones that read the clock)."""
         self.max_parallel = max_parallel
+        self._keys = CacheKeyMemo()
         self._threads = ThreadPoolExecutor(max_workers=64, thread_name_prefix="honua-workflow")
 
     def stop(self) -> None:
@@ -135,8 +138,7 @@ class WorkflowEngine:
         parts = codec.encode_parts(definition.description.inputs, bound)
         job = self.manager.recorder.start_direct(job, parts, origins,
                                                  holder=self.manager.dispatcher.front.id)
-        self._threads.submit(self._execute, job, workflow,
-                             {name: orjson.loads(part) for name, part in parts.items()})
+        self._threads.submit(self._execute, job, workflow, _step_inputs(parts))
         future: Future[RunResult] = Future()
         if plan is Plan.ASYNC:
             future.set_result(RunResult(Plan.ASYNC, job))
@@ -162,8 +164,8 @@ class WorkflowEngine:
         """Run a workflow job again from its stored inputs (after a restart); the steps that
         had succeeded are reused from the cache."""
         definition = self.manager.registry.get(job.process_id)
-        inputs = orjson.loads(self.manager.artifacts.get(inputs_key(job.id)))
-        self._threads.submit(self._execute, job, definition.workflow, inputs)
+        parts = members(self.manager.artifacts.get(inputs_key(job.id)), "a workflow's inputs")
+        self._threads.submit(self._execute, job, definition.workflow, _step_inputs(parts))
 
     # -- running ----------------------------------------------------------------------------------
     def _execute(self, job: Job, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
@@ -203,7 +205,10 @@ class WorkflowEngine:
                 values = {name: results[ref.step][ref.output]  # an optional output a
                           for name, ref in workflow.outputs.items()  # step left out: none
                           if ref.output in results[ref.step]}
-                outcome = Outcome(OutcomeStatus.SUCCEEDED, outputs_json=orjson.dumps(values),
+                outcome = Outcome(OutcomeStatus.SUCCEEDED,
+                                  outputs_json=orjson.dumps(
+                                      values, default=_as_fragment,
+                                      option=orjson.OPT_PASSTHROUGH_DATACLASS),
                                   duration=time.monotonic() - began,
                                   worker=provenance.worker_here(os.getpid(), WORKFLOW_TIER))
         except StepFailed as failed:
@@ -238,21 +243,25 @@ class WorkflowEngine:
         manager, recorder = self.manager, self.manager.recorder
         raw = {name: _substitute(value, inputs, results) for name, value in step.inputs.items()}
         options = ExecutionOptions(mode=Mode.ASYNC, keep=True, parent=job.id)
+        reuse = reuse and step.process not in self.no_reuse
+        remembered = raw_hash(raw) if reuse else None
+        if remembered is not None:  # a hit found again without binding the inputs
+            reused = self._reuse_remembered(job, step, options, remembered, children)
+            if reused is not None:
+                return reused
         try:
             definition, bound, _ = manager.prepare(step.process, raw, options, owner=job.owner,
                                                    tenant=job.tenant)
         except HonuaError as exc:
             raise StepFailed(step.name, step.process, exc.message, exc.kind) from None
-        if reuse and step.process not in self.no_reuse and definition.workflow is None:
-            hit = self._reusable(definition, bound, job.tenant)
+        if reuse and definition.workflow is None:
+            parts = codec.encode_parts(definition.description.inputs, bound)
+            key = _cache_key(definition, parts)
+            if remembered is not None:
+                self._keys.remember(definition, remembered, key)
+            hit = self._reusable(key, job.tenant)
             if hit is not None:
-                child = recorder.record_reuse(definition, bound, options, hit, owner=job.owner,
-                                              tenant=job.tenant)
-                children.started(step.name, child.id)  # already succeeded: nothing to stop
-                recorder.message(job.id, MessageLevel.INFO,
-                                 f"step {step.name!r}: reused the outputs of job {hit.job_id} "
-                                 f"({step.process}), as job {child.id}")
-                return dict(orjson.loads(manager.results_json(child.id)))
+                return self._reuse(job, step, definition, options, hit, children, parts)
         if definition.workflow is not None:
             child = manager.run(step.process, raw, options, owner=job.owner,
                                 tenant=job.tenant).result().job
@@ -275,20 +284,82 @@ class WorkflowEngine:
         recorder.message(job.id, MessageLevel.INFO,
                          f"step {step.name!r}: succeeded ({step.process}, job {child.id})")
         try:
-            return dict(orjson.loads(manager.results_json(child.id)))
+            return self._outputs_of(child.id)
         except (HonuaError, JobFailed) as exc:
             raise StepFailed(step.name, step.process, exc.message) from None
 
-    def _reusable(self, definition: ProcessDefinition, bound: Mapping[str, Any],
-                  tenant: str) -> provenance.ProvenanceRecord | None:
-        """A succeeded run of the same process, version and inputs whose outputs are kept."""
-        entries, _ = provenance.input_entries(
-            codec.encode_parts(definition.description.inputs, bound), inline_limit=0)
-        key = provenance.cache_key(definition.id, definition.description.version, entries)
+    def _reuse_remembered(self, job: Job, step: WorkflowStep, options: ExecutionOptions,
+                          remembered: str, children: _Children) -> dict[str, Any] | None:
+        """The step answered from the cache by the key remembered for its raw inputs; None
+        when there is none (or it is gone): the caller binds the inputs and looks again."""
+        try:
+            definition = self.manager.definition_to_run(step.process)
+        except HonuaError:
+            return None  # binding reports it, as for any step
+        key = self._keys.get(definition, remembered) if definition.workflow is None else None
+        hit = self._reusable(key, job.tenant, inputs_kept=True) if key is not None else None
+        if hit is None:
+            return None
+        return self._reuse(job, step, definition, options, hit, children, None)
+
+    def _reuse(self, job: Job, step: WorkflowStep, definition: ProcessDefinition,
+               options: ExecutionOptions, hit: provenance.ProvenanceRecord,
+               children: _Children, parts: Mapping[str, bytes] | None) -> dict[str, Any]:
+        recorder = self.manager.recorder
+        child = recorder.record_reuse(definition, options, hit, owner=job.owner,
+                                      tenant=job.tenant, parts=parts)
+        children.started(step.name, child.id)  # already succeeded: nothing to stop
+        recorder.message(job.id, MessageLevel.INFO,
+                         f"step {step.name!r}: reused the outputs of job {hit.job_id} "
+                         f"({step.process}), as job {child.id}")
+        return self._outputs_of(child.id)
+
+    def _outputs_of(self, job_id: str) -> dict[str, Any]:
+        """A step's outputs as the later steps get them: each one's stored JSON, not
+        decoded (``JSONText``). A later step's job decodes it in its worker, its cache key
+        hashes the text as it is, and the workflow's outputs are written out as they are:
+        the front never builds a step's features as Python objects."""
+        values = self.manager.result_values(job_id)
+        if any(value is None for value in values.values()):  # a file: only as a value
+            return dict(orjson.loads(self.manager.results_json(job_id)))
+        return {name: JSONText(b"".join(value.chunks()))
+                for name, value in values.items() if value is not None}
+
+    def _reusable(self, key: str, tenant: str, *, inputs_kept: bool = False
+                  ) -> provenance.ProvenanceRecord | None:
+        """A succeeded run with cache key ``key`` whose outputs (and, if asked, inputs) are
+        still kept."""
+        artifacts = self.manager.artifacts
         for record in self.manager.store.reusable(tenant, key):
-            if self.manager.artifacts.exists(outputs_key(record.job_id)):
+            if artifacts.exists(outputs_key(record.job_id)) and (
+                    not inputs_kept or artifacts.exists(inputs_key(record.job_id))):
                 return record
         return None
+
+
+def _cache_key(definition: ProcessDefinition, parts: Mapping[str, bytes]) -> str:
+    """The partial-result cache key of a run of ``definition`` on these encoded inputs."""
+    entries, _ = provenance.input_entries(parts, inline_limit=0)
+    return provenance.cache_key(definition.id, definition.description.version, entries)
+
+
+TEXT_BYTES = 64 * 1024
+"""A workflow input bigger than this reaches its steps as the text it was kept as."""
+
+
+def _step_inputs(parts: Mapping[str, bytes]) -> dict[str, Any]:
+    """The workflow's inputs as its steps get them, from their kept neutral JSON (already
+    checked when the workflow was accepted): big ones as ``JSONText``, decoded only in the
+    steps' workers, hashed as they are for the cache; small ones as values."""
+    return {name: JSONText(part) if len(part) > TEXT_BYTES else orjson.loads(part)
+            for name, part in parts.items()}
+
+
+def _as_fragment(value: Any) -> orjson.Fragment:
+    """``orjson``'s ``default`` for a workflow's values: a step's output kept as text."""
+    if isinstance(value, JSONText):
+        return orjson.Fragment(value.data)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _substitute(value: Any, inputs: Mapping[str, Any],
