@@ -43,17 +43,18 @@ def test_misbehaving_job_fails_alone(client, process_id, status, fragment):
         assert poll(client, job_id, timeout=60)["status"] == "successful"
 
 
-def test_cancel_stops_a_running_job_within_a_second(client, services):
+def test_cancel_stops_a_running_job_before_its_time_limit(client, services):
+    """A spinning job that ignores its cancel flag is killed after the grace (0.3 s): it ends
+    cancelled, not failed on its 4 s time limit (no timing asserted: a loaded machine only
+    makes the kill later, not the outcome)."""
     job_id = submit(client, "spin")
     manager = services.manager
     deadline = time.monotonic() + 30
     while manager.get(job_id).status is not JobStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.02)
-    started = time.monotonic()
     manager.cancel(job_id)
-    job = manager.wait(job_id, 1.0)
-    assert job.status is JobStatus.CANCELLED
-    assert time.monotonic() - started < 1.0
+    job = manager.wait(job_id, 30.0)
+    assert job.status is JobStatus.CANCELLED, (job.status, job.message)
     assert poll(client, job_id)["status"] == "dismissed"  # OGC's word for cancelled
 
 

@@ -72,7 +72,7 @@ def test_billion_laughs_is_refused_quickly_and_memory_stays_flat(wps, encoding):
     response = wps.post("/wps", content=body)
     elapsed = time.perf_counter() - started
     assert "DOCTYPE" in _refused(response)
-    assert elapsed < 1.0
+    assert elapsed < 5.0  # generous for a shared machine: expanding it would take minutes
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
     assert grown_mib < 20, f"peak memory grew by {grown_mib:.0f} MiB"  # 10^9 'lol's would be GiBs
 
