@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from honua.core.description import ProcessDefinition
-from honua.core.json_text import JSONText
+from honua.core.json_text import as_fragment
 
 REFERENCE_MARKS = (b'"href"', b'"layerReference"', b'"uploadId"', b'"url"', b'"itemID"',
                    b'"collectionId"', b'"collection"', b'"jobId"', b'"jobID"', b'"$ref"')
@@ -35,19 +35,13 @@ REFERENCE_MARKS = (b'"href"', b'"layerReference"', b'"uploadId"', b'"url"', b'"i
 def raw_hash(raw: Mapping[str, Any]) -> str | None:
     """The hash of a step's raw inputs, or None when they may name data held elsewhere."""
     try:
-        data = orjson.dumps(raw, default=_text,
+        data = orjson.dumps(raw, default=as_fragment,
                            option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS)
     except TypeError:
         return None
     if any(mark in data for mark in REFERENCE_MARKS):
         return None
     return hashlib.sha256(data).hexdigest()
-
-
-def _text(value: Any) -> orjson.Fragment:
-    if isinstance(value, JSONText):  # an earlier step's output, hashed as it was stored
-        return orjson.Fragment(value.data)
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class CacheKeyMemo:

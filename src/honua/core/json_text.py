@@ -20,7 +20,7 @@ import orjson
 
 from honua.errors import InvalidParameter
 
-__all__ = ["JSONText", "feature_texts", "has_text", "members"]
+__all__ = ["JSONText", "as_fragment", "feature_texts", "has_text", "members"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +34,13 @@ class JSONText:
 
     def __repr__(self) -> str:
         return f"JSONText({len(self.data):,} bytes)"
+
+
+def as_fragment(value: object) -> orjson.Fragment:
+    """``orjson``'s ``default`` for values that may hold ``JSONText``: written as it is."""
+    if isinstance(value, JSONText):
+        return orjson.Fragment(value.data)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def has_text(values: object) -> bool:

@@ -41,7 +41,7 @@ from honua.core.context import MessageLevel
 from honua.core.description import ProcessDefinition
 from honua.core.execution import Outcome, OutcomeStatus
 from honua.core.jobs import Job, JobStatus, new_job_id
-from honua.core.json_text import JSONText, members
+from honua.core.json_text import JSONText, as_fragment, members
 from honua.core.planning import Plan, RunResult, plan_run
 from honua.core.recorder import inputs_key, outputs_key
 from honua.core.requests import ExecutionOptions, Mode
@@ -207,7 +207,7 @@ class WorkflowEngine:
                           if ref.output in results[ref.step]}
                 outcome = Outcome(OutcomeStatus.SUCCEEDED,
                                   outputs_json=orjson.dumps(
-                                      values, default=_as_fragment,
+                                      values, default=as_fragment,
                                       option=orjson.OPT_PASSTHROUGH_DATACLASS),
                                   duration=time.monotonic() - began,
                                   worker=provenance.worker_here(os.getpid(), WORKFLOW_TIER))
@@ -353,13 +353,6 @@ def _step_inputs(parts: Mapping[str, bytes]) -> dict[str, Any]:
     steps' workers, hashed as they are for the cache; small ones as values."""
     return {name: JSONText(part) if len(part) > TEXT_BYTES else orjson.loads(part)
             for name, part in parts.items()}
-
-
-def _as_fragment(value: Any) -> orjson.Fragment:
-    """``orjson``'s ``default`` for a workflow's values: a step's output kept as text."""
-    if isinstance(value, JSONText):
-        return orjson.Fragment(value.data)
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _substitute(value: Any, inputs: Mapping[str, Any],
