@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from honua.core.jobs import FINISHED, Job, JobEvent, JobStatus, transition
+from honua.core.jobs import FINISHED, Job, JobEvent, JobStatus, new_job_id, transition
 from honua.errors import InvalidTransition
 
 S, E = JobStatus, JobEvent
@@ -106,3 +106,9 @@ def test_job_apply_cancelled_keeps_its_first_finish_time():
     cancelled = Job(id="j", process_id="p", created=t0).apply(E.CANCEL, t0)
     again = cancelled.apply(E.CANCEL, t0 + dt.timedelta(seconds=9))
     assert again.finished == t0 and again.status is S.CANCELLED
+
+
+def test_new_job_ids_never_start_like_a_command_line_option(monkeypatch):
+    drawn = iter(["-starts-like-an-option", "_underscored", "Ab3-x"])
+    monkeypatch.setattr("honua.core.jobs.secrets.token_urlsafe", lambda n: next(drawn))
+    assert new_job_id() == "Ab3-x"

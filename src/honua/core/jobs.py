@@ -89,8 +89,12 @@ def transition(status: JobStatus, event: JobEvent) -> JobStatus:
 
 
 def new_job_id() -> str:
-    """Unguessable: 128 random bits, URL-safe, no padding."""
-    return secrets.token_urlsafe(16)
+    """Unguessable: 128 random bits, URL-safe, no padding, and never starting with ``-`` or
+    ``_``: an id (or its prefix) given to a command line would otherwise read as an option."""
+    while True:
+        job_id = secrets.token_urlsafe(16)
+        if job_id[0].isalnum():
+            return job_id
 
 
 def utcnow() -> dt.datetime:
