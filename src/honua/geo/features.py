@@ -30,7 +30,12 @@ class Field:
 
 
 def _infer_type(values: Sequence[Any]) -> str:
-    kinds = {type(v) for v in values if v is not None}
+    return type_of_kinds({type(v) for v in values if v is not None})
+
+
+def type_of_kinds(kinds: set[type]) -> str:
+    """The neutral type of a column whose non-null values are of the Python types ``kinds``
+    (a column read in parts has the type of the union of its parts' kinds)."""
     if not kinds:
         return "string"
     if kinds <= {bool, np.bool_}:

@@ -24,11 +24,17 @@ def json_response(document: Any, f: str = "json", params: Mapping[str, str] | No
                   headers: Mapping[str, str] | None = None) -> Response:
     option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if f == "pjson" else 0)
     body = orjson.dumps(document, option=option)
-    callback = (params or {}).get("callback", "")
-    if callback and _CALLBACK.match(callback):
+    callback = jsonp_callback(params)
+    if callback:
         return Response(callback.encode() + b"(" + body + b");",
                         media_type="application/javascript; charset=utf-8", headers=headers)
     return Response(body, media_type=JSON, headers=headers)
+
+
+def jsonp_callback(params: Mapping[str, str] | None) -> str:
+    """The JSONP ``callback`` asked for when it is a plain JavaScript name, else ''."""
+    callback = (params or {}).get("callback", "")
+    return callback if callback and _CALLBACK.match(callback) else ""
 
 
 def error_response(code: int, message: str, details: list[str], f: str,

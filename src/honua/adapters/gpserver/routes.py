@@ -22,13 +22,13 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from honua.adapters.gpserver import catalog as gpcatalog
-from honua.adapters.gpserver import decode, encode, form, gptypes
+from honua.adapters.gpserver import decode, encode, form, gptypes, streamed_featureset
 from honua.adapters.gpserver.call import Call
 from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.examples import examples
 from honua.adapters.gpserver.html import Pages
-from honua.adapters.gpserver.responses import error_response, json_response
+from honua.adapters.gpserver.responses import JSON, error_response, json_response, jsonp_callback
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.access import needs_credentials
@@ -36,7 +36,7 @@ from honua.core.description import ProcessDefinition
 from honua.core.esri_outputs import EsriFeatures, answered
 from honua.core.jobs import Job, JobStatus
 from honua.core.json_text import JSONText
-from honua.core.parameters import DataType
+from honua.core.parameters import DataType, Parameter
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
@@ -400,6 +400,11 @@ class GPServer:
             from_store = await self._stored_geojson(job, core, f"{job.id}-{name}", env)
             if from_store is not None:
                 return from_store
+        if call.f == "json" and param.data_type is DataType.FEATURES and not param.multiple:
+            streamed = await self._streamed_featureset(call, service, task, job, core, param,
+                                                       env)
+            if streamed is not None:
+                return streamed
         try:
             outputs = await run_in_threadpool(self.manager.results, job.id)
         except JobFailed:
@@ -431,6 +436,34 @@ class GPServer:
                            self.crumbs(call, service, task, job.id), kind="Result",
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
+
+    async def _streamed_featureset(self, call: Call, service: Service, task: Task, job: Job,
+                                   core: str, param: Parameter, env: decode.Environment
+                                   ) -> Response | None:
+        """A feature result as its GP result document, written batch by batch from the
+        stored GeoJSON (``streamed_featureset``); None where the whole way answers."""
+        try:
+            stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        except JobFailed:
+            return None  # the usual answer says why
+        if stored is None:
+            return None
+        limit = service.maximum_records
+        prepared = await run_in_threadpool(streamed_featureset.prepare, stored, param,
+                                           env.encoding(limit))
+        if prepared is None:
+            return None
+        name = call.path("param")
+        messages = None
+        if prepared.count > limit:
+            data_url = (f"{self.service_url(call, service)}/{task.name}/jobs/{job.id}/results/"
+                        f"{name}/data")
+            messages = [encode.limit_warning(name, prepared.count, limit, data_url)]
+        callback = jsonp_callback(call.params)
+        return splice.streamed(
+            streamed_featureset.chunks(prepared, name, gptypes.data_type(param), messages,
+                                       callback),
+            "application/javascript; charset=utf-8" if callback else JSON)
 
     async def _stored_geojson(self, job: Job, core: str, name: str,
                               env: decode.Environment) -> Response | None:

@@ -221,15 +221,25 @@ def schema(collection: FeatureCollection | None, oid: str = "OBJECTID") -> list[
     if collection is None:
         return fields
     for field in collection.fields:
-        entry: dict[str, Any] = {"name": field.name, "type": _TO_ESRI.get(field.type,
-                                                                          "esriFieldTypeString"),
-                                 "alias": field.name}
-        if entry["type"] == "esriFieldTypeString":
-            longest = max((len(str(v)) for v in collection.columns[field.name] if v is not None),
-                          default=0)
-            entry["length"] = max(255, longest)
-        fields.append(entry)
+        longest = max((len(str(v)) for v in collection.columns[field.name] if v is not None),
+                      default=0)
+        fields.append(field_entry(field.name, field.type, longest))
     return fields
+
+
+def field_entry(name: str, kind: str, longest: int) -> dict[str, Any]:
+    """The Esri field of attribute ``name`` of neutral type ``kind`` whose longest value
+    is ``longest`` characters as text (a string field is never shorter than 255)."""
+    entry: dict[str, Any] = {"name": name, "type": _TO_ESRI.get(kind, "esriFieldTypeString"),
+                             "alias": name}
+    if entry["type"] == "esriFieldTypeString":
+        entry["length"] = max(255, longest)
+    return entry
+
+
+def object_id_name(names: Sequence[str]) -> str:
+    """The object-id field's name: ``OBJECTID``, or ``OBJECTID_n`` when an attribute has it."""
+    return _oid_name(dict.fromkeys(names))
 
 
 def _object_ids(collection: FeatureCollection) -> list[Any]:
@@ -240,6 +250,44 @@ def _object_ids(collection: FeatureCollection) -> list[Any]:
     return list(range(1, len(collection) + 1))
 
 
+def head(geometry_type: str | None, crs: CRS, has_z: bool, fields: list[dict[str, Any]], *,
+         tabular: bool) -> dict[str, Any]:
+    """A feature set's members but its features and ``exceededTransferLimit``."""
+    document: dict[str, Any] = {"displayFieldName": ""}
+    if not tabular:
+        if geometry_type:
+            document["geometryType"] = geometry_type
+        document["spatialReference"] = spatialref.write(crs)
+        document["hasZ"] = has_z
+        document["hasM"] = False
+    document["fields"] = fields
+    return document
+
+
+def features(collection: FeatureCollection, kinds: Mapping[str, str], oid: str,
+             ids: Sequence[int], *, tabular: bool, return_z: bool,
+             whole: tuple[str | None, bool] | None = None) -> list[dict[str, Any]]:
+    """The Esri features of ``collection``: attributes in the order of ``kinds`` (neutral type
+    by name; a name the collection lacks is null), the object ids ``ids``. ``whole``: the
+    geometry type and Z of the set when the collection is only a part of it."""
+    names = list(kinds)
+    missing = [None] * len(collection)
+    columns = [[_value(v, kinds[n]) for v in collection.columns.get(n, missing)] for n in names]
+    kind, include_z = whole if whole is not None else (None, None)
+    geometries = None if tabular else esrigeom.write(collection.geometry, return_z=return_z,
+                                                     kind=kind, include_z=include_z)
+    written: list[dict[str, Any]] = []
+    for i, object_id in enumerate(ids):
+        attributes = {oid: object_id}
+        for name, column in zip(names, columns, strict=True):
+            attributes[name] = column[i]
+        feature: dict[str, Any] = {"attributes": attributes}
+        if geometries is not None:
+            feature["geometry"] = geometries[i]
+        written.append(feature)
+    return written
+
+
 def write(collection: FeatureCollection, options: WriteOptions, *,
           tabular: bool = False) -> dict[str, Any]:
     """An Esri feature set (``tabular``: record set) of ``collection``.
@@ -248,36 +296,18 @@ def write(collection: FeatureCollection, options: WriteOptions, *,
     ``exceededTransferLimit``, as ArcGIS GP services do.
     """
     oid = _oid_name(collection.columns)
-    document: dict[str, Any] = {"displayFieldName": ""}
-    geometry_type = None
+    geometry_type, include_z = None, False
     if not tabular:
         geometry_type = esrigeom.family(collection.geometry) or options.geometry_hint
-        if geometry_type:
-            document["geometryType"] = geometry_type
-        document["spatialReference"] = spatialref.write(collection.crs)
         include_z = options.return_z and bool(shapely.has_z(collection.geometry[
             ~shapely.is_missing(collection.geometry)]).any())
-        document["hasZ"] = include_z
-        document["hasM"] = False
-    document["fields"] = schema(collection, oid)
+    document = head(geometry_type, collection.crs, include_z, schema(collection, oid),
+                    tabular=tabular)
     exceeded = len(collection) > options.maximum_records
-    features: list[dict[str, Any]] = []
-    if not exceeded:
-        kinds = {f.name: f.type for f in collection.fields}
-        names = list(collection.columns)
-        columns = [[_value(v, kinds.get(n, "string")) for v in collection.columns[n]] for n in names]
-        ids = _object_ids(collection)
-        geometries = None if tabular else esrigeom.write(collection.geometry,
-                                                         return_z=options.return_z)
-        for i, object_id in enumerate(ids):
-            attributes = {oid: object_id}
-            for name, column in zip(names, columns, strict=True):
-                attributes[name] = column[i]
-            feature: dict[str, Any] = {"attributes": attributes}
-            if geometries is not None:
-                feature["geometry"] = geometries[i]
-            features.append(feature)
-    document["features"] = features
+    types = {f.name: f.type for f in collection.fields}
+    document["features"] = [] if exceeded else features(
+        collection, {n: types.get(n, "string") for n in collection.columns}, oid,
+        _object_ids(collection), tabular=tabular, return_z=options.return_z)
     document["exceededTransferLimit"] = exceeded
     return document
 

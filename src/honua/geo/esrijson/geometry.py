@@ -167,8 +167,13 @@ def read_points(geometries: Sequence[Any], has_z: bool) -> np.ndarray | None:
 # -- writing ----------------------------------------------------------------------------------
 def family(geometry: np.ndarray) -> str | None:
     """The one Esri geometry type of an array (None when it holds no geometry)."""
-    ids = shapely.get_type_id(geometry)
-    found = {_FAMILY.get(int(i)) for i in (set(ids.tolist()) - {-1})}
+    return family_of_types(set(shapely.get_type_id(geometry).tolist()))
+
+
+def family_of_types(type_ids: set[int]) -> str | None:
+    """The one Esri geometry type of geometries of the shapely type ids ``type_ids`` (-1:
+    missing), as ``family`` says it of an array holding them."""
+    found = {_FAMILY.get(int(i)) for i in (type_ids - {-1})}
     kinds = {k for k in found if k is not None}
     if None in found:
         raise NotSupported("geometry collections cannot be written as Esri JSON; ask for GeoJSON")
@@ -185,16 +190,22 @@ def _nested(coords: list[Any], offsets: np.ndarray) -> list[list[Any]]:
     return [coords[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
-def write(geometry: np.ndarray, *, return_z: bool = False) -> list[dict[str, Any] | None]:
-    """Esri geometry objects of a geometry array (missing -> None), rings oriented the ArcGIS way."""
+def write(geometry: np.ndarray, *, return_z: bool = False, kind: str | None = None,
+          include_z: bool | None = None) -> list[dict[str, Any] | None]:
+    """Esri geometry objects of a geometry array (missing -> None), rings oriented the ArcGIS way.
+
+    The set's geometry type and whether it has Z are the array's own, unless the array is
+    a part of a bigger set, whose ``kind`` and ``include_z`` are then given (points of a
+    multipoint set are written as multipoints, 2D geometries of a set with Z get z)."""
     out: list[dict[str, Any] | None] = [None] * len(geometry)
     present = np.flatnonzero(~shapely.is_missing(geometry))
     if len(present) == 0:
         return out
-    kind = family(geometry[present])
+    kind = kind or family(geometry[present])
     assert kind is not None  # present holds geometries
     geoms = geometry[present]
-    include_z = bool(return_z and shapely.has_z(geoms).any())
+    if include_z is None:
+        include_z = bool(return_z and shapely.has_z(geoms).any())
     empty = shapely.is_empty(geoms)
     if kind == POINT:
         coords = shapely.get_coordinates(geoms, include_z=include_z).tolist()
