@@ -30,7 +30,9 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
+    """Every result is streamed, three features at a time."""
     monkeypatch.setattr(streamed_featureset, "BATCH", 3)
+    monkeypatch.setattr(streamed_featureset, "STREAM_ABOVE", 0)
 
 
 def _point(i: int, properties: dict[str, Any], *, z: float | None = None,
@@ -174,3 +176,10 @@ def test_jsonp_wraps_the_streamed_document(client, services, monkeypatch):
     assert text.startswith("done(") and text.endswith(");")
     assert len(json.loads(text[5:-2])["value"]["features"]) == 5
 
+
+def test_a_small_result_is_answered_the_whole_way(client, monkeypatch):
+    monkeypatch.setattr(streamed_featureset, "STREAM_ABOVE", 1 << 20)
+    job_id = _job(client, [_point(i, {"i": i}) for i in range(5)])
+    response = client.get(f"{TASK}/jobs/{job_id}/results/result", params={"f": "json"})
+    assert response.headers["content-length"] == str(len(response.content))
+    assert len(response.json()["value"]["features"]) == 5

@@ -1,14 +1,15 @@
-"""A job's feature result answered as a GP result (``f=json``) in parts, never whole.
+"""A big job feature result answered as a GP result (``f=json``) in parts, never whole.
 
 ``results/<name>?f=json`` of a 200,000-feature job would otherwise decode the stored
 GeoJSON into a collection, build the Esri feature set as Python objects and serialise it:
-gigabytes in the front process. Instead the stored GeoJSON is read twice, ``BATCH``
-features at a time (``core.json_text.feature_texts``): a first pass gathers the feature
-set's head (``geo.esrijson.featureset_parts.Layout``) before the answer starts, so that what
-cannot be answered (mixed geometry types) is refused with the usual error; the second
-converts each batch as a whole answer would (``outSR``, decimals, ``returnZ``) and writes its
-features. The document is the one ``encode.result`` makes, member for member; memory holds a
-batch. Results over ``maximumRecords`` skip the second pass (their set is empty).
+gigabytes in the front process. Instead, once it is over ``STREAM_ABOVE`` bytes, the stored
+GeoJSON is read twice, ``BATCH`` features at a time (``core.json_text.feature_texts``): a
+first pass gathers the feature set's head (``geo.esrijson.featureset_parts.Layout``) before
+the answer starts, so that what cannot be answered (mixed geometry types) is refused with
+the usual error; the second converts each batch as a whole answer would (``outSR``,
+decimals, ``returnZ``) and writes its features. The document is the one ``encode.result``
+makes, member for member; memory holds a batch. Results over ``maximumRecords`` skip the
+second pass (their set is empty).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ BATCH = 1000
 """Features read, converted and written at a time: parsed GeoJSON costs ~15x its text in
 Python objects, so 1,000 buffer polygons already hold ~30 MB; smaller batches cost little
 more time (every step is a vectorised call per batch)."""
+STREAM_ABOVE = 8 * 1024 * 1024
+"""Stored GeoJSON up to this size is answered the whole way: two passes cost ~1.7x the
+time of one (``bench/gp_results.py``), and below it the whole way's memory (~15x the
+text) is bounded anyway."""
 _WHAT = "the stored result"
 
 
@@ -70,10 +75,10 @@ def _batches(stored: StoredValue, members: dict[str, bytes] | None) -> Iterator[
 def prepare(stored: StoredValue, parameter: Parameter, encoding: EsriEncoding
             ) -> Prepared | None:
     """The first pass (blocking: run it on a worker thread); None when this result is
-    answered the whole way (a feature-collection layer is asked, or the stored value is
-    not GeoJSON)."""
+    answered the whole way (a small result, a feature-collection layer is asked, or the
+    stored value is not GeoJSON)."""
     tabular = is_table(parameter)
-    if encoding.feature_collection and not tabular:
+    if stored.size <= STREAM_ABOVE or (encoding.feature_collection and not tabular):
         return None
     opening = next(iter(stored.chunks()), b"")[:200].lstrip()
     if not opening.startswith(b"{") or opening.startswith(b'{"' + ESRI_KEY.encode()):
