@@ -61,9 +61,10 @@ def test_two_hundred_jobs_survive_a_killed_worker_and_a_killed_front(tmp_path):
         honua.kill(doomed)  # in the middle of a job
         honua.kill(honua.processes[1])  # the second front, all its jobs accepted
 
-        def all_ended() -> bool:
+        def all_ended() -> bool:  # and their provenance written (it follows the end)
             statuses = _statuses(honua)
-            return sum(statuses.get(j, ("",))[0] in ENDED for j in jobs) == JOBS
+            return sum(statuses.get(j, ("", None))[0] in ENDED
+                       and statuses[j][1] is not None for j in jobs) == JOBS
 
         _wait_until(all_ended, f"all {JOBS} jobs to end; logs in {tmp_path}", timeout=300)
         statuses = _statuses(honua)
