@@ -73,6 +73,18 @@ def _crs_of(document: Mapping[str, Any], default: CRS | None) -> CRS:
     return default or crs84()
 
 
+def crs_of_member(text: bytes | None, where: str = "features") -> CRS:
+    """The CRS a FeatureCollection's ``crs`` member names, from its JSON text (None: the
+    collection has none), for readers that meet the member apart from the features."""
+    if not text:
+        return crs84()
+    try:
+        member = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidParameter(f"{where}: not valid JSON: {exc}") from None
+    return _crs_of({"crs": member}, None)
+
+
 def read_features(document: Any, *, where: str = "features", crs: Any = None) -> FeatureCollection:
     """A FeatureCollection from a parsed GeoJSON document (or ``bytes``/``str`` of one)."""
     if isinstance(document, bytes | str):

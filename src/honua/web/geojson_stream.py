@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from honua.core.json_text import feature_texts
 from honua.core.stored_outputs import StoredValue
-from honua.geo.geojson import crs_member, feature_dicts, read_features
+from honua.geo.geojson import crs_member, crs_of_member, feature_dicts, read_features
 from honua.geo.precision import DEFAULT, Precision, rounded
 from honua.geo.reproject import to_crs
 
@@ -43,9 +43,7 @@ def converted(stored: StoredValue, crs: CRS | None, precision: Precision) -> Ite
         pass
     crs_text = head.get("crs")
     tail = b',"crs":' + crs_text if crs_text else b""
-    source = read_features(b'{"type":"FeatureCollection","features":[]' + tail + b"}",
-                           where=_WHAT).crs
-    target = crs or source
+    target = crs or crs_of_member(crs_text, _WHAT)
     yield b'{"type":"FeatureCollection","features":['
     batch: list[bytes] = []
     first = True

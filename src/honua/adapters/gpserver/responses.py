@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from honua.adapters.gpserver.errors import error_document
 
 JSON = "application/json; charset=utf-8"
+JSONP = "application/javascript; charset=utf-8"
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,127}$")
 
 
@@ -27,7 +28,7 @@ def json_response(document: Any, f: str = "json", params: Mapping[str, str] | No
     callback = jsonp_callback(params)
     if callback:
         return Response(callback.encode() + b"(" + body + b");",
-                        media_type="application/javascript; charset=utf-8", headers=headers)
+                        media_type=JSONP, headers=headers)
     return Response(body, media_type=JSON, headers=headers)
 
 

@@ -28,7 +28,13 @@ from honua.adapters.gpserver.catalog import Service, Task
 from honua.adapters.gpserver.errors import from_error
 from honua.adapters.gpserver.examples import examples
 from honua.adapters.gpserver.html import Pages
-from honua.adapters.gpserver.responses import JSON, error_response, json_response, jsonp_callback
+from honua.adapters.gpserver.responses import (
+    JSON,
+    JSONP,
+    error_response,
+    json_response,
+    jsonp_callback,
+)
 from honua.adapters.gpserver.tokens import TOKENS_PATH, TokenService
 from honua.adapters.gpserver.uploads import UploadResources, open_uploads
 from honua.core.access import needs_credentials
@@ -40,6 +46,7 @@ from honua.core.parameters import DataType, Parameter
 from honua.core.planning import RunResult
 from honua.core.references import is_reference
 from honua.core.requests import ExecutionOptions, Mode
+from honua.core.stored_outputs import StoredValue
 from honua.core.values import File, Geometry
 from honua.errors import (
     Busy,
@@ -437,15 +444,20 @@ class GPServer:
                            map_url=f"{job_url}/results/{name}/map"
                            if param.data_type is DataType.FEATURES else None)
 
+    async def _stored_value(self, job: Job, core: str) -> StoredValue | None:
+        """Output ``core`` of the job as its stored JSON in chunks; None for a file output
+        or a job without results (the usual answer says why)."""
+        try:
+            return (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        except JobFailed:
+            return None
+
     async def _streamed_featureset(self, call: Call, service: Service, task: Task, job: Job,
                                    core: str, param: Parameter, env: decode.Environment
                                    ) -> Response | None:
         """A feature result as its GP result document, written batch by batch from the
         stored GeoJSON (``streamed_featureset``); None where the whole way answers."""
-        try:
-            stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
-        except JobFailed:
-            return None  # the usual answer says why
+        stored = await self._stored_value(job, core)
         if stored is None:
             return None
         limit = service.maximum_records
@@ -463,7 +475,7 @@ class GPServer:
         return splice.streamed(
             streamed_featureset.chunks(prepared, name, gptypes.data_type(param), messages,
                                        callback),
-            "application/javascript; charset=utf-8" if callback else JSON)
+            JSONP if callback else JSON)
 
     async def _stored_geojson(self, job: Job, core: str, name: str,
                               env: decode.Environment) -> Response | None:
@@ -472,10 +484,7 @@ class GPServer:
         (``web.geojson_stream``); never decoded whole. None for a file output."""
         if env.out_sr is None and env.precision is None:
             return await self._stored_file(job, core, name)
-        try:
-            stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
-        except JobFailed:
-            return None  # the usual answer says why
+        stored = await self._stored_value(job, core)
         if stored is None:
             return None
         return splice.streamed(
@@ -494,7 +503,7 @@ class GPServer:
         if path is not None:
             return FileResponse(path, media_type=FORMATS["geojson"].media_type,
                                 filename=f"{name}.geojson")
-        stored = (await run_in_threadpool(self.manager.result_values, job.id)).get(core)
+        stored = await self._stored_value(job, core)
         if stored is None:
             return None
         # a value: the GeoJSON the worker wrote (default precision, the job's CRS), as kept

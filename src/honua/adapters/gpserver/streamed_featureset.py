@@ -27,7 +27,7 @@ from honua.core.parameters import Parameter
 from honua.core.stored_outputs import StoredValue
 from honua.geo.esrijson import spatialref
 from honua.geo.esrijson.featureset_parts import Layout, part
-from honua.geo.geojson import read_features
+from honua.geo.geojson import crs_of_member, read_features
 from honua.geo.precision import DEFAULT, rounded
 from honua.geo.reproject import to_crs
 
@@ -88,10 +88,7 @@ def prepare(stored: StoredValue, parameter: Parameter, encoding: EsriEncoding
     members: dict[str, bytes] = {}
     for batch in _batches(stored, members):
         layout.add(batch)
-    crs_text = members.get("crs")
-    source = read_features(b'{"type":"FeatureCollection","features":[]'
-                           + (b',"crs":' + crs_text if crs_text else b"") + b"}",
-                           where=_WHAT).crs
+    source = crs_of_member(members.get("crs"), _WHAT)
     target = spatialref.read(encoding.out_sr) if encoding.out_sr is not None else None
     kinds = geometry_types(parameter)
     head = layout.head(target or source, tabular=tabular,

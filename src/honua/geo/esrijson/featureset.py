@@ -217,7 +217,7 @@ def _oid_name(columns: Mapping[str, Any]) -> str:
 
 def schema(collection: FeatureCollection | None, oid: str = "OBJECTID") -> list[dict[str, Any]]:
     """The Esri ``fields`` of a collection, object id first."""
-    fields: list[dict[str, Any]] = [{"name": oid, "type": OID, "alias": oid}]
+    fields: list[dict[str, Any]] = [oid_field(oid)]
     if collection is None:
         return fields
     for field in collection.fields:
@@ -225,6 +225,11 @@ def schema(collection: FeatureCollection | None, oid: str = "OBJECTID") -> list[
                       default=0)
         fields.append(field_entry(field.name, field.type, longest))
     return fields
+
+
+def oid_field(oid: str) -> dict[str, Any]:
+    """The object-id field named ``oid``, first of a feature set's fields."""
+    return {"name": oid, "type": OID, "alias": oid}
 
 
 def field_entry(name: str, kind: str, longest: int) -> dict[str, Any]:

@@ -106,7 +106,7 @@ class Layout:
     def head(self, crs: CRS, *, tabular: bool, geometry_hint: str | None) -> dict[str, Any]:
         """The feature set's members but ``features`` and ``exceededTransferLimit``."""
         oid = self.oid
-        fields = [{"name": oid, "type": featureset.OID, "alias": oid}] + [
+        fields = [featureset.oid_field(oid)] + [
             featureset.field_entry(name, kind, self._longest[name])
             for name, kind in self.kinds.items()]
         geometry_type = None if tabular else self.family or geometry_hint
@@ -114,7 +114,7 @@ class Layout:
 
     def object_ids(self, features: Sequence[Mapping[str, Any]], first: int) -> list[int]:
         """The object ids of a batch whose first feature is feature number ``first`` (0-based)."""
-        if self._ids is not None and self.count > 0:
+        if self._ids is not None:
             return [int(f["id"]) for f in features]
         return list(range(first + 1, first + 1 + len(features)))
 
