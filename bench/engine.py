@@ -47,6 +47,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _floor_app import compute  # noqa: E402
+from _server import rss_mib  # noqa: E402
 
 # -- inputs -----------------------------------------------------------------------------------
 
@@ -168,7 +169,7 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(15)
 
 
-def tree_rss_mib(pid: int) -> float:
+def treerss_mib(pid: int) -> float:
     """Resident memory of ``pid`` and every process in its session, in MiB."""
     total = 0
     for entry in Path("/proc").iterdir():
@@ -240,13 +241,13 @@ def request_with_peak_rss(port: int, pid: int, path: str, body: bytes, media: st
     """Seconds for one request, and the peak RSS of the server tree while it ran."""
     import threading
 
-    peak = [tree_rss_mib(pid)]
+    peak = [treerss_mib(pid)]
     running = threading.Event()
     running.set()
 
     def sample() -> None:
         while running.is_set():
-            peak[0] = max(peak[0], tree_rss_mib(pid))
+            peak[0] = max(peak[0], treerss_mib(pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -471,13 +472,13 @@ def big_main(n: int, processes: int | None) -> None:
         fronts = [pid for pid in _session_pids(process.pid) if _is_front(pid)] or [process.pid]
         for face, (path, media, make) in FACES.items():
             body = make(n)
-            before = sum(_rss_mib(pid) for pid in fronts)
+            before = sum(rss_mib(pid) for pid in fronts)
             front_peak = [before]
             running = [True]
 
             def sample(running: list[bool] = running, peak: list[float] = front_peak) -> None:
                 while running[0]:
-                    peak[0] = max(peak[0], sum(_rss_mib(pid) for pid in fronts))
+                    peak[0] = max(peak[0], sum(rss_mib(pid) for pid in fronts))
                     time.sleep(0.02)
 
             sampler = threading.Thread(target=sample, daemon=True)
@@ -485,7 +486,7 @@ def big_main(n: int, processes: int | None) -> None:
             seconds, tree = request_with_peak_rss(port, process.pid, path, body, media)
             running[0] = False
             sampler.join()
-            after = sum(_rss_mib(pid) for pid in fronts)
+            after = sum(rss_mib(pid) for pid in fronts)
             print(f"  {face:9s} {seconds:6.2f} s ({seconds / raw:.2f} x raw)  front RSS "
                   f"{before:,.0f} -> peak {front_peak[0]:,.0f} -> after {after:,.0f} MiB; "
                   f"server tree peak {tree:,.0f} MiB")
@@ -509,14 +510,6 @@ def _is_front(pid: int) -> bool:
         return b"honua.executors.worker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-
-
-def _rss_mib(pid: int) -> float:
-    try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf(
-            "SC_PAGE_SIZE") / 1048576
-    except OSError:
-        return 0.0
 
 
 def async_floor(body: bytes) -> float:

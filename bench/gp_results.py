@@ -21,9 +21,7 @@ written as a GP feature set and serialised (``read_features`` + ``write_features
 from __future__ import annotations
 
 import argparse
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,20 +36,15 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.servers import free_port  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from _server import rss_mib, run_job, start_server  # noqa: E402
+
 from honua.core.esri_outputs import write_features  # noqa: E402
 from honua.core.esri_values import EsriEncoding  # noqa: E402
 from honua.core.parameters import DataType, Parameter  # noqa: E402
 from honua.geo.geojson import read_features  # noqa: E402
 
 TASK = "/arcgis/rest/services/Geoprocessing/GPServer/Buffer"
-
-
-def _rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Peak(threading.Thread):
@@ -63,7 +56,7 @@ class Peak(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.02):
-            self.peak = max(self.peak, _rss_mib(self.pid))
+            self.peak = max(self.peak, rss_mib(self.pid))
 
 
 def _points(n: int) -> dict:
@@ -77,7 +70,7 @@ def _points(n: int) -> dict:
 
 def _fetch(base: str, url: str, pid: int) -> tuple[float, int, float]:
     """Seconds to the last byte, bytes, front RSS growth (MiB) of one GET."""
-    before = _rss_mib(pid)
+    before = rss_mib(pid)
     peak = Peak(pid)
     peak.start()
     began = time.perf_counter()
@@ -99,32 +92,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "HONUA_DATA_DIR": f"{folder}/data", "HONUA_PORT": str(port),
-               "HONUA_WORKERS": "2", "HONUA_MAX_BODY_MB": "2000",
-               "HONUA_JOB_MEMORY_MB": "16000", "HONUA_JOB_TIMEOUT_SECONDS": "3600"}
-        with open(f"{folder}/server.log", "wb") as log:
-            server = subprocess.Popen([sys.executable, "-m", "honua", "serve", "--processes",
-                                       "1"], env=env, stdout=log, stderr=log)
+        server = start_server(f"{folder}/data", port, processes=1, env={
+            "HONUA_WORKERS": "2", "HONUA_MAX_BODY_MB": "2000", "HONUA_JOB_MEMORY_MB": "16000",
+            "HONUA_JOB_TIMEOUT_SECONDS": "3600"})
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"{base}/api/conformance", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the server did not start") from None
-                    time.sleep(0.1)
             body = {"inputs": {"features": _points(args.points),
                                "distance": {"value": 50, "unit": "meters"}}}
-            answer = httpx.post(f"{base}/api/processes/buffer/execution", json=body,
-                                headers={"Prefer": "respond-async"}, timeout=900)
-            answer.raise_for_status()
-            job = answer.json()["jobID"]
-            while (status := httpx.get(f"{base}/api/jobs/{job}").json()["status"]) in (
-                    "accepted", "running"):
-                time.sleep(0.2)
-            assert status == "successful", status
+            job = run_job(base, "buffer", body)
             stored = httpx.get(f"{base}/api/jobs/{job}/results/result", timeout=900).content
             url = f"{TASK}/jobs/{job}/results/result"
             rows = [("f=json (streamed)", _fetch(base, f"{url}?f=json", server.pid)),

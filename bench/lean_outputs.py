@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _server import start_server  # noqa: E402
+from _server import run_job, start_server  # noqa: E402
 
 
 def _points(n: int) -> dict:
@@ -90,14 +90,7 @@ def main() -> None:
             body = {"inputs": {"features": _points(args.points),
                                "distance": {"value": 50, "unit": "meters"}}}
             began = time.monotonic()
-            answer = httpx.post(f"{base}/api/processes/buffer/execution", json=body,
-                                headers={"Prefer": "respond-async"}, timeout=600)
-            answer.raise_for_status()
-            job = answer.json()["jobID"]
-            while (status := httpx.get(f"{base}/api/jobs/{job}").json()["status"]) in (
-                    "accepted", "running"):
-                time.sleep(0.2)
-            assert status == "successful", status
+            job = run_job(base, "buffer", body, timeout=600)
             print(f"{args.points} points buffered in {time.monotonic() - began:.1f} s")
             Path(f"{folder}/before.request").write_text(json.dumps(body))
             execute = f"{base}/api/processes/buffer/execution?precision=15"
